@@ -1,0 +1,67 @@
+from __future__ import annotations
+
+from urllib.parse import unquote_to_bytes
+
+import pghistory
+from django.http import HttpResponseBadRequest
+
+
+class RejectNulBytesMiddleware:
+    """A NUL byte in a path, query string or form body is never valid input: answer 400.
+
+    PostgreSQL cannot store NUL in text, so letting it through would turn bad input into a
+    server error.
+    """
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        if self._has_nul(request):
+            return HttpResponseBadRequest("请求中含有非法字符（NUL）。".encode())
+        return self.get_response(request)
+
+    @staticmethod
+    def _has_nul(request) -> bool:
+        if "\x00" in request.path or b"\x00" in unquote_to_bytes(
+            request.META.get("QUERY_STRING", "")
+        ):
+            return True
+        content_type = request.META.get("CONTENT_TYPE", "")
+        if content_type.startswith("multipart/"):
+            return False  # files may hold NUL bytes; text fields are checked by forms
+        try:
+            body = request.body
+        except Exception:  # noqa: BLE001 - body too large etc.: let Django answer
+            return False
+        if b"\x00" in body:
+            return True
+        if content_type.startswith("application/json") and b"\\u0000" in body:
+            return True
+        if content_type.startswith("application/x-www-form-urlencoded"):
+            return b"\x00" in unquote_to_bytes(body)
+        return False
+
+
+class AuditContextMiddleware:
+    """Attach the acting user to every audit event written during the request.
+
+    pghistory's own middleware only sees users authenticated by Django's middleware; DRF
+    authenticates tokens inside the view, so the request's user is re-read when it changes.
+    """
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        from pghistory.middleware import ASGIRequest, WSGIRequest
+        from django.core.handlers.wsgi import WSGIRequest as DjangoWSGIRequest
+
+        user = getattr(request, "user", None)
+        user_id = user.pk if user is not None and user.is_authenticated else None
+        with pghistory.context(user=user_id, url=request.path, method=request.method):
+            if isinstance(request, DjangoWSGIRequest):
+                request.__class__ = WSGIRequest
+            else:  # pragma: no cover - ASGI is not used
+                request.__class__ = ASGIRequest
+            return self.get_response(request)

@@ -1,0 +1,157 @@
+from __future__ import annotations
+
+from django.db import transaction
+from drf_spectacular.utils import extend_schema_field
+from rest_framework import mixins, serializers, viewsets
+
+from accounts.models import Area, AreaLevel
+from core.validators import id_number_error
+from households import selectors, services
+from households.filters import HouseholdFilter
+from households.models import Household, Member, Relation
+
+
+def _clean_id(value: str) -> str:
+    value = "".join((value or "").split()).upper()
+    error = id_number_error(value)
+    if error:
+        raise serializers.ValidationError(error)
+    return value
+
+
+class MemberSerializer(serializers.ModelSerializer):
+    id_number = serializers.CharField(write_only=True, required=False, allow_blank=True)
+    relation = serializers.ChoiceField(choices=Relation.choices)
+
+    class Meta:
+        model = Member
+        fields = ["id", "name", "relation", "id_number", "id_number_masked"]
+        read_only_fields = ["id", "id_number_masked"]
+
+    def validate_id_number(self, value):
+        return _clean_id(value) if value else ""
+
+
+class VillageField(serializers.SlugRelatedField):
+    def get_queryset(self):
+        request = self.context.get("request")
+        return Area.objects.visible_to(request.user if request else None).filter(
+            level=AreaLevel.VILLAGE
+        )
+
+
+class HouseholdSerializer(serializers.ModelSerializer):
+    """ID and account numbers are write-only; reads carry the masked form."""
+
+    village = VillageField(slug_field="code")
+    village_name = serializers.CharField(source="village.name", read_only=True)
+    township_name = serializers.CharField(source="village.parent.name", read_only=True)
+    id_number = serializers.CharField(write_only=True, max_length=18)
+    bank_account = serializers.CharField(
+        write_only=True, required=False, allow_blank=True, max_length=30
+    )
+    members = MemberSerializer(many=True, required=False)
+    priority_marks = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Household
+        fields = [
+            "id",
+            "village",
+            "village_name",
+            "township_name",
+            "head_name",
+            "id_number",
+            "id_number_masked",
+            "phone",
+            "address",
+            "family_size",
+            "category",
+            "identified_by",
+            "identified_on",
+            "is_disabled",
+            "is_military_family",
+            "is_veteran",
+            "is_heroic",
+            "priority_marks",
+            "split_on",
+            "bank_account",
+            "bank_account_masked",
+            "bank_name",
+            "note",
+            "members",
+            "version",
+            "created_at",
+            "updated_at",
+        ]
+        read_only_fields = [
+            "id",
+            "id_number_masked",
+            "bank_account_masked",
+            "version",
+            "created_at",
+            "updated_at",
+        ]
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if self.instance is not None and not isinstance(self.instance, list | tuple):
+            self.fields["id_number"].required = False
+        # The client sends the version it read; a stale one is refused (409).
+        self.fields["version"] = serializers.IntegerField(required=False)
+
+    @extend_schema_field(serializers.ListField(child=serializers.CharField()))
+    def get_priority_marks(self, obj) -> list[str]:
+        return obj.priority_marks
+
+    def validate_id_number(self, value):
+        return _clean_id(value)
+
+    def validate_family_size(self, value):
+        if not 1 <= value <= 30:
+            raise serializers.ValidationError("家庭人口应在1到30人之间。")
+        return value
+
+    def validate_bank_account(self, value):
+        value = "".join((value or "").split())
+        if value and not (value.isdigit() and 12 <= len(value) <= 30):
+            raise serializers.ValidationError("一卡通账号应为12到30位数字。")
+        return value
+
+    def create(self, validated_data):
+        members = validated_data.pop("members", [])
+        validated_data.pop("version", None)
+        return services.household_create(
+            by=self.context["request"].user, members=members, **validated_data
+        )
+
+    def update(self, instance, validated_data):
+        members = validated_data.pop("members", None)
+        version = validated_data.pop("version", None)
+        with transaction.atomic():
+            household = services.household_update(
+                household=instance,
+                by=self.context["request"].user,
+                version=version,
+                **validated_data,
+            )
+            if members is not None:
+                services.member_replace_all(household=household, members=members)
+        return household
+
+
+class HouseholdViewSet(
+    mixins.ListModelMixin,
+    mixins.CreateModelMixin,
+    mixins.RetrieveModelMixin,
+    mixins.UpdateModelMixin,
+    viewsets.GenericViewSet,
+):
+    """农户名册：列表、新增、查看、修改（仅限本人所属区划）。"""
+
+    serializer_class = HouseholdSerializer
+    filterset_class = HouseholdFilter
+    ordering_fields = ["head_name", "village", "created_at", "family_size"]
+
+    def get_queryset(self):
+        return selectors.household_list(self.request.user).prefetch_related("members")

@@ -1,0 +1,141 @@
+from __future__ import annotations
+
+from django import forms
+
+from accounts.models import Area, AreaLevel
+from core.validators import id_number_error
+from households.models import Household, Member, Relation
+
+
+class IdNumberField(forms.CharField):
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("max_length", 18)
+        kwargs.setdefault("min_length", None)
+        super().__init__(*args, **kwargs)
+
+    def clean(self, value):
+        value = super().clean(value)
+        value = "".join((value or "").split()).upper()
+        if value:
+            error = id_number_error(value)
+            if error:
+                raise forms.ValidationError(error)
+        return value
+
+
+class HouseholdForm(forms.ModelForm):
+    id_number = IdNumberField(label="户主身份证号")
+    bank_account = forms.CharField(
+        label="一卡通账号",
+        required=False,
+        max_length=30,
+        widget=forms.TextInput(attrs={"inputmode": "numeric", "autocomplete": "off"}),
+    )
+    version = forms.IntegerField(widget=forms.HiddenInput, required=False)
+
+    class Meta:
+        model = Household
+        fields = [
+            "village",
+            "head_name",
+            "id_number",
+            "phone",
+            "address",
+            "family_size",
+            "category",
+            "identified_by",
+            "identified_on",
+            "is_disabled",
+            "is_military_family",
+            "is_veteran",
+            "is_heroic",
+            "split_on",
+            "bank_account",
+            "bank_name",
+            "note",
+        ]
+        widgets = {
+            "identified_on": forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+            "split_on": forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+            "note": forms.Textarea(attrs={"rows": 2}),
+            "phone": forms.TextInput(attrs={"inputmode": "tel"}),
+        }
+        error_messages = {
+            "head_name": {"required": "请填写户主姓名。"},
+            "family_size": {"required": "请填写家庭人口。"},
+            "category": {"required": "请选择重点对象类型。"},
+            "village": {"required": "请选择所在村。"},
+        }
+
+    def __init__(self, *args, user, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.user = user
+        self.fields["village"].queryset = (
+            Area.objects.visible_to(user).filter(level=AreaLevel.VILLAGE).select_related("parent")
+        )
+        self.fields["village"].label_from_instance = lambda a: f"{a.parent.name} {a.name}"
+        if self.instance.pk:
+            # Sensitive numbers are never sent back to the browser: blank keeps them.
+            self.initial["id_number"] = ""
+            self.initial["bank_account"] = ""
+            self.initial["version"] = self.instance.version
+            self.fields["id_number"].required = False
+            self.fields["id_number"].help_text = (
+                f"当前：{self.instance.id_number_masked}。留空表示不修改。"
+            )
+            self.fields["bank_account"].help_text = (
+                f"当前：{self.instance.bank_account_masked or '未登记'}。留空表示不修改。"
+            )
+        else:
+            self.fields["id_number"].error_messages["required"] = "请填写户主身份证号。"
+
+    def clean_family_size(self):
+        size = self.cleaned_data["family_size"]
+        if size is not None and not 1 <= size <= 30:
+            raise forms.ValidationError("家庭人口应在1到30人之间。")
+        return size
+
+    def clean_bank_account(self):
+        value = "".join((self.cleaned_data.get("bank_account") or "").split())
+        if value and not (value.isdigit() and 12 <= len(value) <= 30):
+            raise forms.ValidationError("一卡通账号应为12到30位数字。")
+        return value
+
+    def clean_phone(self):
+        value = (self.cleaned_data.get("phone") or "").strip()
+        if value and not all(c.isdigit() or c in "-+ " for c in value):
+            raise forms.ValidationError("联系电话只能包含数字和“-”。")
+        return value
+
+    def _post_clean(self):
+        # Model validation would decrypt/compare secrets; the service layer checks them.
+        pass
+
+
+class MemberForm(forms.ModelForm):
+    id_number = IdNumberField(label="身份证号", required=False)
+
+    class Meta:
+        model = Member
+        fields = ["name", "relation", "id_number"]
+        error_messages = {"name": {"required": "请填写成员姓名。"}}
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["relation"].choices = Relation.choices
+        if self.instance.pk:
+            self.initial["id_number"] = ""
+            self.fields["id_number"].help_text = (
+                f"当前：{self.instance.id_number_masked or '未登记'}；留空不修改"
+            )
+
+    def clean_id_number(self):
+        value = self.cleaned_data.get("id_number")
+        if not value and self.instance.pk:
+            return self.instance.id_number  # blank keeps the number on file
+        return value
+
+
+MemberFormSet = forms.inlineformset_factory(
+    Household, Member, form=MemberForm, extra=1, can_delete=True, max_num=29
+)

@@ -1,0 +1,234 @@
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.db.models.functions import Left
+
+from accounts.models import Area
+from accounts.scoping import scoped_queryset
+from core import crypto
+from core.audit import tracked
+from core.fields import EncryptedTextField
+
+
+class Category(models.TextChoices):
+    # The six key groups of 2021+ (DOMAIN.md).
+    AT_RISK = "at_risk", "农村易返贫致贫户"
+    DIBAO = "dibao", "农村低保户"
+    TEKUN = "tekun", "农村分散供养特困人员"
+    HARDSHIP = "hardship", "因病因灾因意外事故等刚性支出较大或收入大幅缩减导致基本生活出现严重困难家庭"
+    DIBAO_EDGE = "dibao_edge", "农村低保边缘家庭"
+    OTHER_EX_POOR = "other_ex_poor", "其他脱贫户"
+    # The four categories of 2019, kept readable for older records.
+    LEGACY_POOR = "legacy_poor", "建档立卡贫困户（2019）"
+    LEGACY_DIBAO = "legacy_dibao", "低保户（2019）"
+    LEGACY_TEKUN = "legacy_tekun", "分散供养特困人员（2019）"
+    LEGACY_DISABLED = "legacy_disabled", "贫困残疾人家庭（2019）"
+
+
+CURRENT_CATEGORIES = [c for c in Category if not c.value.startswith("legacy_")]
+LEGACY_CATEGORIES = [c for c in Category if c.value.startswith("legacy_")]
+CATEGORY_SHORT = {
+    Category.AT_RISK: "易返贫致贫户",
+    Category.DIBAO: "低保户",
+    Category.TEKUN: "特困人员",
+    Category.HARDSHIP: "严重困难家庭",
+    Category.DIBAO_EDGE: "低保边缘家庭",
+    Category.OTHER_EX_POOR: "其他脱贫户",
+    Category.LEGACY_POOR: "建档立卡贫困户",
+    Category.LEGACY_DIBAO: "低保户(2019)",
+    Category.LEGACY_TEKUN: "特困人员(2019)",
+    Category.LEGACY_DISABLED: "贫困残疾人家庭",
+}
+
+
+class Department(models.TextChoices):
+    MINZHENG = "minzheng", "民政"
+    XIANGCUN = "xiangcun", "乡村振兴"
+    CANLIAN = "canlian", "残联"
+    OTHER = "other", "其他"
+
+
+class Relation(models.TextChoices):
+    SPOUSE = "spouse", "配偶"
+    CHILD = "child", "子女"
+    PARENT = "parent", "父母"
+    GRANDCHILD = "grandchild", "孙子女"
+    SIBLING = "sibling", "兄弟姐妹"
+    CHILD_IN_LAW = "child_in_law", "儿媳/女婿"
+    OTHER = "other", "其他"
+
+
+PRIORITY_FIELDS = {
+    "is_disabled": "残疾人",
+    "is_military_family": "军人军属",
+    "is_veteran": "退役军人",
+    "is_heroic": "见义勇为",
+}
+
+
+class SensitiveNumbersMixin:
+    """Keeps the hash and masked copies of encrypted numbers in step with the value."""
+
+    #: (value field, hash field, masked field, mask function)
+    sensitive_numbers: tuple = ()
+
+    def sync_sensitive(self) -> None:
+        for value_field, hash_field, masked_field, masker in self.sensitive_numbers:
+            value = crypto.normalize_number(getattr(self, value_field) or "")
+            setattr(self, value_field, value)
+            setattr(self, hash_field, crypto.search_hash(value) if value else "")
+            setattr(self, masked_field, masker(value) if value else "")
+
+    def save(self, *args, **kwargs):
+        self.sync_sensitive()
+        super().save(*args, **kwargs)
+
+
+HouseholdQuerySet = scoped_queryset("village")
+
+
+@tracked()
+class Household(SensitiveNumbersMixin, models.Model):
+    village = models.ForeignKey(
+        Area,
+        verbose_name="村",
+        on_delete=models.PROTECT,
+        related_name="households",
+        limit_choices_to={"level": "village"},
+    )
+    # Derived from the village code, kept by the database itself.
+    county_code = models.GeneratedField(
+        expression=Left("village_id", 6),
+        output_field=models.CharField(max_length=6),
+        db_persist=True,
+        verbose_name="县代码",
+    )
+    township_code = models.GeneratedField(
+        expression=Left("village_id", 9),
+        output_field=models.CharField(max_length=9),
+        db_persist=True,
+        verbose_name="乡镇代码",
+    )
+    head_name = models.CharField("户主姓名", max_length=50)
+    id_number = EncryptedTextField("户主身份证号")
+    id_number_hash = models.CharField(max_length=64, editable=False)
+    id_number_masked = models.CharField("户主身份证号", max_length=18, editable=False)
+    phone = models.CharField("联系电话", max_length=20, blank=True)
+    address = models.CharField("住址", max_length=200, blank=True)
+    family_size = models.PositiveSmallIntegerField("家庭人口")
+    category = models.CharField("重点对象类型", max_length=20, choices=Category.choices)
+    identified_by = models.CharField(
+        "认定部门", max_length=20, choices=Department.choices, blank=True
+    )
+    identified_on = models.DateField("认定日期", null=True, blank=True)
+    is_disabled = models.BooleanField("残疾人", default=False)
+    is_military_family = models.BooleanField("军人军属", default=False)
+    is_veteran = models.BooleanField("退役军人", default=False)
+    is_heroic = models.BooleanField("见义勇为", default=False)
+    split_on = models.DateField(
+        "分户日期", null=True, blank=True, help_text="近两年分户且无房的农户需重点审核。"
+    )
+    bank_account = EncryptedTextField("一卡通账号", blank=True)
+    bank_account_hash = models.CharField(max_length=64, blank=True, editable=False)
+    bank_account_masked = models.CharField(
+        "一卡通账号", max_length=40, blank=True, editable=False
+    )
+    bank_name = models.CharField("开户银行", max_length=60, blank=True)
+    note = models.TextField("备注", blank=True)
+    version = models.PositiveIntegerField(default=1, editable=False)
+    created_at = models.DateTimeField("创建时间", auto_now_add=True)
+    updated_at = models.DateTimeField("更新时间", auto_now=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name="录入人",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+
+    objects = HouseholdQuerySet.as_manager()
+
+    sensitive_numbers = (
+        ("id_number", "id_number_hash", "id_number_masked", crypto.mask),
+        ("bank_account", "bank_account_hash", "bank_account_masked", crypto.mask_account),
+    )
+
+    class Meta:
+        verbose_name = "农户"
+        verbose_name_plural = "农户"
+        ordering = ["village_id", "head_name", "id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["county_code", "id_number_hash"], name="household_id_unique_in_county"
+            ),
+            models.CheckConstraint(name="household_family_size_positive", condition=Q(family_size__gte=1)),
+        ]
+        indexes = [
+            models.Index(fields=["id_number_hash"], name="household_id_hash_idx"),
+            models.Index(fields=["township_code", "category"], name="household_township_cat_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.head_name}（{self.id_number_masked}）"
+
+    def get_absolute_url(self) -> str:
+        from django.urls import reverse
+
+        return reverse("households:detail", args=[self.pk])
+
+    @property
+    def priority_marks(self) -> list[str]:
+        return [label for field, label in PRIORITY_FIELDS.items() if getattr(self, field)]
+
+    @property
+    def category_short(self) -> str:
+        return CATEGORY_SHORT.get(self.category, self.category)
+
+    @property
+    def is_legacy_category(self) -> bool:
+        return self.category.startswith("legacy_")
+
+
+MemberQuerySet = scoped_queryset("household__village")
+
+
+@tracked()
+class Member(SensitiveNumbersMixin, models.Model):
+    household = models.ForeignKey(
+        Household, verbose_name="农户", on_delete=models.CASCADE, related_name="members"
+    )
+    name = models.CharField("姓名", max_length=50)
+    id_number = EncryptedTextField("身份证号", blank=True)
+    id_number_hash = models.CharField(max_length=64, blank=True, editable=False)
+    id_number_masked = models.CharField("身份证号", max_length=18, blank=True, editable=False)
+    relation = models.CharField("与户主关系", max_length=20, choices=Relation.choices)
+
+    objects = MemberQuerySet.as_manager()
+
+    sensitive_numbers = (("id_number", "id_number_hash", "id_number_masked", crypto.mask),)
+
+    class Meta:
+        verbose_name = "家庭成员"
+        verbose_name_plural = "家庭成员"
+        ordering = ["household_id", "id"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class SensitiveAccessLog(models.Model):
+    """Every display of a full ID or bank-card number: who saw whose, when."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    household = models.ForeignKey(Household, on_delete=models.PROTECT, related_name="+")
+    field = models.CharField(max_length=40)
+    purpose = models.CharField(max_length=100, blank=True)
+    at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = "敏感信息查看记录"
+        verbose_name_plural = "敏感信息查看记录"
+        ordering = ["-at"]

@@ -1,0 +1,105 @@
+"""Every write to households and members goes through these functions."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from django.db import IntegrityError, transaction
+from django.db.models import F
+
+from core.errors import ConflictError, DomainError
+from households.models import Household, Member, SensitiveAccessLog
+
+# Fields a household form or API may set; everything else (version, hashes, county) is derived.
+EDITABLE_FIELDS = (
+    "village",
+    "head_name",
+    "id_number",
+    "phone",
+    "address",
+    "family_size",
+    "category",
+    "identified_by",
+    "identified_on",
+    "is_disabled",
+    "is_military_family",
+    "is_veteran",
+    "is_heroic",
+    "split_on",
+    "bank_account",
+    "bank_name",
+    "note",
+)
+
+DUPLICATE_ID_MESSAGE = "本县已有身份证号相同的农户，请勿重复录入。"
+
+
+def _check_unique_id(household: Household) -> None:
+    household.sync_sensitive()
+    clash = Household.objects.filter(
+        county_code=household.village_id[:6], id_number_hash=household.id_number_hash
+    ).exclude(pk=household.pk)
+    if clash.exists():
+        raise DomainError(DUPLICATE_ID_MESSAGE)
+
+
+def household_create(*, by, members: Iterable[dict] = (), **fields) -> Household:
+    household = Household(created_by=by, **{k: v for k, v in fields.items() if k in EDITABLE_FIELDS})
+    with transaction.atomic():
+        _check_unique_id(household)
+        try:
+            household.save()
+        except IntegrityError as exc:  # a concurrent insert of the same ID
+            raise DomainError(DUPLICATE_ID_MESSAGE) from exc
+        for member in members:
+            Member.objects.create(household=household, **member)
+    return household
+
+
+def household_update(*, household: Household, by, version: int | None = None, **fields) -> Household:
+    """Apply `fields`; refuse if someone saved the household since `version` was read."""
+    with transaction.atomic():
+        locked = Household.objects.select_for_update().get(pk=household.pk)
+        if version is not None and locked.version != version:
+            raise ConflictError("该农户信息已被他人修改，请刷新页面后重新编辑。")
+        changed = False
+        for name, value in fields.items():
+            if name not in EDITABLE_FIELDS:
+                continue
+            if name in {"id_number", "bank_account"} and not value:
+                continue  # sensitive numbers are never pre-filled: blank means "keep"
+            if getattr(locked, name) != value:
+                setattr(locked, name, value)
+                changed = True
+        if changed:
+            _check_unique_id(locked)
+            locked.version = F("version") + 1
+            try:
+                locked.save()
+            except IntegrityError as exc:
+                raise DomainError(DUPLICATE_ID_MESSAGE) from exc
+            locked.refresh_from_db()
+    return locked
+
+
+def members_save(*, household: Household, formset) -> None:
+    """Save a validated member formset (blank ID numbers keep the number on file)."""
+    formset.instance = household
+    with transaction.atomic():
+        formset.save()
+
+
+def reveal_number(*, household: Household, field: str, by, purpose: str = "页面查看") -> str:
+    """The full number, for a role allowed to see it; the display itself is logged."""
+    if not by.may_see_full_numbers:
+        raise DomainError("您的角色无权查看完整号码。")
+    SensitiveAccessLog.objects.create(user=by, household=household, field=field, purpose=purpose)
+    return getattr(household, field)
+
+
+def member_replace_all(*, household: Household, members: Iterable[dict]) -> None:
+    """Replace the household's member list (used by forms and imports)."""
+    with transaction.atomic():
+        household.members.all().delete()
+        for member in members:
+            Member.objects.create(household=household, **member)

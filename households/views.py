@@ -1,0 +1,160 @@
+from __future__ import annotations
+
+from django.contrib import messages
+from django.db import transaction
+from django.http import Http404, JsonResponse
+from django.shortcuts import get_object_or_404, redirect
+from django.views import View
+from django.views.generic import DetailView, FormView, ListView
+
+from accounts.models import FULL_NUMBER_ROLES
+from accounts.permissions import RoleRequiredMixin
+from core.errors import DomainError
+from households import selectors, services
+from households.filters import HouseholdFilter
+from households.forms import HouseholdForm, MemberFormSet
+from households.models import Household
+
+
+class HouseholdListView(RoleRequiredMixin, ListView):
+    template_name = "households/household_list.html"
+    context_object_name = "households"
+    paginate_by = 20
+
+    def get_paginate_by(self, queryset):
+        try:
+            size = int(self.request.GET.get("page_size", self.paginate_by))
+        except ValueError:
+            return self.paginate_by
+        return max(1, min(size, 200))
+
+    def get_queryset(self):
+        self.filterset = HouseholdFilter(
+            self.request.GET or None,
+            queryset=selectors.household_list(self.request.user),
+            request=self.request,
+        )
+        return self.filterset.qs
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        context["filter"] = self.filterset
+        query = self.request.GET.copy()
+        query.pop("page", None)
+        context["query_string"] = query.urlencode()
+        return context
+
+
+class HouseholdDetailView(RoleRequiredMixin, DetailView):
+    template_name = "households/household_detail.html"
+    context_object_name = "household"
+
+    def get_queryset(self):
+        return selectors.household_list(self.request.user).prefetch_related("members")
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        context["history"] = selectors.household_history(self.object)
+        return context
+
+
+class _HouseholdFormMixin(RoleRequiredMixin):
+    template_name = "households/household_form.html"
+
+    def requires_write(self) -> bool:
+        return True
+
+    def get_form_kwargs(self):
+        kwargs = super().get_form_kwargs()
+        kwargs["user"] = self.request.user
+        return kwargs
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        if "member_formset" not in context:
+            context["member_formset"] = MemberFormSet(
+                self.request.POST or None, instance=getattr(self, "object", None) or Household()
+            )
+        return context
+
+
+class HouseholdCreateView(_HouseholdFormMixin, FormView):
+    form_class = HouseholdForm
+
+    def post(self, request, *args, **kwargs):
+        form = self.get_form()
+        member_formset = MemberFormSet(request.POST, instance=Household())
+        if not (form.is_valid() and member_formset.is_valid()):
+            return self.render_to_response(
+                self.get_context_data(form=form, member_formset=member_formset)
+            )
+        fields = {k: v for k, v in form.cleaned_data.items() if k != "version"}
+        members = [
+            {k: f.cleaned_data[k] for k in ("name", "relation", "id_number")}
+            for f in member_formset.forms
+            if f.cleaned_data and not f.cleaned_data.get("DELETE")
+        ]
+        try:
+            household = services.household_create(by=request.user, members=members, **fields)
+        except DomainError as exc:
+            form.add_error(None, str(exc))
+            return self.render_to_response(
+                self.get_context_data(form=form, member_formset=member_formset)
+            )
+        messages.success(request, f"已新增农户：{household.head_name}。")
+        return redirect(household)
+
+
+class HouseholdUpdateView(_HouseholdFormMixin, FormView):
+    form_class = HouseholdForm
+
+    def dispatch(self, request, *args, **kwargs):
+        if request.user.is_authenticated:
+            self.object = get_object_or_404(
+                Household.objects.visible_to(request.user), pk=kwargs["pk"]
+            )
+        return super().dispatch(request, *args, **kwargs)
+
+    def get_form_kwargs(self):
+        kwargs = super().get_form_kwargs()
+        kwargs["instance"] = self.object
+        return kwargs
+
+    def post(self, request, *args, **kwargs):
+        form = self.get_form()
+        member_formset = MemberFormSet(request.POST, instance=self.object)
+        if not (form.is_valid() and member_formset.is_valid()):
+            return self.render_to_response(
+                self.get_context_data(form=form, member_formset=member_formset)
+            )
+        fields = {k: v for k, v in form.cleaned_data.items() if k != "version"}
+        try:
+            with transaction.atomic():
+                household = services.household_update(
+                    household=self.object,
+                    by=request.user,
+                    version=form.cleaned_data.get("version"),
+                    **fields,
+                )
+                services.members_save(household=household, formset=member_formset)
+        except DomainError as exc:
+            form.add_error(None, str(exc))
+            return self.render_to_response(
+                self.get_context_data(form=form, member_formset=member_formset)
+            )
+        messages.success(request, "已保存修改。")
+        return redirect(household)
+
+
+class RevealNumberView(RoleRequiredMixin, View):
+    """Full ID or account number, for roles that need it; each display is logged."""
+
+    write_roles = FULL_NUMBER_ROLES
+    fields = {"id_number": "户主身份证号", "bank_account": "一卡通账号"}
+
+    def post(self, request, pk, field):
+        if field not in self.fields:
+            raise Http404
+        household = get_object_or_404(Household.objects.visible_to(request.user), pk=pk)
+        value = services.reveal_number(household=household, field=field, by=request.user)
+        return JsonResponse({"field": field, "value": value})

@@ -1,0 +1,85 @@
+"""Factories: a county with two townships, valid national IDs, one user per role."""
+
+from __future__ import annotations
+
+import datetime as dt
+import random
+
+import factory
+
+from accounts.models import Area, AreaLevel, Role, User
+from core.validators import id_check_digit
+from households.models import Category, Household, Member, Relation
+
+COUNTY_CODE = "141124000000"
+_seq = iter(range(1, 10_000_000))
+
+
+def make_id_number(region: str = "141124", birth: dt.date | None = None, seq: int | None = None) -> str:
+    birth = birth or dt.date(1950, 1, 1) + dt.timedelta(days=random.randint(0, 20000))  # noqa: S311
+    seq = seq if seq is not None else next(_seq) % 1000
+    first17 = f"{region}{birth:%Y%m%d}{seq:03d}"
+    return first17 + id_check_digit(first17)
+
+
+def make_bank_account() -> str:
+    return "6217" + "".join(random.choice("0123456789") for _ in range(15))  # noqa: S311
+
+
+def area(code: str, name: str, parent: Area | None = None) -> Area:
+    from accounts.models import level_of_code
+
+    obj, _ = Area.objects.get_or_create(
+        code=code, defaults={"name": name, "level": level_of_code(code), "parent": parent}
+    )
+    return obj
+
+
+class UserFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = User
+        django_get_or_create = ("username",)
+
+    username = factory.Sequence(lambda n: f"user{n}")
+    full_name = factory.Sequence(lambda n: f"用户{n}")
+    role = Role.TOWNSHIP_STAFF
+    password = factory.PostGenerationMethodCall("set_password", "Anju-pass-2026")
+
+
+class HouseholdFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Household
+
+    head_name = factory.Sequence(lambda n: f"农户{n}")
+    id_number = factory.LazyFunction(make_id_number)
+    phone = "13800000000"
+    address = "一组"
+    family_size = 3
+    category = Category.DIBAO
+    identified_by = "minzheng"
+    bank_account = factory.LazyFunction(make_bank_account)
+    bank_name = "农村信用社"
+
+
+class MemberFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Member
+
+    household = factory.SubFactory(HouseholdFactory)
+    name = factory.Sequence(lambda n: f"成员{n}")
+    relation = Relation.CHILD
+    id_number = factory.LazyFunction(make_id_number)
+
+
+def build_county() -> dict[str, Area]:
+    county = area(COUNTY_CODE, "示范县")
+    t1 = area("141124100000", "临泉镇", county)
+    t2 = area("141124101000", "白文镇", county)
+    return {
+        "county": county,
+        "township": t1,
+        "other_township": t2,
+        "village": area("141124100201", "东村", t1),
+        "village2": area("141124100202", "西村", t1),
+        "other_village": area("141124101201", "南村", t2),
+    }
