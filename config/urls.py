@@ -8,10 +8,12 @@ from rest_framework.routers import DefaultRouter
 from accounts.api import AreaViewSet
 from accounts.views import HomeView
 from households.api import HouseholdViewSet
+from inspections import api as inspections_api
 
 router = DefaultRouter()
 router.register("areas", AreaViewSet, basename="area")
 router.register("households", HouseholdViewSet, basename="household")
+inspections_api.register(router)
 
 urlpatterns = [
     path("", HomeView.as_view(), name="home"),
@@ -32,6 +34,7 @@ urlpatterns = [
         name="password_change_done",
     ),
     path("households/", include("households.urls")),
+    path("inspections/", include("inspections.urls")),
     path("api/auth/token/", obtain_auth_token, name="api-token"),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
