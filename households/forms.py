@@ -122,7 +122,9 @@ class MemberForm(forms.ModelForm):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["relation"].choices = Relation.choices
+        # A blank first choice keeps the spare row of the formset "unchanged" when left empty.
+        self.fields["relation"].choices = [("", "请选择")] + list(Relation.choices)
+        self.fields["relation"].error_messages["required"] = "请选择与户主关系。"
         if self.instance.pk:
             self.initial["id_number"] = ""
             self.fields["id_number"].help_text = (

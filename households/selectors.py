@@ -56,8 +56,8 @@ def household_history(household: Household) -> list[HistoryEntry]:
     from households.models import Member
 
     events = list(
-        Events.objects.references(household)
-        .filter(pgh_model__in=["households.HouseholdEvent", "households.MemberEvent"])
+        Events.objects.across("households.HouseholdEvent", "households.MemberEvent")
+        .references(household)
         .order_by("-pgh_created_at", "-pgh_id")
     )
     user_ids = {

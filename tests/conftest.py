@@ -90,3 +90,10 @@ def browser_type_launch_args(browser_type_launch_args):
             "--disable-quic",
         ],
     }
+
+
+@pytest.fixture
+def page(page):
+    """Fail a browser step after 10 s instead of Playwright's 30 s."""
+    page.set_default_timeout(10_000)
+    return page
