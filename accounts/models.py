@@ -78,8 +78,7 @@ class Area(models.Model):
                 name="area_level_matches_code",
                 condition=(
                     Q(level="county", code__endswith="000000")
-                    | Q(level="township", code__endswith="000")
-                    & ~Q(code__endswith="000000")
+                    | Q(level="township", code__endswith="000") & ~Q(code__endswith="000000")
                     | Q(level="village") & ~Q(code__endswith="000")
                 ),
             ),
@@ -180,6 +179,5 @@ class User(AbstractUser):
             if self.area is None:
                 raise ValidationError({"area": "请为该用户选择所属区划。"})
             if self.area.level not in ROLE_AREA_LEVEL[self.role]:
-                raise ValidationError(
-                    {"area": f"角色“{self.get_role_display()}”不能属于{self.area.get_level_display()}级区划。"}
-                )
+                role, level = self.get_role_display(), self.area.get_level_display()
+                raise ValidationError({"area": f"角色“{role}”不能属于{level}级区划。"})

@@ -15,7 +15,9 @@ SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 
 
 def has_any_role(user) -> bool:
-    return bool(user and user.is_authenticated and user.is_active and (user.role or user.is_superuser))
+    return bool(
+        user and user.is_authenticated and user.is_active and (user.role or user.is_superuser)
+    )
 
 
 def can_write(user, write_roles=WRITE_ROLES_DEFAULT) -> bool:

@@ -17,7 +17,9 @@ class HomeView(RoleRequiredMixin, TemplateView):
             .values_list("category", "n")
         )
         context["category_counts"] = [
-            (label, counts.get(value, 0)) for value, label in Category.choices if counts.get(value) or not value.startswith("legacy_")
+            (label, counts.get(value, 0))
+            for value, label in Category.choices
+            if counts.get(value) or not value.startswith("legacy_")
         ]
         context["household_total"] = sum(counts.values())
         return context

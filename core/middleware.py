@@ -54,8 +54,8 @@ class AuditContextMiddleware:
         self.get_response = get_response
 
     def __call__(self, request):
-        from pghistory.middleware import ASGIRequest, WSGIRequest
         from django.core.handlers.wsgi import WSGIRequest as DjangoWSGIRequest
+        from pghistory.middleware import ASGIRequest, WSGIRequest
 
         user = getattr(request, "user", None)
         user_id = user.pk if user is not None and user.is_authenticated else None

@@ -43,9 +43,9 @@ class HouseholdFilter(django_filters.FilterSet):
         if len(normalized) == 18:
             return queryset.filter(id_number_hash=crypto.search_hash(normalized))
         condition = Q(head_name__icontains=value) | Q(village__name__icontains=value)
-        if normalized.isdigit() or (normalized[:-1].isdigit() and normalized.endswith("X")):
-            if len(normalized) <= 4:
-                condition |= Q(id_number_masked__endswith=normalized)
+        is_id_tail = normalized.isdigit() or (normalized[:-1].isdigit() and normalized[-1] == "X")
+        if is_id_tail and len(normalized) <= 4:
+            condition |= Q(id_number_masked__endswith=normalized)
         return queryset.filter(condition)
 
     def filter_township(self, queryset, name, value):

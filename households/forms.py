@@ -80,12 +80,12 @@ class HouseholdForm(forms.ModelForm):
             self.initial["bank_account"] = ""
             self.initial["version"] = self.instance.version
             self.fields["id_number"].required = False
-            self.fields["id_number"].help_text = (
-                f"当前：{self.instance.id_number_masked}。留空表示不修改。"
-            )
-            self.fields["bank_account"].help_text = (
-                f"当前：{self.instance.bank_account_masked or '未登记'}。留空表示不修改。"
-            )
+            self.fields[
+                "id_number"
+            ].help_text = f"当前：{self.instance.id_number_masked}。留空表示不修改。"
+            self.fields[
+                "bank_account"
+            ].help_text = f"当前：{self.instance.bank_account_masked or '未登记'}。留空表示不修改。"
         else:
             self.fields["id_number"].error_messages["required"] = "请填写户主身份证号。"
 
@@ -127,9 +127,9 @@ class MemberForm(forms.ModelForm):
         self.fields["relation"].error_messages["required"] = "请选择与户主关系。"
         if self.instance.pk:
             self.initial["id_number"] = ""
-            self.fields["id_number"].help_text = (
-                f"当前：{self.instance.id_number_masked or '未登记'}；留空不修改"
-            )
+            self.fields[
+                "id_number"
+            ].help_text = f"当前：{self.instance.id_number_masked or '未登记'}；留空不修改"
 
     def clean_id_number(self):
         value = self.cleaned_data.get("id_number")

@@ -79,7 +79,9 @@ def household_history(household: Household) -> list[HistoryEntry]:
                 continue
         data = event.pgh_data or {}
         subject = (
-            f"家庭成员 {data.get('name', '')}" if model is Member else f"农户 {data.get('head_name', '')}"
+            f"家庭成员 {data.get('name', '')}"
+            if model is Member
+            else f"农户 {data.get('head_name', '')}"
         )
         entries.append(
             HistoryEntry(

@@ -44,7 +44,9 @@ def _check_unique_id(household: Household) -> None:
 
 
 def household_create(*, by, members: Iterable[dict] = (), **fields) -> Household:
-    household = Household(created_by=by, **{k: v for k, v in fields.items() if k in EDITABLE_FIELDS})
+    household = Household(
+        created_by=by, **{k: v for k, v in fields.items() if k in EDITABLE_FIELDS}
+    )
     with transaction.atomic():
         _check_unique_id(household)
         try:
@@ -56,7 +58,9 @@ def household_create(*, by, members: Iterable[dict] = (), **fields) -> Household
     return household
 
 
-def household_update(*, household: Household, by, version: int | None = None, **fields) -> Household:
+def household_update(
+    *, household: Household, by, version: int | None = None, **fields
+) -> Household:
     """Apply `fields`; refuse if someone saved the household since `version` was read."""
     with transaction.atomic():
         locked = Household.objects.select_for_update().get(pk=household.pk)

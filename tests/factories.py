@@ -7,7 +7,7 @@ import random
 
 import factory
 
-from accounts.models import Area, AreaLevel, Role, User
+from accounts.models import Area, Role, User
 from core.validators import id_check_digit
 from households.models import Category, Household, Member, Relation
 
@@ -15,7 +15,9 @@ COUNTY_CODE = "141124000000"
 _seq = iter(range(1, 10_000_000))
 
 
-def make_id_number(region: str = "141124", birth: dt.date | None = None, seq: int | None = None) -> str:
+def make_id_number(
+    region: str = "141124", birth: dt.date | None = None, seq: int | None = None
+) -> str:
     birth = birth or dt.date(1950, 1, 1) + dt.timedelta(days=random.randint(0, 20000))  # noqa: S311
     seq = seq if seq is not None else next(_seq) % 1000
     first17 = f"{region}{birth:%Y%m%d}{seq:03d}"

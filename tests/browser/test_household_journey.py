@@ -9,7 +9,9 @@ from tests.conftest import PASSWORD
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 
-def test_township_staff_edits_phone_and_sees_history(live_server, page, township_user, household, other_household):
+def test_township_staff_edits_phone_and_sees_history(
+    live_server, page, township_user, household, other_household
+):
     page.goto(f"{live_server.url}/accounts/login/")
     page.fill("#id_username", township_user.username)
     page.fill("#id_password", PASSWORD)

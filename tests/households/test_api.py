@@ -28,7 +28,9 @@ def _payload(village, **overrides):
 
 def test_token_auth(api_client, township_user, household):
     response = api_client.post(
-        "/api/auth/token/", {"username": township_user.username, "password": PASSWORD}, format="json"
+        "/api/auth/token/",
+        {"username": township_user.username, "password": PASSWORD},
+        format="json",
     )
     assert response.status_code == 200
     token = response.json()["token"]
@@ -138,7 +140,10 @@ def test_filters(api_client, county_reviewer, areas):
     HouseholdFactory(village=areas["village"], category="dibao", is_veteran=True, head_name="甲")
     HouseholdFactory(village=areas["other_village"], category="tekun", head_name="乙")
     api_client.force_authenticate(county_reviewer)
-    names = lambda params: sorted(r["head_name"] for r in api_client.get(LIST, params).json()["results"])  # noqa: E731
+
+    def names(params):
+        return sorted(r["head_name"] for r in api_client.get(LIST, params).json()["results"])
+
     assert names({"category": "tekun"}) == ["乙"]
     assert names({"township": areas["township"].code}) == ["甲"]
     assert names({"priority": "is_veteran"}) == ["甲"]

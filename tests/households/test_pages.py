@@ -44,7 +44,9 @@ def test_list_is_scoped_and_searchable(client, township_user, areas):
     page = client.get(reverse("households:list")).content.decode()
     assert "张三" in page and "张四" in page and "张五" not in page
 
-    page = client.get(reverse("households:list"), {"village": areas["village2"].code}).content.decode()
+    page = client.get(
+        reverse("households:list"), {"village": areas["village2"].code}
+    ).content.decode()
     assert "张四" in page and "张三" not in page
 
 
@@ -64,7 +66,9 @@ def test_list_masks_id_numbers(client, township_user, household):
     page = client.get(reverse("households:list")).content.decode()
     assert household.id_number not in page
     assert household.id_number_masked in page
-    assert household.id_number_masked == household.id_number[:6] + "*" * 8 + household.id_number[-4:]
+    assert (
+        household.id_number_masked == household.id_number[:6] + "*" * 8 + household.id_number[-4:]
+    )
 
 
 def test_county_sees_whole_county(client, county_reviewer, household, other_household):
@@ -95,7 +99,9 @@ def test_official_reads_but_cannot_write(client, official, household, areas):
     assert client.get(household.get_absolute_url()).status_code == 200
     assert client.get(reverse("households:create")).status_code == 403
     before = Household.objects.count()
-    assert client.post(reverse("households:create"), _form_data(areas["village"])).status_code == 403
+    assert (
+        client.post(reverse("households:create"), _form_data(areas["village"])).status_code == 403
+    )
     assert Household.objects.count() == before
     response = client.post(
         reverse("households:edit", args=[household.pk]), _form_data(household.village)
@@ -119,7 +125,9 @@ def test_create_refuses_bad_checksum_with_chinese_message(client, township_user,
     client.force_login(township_user)
     good = make_id_number()
     bad = good[:17] + ("0" if good[17] != "0" else "1")
-    response = client.post(reverse("households:create"), _form_data(areas["village"], id_number=bad))
+    response = client.post(
+        reverse("households:create"), _form_data(areas["village"], id_number=bad)
+    )
     assert response.status_code == 200
     assert "身份证号校验位错误" in response.content.decode()
     assert not Household.objects.filter(head_name="王五").exists()
@@ -127,14 +135,14 @@ def test_create_refuses_bad_checksum_with_chinese_message(client, township_user,
 
 def test_create_refuses_village_of_another_township(client, township_user, areas):
     client.force_login(township_user)
-    response = client.post(
-        reverse("households:create"), _form_data(areas["other_village"])
-    )
+    response = client.post(reverse("households:create"), _form_data(areas["other_village"]))
     assert response.status_code == 200
     assert not Household.objects.filter(head_name="王五").exists()
 
 
-def test_create_refuses_duplicate_id_in_county(client, township_user, county_reviewer, areas, other_household):
+def test_create_refuses_duplicate_id_in_county(
+    client, township_user, county_reviewer, areas, other_household
+):
     client.force_login(township_user)
     response = client.post(
         reverse("households:create"),
@@ -209,7 +217,9 @@ def test_list_query_count_does_not_grow_with_page_size(
         client.get(reverse("households:list"), {"page_size": 45})
 
 
-def test_reveal_full_number_is_logged_and_limited(client, county_reviewer, township_user, household):
+def test_reveal_full_number_is_logged_and_limited(
+    client, county_reviewer, township_user, household
+):
     from households.models import SensitiveAccessLog
 
     url = reverse("households:reveal", args=[household.pk, "id_number"])

@@ -1,0 +1,67 @@
+from __future__ import annotations
+
+import pytest
+from django.db import DatabaseError, connection, transaction
+
+from core.audit import acting_as
+from households.models import Household, HouseholdEvent
+from tests.factories import HouseholdFactory
+
+pytestmark = pytest.mark.django_db
+
+
+def test_api_edit_with_token_records_acting_user(api_client, township_user, household):
+    from rest_framework.authtoken.models import Token
+
+    token = Token.objects.create(user=township_user)
+    api_client.credentials(HTTP_AUTHORIZATION=f"Token {token.key}")
+    response = api_client.patch(f"/api/households/{household.pk}/", {"phone": "135"}, format="json")
+    assert response.status_code == 200
+    event = HouseholdEvent.objects.filter(pgh_obj=household, pgh_label="update").get()
+    assert event.pgh_context.metadata["user"] == township_user.pk
+    assert event.phone == "135"
+
+
+def test_bulk_update_and_raw_sql_are_audited(areas, county_reviewer):
+    households = HouseholdFactory.create_batch(3, village=areas["village"])
+    with acting_as(county_reviewer):
+        Household.objects.filter(pk__in=[h.pk for h in households]).update(phone="110")
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "UPDATE households_household SET address = 'raw' WHERE id = %s", [households[0].pk]
+            )
+    updates = HouseholdEvent.objects.filter(pgh_label="update")
+    assert updates.count() == 4
+    assert {e.pgh_context.metadata["user"] for e in updates} == {county_reviewer.pk}
+
+
+def test_delete_is_audited(household):
+    pk = household.pk
+    household.delete()
+    assert HouseholdEvent.objects.filter(pgh_obj_id=pk, pgh_label="delete").count() == 1
+
+
+@pytest.mark.parametrize(
+    "sql",
+    [
+        "UPDATE households_householdevent SET head_name = 'forged'",
+        "DELETE FROM households_householdevent",
+    ],
+)
+def test_audit_table_refuses_update_and_delete(household, sql):
+    with (
+        pytest.raises(DatabaseError, match="Cannot update or delete"),
+        transaction.atomic(),
+        connection.cursor() as cursor,
+    ):
+        cursor.execute(sql)
+    assert HouseholdEvent.objects.filter(pgh_obj=household).exists()
+
+
+def test_audit_rows_hold_no_plaintext_id(household):
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT row_to_json(e)::text FROM households_householdevent e")
+        rows = [r[0] for r in cursor.fetchall()]
+    assert rows
+    assert all(household.id_number not in row for row in rows)
+    assert all(household.bank_account not in row for row in rows)
