@@ -1,0 +1,86 @@
+"""The subsidy calculator: category, family size, level → amount and a one-line explanation."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from decimal import Decimal
+
+from django.db import transaction
+
+from accounts.models import Area
+from core.errors import DomainError
+from subsidies.defaults import DEFAULT_STANDARD
+from subsidies.models import LevelKind, SubsidyStandard
+
+# Appraisal levels → the standard's level line ("no house" is built new, like D).
+LEVEL_FOR_APPRAISAL = {"C": LevelKind.REPAIR, "D": LevelKind.REBUILD, "none": LevelKind.REBUILD}
+LEVEL_LABEL = {"C": "C级", "D": "D级", "none": "无房"}
+
+
+@dataclass(frozen=True)
+class Calculation:
+    amount: Decimal
+    explanation: str
+    standard: SubsidyStandard
+
+
+def _yuan(value: Decimal) -> str:
+    return f"{value:,.0f}" if value == value.to_integral() else f"{value:,.2f}"
+
+
+def ensure_standards(county: Area, year: int) -> None:
+    """A county/year without a standard gets last year's lines, or the defaults."""
+    if SubsidyStandard.objects.filter(county=county, year=year).exists():
+        return
+    with transaction.atomic():
+        previous = (
+            SubsidyStandard.objects.filter(county=county, year__lt=year).order_by("-year").first()
+        )
+        if previous:
+            lines = [
+                (s.name, s.categories, s.level, s.base_amount, s.per_person, s.cap, s.note)
+                for s in SubsidyStandard.objects.filter(county=county, year=previous.year)
+            ]
+        else:
+            lines = DEFAULT_STANDARD
+        for name, categories, level, base, per_person, cap, note in lines:
+            SubsidyStandard.objects.get_or_create(
+                county=county,
+                year=year,
+                name=name,
+                level=level,
+                defaults={
+                    "categories": list(categories),
+                    "base_amount": base,
+                    "per_person": per_person,
+                    "cap": cap,
+                    "note": note,
+                },
+            )
+
+
+def calculate(
+    *, county: Area, year: int, category: str, family_size: int, level: str
+) -> Calculation:
+    """Amount per the county's standard for `year`; DomainError when none applies."""
+    if level not in LEVEL_FOR_APPRAISAL:
+        raise DomainError("只有C级、D级危房或无房户可以计算改造补助。")
+    if family_size < 1:
+        raise DomainError("家庭人口至少为1人。")
+    ensure_standards(county, year)
+    standard = SubsidyStandard.objects.filter(
+        county=county, year=year, level=LEVEL_FOR_APPRAISAL[level], categories__contains=[category]
+    ).first()
+    if standard is None:
+        raise DomainError(f"{year}年度补助标准中没有适用于该类别的{LEVEL_LABEL[level]}标准。")
+    further = family_size - 1
+    raw = standard.base_amount + further * standard.per_person
+    amount = min(raw, standard.cap)
+    explanation = f"{LEVEL_LABEL[level]} {family_size}人：{_yuan(standard.base_amount)}"
+    if standard.per_person and further:
+        explanation += f" + {further}×{_yuan(standard.per_person)} = {_yuan(raw)}"
+    if raw > standard.cap:
+        explanation += f"，封顶 {_yuan(standard.cap)}"
+    return Calculation(
+        amount=amount.quantize(Decimal("0.01")), explanation=explanation, standard=standard
+    )
