@@ -7,6 +7,7 @@ from rest_framework.routers import DefaultRouter
 
 from accounts.api import AreaViewSet
 from accounts.views import HomeView
+from core import views as core_views
 from households.api import HouseholdViewSet
 from inspections import api as inspections_api
 
@@ -32,6 +33,14 @@ urlpatterns = [
         "accounts/password/done/",
         auth_views.PasswordChangeDoneView.as_view(),
         name="password_change_done",
+    ),
+    path("exports/<slug:kind>/start/", core_views.ExportStartView.as_view(), name="export-start"),
+    path("exports/<uuid:pk>/", core_views.ExportDetailView.as_view(), name="export-detail"),
+    path("exports/<uuid:pk>/status/", core_views.ExportStatusView.as_view(), name="export-status"),
+    path(
+        "exports/<uuid:pk>/download/",
+        core_views.ExportDownloadView.as_view(),
+        name="export-download",
     ),
     path("households/", include("households.urls")),
     path("inspections/", include("inspections.urls")),

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import pgtrigger
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
@@ -17,7 +18,10 @@ class Category(models.TextChoices):
     AT_RISK = "at_risk", "农村易返贫致贫户"
     DIBAO = "dibao", "农村低保户"
     TEKUN = "tekun", "农村分散供养特困人员"
-    HARDSHIP = "hardship", "因病因灾因意外事故等刚性支出较大或收入大幅缩减导致基本生活出现严重困难家庭"
+    HARDSHIP = (
+        "hardship",
+        "因病因灾因意外事故等刚性支出较大或收入大幅缩减导致基本生活出现严重困难家庭",
+    )
     DIBAO_EDGE = "dibao_edge", "农村低保边缘家庭"
     OTHER_EX_POOR = "other_ex_poor", "其他脱贫户"
     # The four categories of 2019, kept readable for older records.
@@ -132,9 +136,7 @@ class Household(SensitiveNumbersMixin, models.Model):
     )
     bank_account = EncryptedTextField("一卡通账号", blank=True)
     bank_account_hash = models.CharField(max_length=64, blank=True, editable=False)
-    bank_account_masked = models.CharField(
-        "一卡通账号", max_length=40, blank=True, editable=False
-    )
+    bank_account_masked = models.CharField("一卡通账号", max_length=40, blank=True, editable=False)
     bank_name = models.CharField("开户银行", max_length=60, blank=True)
     note = models.TextField("备注", blank=True)
     version = models.PositiveIntegerField(default=1, editable=False)
@@ -164,7 +166,9 @@ class Household(SensitiveNumbersMixin, models.Model):
             models.UniqueConstraint(
                 fields=["county_code", "id_number_hash"], name="household_id_unique_in_county"
             ),
-            models.CheckConstraint(name="household_family_size_positive", condition=Q(family_size__gte=1)),
+            models.CheckConstraint(
+                name="household_family_size_positive", condition=Q(family_size__gte=1)
+            ),
         ]
         indexes = [
             models.Index(fields=["id_number_hash"], name="household_id_hash_idx"),
@@ -232,3 +236,114 @@ class SensitiveAccessLog(models.Model):
         verbose_name = "敏感信息查看记录"
         verbose_name_plural = "敏感信息查看记录"
         ordering = ["-at"]
+        triggers = [
+            # The log of who saw a full number is itself tamper-proof.
+            pgtrigger.Protect(name="append_only", operation=pgtrigger.Update | pgtrigger.Delete)
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user} {self.field} {self.at:%Y-%m-%d %H:%M}"
+
+
+class ImportStatus(models.TextChoices):
+    PENDING = "pending", "待确认"
+    APPLIED = "applied", "已导入"
+    FAILED = "failed", "导入失败"
+    CANCELLED = "cancelled", "已取消"
+
+
+class HouseholdImportQuerySet(models.QuerySet):
+    def visible_to(self, user) -> HouseholdImportQuerySet:
+        """The uploader's own imports; a county reviewer also sees those of the county."""
+        from accounts.models import Role
+        from accounts.scoping import area_prefix
+
+        prefix = area_prefix(user)
+        if prefix is None:
+            return self.none()
+        if prefix == "":
+            return self
+        condition = Q(created_by=user)
+        if user.role == Role.COUNTY_REVIEWER:
+            condition |= Q(area__code__startswith=prefix)
+        return self.filter(condition)
+
+
+def _import_upload_to(instance, filename: str) -> str:
+    import uuid
+
+    from django.utils import timezone
+
+    # The stored name reveals nothing: the original name is kept in `filename`.
+    return f"imports/{timezone.localdate():%Y/%m}/{uuid.uuid4().hex}.xlsx.enc"
+
+
+@tracked(exclude=["preview"])
+class HouseholdImport(models.Model):
+    """A department list (.xlsx) uploaded for import: previewed first, written on confirm.
+
+    The file is stored encrypted (it holds full ID numbers) and parsed again on confirm;
+    `preview` holds only masked numbers.
+    """
+
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name="上传人", on_delete=models.PROTECT, related_name="+"
+    )
+    created_at = models.DateTimeField("上传时间", auto_now_add=True)
+    # The uploader's area: the import may only touch villages inside it.
+    area = models.ForeignKey(
+        Area,
+        verbose_name="导入范围",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    filename = models.CharField("文件名", max_length=255)
+    file = models.FileField("文件（加密）", upload_to=_import_upload_to, blank=True)
+    status = models.CharField(
+        "状态", max_length=10, choices=ImportStatus.choices, default=ImportStatus.PENDING
+    )
+    row_count = models.PositiveIntegerField("数据行数", default=0)
+    error_count = models.PositiveIntegerField("有误行数", default=0)
+    to_create = models.PositiveIntegerField("将新增", default=0)
+    to_update = models.PositiveIntegerField("将更新", default=0)
+    to_keep = models.PositiveIntegerField("无变化", default=0)
+    preview = models.JSONField("预览", default=dict, blank=True)
+    created_count = models.PositiveIntegerField("已新增", default=0)
+    updated_count = models.PositiveIntegerField("已更新", default=0)
+    unchanged_count = models.PositiveIntegerField("未变化", default=0)
+    skipped_count = models.PositiveIntegerField("已跳过", default=0)
+    error_summary = models.TextField("错误摘要", blank=True)
+    finished_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name="确认/取消人",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    finished_at = models.DateTimeField("确认/取消时间", null=True, blank=True)
+
+    objects = HouseholdImportQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = "农户名单导入"
+        verbose_name_plural = "农户名单导入"
+        ordering = ["-created_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"{self.filename}（{self.get_status_display()}）"
+
+    def get_absolute_url(self) -> str:
+        from django.urls import reverse
+
+        return reverse("households:import-detail", args=[self.pk])
+
+    @property
+    def scope_prefix(self) -> str:
+        return self.area.prefix if self.area_id else ""
+
+    @property
+    def is_pending(self) -> bool:
+        return self.status == ImportStatus.PENDING

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from households import views
+from households import import_views, views
 
 app_name = "households"
 
@@ -10,4 +10,17 @@ urlpatterns = [
     path("<int:pk>/", views.HouseholdDetailView.as_view(), name="detail"),
     path("<int:pk>/edit/", views.HouseholdUpdateView.as_view(), name="edit"),
     path("<int:pk>/reveal/<str:field>/", views.RevealNumberView.as_view(), name="reveal"),
+    path("import/", import_views.ImportView.as_view(), name="import"),
+    path(
+        "import/template.xlsx",
+        import_views.ImportTemplateView.as_view(),
+        name="import-template",
+    ),
+    path("import/<int:pk>/", import_views.ImportDetailView.as_view(), name="import-detail"),
+    path(
+        "import/<int:pk>/confirm/",
+        import_views.ImportConfirmView.as_view(),
+        name="import-confirm",
+    ),
+    path("import/<int:pk>/cancel/", import_views.ImportCancelView.as_view(), name="import-cancel"),
 ]

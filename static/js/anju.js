@@ -23,3 +23,27 @@
     if (msg && !window.confirm(msg)) ev.preventDefault();
   });
 })();
+
+// Background exports: poll the job and show its progress, then the download link.
+(function () {
+  var box = document.getElementById('export-job');
+  if (!box) return;
+  var bar = document.getElementById('export-bar');
+  var msg = document.getElementById('export-message');
+  var link = document.getElementById('export-download');
+  var bg = box.querySelector('[role=progressbar]');
+  function poll() {
+    fetch(box.dataset.statusUrl, { credentials: 'same-origin' })
+      .then(function (r) { return r.json(); })
+      .then(function (d) {
+        bar.style.width = d.progress + '%';
+        bg.setAttribute('aria-valuenow', d.progress);
+        if (d.status === 'done') { msg.textContent = '已完成'; link.hidden = false; return; }
+        if (d.status === 'failed') { msg.textContent = d.message || '导出失败'; return; }
+        msg.textContent = (d.message || '正在生成，请稍候…') + '（' + d.progress + '%）';
+        setTimeout(poll, 700);
+      })
+      .catch(function () { setTimeout(poll, 2000); });
+  }
+  poll();
+})();

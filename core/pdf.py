@@ -1,0 +1,72 @@
+"""PDF documents from HTML templates (WeasyPrint), with a fetcher that cannot leave the project.
+
+A template may carry values typed by users (names, notes). Whatever URL ends up in the HTML,
+WeasyPrint may only read files below the project's `static/` directory or MEDIA_ROOT (and
+inline `data:` URLs): no network, no other `file://` path. Fonts come from fontconfig
+(Debian's fonts-noto-cjk), never from a URL.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from urllib.parse import unquote, urlparse
+
+from django.conf import settings
+from django.template.loader import render_to_string
+from weasyprint import HTML
+from weasyprint.urls import URLFetcher
+
+# Named in every document's CSS; the first one installed is used.
+CJK_FONT_STACK = '"Noto Sans CJK SC", "Noto Serif CJK SC", "WenQuanYi Micro Hei", sans-serif'
+
+
+class FetchRefused(ValueError):
+    """A document asked for a resource outside the allowed directories."""
+
+
+def allowed_roots() -> list[Path]:
+    return [
+        (Path(settings.BASE_DIR) / "static").resolve(),
+        Path(settings.MEDIA_ROOT).resolve(),
+    ]
+
+
+def _is_allowed_path(path: Path) -> bool:
+    resolved = path.resolve()
+    return any(resolved.is_relative_to(root) for root in allowed_roots())
+
+
+class RestrictedURLFetcher(URLFetcher):
+    """Serves `data:` URLs and files inside static/ or MEDIA_ROOT; refuses everything else."""
+
+    def __init__(self, **kwargs):
+        kwargs["allowed_protocols"] = {"file", "data"}
+        kwargs["allow_redirects"] = False
+        super().__init__(**kwargs)
+
+    def fetch(self, url, headers=None):
+        scheme = url.split(":", 1)[0].lower() if ":" in url else ""
+        if scheme == "data":
+            return super().fetch(url, headers)
+        if scheme != "file":
+            raise FetchRefused(f"文档不允许访问外部地址：{url[:100]}")
+        parsed = urlparse(url)
+        if parsed.netloc not in ("", "localhost"):
+            raise FetchRefused("文档不允许访问网络文件。")
+        path = Path(unquote(parsed.path))
+        if not _is_allowed_path(path):
+            raise FetchRefused("文档只能引用本系统的静态文件和上传文件。")
+        return super().fetch(path.resolve().as_uri(), headers)
+
+
+def file_url(path: str | Path) -> str:
+    """A file:// URL for a stored file (e.g. `photo.file.path`) to embed in a document."""
+    return Path(path).resolve().as_uri()
+
+
+def render_pdf(template_name: str, context: dict | None = None) -> bytes:
+    """Render a Django template to PDF bytes with the restricted fetcher."""
+    context = {"cjk_font_stack": CJK_FONT_STACK, **(context or {})}
+    html = render_to_string(template_name, context)
+    base_url = (Path(settings.BASE_DIR) / "static").resolve().as_uri() + "/"
+    return HTML(string=html, base_url=base_url, url_fetcher=RestrictedURLFetcher()).write_pdf()

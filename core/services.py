@@ -1,0 +1,95 @@
+"""Starting and running background exports."""
+
+from __future__ import annotations
+
+import logging
+from datetime import timedelta
+
+from django.conf import settings
+from django.core.files.base import ContentFile
+from django.db import transaction
+from django.db.models import Q
+from django.utils import timezone
+
+from core import exports
+from core.errors import DomainError
+from core.models import ExportJob
+
+logger = logging.getLogger(__name__)
+
+
+def export_start(*, kind: str, params: dict, by) -> ExportJob:
+    exporter = exports.get(kind)
+    if exporter is None:
+        raise DomainError("未知的导出类型。")
+    if not exporter.allowed(by):
+        raise DomainError("您的角色无权执行此导出。")
+    cleaned = exporter.clean_params(by, params)
+    from core.tasks import run_export
+
+    with transaction.atomic():
+        job = ExportJob.objects.create(kind=kind, params=cleaned, created_by=by)
+        # Enqueued only if the job row is committed: a rolled-back request enqueues nothing.
+        transaction.on_commit(lambda: run_export.delay(str(job.pk)))
+    return job
+
+
+def export_run(job_id: str) -> None:
+    """Run a queued job once; a second delivery of the same task finds it claimed and stops."""
+    # A worker killed half-way leaves the job "running"; once stale, a redelivery takes it over.
+    stale = timezone.now() - timedelta(minutes=getattr(settings, "ANJU_EXPORT_STALE_MINUTES", 30))
+    claimable = Q(status=ExportJob.Status.QUEUED) | Q(
+        status=ExportJob.Status.RUNNING, started_at__lt=stale
+    )
+    claimed = ExportJob.objects.filter(claimable, pk=job_id).update(
+        status=ExportJob.Status.RUNNING, started_at=timezone.now(), progress=1
+    )
+    if not claimed:
+        return
+    job = ExportJob.objects.select_related("created_by", "created_by__area").get(pk=job_id)
+    exporter = exports.get(job.kind)
+
+    def progress(percent: int, message: str = "") -> None:
+        ExportJob.objects.filter(pk=job.pk).update(
+            progress=max(1, min(99, percent)), message=message[:300]
+        )
+
+    try:
+        if exporter is None or not exporter.allowed(job.created_by) or not job.created_by.is_active:
+            raise DomainError("您的账号或角色已无权执行此导出。")
+        result = exporter.run(job.created_by, job.params, progress)
+    except DomainError as exc:
+        ExportJob.objects.filter(pk=job.pk).update(
+            status=ExportJob.Status.FAILED, message=str(exc)[:300], finished_at=timezone.now()
+        )
+        return
+    except Exception:
+        logger.exception("export %s (%s) failed", job.pk, job.kind)
+        ExportJob.objects.filter(pk=job.pk).update(
+            status=ExportJob.Status.FAILED,
+            message="导出失败，请稍后重试或联系管理员。",
+            finished_at=timezone.now(),
+        )
+        return
+    job.file.save(result.filename, ContentFile(result.content), save=False)
+    ExportJob.objects.filter(pk=job.pk).update(
+        file=job.file.name,
+        filename=result.filename,
+        content_type=result.content_type,
+        status=ExportJob.Status.DONE,
+        progress=100,
+        message="已完成",
+        finished_at=timezone.now(),
+        expires_at=ExportJob.default_expiry(),
+    )
+
+
+def exports_purge_expired() -> int:
+    """Delete expired export files and their jobs."""
+    count = 0
+    for job in ExportJob.objects.filter(expires_at__lte=timezone.now()):
+        if job.file:
+            job.file.delete(save=False)
+        job.delete()
+        count += 1
+    return count

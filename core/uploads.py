@@ -1,0 +1,135 @@
+"""Validation of uploaded photos and documents: the type is sniffed from the content.
+
+A file's name and the browser's Content-Type are chosen by the sender, so neither is trusted:
+the first bytes decide the type, Pillow must be able to read an image to the end (`verify()`),
+and a PDF must carry its header and end-of-file marker. Files are kept as uploaded.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+from dataclasses import dataclass
+
+from django.conf import settings
+from django.utils import timezone
+from PIL import Image, UnidentifiedImageError
+
+from core.errors import DomainError
+
+JPEG = "image/jpeg"
+PNG = "image/png"
+HEIC = "image/heic"
+PDF = "application/pdf"
+IMAGE_TYPES = frozenset({JPEG, PNG, HEIC})
+DOCUMENT_TYPES = IMAGE_TYPES | {PDF}
+EXTENSIONS = {JPEG: "jpg", PNG: "png", HEIC: "heic", PDF: "pdf"}
+TYPE_LABELS = {JPEG: "JPEG", PNG: "PNG", HEIC: "HEIC", PDF: "PDF"}
+_HEIF_BRANDS = {b"heic", b"heix", b"hevc", b"hevx", b"heim", b"heis", b"mif1", b"msf1"}
+_EXIF_IFD = 0x8769
+_DATETIME_ORIGINAL = 36867
+_DATETIME = 306
+
+DEFAULT_MAX_BYTES = 10 * 1024 * 1024
+
+
+class UploadRejected(DomainError):
+    """The file is not accepted; nothing of it has been stored."""
+
+
+@dataclass(frozen=True)
+class UploadInfo:
+    content_type: str
+    extension: str
+    size: int
+    taken_at: dt.datetime | None  # EXIF DateTimeOriginal, Asia/Shanghai, when present
+
+
+def max_upload_bytes() -> int:
+    return getattr(settings, "ANJU_UPLOAD_MAX_BYTES", DEFAULT_MAX_BYTES)
+
+
+def sniff(head: bytes) -> str | None:
+    """The content type that the first bytes of a file announce, or None."""
+    if head.startswith(b"\xff\xd8\xff"):
+        return JPEG
+    if head.startswith(b"\x89PNG\r\n\x1a\n"):
+        return PNG
+    if head[4:8] == b"ftyp" and head[8:12] in _HEIF_BRANDS:
+        return HEIC
+    if head.startswith(b"%PDF-"):
+        return PDF
+    return None
+
+
+def _register_heif() -> None:
+    from pillow_heif import register_heif_opener
+
+    register_heif_opener()
+
+
+def _read(file) -> bytes:
+    file.seek(0)
+    data = file.read()
+    file.seek(0)
+    return data
+
+
+def _exif_taken_at(image: Image.Image) -> dt.datetime | None:
+    try:
+        exif = image.getexif()
+    except Exception:  # noqa: BLE001 - broken EXIF is no reason to refuse the photo
+        return None
+    raw = exif.get_ifd(_EXIF_IFD).get(_DATETIME_ORIGINAL) or exif.get(_DATETIME)
+    if not raw:
+        return None
+    try:
+        # Camera clocks carry no zone; phones in the county run on Beijing time.
+        naive = dt.datetime.strptime(str(raw).strip("\x00 "), "%Y:%m:%d %H:%M:%S")  # noqa: DTZ007
+    except ValueError:
+        return None
+    return timezone.make_aware(naive, timezone.get_default_timezone())
+
+
+def validate_upload(file, *, allowed=IMAGE_TYPES, label: str = "文件") -> UploadInfo:
+    """Check one uploaded file; raise UploadRejected with a message the user can act on."""
+    name = getattr(file, "name", "") or label
+    size = getattr(file, "size", None)
+    limit = max_upload_bytes()
+    if size is None:
+        size = len(_read(file))
+    if size == 0:
+        raise UploadRejected(f"“{name}”是空文件，请重新选择。")
+    if size > limit:
+        raise UploadRejected(
+            f"“{name}”过大（{size / 1024 / 1024:.1f} MB），每个文件不能超过 "
+            f"{limit / 1024 / 1024:.0f} MB。"
+        )
+    data = _read(file)
+    kind = sniff(data[:16])
+    if kind is None or kind not in allowed:
+        accepted = "、".join(TYPE_LABELS[t] for t in sorted(allowed, key=list(TYPE_LABELS).index))
+        raise UploadRejected(f"“{name}”不是可接受的文件类型，只接受 {accepted} 格式。")
+    taken_at = None
+    if kind == PDF:
+        if b"%%EOF" not in data[-2048:]:
+            raise UploadRejected(f"“{name}”已损坏（PDF 文件不完整），请重新上传。")
+    else:
+        if kind == HEIC:
+            _register_heif()
+        try:
+            with Image.open(io.BytesIO(data)) as image:
+                image.verify()
+            # verify() leaves the image unusable; reopen it to decode fully and read EXIF.
+            with Image.open(io.BytesIO(data)) as image:
+                image.load()
+                taken_at = _exif_taken_at(image)
+        except (
+            UnidentifiedImageError,
+            Image.DecompressionBombError,
+            OSError,
+            SyntaxError,
+            ValueError,
+        ) as exc:
+            raise UploadRejected(f"“{name}”已损坏，无法识别为图片，请重新拍摄或选择。") from exc
+    return UploadInfo(content_type=kind, extension=EXTENSIONS[kind], size=size, taken_at=taken_at)

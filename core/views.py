@@ -1,0 +1,81 @@
+from __future__ import annotations
+
+from django.http import FileResponse, Http404, HttpResponse, JsonResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.views import View
+
+from accounts.permissions import RoleRequiredMixin, has_any_role
+from core import exports
+from core.errors import DomainError
+from core.models import ExportJob
+from core.services import export_start
+
+
+class ExportStartView(RoleRequiredMixin, View):
+    """POST starts an export (a read: officials may download too)."""
+
+    def dispatch(self, request, *args, **kwargs):
+        if not request.user.is_authenticated:
+            return self.handle_no_permission()
+        if not has_any_role(request.user):
+            raise Http404
+        return View.dispatch(self, request, *args, **kwargs)
+
+    def post(self, request, kind):
+        if exports.get(kind) is None:
+            raise Http404
+        params = {k: v for k, v in request.POST.items() if k != "csrfmiddlewaretoken"}
+        try:
+            job = export_start(kind=kind, params=params, by=request.user)
+        except DomainError as exc:
+            return HttpResponse(str(exc), status=403 if "无权" in str(exc) else 400)
+        return redirect("export-detail", pk=job.pk)
+
+
+class _OwnJobMixin(RoleRequiredMixin):
+    def get_job(self, request, pk) -> ExportJob:
+        # Only the user who asked sees a job: another user's download is not theirs.
+        return get_object_or_404(ExportJob, pk=pk, created_by=request.user)
+
+
+class ExportDetailView(_OwnJobMixin, View):
+    def get(self, request, pk):
+        job = self.get_job(request, pk)
+        exporter = exports.get(job.kind)
+        return render(
+            request,
+            "core/export_detail.html",
+            {"job": job, "label": exporter.label if exporter else job.kind},
+        )
+
+
+class ExportStatusView(_OwnJobMixin, View):
+    def get(self, request, pk):
+        job = self.get_job(request, pk)
+        return JsonResponse(
+            {
+                "status": job.status,
+                "progress": job.progress,
+                "message": job.message,
+                "download_url": (
+                    f"/exports/{job.pk}/download/"
+                    if job.status == ExportJob.Status.DONE and not job.is_expired
+                    else None
+                ),
+            }
+        )
+
+
+class ExportDownloadView(_OwnJobMixin, View):
+    def get(self, request, pk):
+        job = self.get_job(request, pk)
+        if job.status != ExportJob.Status.DONE or not job.file:
+            raise Http404
+        if job.is_expired:
+            return HttpResponse("该文件已过期，请重新导出。".encode(), status=410)
+        return FileResponse(
+            job.file.open("rb"),
+            as_attachment=True,
+            filename=job.filename,
+            content_type=job.content_type,
+        )

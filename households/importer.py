@@ -1,0 +1,817 @@
+"""Import of the partner departments' lists (.xlsx) into the household registry ("以人找房").
+
+Three steps: `import_upload` checks and parses the file and stores a preview (nothing is
+written to households); `import_apply` parses the stored file again, re-validates inside one
+transaction and writes everything (or only the valid rows, if asked); `import_cancel` drops
+it. The uploaded file holds full ID numbers, so it is stored encrypted and the preview keeps
+only masked numbers.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+import re
+import zipfile
+from collections import defaultdict
+from dataclasses import dataclass, field
+from typing import Any
+
+from cryptography.fernet import InvalidToken
+from django.conf import settings
+from django.core.files.base import ContentFile
+from django.db import IntegrityError, transaction
+from django.db.models import F
+from django.utils import timezone
+from lxml import etree
+
+from accounts.models import Area, AreaLevel
+from accounts.scoping import area_prefix
+from core import crypto
+from core.audit import acting_as
+from core.errors import DomainError
+from core.validators import id_number_error
+from households.models import (
+    CATEGORY_SHORT,
+    PRIORITY_FIELDS,
+    Category,
+    Department,
+    Household,
+    HouseholdImport,
+    ImportStatus,
+)
+from households.xlsx_reader import Sheet, XlsxError
+
+DATA_SHEET = "农户名单"
+NOTES_SHEET = "填写说明"
+# Rows whose 户主姓名 starts with this mark are the template's example and are skipped.
+EXAMPLE_MARK = "【示例】"
+PREVIEW_ROWS = 200  # rows "to create / to update" listed on the preview page
+MAX_ERRORS_KEPT = 1000  # error rows kept for the preview page
+BATCH_SIZE = 500
+HASH_CHUNK = 5000
+# Styled but empty rows (a whole formatted column) end the data: stop scanning after this many.
+MAX_BLANK_RUN = 1000
+ZIP_MAX_MEMBERS = 2000
+ZIP_MAX_UNCOMPRESSED = 200 * 1024 * 1024
+
+OUTSIDE_AREA = "不存在或不在您的管辖范围内"
+
+
+class ImportFileError(DomainError):
+    """The file as a whole cannot be imported (not an xlsx, wrong columns, too large...)."""
+
+
+@dataclass(frozen=True)
+class Column:
+    header: str
+    key: str
+    required: bool = False
+    help: str = ""
+    width: int = 14
+
+
+COLUMNS = (
+    Column("户主姓名", "head_name", True, "与身份证一致", 12),
+    Column("户主身份证号", "id_number", True, "18位，单元格须为文本格式", 22),
+    Column("村代码", "village", True, "12位统计用区划代码（村级）", 16),
+    Column("家庭人口", "family_size", True, "1到30之间的整数", 10),
+    Column(
+        "重点对象类型",
+        "category",
+        True,
+        "填类型名称或简称，如“低保户”“低保边缘家庭”“易返贫致贫户”",
+        18,
+    ),
+    Column("认定部门", "identified_by", False, "民政、乡村振兴、残联或其他", 10),
+    Column("认定日期", "identified_on", False, "日期格式或 YYYY-MM-DD 文本，不能晚于今天", 12),
+    Column("联系电话", "phone", False, "数字和“-”", 14),
+    Column("住址", "address", False, "", 24),
+    Column("残疾人", "is_disabled", False, "是/否，空白视为否", 8),
+    Column("军人军属", "is_military_family", False, "是/否，空白视为否", 8),
+    Column("退役军人", "is_veteran", False, "是/否，空白视为否", 8),
+    Column("见义勇为", "is_heroic", False, "是/否，空白视为否", 8),
+    Column("一卡通账号", "bank_account", False, "12到30位数字，单元格须为文本格式", 24),
+    Column("开户银行", "bank_name", False, "", 14),
+    Column("备注", "note", False, "", 20),
+)
+COLUMN_BY_KEY = {c.key: c for c in COLUMNS}
+REQUIRED_KEYS = [c.key for c in COLUMNS if c.required]
+BOOLEAN_KEYS = list(PRIORITY_FIELDS)
+# Values compared with an existing household to decide "updated" or "unchanged".
+COMPARED_KEYS = [c.key for c in COLUMNS if c.key not in {"head_name", "id_number"}]
+
+
+def _norm_label(value: str) -> str:
+    return "".join(value.split()).replace("（", "(").replace("）", ")")
+
+
+CATEGORY_LOOKUP: dict[str, str] = {}
+for _category in Category:
+    CATEGORY_LOOKUP[_category.value] = _category.value
+    CATEGORY_LOOKUP[_norm_label(str(_category.label))] = _category.value
+for _category, _short in CATEGORY_SHORT.items():
+    CATEGORY_LOOKUP.setdefault(_norm_label(_short), _category.value)
+DEPARTMENT_LOOKUP = {d.value: d.value for d in Department} | {
+    str(d.label): d.value for d in Department
+}
+TRUE_WORDS = {"是", "Y", "YES", "TRUE", "1", "√"}
+FALSE_WORDS = {"否", "N", "NO", "FALSE", "0", "×"}
+DATE_TEXT = re.compile(r"^(\d{4})[-/.](\d{1,2})[-/.](\d{1,2})$")
+
+
+# --- The template -------------------------------------------------------------------------
+
+
+def build_template() -> bytes:
+    """The blank list with a header row, one example row (skipped on import) and notes."""
+    from openpyxl import Workbook
+    from openpyxl.styles import Font, PatternFill
+    from openpyxl.utils import get_column_letter
+    from openpyxl.worksheet.datavalidation import DataValidation
+
+    wb = Workbook()
+    ws = wb.active
+    ws.title = DATA_SHEET
+    ws.append([c.header + ("*" if c.required else "") for c in COLUMNS])
+    example = {
+        "head_name": f"{EXAMPLE_MARK}张三",
+        "id_number": "11010519491231002X",
+        "village": "141124100201",
+        "family_size": 3,
+        "category": "低保户",
+        "identified_by": "民政",
+        "identified_on": "2025-03-15",
+        "phone": "13800000000",
+        "address": "一组12号",
+        "is_disabled": "是",
+        "is_military_family": "否",
+        "is_veteran": "否",
+        "is_heroic": "否",
+        "bank_account": "6217000000000000000",
+        "bank_name": "农村信用社",
+        "note": "示例行，导入时自动忽略，可删除",
+    }
+    ws.append([example[c.key] for c in COLUMNS])
+    fill = PatternFill("solid", fgColor="DDEBF7")
+    for index, column in enumerate(COLUMNS, start=1):
+        letter = get_column_letter(index)
+        header = ws.cell(row=1, column=index)
+        header.font = Font(bold=True, color="C00000" if column.required else "000000")
+        header.fill = fill
+        ws.column_dimensions[letter].width = column.width
+        if column.key in {"id_number", "village", "phone", "bank_account", "identified_on"}:
+            # Text cells: Excel keeps only 15 significant digits of a number.
+            ws.column_dimensions[letter].number_format = "@"
+            ws.cell(row=2, column=index).number_format = "@"
+        ws.cell(row=2, column=index).font = Font(color="808080", italic=True)
+    ws.freeze_panes = "A2"
+
+    def dropdown(key: str, options: list[str]) -> None:
+        letter = get_column_letter(list(COLUMN_BY_KEY).index(key) + 1)
+        rule = DataValidation(type="list", formula1='"' + ",".join(options) + '"', allow_blank=True)
+        rule.error = "请从下拉列表中选择。"
+        rule.showErrorMessage = False  # full names are accepted too
+        ws.add_data_validation(rule)
+        rule.add(f"{letter}2:{letter}{settings.ANJU_IMPORT_MAX_ROWS + 1}")
+
+    current = [CATEGORY_SHORT[c] for c in Category if not c.value.startswith("legacy_")]
+    dropdown("category", current)
+    dropdown("identified_by", [str(d.label) for d in Department])
+    for key in BOOLEAN_KEYS:
+        dropdown(key, ["是", "否"])
+
+    notes = wb.create_sheet(NOTES_SHEET)
+    notes.append(["列名", "是否必填", "填写要求"])
+    for column in COLUMNS:
+        notes.append([column.header, "必填" if column.required else "", column.help])
+    notes.append([])
+    notes.append(["说明"])
+    for line in (
+        "1. 第一行为表头，请勿修改列名；每户一行，只填户主（家庭成员请在系统中补录）。",
+        f"2. 户主姓名以“{EXAMPLE_MARK}”开头的示例行导入时自动忽略。",
+        "3. 身份证号、村代码、一卡通账号请以文本格式填写，避免 Excel 丢失末位数字。",
+        "4. 同一身份证号在本县已有农户时按“更新”处理：只修改文件中填写的项目，"
+        "空白单元格表示不修改原有信息；户主姓名不一致的行不会导入。",
+        "5. 上传后先预览，确认后才写入农户名册；同一文件重复导入不会产生重复农户。",
+        f"6. 每个文件最多 {settings.ANJU_IMPORT_MAX_ROWS} 行，"
+        f"不超过 {settings.ANJU_IMPORT_MAX_BYTES // (1024 * 1024)} MB。",
+    ):
+        notes.append([line])
+    notes.append([])
+    notes.append(["重点对象类型", "简称", "代码"])
+    for category in Category:
+        notes.append([str(category.label), CATEGORY_SHORT.get(category, ""), category.value])
+    for cell in notes[1]:
+        cell.font = Font(bold=True)
+    notes.column_dimensions["A"].width = 40
+    notes.column_dimensions["B"].width = 16
+    notes.column_dimensions["C"].width = 60
+
+    out = io.BytesIO()
+    wb.save(out)
+    return out.getvalue()
+
+
+# --- Reading the file ---------------------------------------------------------------------
+
+
+def unzipped_limit() -> int:
+    return min(ZIP_MAX_UNCOMPRESSED, 20 * settings.ANJU_IMPORT_MAX_BYTES)
+
+
+def check_archive(data: bytes, filename: str = "") -> None:
+    """Refuse anything that is not a plausible, reasonably sized .xlsx before openpyxl sees it."""
+    name = filename.lower()
+    if not data:
+        raise ImportFileError("上传的文件是空的。")
+    if data[:8] == b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1":
+        raise ImportFileError(
+            "这是旧版 Excel（.xls）文件或设置了密码的工作簿，无法导入。"
+            "请在 Excel 中“另存为”Excel 工作簿（.xlsx，不设密码）后再上传。"
+        )
+    if data[:4] == b"%PDF":
+        raise ImportFileError("这是 PDF 文件，不是 Excel 表格。请使用导入模板（.xlsx）填写后上传。")
+    if data[:4] != b"PK\x03\x04":
+        hint = "（CSV 文件请在 Excel 中另存为 .xlsx）" if name.endswith((".csv", ".txt")) else ""
+        raise ImportFileError(
+            f"文件不是有效的 Excel（.xlsx）表格{hint}，请使用导入模板填写后上传。"
+        )
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as archive:
+            members = archive.infolist()
+            names = {m.filename for m in members}
+    except (zipfile.BadZipFile, zipfile.LargeZipFile, ValueError, OSError) as exc:
+        raise ImportFileError("文件已损坏或不是有效的 Excel（.xlsx）表格。") from exc
+    if len(members) > ZIP_MAX_MEMBERS:
+        raise ImportFileError("文件结构异常（包含的部件过多），已拒绝。")
+    # Declared sizes bound what zipfile will inflate (it stops at file_size), so their sum
+    # is a safe upper bound of what openpyxl can be made to read: a zip bomb ends here.
+    if sum(m.file_size for m in members) > unzipped_limit():
+        raise ImportFileError(
+            "文件解压后体积异常（疑似压缩炸弹），已拒绝。请上传正常的 Excel 表格。"
+        )
+    if "xl/workbook.xml" not in names or "[Content_Types].xml" not in names:
+        raise ImportFileError("文件不是 Excel 工作簿（.xlsx），可能是 Word 文档或其他压缩文件。")
+
+
+@dataclass
+class ImportRow:
+    number: int  # the Excel row number shown to the user
+    values: dict[str, Any] = field(default_factory=dict)  # cleaned, non-blank values
+    errors: list[str] = field(default_factory=list)
+    id_number: str = ""
+    id_hash: str = ""
+    action: str = ""  # create / update / unchanged / error
+    household_id: int | None = None
+    changes: dict[str, Any] = field(default_factory=dict)
+    change_labels: list[str] = field(default_factory=list)
+
+    @property
+    def head_name(self) -> str:
+        return self.values.get("head_name", "")
+
+    @property
+    def id_masked(self) -> str:
+        return crypto.mask(self.id_number) if self.id_number else ""
+
+
+def _text(value: Any) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "是" if value else "否"
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    if isinstance(value, dt.datetime):
+        return value.date().isoformat()
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    return str(value).replace("\u3000", " ").strip()
+
+
+def _normalize_header(value: Any) -> str:
+    return "".join(_text(value).split()).replace("*", "").replace("＊", "")
+
+
+def _clean_cell(key: str, raw: Any, row: ImportRow, today: dt.date) -> Any:
+    """The cleaned value of one cell, or None when blank or wrong (the error is noted)."""
+    label = COLUMN_BY_KEY[key].header
+    text = _text(raw)
+    if text == "":
+        return None
+    if key == "id_number":
+        if isinstance(raw, int | float):
+            row.errors.append(
+                "身份证号单元格是数字格式，Excel 已丢失末几位数字，请将该列设为文本格式后重新填写"
+            )
+            row.id_number = crypto.normalize_number(text)
+            return None
+        value = crypto.normalize_number(text)
+        row.id_number = value
+        error = id_number_error(value)
+        if error:
+            row.errors.append(error)
+            return None
+        return value
+    if key == "village":
+        value = "".join(text.split())
+        if not re.fullmatch(r"\d{12}", value):
+            row.errors.append(f"村代码“{value}”应为12位数字")
+            return None
+        return value
+    if key == "family_size":
+        if isinstance(raw, float) and not raw.is_integer():
+            text = "x"
+        if not text.isdigit() or not 1 <= int(text) <= 30:
+            row.errors.append(f"家庭人口“{text}”无效，应为1到30之间的整数")
+            return None
+        return int(text)
+    if key == "category":
+        value = CATEGORY_LOOKUP.get(_norm_label(text)) or CATEGORY_LOOKUP.get(text.lower())
+        if value is None:
+            row.errors.append(
+                f"重点对象类型“{text}”无法识别，应为："
+                + "、".join(
+                    CATEGORY_SHORT[c] for c in Category if not c.value.startswith("legacy_")
+                )
+            )
+        return value
+    if key == "identified_by":
+        value = DEPARTMENT_LOOKUP.get(text)
+        if value is None:
+            row.errors.append(f"认定部门“{text}”无效，应为民政、乡村振兴、残联或其他")
+        return value
+    if key == "identified_on":
+        if isinstance(raw, dt.datetime | dt.date):
+            value = raw.date() if isinstance(raw, dt.datetime) else raw
+        else:
+            match = DATE_TEXT.match(text)
+            try:
+                value = dt.date(*(int(g) for g in match.groups())) if match else None
+            except ValueError:
+                value = None
+            if value is None:
+                row.errors.append(f"认定日期“{text}”无效，应为日期或 YYYY-MM-DD 格式")
+                return None
+        if value > today:
+            row.errors.append(f"认定日期 {value:%Y-%m-%d} 晚于今天")
+            return None
+        return value
+    if key in BOOLEAN_KEYS:
+        word = text.upper()
+        if word in TRUE_WORDS:
+            return True
+        if word in FALSE_WORDS:
+            return False
+        row.errors.append(f"{label}应填“是”或“否”，不能填“{text}”")
+        return None
+    if key == "phone":
+        if len(text) > 20 or not all(c.isdigit() or c in "-+ " for c in text):
+            row.errors.append(f"联系电话“{text}”无效，只能包含数字和“-”")
+            return None
+        return text
+    if key == "bank_account":
+        if isinstance(raw, int | float):
+            row.errors.append(
+                "一卡通账号单元格是数字格式，Excel 已丢失末几位数字，请设为文本格式后重新填写"
+            )
+            return None
+        value = "".join(text.split())
+        if not (value.isdigit() and 12 <= len(value) <= 30):
+            row.errors.append("一卡通账号应为12到30位数字")
+            return None
+        return value
+    limits = {"head_name": 50, "address": 200, "bank_name": 60, "note": 2000}
+    if len(text) > limits[key]:
+        row.errors.append(f"{label}过长（最多{limits[key]}字）")
+        return None
+    return text
+
+
+def parse_workbook(data: bytes) -> list[ImportRow]:
+    """Rows of the sheet named 农户名单 (or the first sheet), with per-cell errors."""
+    try:
+        sheet = Sheet(data, preferred_name=DATA_SHEET)
+    except (XlsxError, etree.LxmlError, zipfile.BadZipFile, KeyError, ValueError) as exc:
+        raise ImportFileError("无法读取该 Excel 文件：文件可能已损坏或格式不受支持。") from exc
+    try:
+        return _read_rows(sheet)
+    except (XlsxError, etree.LxmlError, zipfile.BadZipFile, ValueError) as exc:
+        raise ImportFileError("无法读取该 Excel 文件：文件内容异常或已损坏。") from exc
+    finally:
+        sheet.close()
+
+
+def _read_rows(sheet: Sheet) -> list[ImportRow]:
+    rows_iter = sheet.rows()
+    _number, header = next(rows_iter, (0, []))
+    if not any(_text(v) for v in header):
+        raise ImportFileError("工作表是空的：第一行应为表头，请使用导入模板。")
+    positions: dict[str, int] = {}
+    by_header = {c.header: c.key for c in COLUMNS}
+    for index, value in enumerate(header):
+        key = by_header.get(_normalize_header(value))
+        if key and key not in positions:
+            positions[key] = index
+    missing = [COLUMN_BY_KEY[k].header for k in REQUIRED_KEYS if k not in positions]
+    if missing:
+        raise ImportFileError(
+            "表头缺少以下必填列：" + "、".join(missing) + "。请使用下载的导入模板，第一行为表头。"
+        )
+    max_rows = settings.ANJU_IMPORT_MAX_ROWS
+    today = timezone.localdate()
+    rows: list[ImportRow] = []
+    blank_run = 0
+    for number, values in rows_iter:
+        if all(_text(v) == "" for v in values):
+            blank_run += 1  # styled but empty rows (a formatted column) end the data
+            if blank_run > MAX_BLANK_RUN:
+                break
+            continue
+        blank_run = 0
+        cells = {k: values[i] if i < len(values) else None for k, i in positions.items()}
+        if _text(cells.get("head_name")).startswith(EXAMPLE_MARK):
+            continue
+        if len(rows) >= max_rows:
+            raise ImportFileError(f"文件超过 {max_rows} 行的上限，请拆分为多个文件分别导入。")
+        row = ImportRow(number=number)
+        date = cells.get("identified_on")
+        if isinstance(date, int | float) and not isinstance(date, bool) and 0 < date < 2958466:
+            cells["identified_on"] = sheet.excel_date(date)  # a date cell: days since epoch
+        for key, raw in cells.items():
+            value = _clean_cell(key, raw, row, today)
+            if value is not None:
+                row.values[key] = value
+        missing_values = [COLUMN_BY_KEY[k].header for k in REQUIRED_KEYS if _text(cells[k]) == ""]
+        if missing_values:
+            row.errors.insert(0, "缺少必填项：" + "、".join(missing_values))
+        if row.id_number and "id_number" in row.values:
+            row.id_hash = crypto.search_hash(row.id_number)
+        rows.append(row)
+    if not rows:
+        raise ImportFileError("文件中没有数据行：请从第二行起每户填写一行（示例行不计）。")
+    return rows
+
+
+# --- Validation against the registry ------------------------------------------------------
+
+
+@dataclass
+class ImportPlan:
+    rows: list[ImportRow]
+    villages: dict[str, Area]
+
+    def of(self, action: str) -> list[ImportRow]:
+        return [r for r in self.rows if r.action == action]
+
+    @property
+    def counts(self) -> dict[str, int]:
+        counts = {"create": 0, "update": 0, "unchanged": 0, "error": 0}
+        for row in self.rows:
+            counts[row.action] += 1
+        return counts
+
+    def village_label(self, code: str | None) -> str:
+        village = self.villages.get(code or "")
+        if village is None:
+            return code or ""
+        return f"{village.parent.name} {village.name}" if village.parent_id else village.name
+
+    def summary(self) -> dict[str, Any]:
+        """What the preview page shows: masked numbers only, never a full ID."""
+        errors = [
+            {"row": r.number, "name": r.head_name, "id": r.id_masked, "messages": r.errors}
+            for r in self.rows
+            if r.action == "error"
+        ]
+        sample = []
+        for row in self.rows:
+            if row.action not in {"create", "update"}:
+                continue
+            if len(sample) >= PREVIEW_ROWS:
+                break
+            category = row.values.get("category", "")
+            sample.append(
+                {
+                    "row": row.number,
+                    "action": row.action,
+                    "name": row.head_name,
+                    "id": row.id_masked,
+                    "village": self.village_label(row.values.get("village")),
+                    "category": CATEGORY_SHORT.get(category, category),
+                    "family_size": row.values.get("family_size"),
+                    "changes": row.change_labels,
+                }
+            )
+        return {
+            "errors": errors[:MAX_ERRORS_KEPT],
+            "errors_truncated": len(errors) > MAX_ERRORS_KEPT,
+            "rows": sample,
+        }
+
+
+def _display(key: str, value: Any, plan: ImportPlan) -> str:
+    if value is None or value == "":
+        return "（空）"
+    if key == "village":
+        return plan.village_label(value)
+    if key == "category":
+        return CATEGORY_SHORT.get(value, value)
+    if key == "identified_by":
+        return str(Department(value).label) if value in Department.values else value
+    if key in BOOLEAN_KEYS:
+        return "是" if value else "否"
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    return str(value)
+
+
+_EXISTING_FIELDS = (
+    "pk",
+    "county_code",
+    "id_number_hash",
+    "head_name",
+    "village_id",
+    "family_size",
+    "category",
+    "identified_by",
+    "identified_on",
+    "phone",
+    "address",
+    "is_disabled",
+    "is_military_family",
+    "is_veteran",
+    "is_heroic",
+    "bank_account_hash",
+    "bank_name",
+    "note",
+)
+
+
+def _same_name(a: str, b: str) -> bool:
+    return "".join(a.split()) == "".join(b.split())
+
+
+def plan_rows(rows: list[ImportRow], *, prefix: str, lock: bool = False) -> ImportPlan:
+    """Decide for each row: create, update, unchanged or error (with the reasons).
+
+    `prefix` is the importer's area; `lock` (on confirm) locks the matched households so the
+    comparison stays true until the transaction writes.
+    """
+    codes = {r.values["village"] for r in rows if "village" in r.values}
+    villages = {
+        a.code: a
+        for a in Area.objects.filter(
+            level=AreaLevel.VILLAGE, code__in=codes, code__startswith=prefix
+        ).select_related("parent")
+    }
+    plan = ImportPlan(rows=rows, villages=villages)
+    for row in rows:
+        code = row.values.get("village")
+        if code is not None and code not in villages:
+            row.errors.append(f"村代码 {code} {OUTSIDE_AREA}")
+
+    by_hash: dict[str, list[ImportRow]] = defaultdict(list)
+    for row in rows:
+        if row.id_hash:
+            by_hash[row.id_hash].append(row)
+    for same in by_hash.values():
+        if len(same) > 1:
+            for row in same:
+                others = "、".join(str(o.number) for o in same if o is not row)
+                row.errors.append(f"身份证号与第 {others} 行重复")
+
+    existing: dict[tuple[str, str], dict[str, Any]] = {}
+    hashes = list(by_hash)
+    for start in range(0, len(hashes), HASH_CHUNK):
+        query = Household.objects.filter(id_number_hash__in=hashes[start : start + HASH_CHUNK])
+        if lock:
+            query = query.select_for_update()
+        for record in query.values(*_EXISTING_FIELDS):
+            existing[(record["county_code"], record["id_number_hash"])] = record
+    old_codes = {r["village_id"] for r in existing.values()} - set(villages)
+    if old_codes:
+        villages.update(
+            {a.code: a for a in Area.objects.filter(code__in=old_codes).select_related("parent")}
+        )
+
+    for row in rows:
+        code = row.values.get("village")
+        record = existing.get((code[:6], row.id_hash)) if code and row.id_hash else None
+        if record is not None:
+            if not record["village_id"].startswith(prefix):
+                row.errors.append(
+                    "该身份证号在本县已登记为其他乡镇（不在您管辖范围内）的农户，请联系县住建局核实"
+                )
+            elif "head_name" in row.values and not _same_name(
+                record["head_name"], row.values["head_name"]
+            ):
+                row.errors.append(
+                    f"该身份证号已登记为户主“{record['head_name']}”，"
+                    f"与文件中的“{row.values['head_name']}”不一致"
+                )
+        if row.errors:
+            row.action = "error"
+        elif record is None:
+            row.action = "create"
+        else:
+            row.household_id = record["pk"]
+            _compare(row, record, plan)
+            row.action = "update" if row.changes else "unchanged"
+    return plan
+
+
+def _compare(row: ImportRow, record: dict[str, Any], plan: ImportPlan) -> None:
+    """Changed fields only; a blank cell keeps what the registry has."""
+    for key in COMPARED_KEYS:
+        if key not in row.values:
+            continue
+        new = row.values[key]
+        if key == "bank_account":
+            if crypto.search_hash(new) != record["bank_account_hash"]:
+                row.changes[key] = new
+                row.change_labels.append("一卡通账号：已更改")
+            continue
+        old = record["village_id" if key == "village" else key]
+        if old != new:
+            row.changes[key] = new
+            label = COLUMN_BY_KEY[key].header
+            row.change_labels.append(
+                f"{label}：{_display(key, old, plan)} → {_display(key, new, plan)}"
+            )
+
+
+# --- Services -----------------------------------------------------------------------------
+
+
+def _encrypt_file(data: bytes) -> bytes:
+    return crypto._fernet().encrypt(data)
+
+
+def _decrypt_file(token: bytes) -> bytes:
+    return crypto._fernet().decrypt(token)
+
+
+def read_upload(uploaded) -> bytes:
+    """The uploaded file's bytes, after the size and archive checks."""
+    limit = settings.ANJU_IMPORT_MAX_BYTES
+    if uploaded.size > limit:
+        raise ImportFileError(
+            f"文件过大（{uploaded.size / 1024 / 1024:.1f} MB），"
+            f"上限为 {limit / 1024 / 1024:.1f} MB。请拆分为多个文件分别导入。"
+        )
+    data = uploaded.read(limit + 1)
+    if len(data) > limit:
+        raise ImportFileError(f"文件过大，上限为 {limit / 1024 / 1024:.1f} MB。")
+    check_archive(data, getattr(uploaded, "name", "") or "")
+    return data
+
+
+def _store_preview(household_import: HouseholdImport, plan: ImportPlan) -> None:
+    counts = plan.counts
+    household_import.row_count = len(plan.rows)
+    household_import.error_count = counts["error"]
+    household_import.to_create = counts["create"]
+    household_import.to_update = counts["update"]
+    household_import.to_keep = counts["unchanged"]
+    household_import.preview = plan.summary()
+
+
+def import_upload(*, user, uploaded) -> HouseholdImport:
+    """Check, parse and preview a list; stores the (encrypted) file, writes no household."""
+    prefix = area_prefix(user)
+    if prefix is None:
+        raise DomainError("您的账号尚未分配区划，不能导入。")
+    data = read_upload(uploaded)
+    plan = plan_rows(parse_workbook(data), prefix=prefix)
+    household_import = HouseholdImport(
+        created_by=user,
+        area=user.area,
+        filename=(getattr(uploaded, "name", "") or "名单.xlsx").rsplit("/", 1)[-1][:255],
+    )
+    _store_preview(household_import, plan)
+    household_import.file.save("upload", ContentFile(_encrypt_file(data)), save=False)
+    try:
+        with transaction.atomic():
+            household_import.save()
+    except Exception:
+        household_import.file.delete(save=False)
+        raise
+    return household_import
+
+
+def _write(plan: ImportPlan, *, by) -> None:
+    new = []
+    for row in plan.of("create"):
+        values = dict(row.values)
+        household = Household(
+            created_by=by, village_id=values.pop("village"), id_number=row.id_number
+        )
+        values.pop("id_number", None)
+        for key, value in values.items():
+            setattr(household, key, value)
+        household.sync_sensitive()
+        new.append(household)
+    Household.objects.bulk_create(new, batch_size=BATCH_SIZE)
+
+    now = timezone.now()
+    groups: dict[tuple[str, ...], list[Household]] = defaultdict(list)
+    for row in plan.of("update"):
+        household = Household(pk=row.household_id, id_number=row.id_number)
+        for key, value in row.changes.items():
+            setattr(household, "village_id" if key == "village" else key, value)
+        household.sync_sensitive()
+        household.version = F("version") + 1
+        household.updated_at = now
+        names = sorted(row.changes)
+        if "bank_account" in row.changes:
+            names += ["bank_account_hash", "bank_account_masked"]
+        # Rows that change the same fields are written together; no field is rewritten
+        # unchanged (a re-encrypted account number would look like a change in history).
+        groups[tuple(names + ["version", "updated_at"])].append(household)
+    for names, households in groups.items():
+        Household.objects.bulk_update(households, names, batch_size=BATCH_SIZE)
+
+
+def _load_rows(household_import: HouseholdImport) -> list[ImportRow]:
+    try:
+        with household_import.file.open("rb") as stored:
+            data = _decrypt_file(stored.read())
+    except (OSError, ValueError, InvalidToken) as exc:
+        raise ImportFileError("导入文件已丢失或无法解密，请重新上传。") from exc
+    return parse_workbook(data)
+
+
+def import_apply(
+    *, household_import: HouseholdImport, by, only_valid: bool = False
+) -> HouseholdImport:
+    """Write the list: all rows or nothing, or (`only_valid`) the valid rows only.
+
+    The file is parsed and validated again inside the transaction, because the registry may
+    have changed since the preview.
+    """
+    if not household_import.is_pending:
+        raise DomainError(
+            f"该导入的状态为“{household_import.get_status_display()}”，不能再次确认。"
+        )
+    try:
+        rows = _load_rows(household_import)
+    except ImportFileError as exc:
+        HouseholdImport.objects.filter(pk=household_import.pk, status=ImportStatus.PENDING).update(
+            status=ImportStatus.FAILED,
+            error_summary=str(exc),
+            finished_by=by,
+            finished_at=timezone.now(),
+        )
+        raise
+    refused = 0
+    try:
+        with transaction.atomic(), acting_as(by, household_import=household_import.pk):
+            locked = HouseholdImport.objects.select_for_update().get(pk=household_import.pk)
+            if not locked.is_pending:
+                raise DomainError(f"该导入的状态为“{locked.get_status_display()}”，不能再次确认。")
+            plan = plan_rows(rows, prefix=locked.scope_prefix, lock=True)
+            _store_preview(locked, plan)
+            counts = plan.counts
+            if counts["error"] and not only_valid:
+                refused = counts["error"]
+                locked.save()
+            else:
+                _write(plan, by=by)
+                locked.status = ImportStatus.APPLIED
+                locked.created_count = counts["create"]
+                locked.updated_count = counts["update"]
+                locked.unchanged_count = counts["unchanged"]
+                locked.skipped_count = counts["error"]
+                locked.finished_by = by
+                locked.finished_at = timezone.now()
+                locked.save()
+    except IntegrityError as exc:
+        raise DomainError(
+            "导入时有其他用户录入了相同身份证号的农户，本次未导入任何数据。请刷新后重新确认。"
+        ) from exc
+    if refused:
+        raise DomainError(
+            f"文件中有 {refused} 行存在错误，未导入任何数据。"
+            "请修改文件后重新上传，或选择“只导入无误的行”。"
+        )
+    return locked
+
+
+def import_cancel(*, household_import: HouseholdImport, by) -> HouseholdImport:
+    """Drop a pending import and its stored file."""
+    with transaction.atomic():
+        locked = HouseholdImport.objects.select_for_update().get(pk=household_import.pk)
+        if not locked.is_pending:
+            raise DomainError(f"该导入的状态为“{locked.get_status_display()}”，不能取消。")
+        stored = locked.file.name
+        locked.status = ImportStatus.CANCELLED
+        locked.file = ""
+        locked.finished_by = by
+        locked.finished_at = timezone.now()
+        locked.save()
+        if stored:
+            storage = locked.file.storage
+            transaction.on_commit(lambda: storage.delete(stored))
+    return locked

@@ -1,0 +1,167 @@
+"""A small, fast, safe reader of cell values from one worksheet of an .xlsx file.
+
+openpyxl parses through defusedxml, i.e. the pure-Python ElementTree: 10,000 rows × 16 columns
+took about 10 s on a 2-core server. Imports need values only, so this reads the sheet XML with
+lxml's C parser (about 1.3 s for the same sheet) under the same rules as defusedxml: a part
+with a DTD is refused and entities are never expanded (no "billion laughs"), nothing is fetched
+from the network.
+The caller checks the zip itself (sizes, members) before calling.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+import posixpath
+import re
+import zipfile
+from collections.abc import Iterator
+
+from lxml import etree
+
+NS = "{http://schemas.openxmlformats.org/spreadsheetml/2006/main}"
+DOC_REL = "{http://schemas.openxmlformats.org/officeDocument/2006/relationships}id"
+PKG_NS = "{http://schemas.openxmlformats.org/package/2006/relationships}"
+PARSER_OPTIONS = {
+    "resolve_entities": False,
+    "no_network": True,
+    "load_dtd": False,
+    "huge_tree": False,
+}
+_FIRST_ELEMENT = re.compile(rb"<[A-Za-z_]")
+_DOCTYPE = re.compile(rb"<!DOCTYPE", re.IGNORECASE)
+_CELL_REF = re.compile(r"^([A-Z]+)")
+_PROLOG_LIMIT = 64 * 1024
+_V, _IS = f"{NS}v", f"{NS}is"
+
+
+class XlsxError(Exception):
+    """The workbook cannot be read safely."""
+
+
+class Sheet:
+    def __init__(self, data: bytes, preferred_name: str = ""):
+        self._archive = zipfile.ZipFile(io.BytesIO(data))
+        self.names = set(self._archive.namelist())
+        workbook = self._parse("xl/workbook.xml")
+        properties = workbook.find(f"{NS}workbookPr")
+        self.date1904 = properties is not None and properties.get("date1904") in {"1", "true"}
+        sheets = [(s.get("name"), s.get(DOC_REL)) for s in workbook.iter(f"{NS}sheet")]
+        if not sheets:
+            raise XlsxError("no worksheet")
+        rels = self._relations("xl/_rels/workbook.xml.rels")
+        chosen = next((rid for name, rid in sheets if name == preferred_name), sheets[0][1])
+        self.path = self._target(rels.get(chosen, ("", ""))[0])
+        if self.path not in self.names:
+            raise XlsxError("worksheet part missing")
+        strings_path = next(
+            (self._target(t) for t, kind in rels.values() if kind.endswith("/sharedStrings")),
+            "xl/sharedStrings.xml",
+        )
+        self.shared = self._shared_strings(strings_path) if strings_path in self.names else []
+
+    def close(self) -> None:
+        self._archive.close()
+
+    @staticmethod
+    def _target(target: str) -> str:
+        if target.startswith("/"):
+            return target[1:]
+        return posixpath.normpath(posixpath.join("xl", target))
+
+    def _open(self, name: str):
+        """The part as a stream, after refusing any DTD in its prolog (as defusedxml does)."""
+        with self._archive.open(name) as part:
+            head = part.read(_PROLOG_LIMIT)
+        first = _FIRST_ELEMENT.search(head)
+        if first is None or _DOCTYPE.search(head, 0, first.start()):
+            raise XlsxError(f"{name}: DTD or malformed prolog")
+        return self._archive.open(name)
+
+    def _parse(self, name: str):
+        if name not in self.names:
+            raise XlsxError(f"{name} missing")
+        with self._open(name) as stream:
+            return etree.parse(stream, etree.XMLParser(**PARSER_OPTIONS)).getroot()
+
+    def _relations(self, name: str) -> dict[str, tuple[str, str]]:
+        if name not in self.names:
+            return {}
+        root = self._parse(name)
+        return {
+            r.get("Id"): (r.get("Target", ""), r.get("Type", ""))
+            for r in root.iter(f"{PKG_NS}Relationship")
+        }
+
+    def _shared_strings(self, name: str) -> list[str]:
+        strings = []
+        with self._open(name) as stream:
+            for _, item in etree.iterparse(stream, tag=f"{NS}si", **PARSER_OPTIONS):
+                strings.append(_text_of(item))
+                item.clear()
+        return strings
+
+    def rows(self) -> Iterator[tuple[int, list]]:
+        """(Excel row number, values by column from A) for each row present in the sheet."""
+        number = 0
+        with self._open(self.path) as stream:
+            for _, row in etree.iterparse(stream, tag=f"{NS}row", **PARSER_OPTIONS):
+                number = int(row.get("r") or number + 1)
+                values: dict[int, object] = {}
+                column = 0
+                for cell in row.iterchildren(f"{NS}c"):
+                    ref = cell.get("r")
+                    match = _CELL_REF.match(ref) if ref else None
+                    column = _column_index(match.group(1)) if match else column + 1
+                    values[column] = self._value(cell)
+                row.clear()
+                while row.getprevious() is not None:
+                    del row.getparent()[0]
+                width = max(values, default=0)
+                yield number, [values.get(i) for i in range(1, width + 1)]
+
+    def _value(self, cell):
+        kind = cell.get("t", "n")
+        raw = None
+        for child in cell:  # <f> (formula), <v> (value) or <is> (inline string)
+            if child.tag == _V:
+                raw = child.text
+            elif child.tag == _IS:
+                return _text_of(child)
+        if raw is None:
+            return None
+        if kind == "s":
+            try:
+                return self.shared[int(raw)]
+            except (ValueError, IndexError) as exc:
+                raise XlsxError("bad shared string index") from exc
+        if kind == "b":
+            return raw.strip() == "1"
+        if kind == "n":
+            try:
+                return int(raw) if raw.lstrip("-").isdigit() else float(raw)
+            except ValueError as exc:
+                raise XlsxError("bad number") from exc
+        return raw  # str (formula result), e (error), d (ISO date)
+
+    def excel_date(self, serial: float) -> dt.date:
+        base = dt.date(1904, 1, 1) if self.date1904 else dt.date(1899, 12, 30)
+        return base + dt.timedelta(days=int(serial))
+
+
+def _text_of(element) -> str:
+    """Text of a string item: its <t> runs, without phonetic (<rPh>) hints."""
+    parts = []
+    for node in element.iter(f"{NS}t"):
+        parent = node.getparent()
+        if parent is not None and parent.tag == f"{NS}rPh":
+            continue
+        parts.append(node.text or "")
+    return "".join(parts)
+
+
+def _column_index(letters: str) -> int:
+    index = 0
+    for letter in letters:
+        index = index * 26 + ord(letter) - 64
+    return index

@@ -1,0 +1,118 @@
+from __future__ import annotations
+
+import io
+from datetime import timedelta
+
+import pytest
+from django.urls import reverse
+from django.utils import timezone
+from openpyxl import load_workbook
+
+from core.models import ExportJob
+from core.services import export_run
+from tests.factories import HouseholdFactory
+
+pytestmark = pytest.mark.django_db
+
+
+def _start(client, django_capture_on_commit_callbacks, **params):
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(reverse("export-start", args=["households"]), params)
+    assert response.status_code == 302
+    return ExportJob.objects.get(pk=response.url.rstrip("/").split("/")[-1])
+
+
+def _rows(client, job):
+    response = client.get(reverse("export-download", args=[job.pk]))
+    assert response.status_code == 200
+    wb = load_workbook(io.BytesIO(b"".join(response.streaming_content)))
+    return [list(r) for r in wb.active.iter_rows(values_only=True)]
+
+
+def test_household_export_is_scoped_masked_and_filtered(
+    client, township_user, areas, django_capture_on_commit_callbacks
+):
+    mine = HouseholdFactory(village=areas["village"], head_name="本镇户", category="dibao")
+    HouseholdFactory(village=areas["village"], head_name="本镇特困", category="tekun")
+    HouseholdFactory(village=areas["other_village"], head_name="外镇户")
+    client.force_login(township_user)
+
+    job = _start(client, django_capture_on_commit_callbacks)
+    job.refresh_from_db()
+    assert (job.status, job.progress) == ("done", 100)
+    rows = _rows(client, job)
+    assert rows[0][:4] == ["乡镇", "村", "户主姓名", "户主身份证号"]
+    names = {r[2] for r in rows[1:]}
+    assert names == {"本镇户", "本镇特困"}
+    row = next(r for r in rows if r[2] == "本镇户")
+    assert row[3] == mine.id_number_masked
+    assert mine.id_number not in str(rows) and mine.bank_account not in str(rows)
+
+    job = _start(client, django_capture_on_commit_callbacks, category="tekun")
+    assert {r[2] for r in _rows(client, job)[1:]} == {"本镇特困"}
+
+
+def test_export_progress_page_and_status(
+    client, township_user, household, django_capture_on_commit_callbacks
+):
+    client.force_login(township_user)
+    job = _start(client, django_capture_on_commit_callbacks)
+    page = client.get(reverse("export-detail", args=[job.pk])).content.decode()
+    assert "progressbar" in page and "下载文件" in page
+    status = client.get(reverse("export-status", args=[job.pk])).json()
+    assert status["status"] == "done" and status["progress"] == 100
+    assert status["download_url"].endswith("/download/")
+
+
+def test_other_users_job_is_404(
+    client, township_user, other_township_user, household, django_capture_on_commit_callbacks
+):
+    client.force_login(township_user)
+    job = _start(client, django_capture_on_commit_callbacks)
+    client.force_login(other_township_user)
+    for name in ("export-detail", "export-status", "export-download"):
+        assert client.get(reverse(name, args=[job.pk])).status_code == 404
+
+
+def test_official_may_export(client, official, household, django_capture_on_commit_callbacks):
+    client.force_login(official)
+    job = _start(client, django_capture_on_commit_callbacks)
+    assert {r[2] for r in _rows(client, job)[1:]} == {"张三"}
+
+
+def test_expired_file_is_410(client, township_user, household, django_capture_on_commit_callbacks):
+    client.force_login(township_user)
+    job = _start(client, django_capture_on_commit_callbacks)
+    ExportJob.objects.filter(pk=job.pk).update(expires_at=timezone.now() - timedelta(seconds=1))
+    response = client.get(reverse("export-download", args=[job.pk]))
+    assert response.status_code == 410
+    assert client.get(reverse("export-status", args=[job.pk])).json()["download_url"] is None
+
+
+def test_job_runs_once_even_if_delivered_twice(township_user, household):
+    job = ExportJob.objects.create(kind="households", params={}, created_by=township_user)
+    export_run(str(job.pk))
+    first = ExportJob.objects.get(pk=job.pk)
+    export_run(str(job.pk))
+    second = ExportJob.objects.get(pk=job.pk)
+    assert first.file.name == second.file.name and second.status == "done"
+
+
+def test_rolled_back_request_enqueues_nothing(township_user, household, monkeypatch):
+    from django.db import transaction
+
+    from core import tasks
+    from core.services import export_start
+
+    calls = []
+    monkeypatch.setattr(tasks.run_export, "delay", lambda *a: calls.append(a))
+    with pytest.raises(RuntimeError), transaction.atomic():
+        export_start(kind="households", params={}, by=township_user)
+        raise RuntimeError("boom")
+    assert calls == []
+    assert not ExportJob.objects.exists()
+
+
+def test_anonymous_redirected(client, household):
+    response = client.post(reverse("export-start", args=["households"]))
+    assert response.status_code == 302 and "/accounts/login/" in response.url
