@@ -14,6 +14,7 @@ class AreaSerializer(serializers.ModelSerializer):
 class AreaViewSet(viewsets.ReadOnlyModelViewSet):
     """The area tree the user can see: their own area and everything under it."""
 
+    queryset = Area.objects.none()  # for the schema; get_queryset() scopes the real one
     serializer_class = AreaSerializer
     pagination_class = None
     filterset_fields = ["level", "parent"]

@@ -15,3 +15,6 @@ MEDIA_ROOT = DATA_DIR / "test-media"  # noqa: F405
 EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
 # Parallel test runs on one server (e.g. two checkouts) can pick their own database name.
 DATABASES["default"]["TEST"] = {"NAME": os.environ.get("ANJU_TEST_DB_NAME", "test_anju")}  # noqa: F405
+# Tests run tasks in-process even when CI exports a broker; the Celery integration test
+# switches the app to the real broker itself.
+CELERY_TASK_ALWAYS_EAGER = True

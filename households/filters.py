@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import django_filters
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import extend_schema_field
 from django.db.models import Q
 
 from accounts.models import Area, AreaLevel
@@ -18,10 +20,13 @@ def _visible_areas(request, level):
 
 class HouseholdFilter(django_filters.FilterSet):
     q = django_filters.CharFilter(method="filter_q", label="搜索（姓名、身份证后四位、村名）")
-    township = django_filters.ModelChoiceFilter(
-        label="乡镇",
-        queryset=lambda request: _visible_areas(request, AreaLevel.TOWNSHIP),
-        method="filter_township",
+    # Area filters take the 12-digit area code (documented as a string in the API schema).
+    township = extend_schema_field(OpenApiTypes.STR)(
+        django_filters.ModelChoiceFilter(
+            label="乡镇",
+            queryset=lambda request: _visible_areas(request, AreaLevel.TOWNSHIP),
+            method="filter_township",
+        )
     )
     village = django_filters.ModelChoiceFilter(
         label="村", queryset=lambda request: _visible_areas(request, AreaLevel.VILLAGE)

@@ -1,0 +1,84 @@
+# Anju 安居: the two commands are `make run` and `make test`; see README.md.
+SHELL := bash
+.SHELLFLAGS := -eu -o pipefail -c
+.DEFAULT_GOAL := help
+MAKEFLAGS += --no-print-directory
+
+PYTHON ?= $(shell command -v python3.11 || command -v python3)
+VENV := .venv
+PY := $(VENV)/bin/python
+STAMP := $(VENV)/.installed
+PYTEST_ARGS ?=
+
+.PHONY: help install run test system-deps lint format migrations-check bench db-stop clean clean-data
+
+help:
+	@echo "make run               demo server on http://127.0.0.1:8000 (migrate + seed_demo first)"
+	@echo "make test              the whole test suite (installs Debian packages it needs)"
+	@echo "make lint              ruff check + ruff format --check"
+	@echo "make format            ruff format + ruff check --fix"
+	@echo "make migrations-check  fail when a model change has no migration"
+	@echo "make bench             run every scripts/bench_*.py"
+	@echo "make db-stop           stop the embedded PostgreSQL under var/"
+	@echo "make clean             remove caches and build output (keeps var/)"
+	@echo "make clean-data        remove var/ (embedded database, uploads)"
+
+$(PY):
+	$(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+
+# Reinstall only when pyproject.toml changed since the last install.
+$(STAMP): pyproject.toml | $(PY)
+	$(PY) -m pip install --quiet --disable-pip-version-check -e '.[dev]'
+	touch $@
+
+install: $(STAMP)
+
+run: install
+	DEBUG=1 $(PY) manage.py migrate --noinput
+	DEBUG=1 $(PY) manage.py seed_demo
+	DEBUG=1 $(PY) manage.py runserver 127.0.0.1:8000
+
+system-deps:
+	bash scripts/ensure_system_deps.sh
+
+# pytest exits 5 when it collected no test: that is a failure, never a pass.
+test: install system-deps
+	@rc=0; $(VENV)/bin/pytest $(PYTEST_ARGS) || rc=$$?; \
+	if [ $$rc -eq 5 ]; then echo "make test: pytest collected no tests" >&2; fi; \
+	exit $$rc
+
+lint: install
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+
+format: install
+	$(VENV)/bin/ruff format .
+	$(VENV)/bin/ruff check --fix .
+
+migrations-check: install
+	DEBUG=1 $(PY) manage.py makemigrations --check --dry-run
+
+# Benchmarks run with the test secrets but without DEBUG (which would keep every query in
+# memory); they use the embedded PostgreSQL unless DATABASE_URL is set.
+bench: install
+	@shopt -s nullglob; scripts=(scripts/bench_*.py); \
+	if [ $${#scripts[@]} -eq 0 ]; then echo "no scripts/bench_*.py yet"; exit 0; fi; \
+	for script in "$${scripts[@]}"; do \
+		echo "== $$script"; \
+		ANJU_TESTING=$${ANJU_TESTING:-1} $(PY) "$$script"; \
+	done
+
+db-stop:
+	@if [ -x $(PY) ]; then \
+		$(PY) -c 'from pathlib import Path; from config.embedded_postgres import stop; stop(Path("var"))'; \
+	fi
+
+clean:
+	find . -path ./$(VENV) -prune -o -path ./var -prune -o \
+		\( -name __pycache__ -o -name .pytest_cache -o -name .ruff_cache -o -name '*.egg-info' \) \
+		-prune -exec rm -rf {} +
+	rm -rf build dist staticfiles test-results
+
+clean-data: db-stop
+	rm -rf var
