@@ -245,6 +245,8 @@ SPECTACULAR_SETTINGS = {
     "DESCRIPTION": "农村低收入群体住房安全保障：农户、排查鉴定、危房改造、补助资金、整改台账。",
     "VERSION": "1.0.0",
     "SERVE_INCLUDE_SCHEMA": False,
+    # The schema describes where personal data lives: signed-in users only.
+    "SERVE_PERMISSIONS": ["rest_framework.permissions.IsAuthenticated"],
     "COMPONENT_SPLIT_REQUEST": True,
     # Served from our own static files: government networks reach no CDN.
     "SWAGGER_UI_DIST": "SIDECAR",

@@ -2,9 +2,11 @@ from __future__ import annotations
 
 from django.db import transaction
 from drf_spectacular.utils import extend_schema_field
-from rest_framework import mixins, serializers, viewsets
+from rest_framework import serializers, viewsets
+from rest_framework.exceptions import PermissionDenied
 
 from accounts.models import Area, AreaLevel
+from core.errors import DomainError
 from core.validators import id_number_error
 from households import selectors, services
 from households.filters import HouseholdFilter
@@ -140,14 +142,8 @@ class HouseholdSerializer(serializers.ModelSerializer):
         return household
 
 
-class HouseholdViewSet(
-    mixins.ListModelMixin,
-    mixins.CreateModelMixin,
-    mixins.RetrieveModelMixin,
-    mixins.UpdateModelMixin,
-    viewsets.GenericViewSet,
-):
-    """农户名册：列表、新增、查看、修改（仅限本人所属区划）。"""
+class HouseholdViewSet(viewsets.ModelViewSet):
+    """农户名册：列表、新增、查看、修改、删除（仅限本人所属区划）。"""
 
     serializer_class = HouseholdSerializer
     filterset_class = HouseholdFilter
@@ -155,3 +151,11 @@ class HouseholdViewSet(
 
     def get_queryset(self):
         return selectors.household_list(self.request.user).prefetch_related("members")
+
+    def perform_destroy(self, instance):
+        try:
+            services.household_delete(household=instance, by=self.request.user)
+        except DomainError as exc:
+            if "无权" in str(exc):
+                raise PermissionDenied(str(exc)) from exc
+            raise

@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import django_filters
+from django.db.models import Q
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
-from django.db.models import Q
 
 from accounts.models import Area, AreaLevel
 from core import crypto

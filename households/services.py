@@ -5,8 +5,9 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from django.db import IntegrityError, transaction
-from django.db.models import F
+from django.db.models import F, ProtectedError
 
+from accounts.models import Role
 from core.errors import ConflictError, DomainError
 from households.models import Household, Member, SensitiveAccessLog
 
@@ -84,6 +85,23 @@ def household_update(
                 raise DomainError(DUPLICATE_ID_MESSAGE) from exc
             locked.refresh_from_db()
     return locked
+
+
+# Removing a wrongly entered household: county reviewers and township staff.
+DELETE_ROLES = frozenset({Role.COUNTY_REVIEWER, Role.TOWNSHIP_STAFF})
+
+
+def household_delete(*, household: Household, by) -> None:
+    """Delete a household entered by mistake; refused once other records refer to it."""
+    if by.role not in DELETE_ROLES and not by.is_superuser:
+        raise DomainError("您的角色无权删除农户。")
+    try:
+        with transaction.atomic():
+            Household.objects.select_for_update().filter(pk=household.pk).first()
+            household.members.all().delete()
+            household.delete()
+    except ProtectedError as exc:
+        raise DomainError("该农户已有排查、鉴定、改造或补助等记录，不能删除。") from exc
 
 
 def members_save(*, household: Household, formset) -> None:

@@ -9,6 +9,7 @@ urlpatterns = [
     path("new/", views.HouseholdCreateView.as_view(), name="create"),
     path("<int:pk>/", views.HouseholdDetailView.as_view(), name="detail"),
     path("<int:pk>/edit/", views.HouseholdUpdateView.as_view(), name="edit"),
+    path("<int:pk>/delete/", views.HouseholdDeleteView.as_view(), name="delete"),
     path("<int:pk>/reveal/<str:field>/", views.RevealNumberView.as_view(), name="reveal"),
     path("import/", import_views.ImportView.as_view(), name="import"),
     path(

@@ -3,17 +3,18 @@ from __future__ import annotations
 from django.contrib import messages
 from django.db import transaction
 from django.http import Http404, JsonResponse
-from django.shortcuts import get_object_or_404, redirect
+from django.shortcuts import get_object_or_404, redirect, render
 from django.views import View
 from django.views.generic import DetailView, FormView, ListView
 
-from accounts.models import FULL_NUMBER_ROLES
+from accounts.models import Role
 from accounts.permissions import RoleRequiredMixin
 from core.errors import DomainError
 from households import selectors, services
 from households.filters import HouseholdFilter
 from households.forms import HouseholdForm, MemberFormSet
 from households.models import Household
+from households.services import DELETE_ROLES
 
 
 class HouseholdListView(RoleRequiredMixin, ListView):
@@ -147,14 +148,51 @@ class HouseholdUpdateView(_HouseholdFormMixin, FormView):
 
 
 class RevealNumberView(RoleRequiredMixin, View):
-    """Full ID or account number, for roles that need it; each display is logged."""
+    """Full ID or account number, for roles that need it; each display is logged.
 
-    write_roles = FULL_NUMBER_ROLES
+    Revealing reads but is a POST (it leaves a log entry): the role check is the service's,
+    after the area check, so another area's household is a 404 for everyone.
+    """
+
+    write_roles = frozenset(Role)
     fields = {"id_number": "户主身份证号", "bank_account": "一卡通账号"}
 
     def post(self, request, pk, field):
         if field not in self.fields:
             raise Http404
         household = get_object_or_404(Household.objects.visible_to(request.user), pk=pk)
-        value = services.reveal_number(household=household, field=field, by=request.user)
+        try:
+            value = services.reveal_number(household=household, field=field, by=request.user)
+        except DomainError as exc:
+            return JsonResponse({"detail": str(exc)}, status=403)
         return JsonResponse({"field": field, "value": value})
+
+
+class HouseholdDeleteView(RoleRequiredMixin, View):
+    """A confirmation page, then the deletion (refused while records depend on it)."""
+
+    write_roles = DELETE_ROLES
+
+    def dispatch(self, request, *args, **kwargs):
+        if request.user.is_authenticated:
+            self.object = get_object_or_404(
+                Household.objects.visible_to(request.user), pk=kwargs["pk"]
+            )
+        return super().dispatch(request, *args, **kwargs)
+
+    def requires_write(self) -> bool:
+        return True
+
+    def get(self, request, pk):
+        return render(
+            request, "households/household_confirm_delete.html", {"household": self.object}
+        )
+
+    def post(self, request, pk):
+        try:
+            services.household_delete(household=self.object, by=request.user)
+        except DomainError as exc:
+            messages.error(request, str(exc))
+            return redirect(self.object)
+        messages.success(request, f"已删除农户：{self.object.head_name}。")
+        return redirect("households:list")

@@ -11,196 +11,584 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
-        ('accounts', '0001_initial'),
-        ('pghistory', '0007_auto_20250421_0444'),
+        ("accounts", "0001_initial"),
+        ("pghistory", "0007_auto_20250421_0444"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='Household',
+            name="Household",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('county_code', models.GeneratedField(db_persist=True, expression=django.db.models.functions.text.Left('village_id', 6), output_field=models.CharField(max_length=6), verbose_name='县代码')),
-                ('township_code', models.GeneratedField(db_persist=True, expression=django.db.models.functions.text.Left('village_id', 9), output_field=models.CharField(max_length=9), verbose_name='乡镇代码')),
-                ('head_name', models.CharField(max_length=50, verbose_name='户主姓名')),
-                ('id_number', core.fields.EncryptedTextField(verbose_name='户主身份证号')),
-                ('id_number_hash', models.CharField(editable=False, max_length=64)),
-                ('id_number_masked', models.CharField(editable=False, max_length=18, verbose_name='户主身份证号')),
-                ('phone', models.CharField(blank=True, max_length=20, verbose_name='联系电话')),
-                ('address', models.CharField(blank=True, max_length=200, verbose_name='住址')),
-                ('family_size', models.PositiveSmallIntegerField(verbose_name='家庭人口')),
-                ('category', models.CharField(choices=[('at_risk', '农村易返贫致贫户'), ('dibao', '农村低保户'), ('tekun', '农村分散供养特困人员'), ('hardship', '因病因灾因意外事故等刚性支出较大或收入大幅缩减导致基本生活出现严重困难家庭'), ('dibao_edge', '农村低保边缘家庭'), ('other_ex_poor', '其他脱贫户'), ('legacy_poor', '建档立卡贫困户（2019）'), ('legacy_dibao', '低保户（2019）'), ('legacy_tekun', '分散供养特困人员（2019）'), ('legacy_disabled', '贫困残疾人家庭（2019）')], max_length=20, verbose_name='重点对象类型')),
-                ('identified_by', models.CharField(blank=True, choices=[('minzheng', '民政'), ('xiangcun', '乡村振兴'), ('canlian', '残联'), ('other', '其他')], max_length=20, verbose_name='认定部门')),
-                ('identified_on', models.DateField(blank=True, null=True, verbose_name='认定日期')),
-                ('is_disabled', models.BooleanField(default=False, verbose_name='残疾人')),
-                ('is_military_family', models.BooleanField(default=False, verbose_name='军人军属')),
-                ('is_veteran', models.BooleanField(default=False, verbose_name='退役军人')),
-                ('is_heroic', models.BooleanField(default=False, verbose_name='见义勇为')),
-                ('split_on', models.DateField(blank=True, help_text='近两年分户且无房的农户需重点审核。', null=True, verbose_name='分户日期')),
-                ('bank_account', core.fields.EncryptedTextField(blank=True, verbose_name='一卡通账号')),
-                ('bank_account_hash', models.CharField(blank=True, editable=False, max_length=64)),
-                ('bank_account_masked', models.CharField(blank=True, editable=False, max_length=40, verbose_name='一卡通账号')),
-                ('bank_name', models.CharField(blank=True, max_length=60, verbose_name='开户银行')),
-                ('note', models.TextField(blank=True, verbose_name='备注')),
-                ('version', models.PositiveIntegerField(default=1, editable=False)),
-                ('created_at', models.DateTimeField(auto_now_add=True, verbose_name='创建时间')),
-                ('updated_at', models.DateTimeField(auto_now=True, verbose_name='更新时间')),
-                ('created_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL, verbose_name='录入人')),
-                ('village', models.ForeignKey(limit_choices_to={'level': 'village'}, on_delete=django.db.models.deletion.PROTECT, related_name='households', to='accounts.area', verbose_name='村')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "county_code",
+                    models.GeneratedField(
+                        db_persist=True,
+                        expression=django.db.models.functions.text.Left("village_id", 6),
+                        output_field=models.CharField(max_length=6),
+                        verbose_name="县代码",
+                    ),
+                ),
+                (
+                    "township_code",
+                    models.GeneratedField(
+                        db_persist=True,
+                        expression=django.db.models.functions.text.Left("village_id", 9),
+                        output_field=models.CharField(max_length=9),
+                        verbose_name="乡镇代码",
+                    ),
+                ),
+                ("head_name", models.CharField(max_length=50, verbose_name="户主姓名")),
+                ("id_number", core.fields.EncryptedTextField(verbose_name="户主身份证号")),
+                ("id_number_hash", models.CharField(editable=False, max_length=64)),
+                (
+                    "id_number_masked",
+                    models.CharField(editable=False, max_length=18, verbose_name="户主身份证号"),
+                ),
+                ("phone", models.CharField(blank=True, max_length=20, verbose_name="联系电话")),
+                ("address", models.CharField(blank=True, max_length=200, verbose_name="住址")),
+                ("family_size", models.PositiveSmallIntegerField(verbose_name="家庭人口")),
+                (
+                    "category",
+                    models.CharField(
+                        choices=[
+                            ("at_risk", "农村易返贫致贫户"),
+                            ("dibao", "农村低保户"),
+                            ("tekun", "农村分散供养特困人员"),
+                            (
+                                "hardship",
+                                "因病因灾因意外事故等刚性支出较大或收入大幅缩减导致基本生活出现严重困难家庭",
+                            ),
+                            ("dibao_edge", "农村低保边缘家庭"),
+                            ("other_ex_poor", "其他脱贫户"),
+                            ("legacy_poor", "建档立卡贫困户（2019）"),
+                            ("legacy_dibao", "低保户（2019）"),
+                            ("legacy_tekun", "分散供养特困人员（2019）"),
+                            ("legacy_disabled", "贫困残疾人家庭（2019）"),
+                        ],
+                        max_length=20,
+                        verbose_name="重点对象类型",
+                    ),
+                ),
+                (
+                    "identified_by",
+                    models.CharField(
+                        blank=True,
+                        choices=[
+                            ("minzheng", "民政"),
+                            ("xiangcun", "乡村振兴"),
+                            ("canlian", "残联"),
+                            ("other", "其他"),
+                        ],
+                        max_length=20,
+                        verbose_name="认定部门",
+                    ),
+                ),
+                ("identified_on", models.DateField(blank=True, null=True, verbose_name="认定日期")),
+                ("is_disabled", models.BooleanField(default=False, verbose_name="残疾人")),
+                ("is_military_family", models.BooleanField(default=False, verbose_name="军人军属")),
+                ("is_veteran", models.BooleanField(default=False, verbose_name="退役军人")),
+                ("is_heroic", models.BooleanField(default=False, verbose_name="见义勇为")),
+                (
+                    "split_on",
+                    models.DateField(
+                        blank=True,
+                        help_text="近两年分户且无房的农户需重点审核。",
+                        null=True,
+                        verbose_name="分户日期",
+                    ),
+                ),
+                (
+                    "bank_account",
+                    core.fields.EncryptedTextField(blank=True, verbose_name="一卡通账号"),
+                ),
+                ("bank_account_hash", models.CharField(blank=True, editable=False, max_length=64)),
+                (
+                    "bank_account_masked",
+                    models.CharField(
+                        blank=True, editable=False, max_length=40, verbose_name="一卡通账号"
+                    ),
+                ),
+                ("bank_name", models.CharField(blank=True, max_length=60, verbose_name="开户银行")),
+                ("note", models.TextField(blank=True, verbose_name="备注")),
+                ("version", models.PositiveIntegerField(default=1, editable=False)),
+                ("created_at", models.DateTimeField(auto_now_add=True, verbose_name="创建时间")),
+                ("updated_at", models.DateTimeField(auto_now=True, verbose_name="更新时间")),
+                (
+                    "created_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                        verbose_name="录入人",
+                    ),
+                ),
+                (
+                    "village",
+                    models.ForeignKey(
+                        limit_choices_to={"level": "village"},
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="households",
+                        to="accounts.area",
+                        verbose_name="村",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': '农户',
-                'verbose_name_plural': '农户',
-                'ordering': ['village_id', 'head_name', 'id'],
+                "verbose_name": "农户",
+                "verbose_name_plural": "农户",
+                "ordering": ["village_id", "head_name", "id"],
             },
             bases=(households.models.SensitiveNumbersMixin, models.Model),
         ),
         migrations.CreateModel(
-            name='HouseholdEvent',
+            name="HouseholdEvent",
             fields=[
-                ('pgh_id', models.AutoField(primary_key=True, serialize=False)),
-                ('pgh_created_at', models.DateTimeField(auto_now_add=True)),
-                ('pgh_label', models.TextField(help_text='The event label.')),
-                ('id', models.BigIntegerField()),
-                ('county_code', models.GeneratedField(db_persist=True, expression=django.db.models.functions.text.Left('village_id', 6), output_field=models.CharField(max_length=6), verbose_name='县代码')),
-                ('township_code', models.GeneratedField(db_persist=True, expression=django.db.models.functions.text.Left('village_id', 9), output_field=models.CharField(max_length=9), verbose_name='乡镇代码')),
-                ('head_name', models.CharField(max_length=50, verbose_name='户主姓名')),
-                ('id_number', core.fields.EncryptedTextField(verbose_name='户主身份证号')),
-                ('id_number_hash', models.CharField(editable=False, max_length=64)),
-                ('id_number_masked', models.CharField(editable=False, max_length=18, verbose_name='户主身份证号')),
-                ('phone', models.CharField(blank=True, max_length=20, verbose_name='联系电话')),
-                ('address', models.CharField(blank=True, max_length=200, verbose_name='住址')),
-                ('family_size', models.PositiveSmallIntegerField(verbose_name='家庭人口')),
-                ('category', models.CharField(choices=[('at_risk', '农村易返贫致贫户'), ('dibao', '农村低保户'), ('tekun', '农村分散供养特困人员'), ('hardship', '因病因灾因意外事故等刚性支出较大或收入大幅缩减导致基本生活出现严重困难家庭'), ('dibao_edge', '农村低保边缘家庭'), ('other_ex_poor', '其他脱贫户'), ('legacy_poor', '建档立卡贫困户（2019）'), ('legacy_dibao', '低保户（2019）'), ('legacy_tekun', '分散供养特困人员（2019）'), ('legacy_disabled', '贫困残疾人家庭（2019）')], max_length=20, verbose_name='重点对象类型')),
-                ('identified_by', models.CharField(blank=True, choices=[('minzheng', '民政'), ('xiangcun', '乡村振兴'), ('canlian', '残联'), ('other', '其他')], max_length=20, verbose_name='认定部门')),
-                ('identified_on', models.DateField(blank=True, null=True, verbose_name='认定日期')),
-                ('is_disabled', models.BooleanField(default=False, verbose_name='残疾人')),
-                ('is_military_family', models.BooleanField(default=False, verbose_name='军人军属')),
-                ('is_veteran', models.BooleanField(default=False, verbose_name='退役军人')),
-                ('is_heroic', models.BooleanField(default=False, verbose_name='见义勇为')),
-                ('split_on', models.DateField(blank=True, help_text='近两年分户且无房的农户需重点审核。', null=True, verbose_name='分户日期')),
-                ('bank_account', core.fields.EncryptedTextField(blank=True, verbose_name='一卡通账号')),
-                ('bank_account_hash', models.CharField(blank=True, editable=False, max_length=64)),
-                ('bank_account_masked', models.CharField(blank=True, editable=False, max_length=40, verbose_name='一卡通账号')),
-                ('bank_name', models.CharField(blank=True, max_length=60, verbose_name='开户银行')),
-                ('note', models.TextField(blank=True, verbose_name='备注')),
-                ('version', models.PositiveIntegerField(default=1, editable=False)),
-                ('created_at', models.DateTimeField(auto_now_add=True, verbose_name='创建时间')),
-                ('updated_at', models.DateTimeField(auto_now=True, verbose_name='更新时间')),
-                ('created_by', models.ForeignKey(blank=True, db_constraint=False, null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', related_query_name='+', to=settings.AUTH_USER_MODEL, verbose_name='录入人')),
-                ('pgh_context', models.ForeignKey(db_constraint=False, null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to='pghistory.context')),
-                ('pgh_obj', models.ForeignKey(db_constraint=False, on_delete=django.db.models.deletion.DO_NOTHING, related_name='events', to='households.household')),
-                ('village', models.ForeignKey(db_constraint=False, limit_choices_to={'level': 'village'}, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', related_query_name='+', to='accounts.area', verbose_name='村')),
+                ("pgh_id", models.AutoField(primary_key=True, serialize=False)),
+                ("pgh_created_at", models.DateTimeField(auto_now_add=True)),
+                ("pgh_label", models.TextField(help_text="The event label.")),
+                ("id", models.BigIntegerField()),
+                (
+                    "county_code",
+                    models.GeneratedField(
+                        db_persist=True,
+                        expression=django.db.models.functions.text.Left("village_id", 6),
+                        output_field=models.CharField(max_length=6),
+                        verbose_name="县代码",
+                    ),
+                ),
+                (
+                    "township_code",
+                    models.GeneratedField(
+                        db_persist=True,
+                        expression=django.db.models.functions.text.Left("village_id", 9),
+                        output_field=models.CharField(max_length=9),
+                        verbose_name="乡镇代码",
+                    ),
+                ),
+                ("head_name", models.CharField(max_length=50, verbose_name="户主姓名")),
+                ("id_number", core.fields.EncryptedTextField(verbose_name="户主身份证号")),
+                ("id_number_hash", models.CharField(editable=False, max_length=64)),
+                (
+                    "id_number_masked",
+                    models.CharField(editable=False, max_length=18, verbose_name="户主身份证号"),
+                ),
+                ("phone", models.CharField(blank=True, max_length=20, verbose_name="联系电话")),
+                ("address", models.CharField(blank=True, max_length=200, verbose_name="住址")),
+                ("family_size", models.PositiveSmallIntegerField(verbose_name="家庭人口")),
+                (
+                    "category",
+                    models.CharField(
+                        choices=[
+                            ("at_risk", "农村易返贫致贫户"),
+                            ("dibao", "农村低保户"),
+                            ("tekun", "农村分散供养特困人员"),
+                            (
+                                "hardship",
+                                "因病因灾因意外事故等刚性支出较大或收入大幅缩减导致基本生活出现严重困难家庭",
+                            ),
+                            ("dibao_edge", "农村低保边缘家庭"),
+                            ("other_ex_poor", "其他脱贫户"),
+                            ("legacy_poor", "建档立卡贫困户（2019）"),
+                            ("legacy_dibao", "低保户（2019）"),
+                            ("legacy_tekun", "分散供养特困人员（2019）"),
+                            ("legacy_disabled", "贫困残疾人家庭（2019）"),
+                        ],
+                        max_length=20,
+                        verbose_name="重点对象类型",
+                    ),
+                ),
+                (
+                    "identified_by",
+                    models.CharField(
+                        blank=True,
+                        choices=[
+                            ("minzheng", "民政"),
+                            ("xiangcun", "乡村振兴"),
+                            ("canlian", "残联"),
+                            ("other", "其他"),
+                        ],
+                        max_length=20,
+                        verbose_name="认定部门",
+                    ),
+                ),
+                ("identified_on", models.DateField(blank=True, null=True, verbose_name="认定日期")),
+                ("is_disabled", models.BooleanField(default=False, verbose_name="残疾人")),
+                ("is_military_family", models.BooleanField(default=False, verbose_name="军人军属")),
+                ("is_veteran", models.BooleanField(default=False, verbose_name="退役军人")),
+                ("is_heroic", models.BooleanField(default=False, verbose_name="见义勇为")),
+                (
+                    "split_on",
+                    models.DateField(
+                        blank=True,
+                        help_text="近两年分户且无房的农户需重点审核。",
+                        null=True,
+                        verbose_name="分户日期",
+                    ),
+                ),
+                (
+                    "bank_account",
+                    core.fields.EncryptedTextField(blank=True, verbose_name="一卡通账号"),
+                ),
+                ("bank_account_hash", models.CharField(blank=True, editable=False, max_length=64)),
+                (
+                    "bank_account_masked",
+                    models.CharField(
+                        blank=True, editable=False, max_length=40, verbose_name="一卡通账号"
+                    ),
+                ),
+                ("bank_name", models.CharField(blank=True, max_length=60, verbose_name="开户银行")),
+                ("note", models.TextField(blank=True, verbose_name="备注")),
+                ("version", models.PositiveIntegerField(default=1, editable=False)),
+                ("created_at", models.DateTimeField(auto_now_add=True, verbose_name="创建时间")),
+                ("updated_at", models.DateTimeField(auto_now=True, verbose_name="更新时间")),
+                (
+                    "created_by",
+                    models.ForeignKey(
+                        blank=True,
+                        db_constraint=False,
+                        null=True,
+                        on_delete=django.db.models.deletion.DO_NOTHING,
+                        related_name="+",
+                        related_query_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                        verbose_name="录入人",
+                    ),
+                ),
+                (
+                    "pgh_context",
+                    models.ForeignKey(
+                        db_constraint=False,
+                        null=True,
+                        on_delete=django.db.models.deletion.DO_NOTHING,
+                        related_name="+",
+                        to="pghistory.context",
+                    ),
+                ),
+                (
+                    "pgh_obj",
+                    models.ForeignKey(
+                        db_constraint=False,
+                        on_delete=django.db.models.deletion.DO_NOTHING,
+                        related_name="events",
+                        to="households.household",
+                    ),
+                ),
+                (
+                    "village",
+                    models.ForeignKey(
+                        db_constraint=False,
+                        limit_choices_to={"level": "village"},
+                        on_delete=django.db.models.deletion.DO_NOTHING,
+                        related_name="+",
+                        related_query_name="+",
+                        to="accounts.area",
+                        verbose_name="村",
+                    ),
+                ),
             ],
             options={
-                'abstract': False,
+                "abstract": False,
             },
         ),
         migrations.CreateModel(
-            name='Member',
+            name="Member",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('name', models.CharField(max_length=50, verbose_name='姓名')),
-                ('id_number', core.fields.EncryptedTextField(blank=True, verbose_name='身份证号')),
-                ('id_number_hash', models.CharField(blank=True, editable=False, max_length=64)),
-                ('id_number_masked', models.CharField(blank=True, editable=False, max_length=18, verbose_name='身份证号')),
-                ('relation', models.CharField(choices=[('spouse', '配偶'), ('child', '子女'), ('parent', '父母'), ('grandchild', '孙子女'), ('sibling', '兄弟姐妹'), ('child_in_law', '儿媳/女婿'), ('other', '其他')], max_length=20, verbose_name='与户主关系')),
-                ('household', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='members', to='households.household', verbose_name='农户')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("name", models.CharField(max_length=50, verbose_name="姓名")),
+                ("id_number", core.fields.EncryptedTextField(blank=True, verbose_name="身份证号")),
+                ("id_number_hash", models.CharField(blank=True, editable=False, max_length=64)),
+                (
+                    "id_number_masked",
+                    models.CharField(
+                        blank=True, editable=False, max_length=18, verbose_name="身份证号"
+                    ),
+                ),
+                (
+                    "relation",
+                    models.CharField(
+                        choices=[
+                            ("spouse", "配偶"),
+                            ("child", "子女"),
+                            ("parent", "父母"),
+                            ("grandchild", "孙子女"),
+                            ("sibling", "兄弟姐妹"),
+                            ("child_in_law", "儿媳/女婿"),
+                            ("other", "其他"),
+                        ],
+                        max_length=20,
+                        verbose_name="与户主关系",
+                    ),
+                ),
+                (
+                    "household",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="members",
+                        to="households.household",
+                        verbose_name="农户",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': '家庭成员',
-                'verbose_name_plural': '家庭成员',
-                'ordering': ['household_id', 'id'],
+                "verbose_name": "家庭成员",
+                "verbose_name_plural": "家庭成员",
+                "ordering": ["household_id", "id"],
             },
             bases=(households.models.SensitiveNumbersMixin, models.Model),
         ),
         migrations.CreateModel(
-            name='MemberEvent',
+            name="MemberEvent",
             fields=[
-                ('pgh_id', models.AutoField(primary_key=True, serialize=False)),
-                ('pgh_created_at', models.DateTimeField(auto_now_add=True)),
-                ('pgh_label', models.TextField(help_text='The event label.')),
-                ('id', models.BigIntegerField()),
-                ('name', models.CharField(max_length=50, verbose_name='姓名')),
-                ('id_number', core.fields.EncryptedTextField(blank=True, verbose_name='身份证号')),
-                ('id_number_hash', models.CharField(blank=True, editable=False, max_length=64)),
-                ('id_number_masked', models.CharField(blank=True, editable=False, max_length=18, verbose_name='身份证号')),
-                ('relation', models.CharField(choices=[('spouse', '配偶'), ('child', '子女'), ('parent', '父母'), ('grandchild', '孙子女'), ('sibling', '兄弟姐妹'), ('child_in_law', '儿媳/女婿'), ('other', '其他')], max_length=20, verbose_name='与户主关系')),
-                ('household', models.ForeignKey(db_constraint=False, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', related_query_name='+', to='households.household', verbose_name='农户')),
-                ('pgh_context', models.ForeignKey(db_constraint=False, null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to='pghistory.context')),
-                ('pgh_obj', models.ForeignKey(db_constraint=False, on_delete=django.db.models.deletion.DO_NOTHING, related_name='events', to='households.member')),
+                ("pgh_id", models.AutoField(primary_key=True, serialize=False)),
+                ("pgh_created_at", models.DateTimeField(auto_now_add=True)),
+                ("pgh_label", models.TextField(help_text="The event label.")),
+                ("id", models.BigIntegerField()),
+                ("name", models.CharField(max_length=50, verbose_name="姓名")),
+                ("id_number", core.fields.EncryptedTextField(blank=True, verbose_name="身份证号")),
+                ("id_number_hash", models.CharField(blank=True, editable=False, max_length=64)),
+                (
+                    "id_number_masked",
+                    models.CharField(
+                        blank=True, editable=False, max_length=18, verbose_name="身份证号"
+                    ),
+                ),
+                (
+                    "relation",
+                    models.CharField(
+                        choices=[
+                            ("spouse", "配偶"),
+                            ("child", "子女"),
+                            ("parent", "父母"),
+                            ("grandchild", "孙子女"),
+                            ("sibling", "兄弟姐妹"),
+                            ("child_in_law", "儿媳/女婿"),
+                            ("other", "其他"),
+                        ],
+                        max_length=20,
+                        verbose_name="与户主关系",
+                    ),
+                ),
+                (
+                    "household",
+                    models.ForeignKey(
+                        db_constraint=False,
+                        on_delete=django.db.models.deletion.DO_NOTHING,
+                        related_name="+",
+                        related_query_name="+",
+                        to="households.household",
+                        verbose_name="农户",
+                    ),
+                ),
+                (
+                    "pgh_context",
+                    models.ForeignKey(
+                        db_constraint=False,
+                        null=True,
+                        on_delete=django.db.models.deletion.DO_NOTHING,
+                        related_name="+",
+                        to="pghistory.context",
+                    ),
+                ),
+                (
+                    "pgh_obj",
+                    models.ForeignKey(
+                        db_constraint=False,
+                        on_delete=django.db.models.deletion.DO_NOTHING,
+                        related_name="events",
+                        to="households.member",
+                    ),
+                ),
             ],
             options={
-                'abstract': False,
+                "abstract": False,
             },
         ),
         migrations.CreateModel(
-            name='SensitiveAccessLog',
+            name="SensitiveAccessLog",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('field', models.CharField(max_length=40)),
-                ('purpose', models.CharField(blank=True, max_length=100)),
-                ('at', models.DateTimeField(auto_now_add=True)),
-                ('household', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to='households.household')),
-                ('user', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("field", models.CharField(max_length=40)),
+                ("purpose", models.CharField(blank=True, max_length=100)),
+                ("at", models.DateTimeField(auto_now_add=True)),
+                (
+                    "household",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="households.household",
+                    ),
+                ),
+                (
+                    "user",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
             options={
-                'verbose_name': '敏感信息查看记录',
-                'verbose_name_plural': '敏感信息查看记录',
-                'ordering': ['-at'],
+                "verbose_name": "敏感信息查看记录",
+                "verbose_name_plural": "敏感信息查看记录",
+                "ordering": ["-at"],
             },
         ),
         migrations.AddIndex(
-            model_name='household',
-            index=models.Index(fields=['id_number_hash'], name='household_id_hash_idx'),
+            model_name="household",
+            index=models.Index(fields=["id_number_hash"], name="household_id_hash_idx"),
         ),
         migrations.AddIndex(
-            model_name='household',
-            index=models.Index(fields=['township_code', 'category'], name='household_township_cat_idx'),
+            model_name="household",
+            index=models.Index(
+                fields=["township_code", "category"], name="household_township_cat_idx"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='household',
-            constraint=models.UniqueConstraint(fields=('county_code', 'id_number_hash'), name='household_id_unique_in_county'),
+            model_name="household",
+            constraint=models.UniqueConstraint(
+                fields=("county_code", "id_number_hash"), name="household_id_unique_in_county"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='household',
-            constraint=models.CheckConstraint(condition=models.Q(('family_size__gte', 1)), name='household_family_size_positive'),
+            model_name="household",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("family_size__gte", 1)), name="household_family_size_positive"
+            ),
         ),
         pgtrigger.migrations.AddTrigger(
-            model_name='household',
-            trigger=pgtrigger.compiler.Trigger(name='insert_insert', sql=pgtrigger.compiler.UpsertTriggerSql(func='INSERT INTO "households_householdevent" ("address", "bank_account", "bank_account_hash", "bank_account_masked", "bank_name", "category", "created_at", "created_by_id", "family_size", "head_name", "id", "id_number", "id_number_hash", "id_number_masked", "identified_by", "identified_on", "is_disabled", "is_heroic", "is_military_family", "is_veteran", "note", "pgh_context_id", "pgh_created_at", "pgh_label", "pgh_obj_id", "phone", "split_on", "updated_at", "version", "village_id") VALUES (NEW."address", NEW."bank_account", NEW."bank_account_hash", NEW."bank_account_masked", NEW."bank_name", NEW."category", NEW."created_at", NEW."created_by_id", NEW."family_size", NEW."head_name", NEW."id", NEW."id_number", NEW."id_number_hash", NEW."id_number_masked", NEW."identified_by", NEW."identified_on", NEW."is_disabled", NEW."is_heroic", NEW."is_military_family", NEW."is_veteran", NEW."note", _pgh_attach_context(), NOW(), \'insert\', NEW."id", NEW."phone", NEW."split_on", NEW."updated_at", NEW."version", NEW."village_id"); RETURN NULL;', hash='2dc36c7d76e501f6a019635cb3bf488f28f91d62', operation='INSERT', pgid='pgtrigger_insert_insert_eae56', table='households_household', when='AFTER')),
+            model_name="household",
+            trigger=pgtrigger.compiler.Trigger(
+                name="insert_insert",
+                sql=pgtrigger.compiler.UpsertTriggerSql(
+                    func='INSERT INTO "households_householdevent" ("address", "bank_account", "bank_account_hash", "bank_account_masked", "bank_name", "category", "created_at", "created_by_id", "family_size", "head_name", "id", "id_number", "id_number_hash", "id_number_masked", "identified_by", "identified_on", "is_disabled", "is_heroic", "is_military_family", "is_veteran", "note", "pgh_context_id", "pgh_created_at", "pgh_label", "pgh_obj_id", "phone", "split_on", "updated_at", "version", "village_id") VALUES (NEW."address", NEW."bank_account", NEW."bank_account_hash", NEW."bank_account_masked", NEW."bank_name", NEW."category", NEW."created_at", NEW."created_by_id", NEW."family_size", NEW."head_name", NEW."id", NEW."id_number", NEW."id_number_hash", NEW."id_number_masked", NEW."identified_by", NEW."identified_on", NEW."is_disabled", NEW."is_heroic", NEW."is_military_family", NEW."is_veteran", NEW."note", _pgh_attach_context(), NOW(), \'insert\', NEW."id", NEW."phone", NEW."split_on", NEW."updated_at", NEW."version", NEW."village_id"); RETURN NULL;',
+                    hash="2dc36c7d76e501f6a019635cb3bf488f28f91d62",
+                    operation="INSERT",
+                    pgid="pgtrigger_insert_insert_eae56",
+                    table="households_household",
+                    when="AFTER",
+                ),
+            ),
         ),
         pgtrigger.migrations.AddTrigger(
-            model_name='household',
-            trigger=pgtrigger.compiler.Trigger(name='update_update', sql=pgtrigger.compiler.UpsertTriggerSql(condition='WHEN (OLD.* IS DISTINCT FROM NEW.*)', func='INSERT INTO "households_householdevent" ("address", "bank_account", "bank_account_hash", "bank_account_masked", "bank_name", "category", "created_at", "created_by_id", "family_size", "head_name", "id", "id_number", "id_number_hash", "id_number_masked", "identified_by", "identified_on", "is_disabled", "is_heroic", "is_military_family", "is_veteran", "note", "pgh_context_id", "pgh_created_at", "pgh_label", "pgh_obj_id", "phone", "split_on", "updated_at", "version", "village_id") VALUES (NEW."address", NEW."bank_account", NEW."bank_account_hash", NEW."bank_account_masked", NEW."bank_name", NEW."category", NEW."created_at", NEW."created_by_id", NEW."family_size", NEW."head_name", NEW."id", NEW."id_number", NEW."id_number_hash", NEW."id_number_masked", NEW."identified_by", NEW."identified_on", NEW."is_disabled", NEW."is_heroic", NEW."is_military_family", NEW."is_veteran", NEW."note", _pgh_attach_context(), NOW(), \'update\', NEW."id", NEW."phone", NEW."split_on", NEW."updated_at", NEW."version", NEW."village_id"); RETURN NULL;', hash='3f312093801f905b9ba5bf5bf43f680e6c19ed51', operation='UPDATE', pgid='pgtrigger_update_update_d279e', table='households_household', when='AFTER')),
+            model_name="household",
+            trigger=pgtrigger.compiler.Trigger(
+                name="update_update",
+                sql=pgtrigger.compiler.UpsertTriggerSql(
+                    condition="WHEN (OLD.* IS DISTINCT FROM NEW.*)",
+                    func='INSERT INTO "households_householdevent" ("address", "bank_account", "bank_account_hash", "bank_account_masked", "bank_name", "category", "created_at", "created_by_id", "family_size", "head_name", "id", "id_number", "id_number_hash", "id_number_masked", "identified_by", "identified_on", "is_disabled", "is_heroic", "is_military_family", "is_veteran", "note", "pgh_context_id", "pgh_created_at", "pgh_label", "pgh_obj_id", "phone", "split_on", "updated_at", "version", "village_id") VALUES (NEW."address", NEW."bank_account", NEW."bank_account_hash", NEW."bank_account_masked", NEW."bank_name", NEW."category", NEW."created_at", NEW."created_by_id", NEW."family_size", NEW."head_name", NEW."id", NEW."id_number", NEW."id_number_hash", NEW."id_number_masked", NEW."identified_by", NEW."identified_on", NEW."is_disabled", NEW."is_heroic", NEW."is_military_family", NEW."is_veteran", NEW."note", _pgh_attach_context(), NOW(), \'update\', NEW."id", NEW."phone", NEW."split_on", NEW."updated_at", NEW."version", NEW."village_id"); RETURN NULL;',
+                    hash="3f312093801f905b9ba5bf5bf43f680e6c19ed51",
+                    operation="UPDATE",
+                    pgid="pgtrigger_update_update_d279e",
+                    table="households_household",
+                    when="AFTER",
+                ),
+            ),
         ),
         pgtrigger.migrations.AddTrigger(
-            model_name='household',
-            trigger=pgtrigger.compiler.Trigger(name='delete_delete', sql=pgtrigger.compiler.UpsertTriggerSql(func='INSERT INTO "households_householdevent" ("address", "bank_account", "bank_account_hash", "bank_account_masked", "bank_name", "category", "created_at", "created_by_id", "family_size", "head_name", "id", "id_number", "id_number_hash", "id_number_masked", "identified_by", "identified_on", "is_disabled", "is_heroic", "is_military_family", "is_veteran", "note", "pgh_context_id", "pgh_created_at", "pgh_label", "pgh_obj_id", "phone", "split_on", "updated_at", "version", "village_id") VALUES (OLD."address", OLD."bank_account", OLD."bank_account_hash", OLD."bank_account_masked", OLD."bank_name", OLD."category", OLD."created_at", OLD."created_by_id", OLD."family_size", OLD."head_name", OLD."id", OLD."id_number", OLD."id_number_hash", OLD."id_number_masked", OLD."identified_by", OLD."identified_on", OLD."is_disabled", OLD."is_heroic", OLD."is_military_family", OLD."is_veteran", OLD."note", _pgh_attach_context(), NOW(), \'delete\', OLD."id", OLD."phone", OLD."split_on", OLD."updated_at", OLD."version", OLD."village_id"); RETURN NULL;', hash='b51777487ae75c863c4428453fdf0361eeaeb97d', operation='DELETE', pgid='pgtrigger_delete_delete_4f9c4', table='households_household', when='AFTER')),
+            model_name="household",
+            trigger=pgtrigger.compiler.Trigger(
+                name="delete_delete",
+                sql=pgtrigger.compiler.UpsertTriggerSql(
+                    func='INSERT INTO "households_householdevent" ("address", "bank_account", "bank_account_hash", "bank_account_masked", "bank_name", "category", "created_at", "created_by_id", "family_size", "head_name", "id", "id_number", "id_number_hash", "id_number_masked", "identified_by", "identified_on", "is_disabled", "is_heroic", "is_military_family", "is_veteran", "note", "pgh_context_id", "pgh_created_at", "pgh_label", "pgh_obj_id", "phone", "split_on", "updated_at", "version", "village_id") VALUES (OLD."address", OLD."bank_account", OLD."bank_account_hash", OLD."bank_account_masked", OLD."bank_name", OLD."category", OLD."created_at", OLD."created_by_id", OLD."family_size", OLD."head_name", OLD."id", OLD."id_number", OLD."id_number_hash", OLD."id_number_masked", OLD."identified_by", OLD."identified_on", OLD."is_disabled", OLD."is_heroic", OLD."is_military_family", OLD."is_veteran", OLD."note", _pgh_attach_context(), NOW(), \'delete\', OLD."id", OLD."phone", OLD."split_on", OLD."updated_at", OLD."version", OLD."village_id"); RETURN NULL;',
+                    hash="b51777487ae75c863c4428453fdf0361eeaeb97d",
+                    operation="DELETE",
+                    pgid="pgtrigger_delete_delete_4f9c4",
+                    table="households_household",
+                    when="AFTER",
+                ),
+            ),
         ),
         pgtrigger.migrations.AddTrigger(
-            model_name='householdevent',
-            trigger=pgtrigger.compiler.Trigger(name='append_only', sql=pgtrigger.compiler.UpsertTriggerSql(func="RAISE EXCEPTION 'pgtrigger: Cannot update or delete rows from % table', TG_TABLE_NAME;", hash='f2e63016e1343f17670938299bd1e9d861fc9fb0', operation='UPDATE OR DELETE', pgid='pgtrigger_append_only_dd870', table='households_householdevent', when='BEFORE')),
+            model_name="householdevent",
+            trigger=pgtrigger.compiler.Trigger(
+                name="append_only",
+                sql=pgtrigger.compiler.UpsertTriggerSql(
+                    func="RAISE EXCEPTION 'pgtrigger: Cannot update or delete rows from % table', TG_TABLE_NAME;",
+                    hash="f2e63016e1343f17670938299bd1e9d861fc9fb0",
+                    operation="UPDATE OR DELETE",
+                    pgid="pgtrigger_append_only_dd870",
+                    table="households_householdevent",
+                    when="BEFORE",
+                ),
+            ),
         ),
         pgtrigger.migrations.AddTrigger(
-            model_name='member',
-            trigger=pgtrigger.compiler.Trigger(name='insert_insert', sql=pgtrigger.compiler.UpsertTriggerSql(func='INSERT INTO "households_memberevent" ("household_id", "id", "id_number", "id_number_hash", "id_number_masked", "name", "pgh_context_id", "pgh_created_at", "pgh_label", "pgh_obj_id", "relation") VALUES (NEW."household_id", NEW."id", NEW."id_number", NEW."id_number_hash", NEW."id_number_masked", NEW."name", _pgh_attach_context(), NOW(), \'insert\', NEW."id", NEW."relation"); RETURN NULL;', hash='1720f67cc52346c5c98659340b4a7626bf9ee4ca', operation='INSERT', pgid='pgtrigger_insert_insert_6fdfd', table='households_member', when='AFTER')),
+            model_name="member",
+            trigger=pgtrigger.compiler.Trigger(
+                name="insert_insert",
+                sql=pgtrigger.compiler.UpsertTriggerSql(
+                    func='INSERT INTO "households_memberevent" ("household_id", "id", "id_number", "id_number_hash", "id_number_masked", "name", "pgh_context_id", "pgh_created_at", "pgh_label", "pgh_obj_id", "relation") VALUES (NEW."household_id", NEW."id", NEW."id_number", NEW."id_number_hash", NEW."id_number_masked", NEW."name", _pgh_attach_context(), NOW(), \'insert\', NEW."id", NEW."relation"); RETURN NULL;',
+                    hash="1720f67cc52346c5c98659340b4a7626bf9ee4ca",
+                    operation="INSERT",
+                    pgid="pgtrigger_insert_insert_6fdfd",
+                    table="households_member",
+                    when="AFTER",
+                ),
+            ),
         ),
         pgtrigger.migrations.AddTrigger(
-            model_name='member',
-            trigger=pgtrigger.compiler.Trigger(name='update_update', sql=pgtrigger.compiler.UpsertTriggerSql(condition='WHEN (OLD.* IS DISTINCT FROM NEW.*)', func='INSERT INTO "households_memberevent" ("household_id", "id", "id_number", "id_number_hash", "id_number_masked", "name", "pgh_context_id", "pgh_created_at", "pgh_label", "pgh_obj_id", "relation") VALUES (NEW."household_id", NEW."id", NEW."id_number", NEW."id_number_hash", NEW."id_number_masked", NEW."name", _pgh_attach_context(), NOW(), \'update\', NEW."id", NEW."relation"); RETURN NULL;', hash='360bf794e56a6fa8d20401d0d7db06b2b64c3420', operation='UPDATE', pgid='pgtrigger_update_update_733b8', table='households_member', when='AFTER')),
+            model_name="member",
+            trigger=pgtrigger.compiler.Trigger(
+                name="update_update",
+                sql=pgtrigger.compiler.UpsertTriggerSql(
+                    condition="WHEN (OLD.* IS DISTINCT FROM NEW.*)",
+                    func='INSERT INTO "households_memberevent" ("household_id", "id", "id_number", "id_number_hash", "id_number_masked", "name", "pgh_context_id", "pgh_created_at", "pgh_label", "pgh_obj_id", "relation") VALUES (NEW."household_id", NEW."id", NEW."id_number", NEW."id_number_hash", NEW."id_number_masked", NEW."name", _pgh_attach_context(), NOW(), \'update\', NEW."id", NEW."relation"); RETURN NULL;',
+                    hash="360bf794e56a6fa8d20401d0d7db06b2b64c3420",
+                    operation="UPDATE",
+                    pgid="pgtrigger_update_update_733b8",
+                    table="households_member",
+                    when="AFTER",
+                ),
+            ),
         ),
         pgtrigger.migrations.AddTrigger(
-            model_name='member',
-            trigger=pgtrigger.compiler.Trigger(name='delete_delete', sql=pgtrigger.compiler.UpsertTriggerSql(func='INSERT INTO "households_memberevent" ("household_id", "id", "id_number", "id_number_hash", "id_number_masked", "name", "pgh_context_id", "pgh_created_at", "pgh_label", "pgh_obj_id", "relation") VALUES (OLD."household_id", OLD."id", OLD."id_number", OLD."id_number_hash", OLD."id_number_masked", OLD."name", _pgh_attach_context(), NOW(), \'delete\', OLD."id", OLD."relation"); RETURN NULL;', hash='a62e12130af535826ef42eb1d757e9c6c60b3b61', operation='DELETE', pgid='pgtrigger_delete_delete_9dcdb', table='households_member', when='AFTER')),
+            model_name="member",
+            trigger=pgtrigger.compiler.Trigger(
+                name="delete_delete",
+                sql=pgtrigger.compiler.UpsertTriggerSql(
+                    func='INSERT INTO "households_memberevent" ("household_id", "id", "id_number", "id_number_hash", "id_number_masked", "name", "pgh_context_id", "pgh_created_at", "pgh_label", "pgh_obj_id", "relation") VALUES (OLD."household_id", OLD."id", OLD."id_number", OLD."id_number_hash", OLD."id_number_masked", OLD."name", _pgh_attach_context(), NOW(), \'delete\', OLD."id", OLD."relation"); RETURN NULL;',
+                    hash="a62e12130af535826ef42eb1d757e9c6c60b3b61",
+                    operation="DELETE",
+                    pgid="pgtrigger_delete_delete_9dcdb",
+                    table="households_member",
+                    when="AFTER",
+                ),
+            ),
         ),
         pgtrigger.migrations.AddTrigger(
-            model_name='memberevent',
-            trigger=pgtrigger.compiler.Trigger(name='append_only', sql=pgtrigger.compiler.UpsertTriggerSql(func="RAISE EXCEPTION 'pgtrigger: Cannot update or delete rows from % table', TG_TABLE_NAME;", hash='8a0db7fa35228b810dd477334289a4f2d33a226c', operation='UPDATE OR DELETE', pgid='pgtrigger_append_only_e0f03', table='households_memberevent', when='BEFORE')),
+            model_name="memberevent",
+            trigger=pgtrigger.compiler.Trigger(
+                name="append_only",
+                sql=pgtrigger.compiler.UpsertTriggerSql(
+                    func="RAISE EXCEPTION 'pgtrigger: Cannot update or delete rows from % table', TG_TABLE_NAME;",
+                    hash="8a0db7fa35228b810dd477334289a4f2d33a226c",
+                    operation="UPDATE OR DELETE",
+                    pgid="pgtrigger_append_only_e0f03",
+                    table="households_memberevent",
+                    when="BEFORE",
+                ),
+            ),
         ),
     ]

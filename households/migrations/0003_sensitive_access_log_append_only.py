@@ -6,14 +6,23 @@ from django.db import migrations
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('households', '0002_householdimport_householdimportevent_and_more'),
+        ("households", "0002_householdimport_householdimportevent_and_more"),
     ]
 
     operations = [
         pgtrigger.migrations.AddTrigger(
-            model_name='sensitiveaccesslog',
-            trigger=pgtrigger.compiler.Trigger(name='append_only', sql=pgtrigger.compiler.UpsertTriggerSql(func="RAISE EXCEPTION 'pgtrigger: Cannot update or delete rows from % table', TG_TABLE_NAME;", hash='84828182de13f4e45d48cf99f3aafd917bd2ce74', operation='UPDATE OR DELETE', pgid='pgtrigger_append_only_fb111', table='households_sensitiveaccesslog', when='BEFORE')),
+            model_name="sensitiveaccesslog",
+            trigger=pgtrigger.compiler.Trigger(
+                name="append_only",
+                sql=pgtrigger.compiler.UpsertTriggerSql(
+                    func="RAISE EXCEPTION 'pgtrigger: Cannot update or delete rows from % table', TG_TABLE_NAME;",
+                    hash="84828182de13f4e45d48cf99f3aafd917bd2ce74",
+                    operation="UPDATE OR DELETE",
+                    pgid="pgtrigger_append_only_fb111",
+                    table="households_sensitiveaccesslog",
+                    when="BEFORE",
+                ),
+            ),
         ),
     ]

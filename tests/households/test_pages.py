@@ -259,3 +259,23 @@ def test_role_change_takes_effect_on_next_request(client, township_user, househo
     township_user.role = "official"
     township_user.save()
     assert client.get(reverse("households:create")).status_code == 403
+
+
+def test_delete_needs_confirmation_and_is_audited(client, township_user, household):
+    from households.models import HouseholdEvent
+
+    client.force_login(township_user)
+    url = reverse("households:delete", args=[household.pk])
+    page = client.get(url).content.decode()
+    assert "确认删除" in page and Household.objects.filter(pk=household.pk).exists()
+    response = client.post(url)
+    assert response.status_code == 302
+    assert not Household.objects.filter(pk=household.pk).exists()
+    event = HouseholdEvent.objects.get(pgh_obj_id=household.pk, pgh_label="delete")
+    assert event.pgh_context.metadata["user"] == township_user.pk
+
+
+def test_village_clerk_cannot_delete(client, village_clerk, household):
+    client.force_login(village_clerk)
+    assert client.post(reverse("households:delete", args=[household.pk])).status_code == 403
+    assert Household.objects.filter(pk=household.pk).exists()

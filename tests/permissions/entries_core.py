@@ -1,0 +1,129 @@
+from __future__ import annotations
+
+from django.core.files.base import ContentFile
+from django.urls import reverse
+
+from core.models import ExportJob
+from tests.factories import HouseholdFactory
+from tests.permissions.matrix import Case
+
+
+def _household(areas, user):
+    return (
+        HouseholdFactory(village=areas["village"], head_name="本镇户"),
+        HouseholdFactory(village=areas["other_village"], head_name="外镇户"),
+    )
+
+
+def _export_job(areas, user):
+    from accounts.models import Role
+    from tests.factories import UserFactory
+
+    other_user = UserFactory(
+        username="matrix_other", role=Role.TOWNSHIP_STAFF, area=areas["other_township"]
+    )
+    own = ExportJob.objects.create(kind="households", created_by=user, status="done")
+    own.file.save("a.xlsx", ContentFile(b"x"))
+    other = ExportJob.objects.create(kind="households", created_by=other_user, status="done")
+    return own, other
+
+
+def _import(areas, user):
+    from households.models import HouseholdImport
+    from tests.factories import UserFactory
+
+    other_user = UserFactory(
+        username="matrix_importer", role="township_staff", area=areas["other_township"]
+    )
+    own = HouseholdImport.objects.create(created_by=user, area_id=user.area_id, filename="a.xlsx")
+    other = HouseholdImport.objects.create(
+        created_by=other_user, area_id=other_user.area_id, filename="b.xlsx"
+    )
+    return own, other
+
+
+ENTRIES = {
+    "home": Case("page", lambda o: reverse("home")),
+    "login": Case("page", lambda o: reverse("login"), public=True, reader=None),
+    "logout": Case("page", lambda o: reverse("logout"), public=True, get=False),
+    "password_change": Case(
+        "page", lambda o: reverse("password_change"), writes=("POST",), official_may_write=True
+    ),
+    "password_change_done": Case("page", lambda o: reverse("password_change_done")),
+    "export-start": Case(
+        "page",
+        lambda o: reverse("export-start", args=["households"]),
+        writes=("POST",),
+        get=False,
+        official_may_write=True,
+    ),
+    "export-detail": Case(
+        "page", lambda o: reverse("export-detail", args=[o.pk]), objects=_export_job
+    ),
+    "export-status": Case(
+        "page", lambda o: reverse("export-status", args=[o.pk]), objects=_export_job
+    ),
+    "export-download": Case(
+        "page", lambda o: reverse("export-download", args=[o.pk]), objects=_export_job
+    ),
+    "households:list": Case("page", lambda o: reverse("households:list")),
+    "households:create": Case("page", lambda o: reverse("households:create"), writes=("POST",)),
+    "households:detail": Case(
+        "page", lambda o: reverse("households:detail", args=[o.pk]), objects=_household
+    ),
+    "households:edit": Case(
+        "page",
+        lambda o: reverse("households:edit", args=[o.pk]),
+        objects=_household,
+        writes=("POST",),
+    ),
+    "households:reveal": Case(
+        "page",
+        lambda o: reverse("households:reveal", args=[o.pk, "id_number"]),
+        objects=_household,
+        writes=("POST",),
+        get=False,
+    ),
+    "households:delete": Case(
+        "page",
+        lambda o: reverse("households:delete", args=[o.pk]),
+        objects=_household,
+        writes=("POST",),
+    ),
+    "households:import": Case("page", lambda o: reverse("households:import"), writes=("POST",)),
+    "households:import-template": Case("page", lambda o: reverse("households:import-template")),
+    "households:import-detail": Case(
+        "page", lambda o: reverse("households:import-detail", args=[o.pk]), objects=_import
+    ),
+    "households:import-confirm": Case(
+        "page",
+        lambda o: reverse("households:import-confirm", args=[o.pk]),
+        objects=_import,
+        writes=("POST",),
+        get=False,
+    ),
+    "households:import-cancel": Case(
+        "page",
+        lambda o: reverse("households:import-cancel", args=[o.pk]),
+        objects=_import,
+        writes=("POST",),
+        get=False,
+    ),
+    "api-token": Case("api", lambda o: reverse("api-token"), public=True, get=False),
+    "api-schema": Case("api", lambda o: reverse("api-schema")),
+    "api-docs": Case("api", lambda o: reverse("api-docs")),
+    "api-root": Case("api", lambda o: reverse("api-root")),
+    "area-list": Case("api", lambda o: reverse("area-list")),
+    "area-detail": Case(
+        "api",
+        lambda o: reverse("area-detail", args=[o.pk]),
+        objects=lambda areas, user: (areas["village"], areas["other_village"]),
+    ),
+    "household-list": Case("api", lambda o: reverse("household-list"), writes=("POST",)),
+    "household-detail": Case(
+        "api",
+        lambda o: reverse("household-detail", args=[o.pk]),
+        objects=_household,
+        writes=("PUT", "PATCH", "DELETE"),
+    ),
+}

@@ -1,0 +1,98 @@
+"""Every URL, every role: anonymous, another township, read-only official, the right role."""
+
+from __future__ import annotations
+
+import importlib
+import pkgutil
+
+import pytest
+from django.urls import URLResolver, get_resolver
+
+import tests.permissions as package
+from tests.permissions.matrix import Case
+
+ENTRIES: dict[str, Case] = {}
+for module in pkgutil.iter_modules(package.__path__):
+    if module.name.startswith("entries_"):
+        ENTRIES.update(importlib.import_module(f"tests.permissions.{module.name}").ENTRIES)
+
+
+def url_names(resolver=None, namespace=""):
+    for pattern in (resolver or get_resolver()).url_patterns:
+        if isinstance(pattern, URLResolver):
+            ns = f"{namespace}{pattern.namespace}:" if pattern.namespace else namespace
+            yield from url_names(pattern, ns)
+        elif pattern.name:
+            yield namespace + pattern.name
+
+
+def test_every_url_name_is_in_the_matrix():
+    names = {n for n in url_names() if not n.startswith("admin:")}
+    missing = sorted(names - ENTRIES.keys())
+    stale = sorted(ENTRIES.keys() - names)
+    assert not missing, f"URL names without a permission-matrix entry: {missing}"
+    assert not stale, f"matrix entries for URL names that no longer exist: {stale}"
+
+
+def _call(client, method, url):
+    kwargs = {"content_type": "application/json", "data": "{}"} if method != "GET" else {}
+    return getattr(client, method.lower())(url, **kwargs)
+
+
+@pytest.fixture
+def setup(request, areas, township_user):
+    name = request.param
+    case = ENTRIES[name]
+    own, other = case.objects(areas, township_user) if case.objects else (None, None)
+    return name, case, own, other
+
+
+def _params(predicate):
+    return [pytest.param(n, id=n) for n, c in sorted(ENTRIES.items()) if predicate(c)]
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("setup", _params(lambda c: not c.public), indirect=True)
+def test_anonymous_is_refused(client, setup):
+    name, case, own, other = setup
+    method = "GET" if case.get else case.writes[0] if case.writes else "POST"
+    response = _call(client, method, case.url(own))
+    if case.kind == "api":
+        assert response.status_code == 401, name
+    else:
+        assert response.status_code == 302, name
+        assert "/accounts/login/" in response.url, name
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("setup", _params(lambda c: c.objects is not None), indirect=True)
+def test_other_townships_object_is_404(client, setup, township_user):
+    name, case, own, other = setup
+    client.force_login(township_user)
+    methods = (["GET"] if case.get else []) + list(case.writes)
+    assert methods, name
+    for method in methods:
+        response = _call(client, method, case.url(other))
+        assert response.status_code == 404, f"{name} {method} → {response.status_code}"
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    "setup", _params(lambda c: c.writes and not c.official_may_write), indirect=True
+)
+def test_official_cannot_write(client, setup, official):
+    name, case, own, other = setup
+    client.force_login(official)
+    for method in case.writes:
+        response = _call(client, method, case.url(own))
+        assert response.status_code == 403, f"{name} {method} → {response.status_code}"
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("setup", _params(lambda c: c.get and c.reader), indirect=True)
+def test_right_role_can_read(client, setup, request):
+    name, case, own, other = setup
+    user = request.getfixturevalue(case.reader)
+    client.force_login(user)
+    response = client.get(case.url(own))
+    assert 200 <= response.status_code < 300, f"{name} → {response.status_code}"
