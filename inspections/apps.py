@@ -4,3 +4,6 @@ from django.apps import AppConfig
 class InspectionsConfig(AppConfig):
     name = "inspections"
     verbose_name = "排查与鉴定"
+
+    def ready(self) -> None:
+        from inspections import exports  # noqa: F401 - registers the ledger exporter

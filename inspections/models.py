@@ -1,0 +1,449 @@
+"""Inspections (排查), appraisals (鉴定/评定), hazard reports, campaigns, the ledger."""
+
+from __future__ import annotations
+
+import uuid
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.utils import timezone
+
+from accounts.models import Area
+from accounts.scoping import area_prefix, scoped_queryset
+from core.audit import tracked
+from households.models import Department, Household
+
+HouseholdScoped = scoped_queryset("household__village")
+
+
+class SafetyLevel(models.TextChoices):
+    A = "A", "A级"
+    B = "B", "B级"
+    C = "C", "C级（局部危险）"
+    D = "D", "D级（整栋危房）"
+    NO_HOUSE = "none", "无房"
+
+
+# Levels that put a household on the dangerous-house ledger (危房台账).
+LEDGER_LEVELS = (SafetyLevel.C, SafetyLevel.D, SafetyLevel.NO_HOUSE)
+
+
+class AppraisalMethod(models.TextChoices):
+    ASSESSED = "assessed", "评定（县住建局技术人员）"
+    THIRD_PARTY = "third_party", "鉴定（第三方机构）"
+
+
+def _upload_to(folder: str):
+    def upload_to(instance, filename: str) -> str:
+        # The stored name never comes from the sender: a fresh id and the sniffed type.
+        ext = getattr(instance, "_sniffed_extension", "") or "bin"
+        return f"{folder}/{timezone.localdate():%Y/%m}/{uuid.uuid4().hex}.{ext}"
+
+    upload_to.__name__ = f"upload_to_{folder}"
+    return upload_to
+
+
+def appraisal_report_upload_to(instance, filename):
+    return _upload_to("appraisals")(instance, filename)
+
+
+def photo_upload_to(instance, filename):
+    return _upload_to("photos")(instance, filename)
+
+
+class CampaignKind(models.TextChoices):
+    AFTER_RAINY = "after_rainy", "回头看（雨季后）"
+    AFTER_THAW = "after_thaw", "回头看（解冻后）"
+    DISASTER = "disaster", "灾后排查"
+    HOLIDAY_RETURN = "holiday_return", "节假日返乡排查"
+    NEW_LIST = "new_list", "新增名单排查"
+
+
+class CampaignQuerySet(models.QuerySet):
+    def visible_to(self, user):
+        """Campaigns covering part of the user's area, or an area the user lies within."""
+        prefix = area_prefix(user)
+        if prefix is None:
+            return self.none()
+        if prefix == "":
+            return self
+        code = user.area.code
+        ancestors = {code, code[:9] + "000", code[:6] + "000000"}
+        ids = Campaign.areas.through.objects.filter(
+            Q(area__code__startswith=prefix) | Q(area__code__in=ancestors)
+        ).values("campaign_id")
+        return self.filter(pk__in=ids)
+
+
+@tracked()
+class Campaign(models.Model):
+    name = models.CharField("批次名称", max_length=100)
+    kind = models.CharField("排查类型", max_length=20, choices=CampaignKind.choices)
+    areas = models.ManyToManyField(Area, verbose_name="排查范围", related_name="campaigns")
+    starts_on = models.DateField("开始日期")
+    ends_on = models.DateField("结束日期")
+    note = models.TextField("说明", blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name="创建人"
+    )
+    created_at = models.DateTimeField("创建时间", auto_now_add=True)
+
+    objects = CampaignQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = "排查批次"
+        verbose_name_plural = "排查批次"
+        ordering = ["-starts_on", "-id"]
+        constraints = [
+            models.CheckConstraint(
+                name="campaign_period_ordered", condition=Q(ends_on__gte=models.F("starts_on"))
+            )
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+    def get_absolute_url(self) -> str:
+        from django.urls import reverse
+
+        return reverse("inspections:campaign_detail", args=[self.pk])
+
+
+@tracked()
+class Appraisal(models.Model):
+    household = models.ForeignKey(
+        Household, verbose_name="农户", on_delete=models.PROTECT, related_name="appraisals"
+    )
+    level = models.CharField("安全等级", max_length=4, choices=SafetyLevel.choices)
+    method = models.CharField("方式", max_length=20, choices=AppraisalMethod.choices)
+    appraiser_name = models.CharField("鉴定（评定）人", max_length=50)
+    institution = models.CharField("鉴定机构", max_length=100, blank=True)
+    appraised_on = models.DateField("鉴定日期")
+    report_file = models.FileField(
+        "鉴定报告", upload_to=appraisal_report_upload_to, blank=True, max_length=200
+    )
+    report_content_type = models.CharField(max_length=40, blank=True, editable=False)
+    note = models.TextField("备注", blank=True)
+    is_reappraisal = models.BooleanField("复核鉴定", default=False)
+    disputed = models.BooleanField("农户有异议", default=False)
+    dispute_note = models.TextField("异议说明", blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name="录入人"
+    )
+    created_at = models.DateTimeField("录入时间", auto_now_add=True)
+
+    objects = HouseholdScoped.as_manager()
+
+    class Meta:
+        verbose_name = "鉴定（评定）"
+        verbose_name_plural = "鉴定（评定）"
+        ordering = ["-appraised_on", "-id"]
+        indexes = [
+            models.Index(fields=["household", "-appraised_on", "-id"], name="appraisal_current_idx")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.household.head_name} {self.get_level_display()} {self.appraised_on:%Y-%m-%d}"
+
+    @property
+    def is_dangerous(self) -> bool:
+        return self.level in LEDGER_LEVELS
+
+
+@tracked()
+class InspectionRecord(models.Model):
+    household = models.ForeignKey(
+        Household, verbose_name="农户", on_delete=models.PROTECT, related_name="inspections"
+    )
+    campaign = models.ForeignKey(
+        Campaign,
+        verbose_name="排查批次",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="inspections",
+    )
+    inspected_on = models.DateField("排查日期")
+    inspector = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name="排查人"
+    )
+    occupied = models.BooleanField("是否住人")
+    findings = models.TextField("排查情况")
+    latitude = models.DecimalField("纬度", max_digits=9, decimal_places=6, null=True, blank=True)
+    longitude = models.DecimalField("经度", max_digits=9, decimal_places=6, null=True, blank=True)
+    location_accuracy = models.FloatField("定位精度（米）", null=True, blank=True)
+    created_at = models.DateTimeField("录入时间", auto_now_add=True)
+
+    objects = HouseholdScoped.as_manager()
+
+    class Meta:
+        verbose_name = "排查记录"
+        verbose_name_plural = "排查记录"
+        ordering = ["-inspected_on", "-id"]
+        indexes = [
+            models.Index(
+                fields=["household", "-inspected_on", "-id"], name="inspection_latest_idx"
+            ),
+            models.Index(fields=["campaign", "household"], name="inspection_campaign_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.household.head_name} {self.inspected_on:%Y-%m-%d}"
+
+
+class HazardStatus(models.TextChoices):
+    REPORTED = "reported", "待乡镇核实"
+    VERIFIED = "verified", "已核实，待县级鉴定"
+    REJECTED = "rejected", "核实不属实"
+    APPRAISED = "appraised", "已鉴定"
+
+
+@tracked()
+class HazardReport(models.Model):
+    """三级巡查: the village reports, the township verifies, the county appraises."""
+
+    household = models.ForeignKey(
+        Household, verbose_name="农户", on_delete=models.PROTECT, related_name="hazard_reports"
+    )
+    description = models.TextField("隐患情况")
+    reported_on = models.DateField("上报日期")
+    urgent = models.BooleanField("紧急", default=False)
+    reporter = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name="上报人"
+    )
+    status = models.CharField(
+        "状态", max_length=12, choices=HazardStatus.choices, default=HazardStatus.REPORTED
+    )
+    verified_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="+",
+        null=True,
+        blank=True,
+        verbose_name="核实人",
+    )
+    verified_at = models.DateTimeField("核实时间", null=True, blank=True)
+    verification_note = models.TextField("核实意见", blank=True)
+    appraisal = models.ForeignKey(
+        Appraisal,
+        on_delete=models.PROTECT,
+        related_name="hazard_reports",
+        null=True,
+        blank=True,
+        verbose_name="鉴定结果",
+    )
+    created_at = models.DateTimeField("录入时间", auto_now_add=True)
+
+    objects = HouseholdScoped.as_manager()
+
+    class Meta:
+        verbose_name = "隐患上报"
+        verbose_name_plural = "隐患上报"
+        ordering = ["-urgent", "-reported_on", "-id"]
+        indexes = [
+            models.Index(fields=["status", "-urgent", "-reported_on"], name="hazard_queue_idx")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.household.head_name} {self.reported_on:%Y-%m-%d}"
+
+
+@tracked()
+class Photo(models.Model):
+    """A photo of an inspection, appraisal or hazard report; served only through a view."""
+
+    household = models.ForeignKey(
+        Household, on_delete=models.PROTECT, related_name="+", verbose_name="农户"
+    )
+    inspection = models.ForeignKey(
+        InspectionRecord, null=True, blank=True, on_delete=models.CASCADE, related_name="photos"
+    )
+    appraisal = models.ForeignKey(
+        Appraisal, null=True, blank=True, on_delete=models.CASCADE, related_name="photos"
+    )
+    hazard_report = models.ForeignKey(
+        HazardReport, null=True, blank=True, on_delete=models.CASCADE, related_name="photos"
+    )
+    file = models.FileField("照片", upload_to=photo_upload_to, max_length=200)
+    original_name = models.CharField("原文件名", max_length=200, blank=True)
+    content_type = models.CharField(max_length=40)
+    size = models.PositiveIntegerField("大小（字节）")
+    taken_at = models.DateTimeField("拍摄时间（EXIF）", null=True, blank=True)
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    uploaded_at = models.DateTimeField(auto_now_add=True)
+
+    objects = HouseholdScoped.as_manager()
+
+    class Meta:
+        verbose_name = "照片"
+        verbose_name_plural = "照片"
+        ordering = ["id"]
+        constraints = [
+            models.CheckConstraint(
+                name="photo_has_exactly_one_parent",
+                condition=(
+                    Q(inspection__isnull=False, appraisal__isnull=True, hazard_report__isnull=True)
+                    | Q(
+                        inspection__isnull=True, appraisal__isnull=False, hazard_report__isnull=True
+                    )
+                    | Q(
+                        inspection__isnull=True, appraisal__isnull=True, hazard_report__isnull=False
+                    )
+                ),
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"照片 {self.pk}"
+
+    def get_absolute_url(self) -> str:
+        from django.urls import reverse
+
+        return reverse("inspections:photo_file", args=[self.pk])
+
+
+class MeasureKind(models.TextChoices):
+    PERSUADED_OUT = "persuaded_out", "劝离"
+    TRANSITIONAL = "transitional", "过渡安置"
+    OTHER = "other", "其他"
+
+
+@tracked()
+class EmergencyMeasure(models.Model):
+    """What was done for a D-level house that people still live in (危房不住人)."""
+
+    household = models.ForeignKey(
+        Household, verbose_name="农户", on_delete=models.PROTECT, related_name="emergency_measures"
+    )
+    measure = models.CharField("措施", max_length=20, choices=MeasureKind.choices)
+    taken_on = models.DateField("日期")
+    stays_at = models.CharField("现居住地点", max_length=200, blank=True)
+    note = models.TextField("说明", blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name="录入人"
+    )
+    created_at = models.DateTimeField("录入时间", auto_now_add=True)
+
+    objects = HouseholdScoped.as_manager()
+
+    class Meta:
+        verbose_name = "应急措施"
+        verbose_name_plural = "应急措施"
+        ordering = ["-taken_on", "-id"]
+
+    def __str__(self) -> str:
+        return f"{self.household.head_name} {self.get_measure_display()}"
+
+
+@tracked()
+class LedgerClosure(models.Model):
+    """A household leaves the dangerous-house ledger (销号).
+
+    Until the renovation app closes cases itself (改造一户、销档一户), the county records the
+    close-out here; renovation should call `services.ledger_case_close`.
+    """
+
+    household = models.OneToOneField(
+        Household, verbose_name="农户", on_delete=models.PROTECT, related_name="ledger_closure"
+    )
+    closed_on = models.DateField("销号日期")
+    reason = models.CharField("销号原因", max_length=200)
+    closed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name="销号人"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    objects = HouseholdScoped.as_manager()
+
+    class Meta:
+        verbose_name = "危房台账销号"
+        verbose_name_plural = "危房台账销号"
+
+    def __str__(self) -> str:
+        return f"{self.household_id} {self.closed_on:%Y-%m-%d}"
+
+
+@tracked()
+class Holiday(models.Model):
+    """Public holidays and 调休 make-up working days, maintained in the admin each year."""
+
+    date = models.DateField("日期", unique=True)
+    name = models.CharField("名称", max_length=50)
+    is_workday = models.BooleanField(
+        "调休上班日", default=False, help_text="勾选表示该日为调休补班（周末上班）。"
+    )
+
+    class Meta:
+        verbose_name = "节假日"
+        verbose_name_plural = "节假日（含调休）"
+        ordering = ["date"]
+
+    def __str__(self) -> str:
+        return f"{self.date:%Y-%m-%d} {self.name}{'（调休上班）' if self.is_workday else ''}"
+
+
+class DepartmentListQuerySet(models.QuerySet):
+    def visible_to(self, user):
+        prefix = area_prefix(user)
+        if prefix is None:
+            return self.none()
+        if prefix == "":
+            return self
+        return self.filter(county_code=prefix[:6])
+
+
+@tracked()
+class DepartmentList(models.Model):
+    """A list of households sent by a partner department (以人找房: none may be missed)."""
+
+    county_code = models.CharField("县代码", max_length=6)
+    department = models.CharField("来源部门", max_length=20, choices=Department.choices)
+    received_on = models.DateField("收到日期")
+    note = models.CharField("说明", max_length=200, blank=True)
+    households = models.ManyToManyField(
+        Household, through="DepartmentListEntry", related_name="department_lists"
+    )
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name="录入人"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    objects = DepartmentListQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = "部门名单"
+        verbose_name_plural = "部门名单"
+        ordering = ["-received_on", "-id"]
+
+    def __str__(self) -> str:
+        return f"{self.get_department_display()} {self.received_on:%Y-%m-%d}"
+
+
+@tracked()
+class DepartmentListEntry(models.Model):
+    department_list = models.ForeignKey(
+        DepartmentList, on_delete=models.CASCADE, related_name="entries", verbose_name="名单"
+    )
+    household = models.ForeignKey(
+        Household, on_delete=models.PROTECT, related_name="list_entries", verbose_name="农户"
+    )
+    # Five working days after the list arrived (not counting that day).
+    appraisal_due = models.DateField("鉴定期限")
+
+    objects = HouseholdScoped.as_manager()
+
+    class Meta:
+        verbose_name = "名单农户"
+        verbose_name_plural = "名单农户"
+        ordering = ["appraisal_due", "id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["department_list", "household"], name="department_list_entry_unique"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.household_id} 期限 {self.appraisal_due:%Y-%m-%d}"

@@ -1,0 +1,514 @@
+"""Every write of the inspections app: appraisals, inspections, hazard reports, campaigns."""
+
+from __future__ import annotations
+
+import contextlib
+import datetime as dt
+from collections.abc import Iterable, Sequence
+from decimal import Decimal
+
+from django.db import transaction
+from django.utils import timezone
+
+from accounts.models import Area, Role
+from core.errors import DomainError
+from core.uploads import DOCUMENT_TYPES, IMAGE_TYPES, validate_upload
+from core.workdays import add_working_days
+from households.models import Department, Household
+from inspections.models import (
+    Appraisal,
+    AppraisalMethod,
+    Campaign,
+    CampaignKind,
+    DepartmentList,
+    DepartmentListEntry,
+    EmergencyMeasure,
+    HazardReport,
+    HazardStatus,
+    InspectionRecord,
+    LedgerClosure,
+    MeasureKind,
+    Photo,
+    SafetyLevel,
+)
+
+# Who does what (DOMAIN.md "People and places"); officials are never writers.
+APPRAISAL_ROLES = frozenset({Role.COUNTY_REVIEWER})
+INSPECTION_ROLES = frozenset({Role.COUNTY_REVIEWER, Role.TOWNSHIP_STAFF, Role.VILLAGE_CLERK})
+HAZARD_REPORT_ROLES = frozenset({Role.VILLAGE_CLERK, Role.TOWNSHIP_STAFF})
+HAZARD_VERIFY_ROLES = frozenset({Role.TOWNSHIP_STAFF})
+CAMPAIGN_ROLES = frozenset({Role.COUNTY_REVIEWER})
+EMERGENCY_ROLES = frozenset({Role.COUNTY_REVIEWER, Role.TOWNSHIP_STAFF, Role.VILLAGE_CLERK})
+DEPARTMENT_LIST_ROLES = frozenset({Role.COUNTY_REVIEWER})
+
+APPRAISAL_DUE_WORKING_DAYS = 5  # new department lists: appraised within 5 working days
+MAX_PHOTOS = 20
+NOT_IN_AREA = "该农户不在您的管辖区划内。"
+
+
+def _require_role(by, roles, action: str) -> None:
+    if by.is_superuser and not by.role:
+        return
+    if by.role not in roles:
+        raise DomainError(f"您的角色无权{action}。")
+
+
+def _today(today: dt.date | None) -> dt.date:
+    return today or timezone.localdate()
+
+
+def _not_future(day: dt.date | None, label: str, today: dt.date | None) -> None:
+    if day is None:
+        raise DomainError(f"请填写{label}。")
+    if day > _today(today):
+        raise DomainError(f"{label}不能晚于今天。")
+
+
+def _lock_household(household: Household, by) -> Household:
+    locked = (
+        Household.objects.visible_to(by)
+        .select_for_update(of=("self",))
+        .filter(pk=household.pk)
+        .first()
+    )
+    if locked is None:
+        raise DomainError(NOT_IN_AREA)
+    return locked
+
+
+def _validate_files(files: Iterable, *, allowed=IMAGE_TYPES, label="照片") -> list:
+    """Check every file before anything is written, so one bad file saves nothing."""
+    files = [f for f in files or () if f]
+    if len(files) > MAX_PHOTOS:
+        raise DomainError(f"每次最多上传 {MAX_PHOTOS} 张{label}。")
+    return [(f, validate_upload(f, allowed=allowed, label=label)) for f in files]
+
+
+@contextlib.contextmanager
+def _files_removed_on_error():
+    """Files written to storage in this block are deleted again if the block fails."""
+    stored: list = []
+    try:
+        yield stored
+    except BaseException:
+        for field_file in stored:
+            with contextlib.suppress(Exception):
+                field_file.storage.delete(field_file.name)
+        raise
+
+
+def _save_photos(validated, *, household, by, stored: list, **parent) -> list[Photo]:
+    photos = []
+    for upload, info in validated:
+        photo = Photo(
+            household=household,
+            uploaded_by=by,
+            original_name=(getattr(upload, "name", "") or "")[:200],
+            content_type=info.content_type,
+            size=info.size,
+            taken_at=info.taken_at,
+            **parent,
+        )
+        photo._sniffed_extension = info.extension
+        photo.file.save(upload.name or "photo", upload, save=False)
+        stored.append(photo.file)
+        photo.save()
+        photos.append(photo)
+    return photos
+
+
+# --- appraisals ------------------------------------------------------------------------
+
+
+def appraisal_record(
+    *,
+    household: Household,
+    by,
+    level: str,
+    method: str,
+    appraiser_name: str,
+    appraised_on: dt.date,
+    institution: str = "",
+    report_file=None,
+    photos: Sequence = (),
+    note: str = "",
+    is_reappraisal: bool = False,
+    today: dt.date | None = None,
+) -> Appraisal:
+    _require_role(by, APPRAISAL_ROLES, "录入鉴定结果（仅限县住建局）")
+    if level not in SafetyLevel.values:
+        raise DomainError("请选择有效的安全等级。")
+    if method not in AppraisalMethod.values:
+        raise DomainError("请选择鉴定方式。")
+    if not (appraiser_name or "").strip():
+        raise DomainError("请填写鉴定（评定）人。")
+    _not_future(appraised_on, "鉴定日期", today)
+    if method == AppraisalMethod.THIRD_PARTY and not (institution or "").strip():
+        raise DomainError("第三方鉴定须填写鉴定机构。")
+    report: tuple | None = None
+    if report_file:
+        report = (
+            report_file,
+            validate_upload(report_file, allowed=DOCUMENT_TYPES, label="鉴定报告"),
+        )
+    validated = _validate_files(photos)
+    with transaction.atomic(), _files_removed_on_error() as stored:
+        household = _lock_household(household, by)
+        previous = household.appraisals.order_by("-appraised_on", "-id").first()
+        if is_reappraisal:
+            if previous is None:
+                raise DomainError("该农户尚无鉴定结果，不能登记复核鉴定。")
+            if method != AppraisalMethod.THIRD_PARTY:
+                raise DomainError("复核鉴定须由第三方机构鉴定。")
+            if appraised_on < previous.appraised_on:
+                raise DomainError(
+                    f"复核鉴定日期不能早于原鉴定日期（{previous.appraised_on:%Y-%m-%d}）。"
+                )
+        appraisal = Appraisal(
+            household=household,
+            level=level,
+            method=method,
+            appraiser_name=appraiser_name.strip(),
+            institution=(institution or "").strip(),
+            appraised_on=appraised_on,
+            note=note or "",
+            is_reappraisal=is_reappraisal,
+            created_by=by,
+        )
+        if report:
+            upload, info = report
+            appraisal._sniffed_extension = info.extension
+            appraisal.report_content_type = info.content_type
+            appraisal.report_file.save(upload.name or "report", upload, save=False)
+            stored.append(appraisal.report_file)
+        appraisal.save()
+        _save_photos(validated, household=household, by=by, stored=stored, appraisal=appraisal)
+        # Verified hazard reports of this household reach their last level: appraised.
+        HazardReport.objects.filter(
+            household=household,
+            status=HazardStatus.VERIFIED,
+            reported_on__lte=appraised_on,
+        ).update(status=HazardStatus.APPRAISED, appraisal=appraisal)
+    return appraisal
+
+
+def appraisal_mark_disputed(*, appraisal: Appraisal, by, note: str) -> Appraisal:
+    """The household disputes the result: a third-party re-appraisal is then due."""
+    _require_role(by, APPRAISAL_ROLES, "登记鉴定异议")
+    if not (note or "").strip():
+        raise DomainError("请填写异议说明。")
+    with transaction.atomic():
+        locked = (
+            Appraisal.objects.visible_to(by)
+            .select_for_update(of=("self",))
+            .filter(pk=appraisal.pk)
+            .first()
+        )
+        if locked is None:
+            raise DomainError(NOT_IN_AREA)
+        if locked.disputed:
+            raise DomainError("该鉴定结果已登记异议，不能重复登记。")
+        current = locked.household.appraisals.order_by("-appraised_on", "-id").first()
+        if current.pk != locked.pk:
+            raise DomainError("只能对该农户当前的鉴定结果登记异议。")
+        locked.disputed = True
+        locked.dispute_note = note.strip()
+        locked.save(update_fields=["disputed", "dispute_note"])
+    return locked
+
+
+# --- inspections -----------------------------------------------------------------------
+
+
+def _check_location(latitude, longitude, accuracy) -> None:
+    if (latitude is None) != (longitude is None):
+        raise DomainError("定位信息不完整：经度和纬度须同时提供。")
+    if latitude is not None and not (
+        Decimal("-90") <= Decimal(str(latitude)) <= Decimal("90")
+        and Decimal("-180") <= Decimal(str(longitude)) <= Decimal("180")
+    ):
+        raise DomainError("定位信息无效。")
+    if accuracy is not None and accuracy < 0:
+        raise DomainError("定位精度无效。")
+
+
+def inspection_record(
+    *,
+    household: Household,
+    by,
+    inspected_on: dt.date,
+    occupied: bool,
+    findings: str,
+    campaign: Campaign | None = None,
+    photos: Sequence = (),
+    latitude=None,
+    longitude=None,
+    location_accuracy: float | None = None,
+    today: dt.date | None = None,
+) -> InspectionRecord:
+    _require_role(by, INSPECTION_ROLES, "录入排查记录")
+    _not_future(inspected_on, "排查日期", today)
+    if occupied is None:
+        raise DomainError("请选择房屋是否住人。")
+    if not (findings or "").strip():
+        raise DomainError("请填写排查情况。")
+    _check_location(latitude, longitude, location_accuracy)
+    validated = _validate_files(photos)
+    with transaction.atomic(), _files_removed_on_error() as stored:
+        household = _lock_household(household, by)
+        if campaign is not None:
+            campaign = Campaign.objects.visible_to(by).filter(pk=campaign.pk).first()
+            if campaign is None:
+                raise DomainError("排查批次不存在或不在您的管辖区划内。")
+            if not any(household.village_id.startswith(a.prefix) for a in campaign.areas.all()):
+                raise DomainError(f"该农户不在排查批次“{campaign.name}”的范围内。")
+            if not campaign.starts_on <= inspected_on <= campaign.ends_on:
+                raise DomainError(
+                    f"排查日期不在批次“{campaign.name}”的时间范围内"
+                    f"（{campaign.starts_on:%Y-%m-%d} 至 {campaign.ends_on:%Y-%m-%d}）。"
+                )
+        record = InspectionRecord.objects.create(
+            household=household,
+            campaign=campaign,
+            inspected_on=inspected_on,
+            inspector=by,
+            occupied=occupied,
+            findings=findings.strip(),
+            latitude=latitude,
+            longitude=longitude,
+            location_accuracy=location_accuracy,
+        )
+        _save_photos(validated, household=household, by=by, stored=stored, inspection=record)
+    return record
+
+
+# --- hazard reports (三级巡查) ------------------------------------------------------------
+
+
+def hazard_report_create(
+    *,
+    household: Household,
+    by,
+    description: str,
+    reported_on: dt.date,
+    urgent: bool = False,
+    photos: Sequence = (),
+    today: dt.date | None = None,
+) -> HazardReport:
+    _require_role(by, HAZARD_REPORT_ROLES, "上报隐患")
+    _not_future(reported_on, "上报日期", today)
+    if not (description or "").strip():
+        raise DomainError("请填写隐患情况。")
+    validated = _validate_files(photos)
+    with transaction.atomic(), _files_removed_on_error() as stored:
+        household = _lock_household(household, by)
+        report = HazardReport.objects.create(
+            household=household,
+            description=description.strip(),
+            reported_on=reported_on,
+            urgent=urgent,
+            reporter=by,
+        )
+        _save_photos(validated, household=household, by=by, stored=stored, hazard_report=report)
+    return report
+
+
+def hazard_report_verify(
+    *, report: HazardReport, by, is_real: bool, note: str = ""
+) -> HazardReport:
+    """The township's verdict: a real hazard goes on to the county for appraisal."""
+    _require_role(by, HAZARD_VERIFY_ROLES, "核实隐患（仅限乡镇工作人员）")
+    if is_real is None:
+        raise DomainError("请选择核实结论。")
+    if not is_real and not (note or "").strip():
+        raise DomainError("核实不属实时请填写核实意见。")
+    with transaction.atomic():
+        locked = (
+            HazardReport.objects.visible_to(by)
+            .select_for_update(of=("self",))
+            .filter(pk=report.pk)
+            .first()
+        )
+        if locked is None:
+            raise DomainError("该隐患上报不在您的管辖区划内。")
+        if locked.status != HazardStatus.REPORTED:
+            raise DomainError(f"该隐患上报已处理（{locked.get_status_display()}），不能重复核实。")
+        locked.status = HazardStatus.VERIFIED if is_real else HazardStatus.REJECTED
+        locked.verified_by = by
+        locked.verified_at = timezone.now()
+        locked.verification_note = (note or "").strip()
+        locked.save(update_fields=["status", "verified_by", "verified_at", "verification_note"])
+    return locked
+
+
+# --- campaigns -------------------------------------------------------------------------
+
+
+def _check_campaign(*, by, name, kind, areas, starts_on, ends_on) -> list[Area]:
+    if not (name or "").strip():
+        raise DomainError("请填写批次名称。")
+    if kind not in CampaignKind.values:
+        raise DomainError("请选择排查类型。")
+    if not starts_on or not ends_on:
+        raise DomainError("请填写开始和结束日期。")
+    if ends_on < starts_on:
+        raise DomainError("结束日期不能早于开始日期。")
+    areas = list(areas or [])
+    if not areas:
+        raise DomainError("请选择排查范围（至少一个区划）。")
+    visible = set(
+        Area.objects.visible_to(by)
+        .filter(pk__in=[a.pk for a in areas])
+        .values_list("pk", flat=True)
+    )
+    outside = [a.name for a in areas if a.pk not in visible]
+    if outside:
+        raise DomainError(f"排查范围超出您的管辖区划：{'、'.join(outside)}。")
+    return areas
+
+
+def campaign_create(
+    *, by, name: str, kind: str, areas: Iterable[Area], starts_on, ends_on, note: str = ""
+) -> Campaign:
+    _require_role(by, CAMPAIGN_ROLES, "创建排查批次")
+    areas = _check_campaign(
+        by=by, name=name, kind=kind, areas=areas, starts_on=starts_on, ends_on=ends_on
+    )
+    with transaction.atomic():
+        campaign = Campaign.objects.create(
+            name=name.strip(),
+            kind=kind,
+            starts_on=starts_on,
+            ends_on=ends_on,
+            note=note or "",
+            created_by=by,
+        )
+        campaign.areas.set(areas)
+    return campaign
+
+
+def campaign_update(*, campaign: Campaign, by, **fields) -> Campaign:
+    _require_role(by, CAMPAIGN_ROLES, "修改排查批次")
+    with transaction.atomic():
+        locked = Campaign.objects.visible_to(by).select_for_update().filter(pk=campaign.pk).first()
+        if locked is None:
+            raise DomainError("排查批次不存在或不在您的管辖区划内。")
+        values = {
+            "name": fields.get("name", locked.name),
+            "kind": fields.get("kind", locked.kind),
+            "starts_on": fields.get("starts_on", locked.starts_on),
+            "ends_on": fields.get("ends_on", locked.ends_on),
+            "areas": fields.get("areas", list(locked.areas.all())),
+        }
+        areas = _check_campaign(by=by, **values)
+        outside = locked.inspections.exclude(
+            inspected_on__range=(values["starts_on"], values["ends_on"])
+        )
+        if outside.exists():
+            raise DomainError("已有排查记录的日期不在新的时间范围内，不能这样修改。")
+        for name in ("name", "kind", "starts_on", "ends_on"):
+            setattr(locked, name, values[name])
+        if "note" in fields:
+            locked.note = fields["note"] or ""
+        locked.save()
+        locked.areas.set(areas)
+    return locked
+
+
+# --- dangerous-house ledger ------------------------------------------------------------
+
+
+def emergency_measure_record(
+    *,
+    household: Household,
+    by,
+    measure: str,
+    taken_on: dt.date,
+    stays_at: str = "",
+    note: str = "",
+    today: dt.date | None = None,
+) -> EmergencyMeasure:
+    """危房不住人: what was done for a D-level house that people still live in."""
+    _require_role(by, EMERGENCY_ROLES, "登记应急措施")
+    if measure not in MeasureKind.values:
+        raise DomainError("请选择措施类型。")
+    _not_future(taken_on, "措施日期", today)
+    if (
+        measure in (MeasureKind.PERSUADED_OUT, MeasureKind.TRANSITIONAL)
+        and not (stays_at or "").strip()
+    ):
+        raise DomainError("劝离或过渡安置须填写农户现居住地点。")
+    if measure == MeasureKind.OTHER and not (note or "").strip():
+        raise DomainError("选择“其他”措施时请填写说明。")
+    with transaction.atomic():
+        household = _lock_household(household, by)
+        current = household.appraisals.order_by("-appraised_on", "-id").first()
+        if current is None or current.level != SafetyLevel.D:
+            raise DomainError("只有当前鉴定为D级危房的农户才需登记应急措施。")
+        return EmergencyMeasure.objects.create(
+            household=household,
+            measure=measure,
+            taken_on=taken_on,
+            stays_at=(stays_at or "").strip(),
+            note=(note or "").strip(),
+            created_by=by,
+        )
+
+
+def ledger_case_close(
+    *, household: Household, by, closed_on: dt.date, reason: str, today: dt.date | None = None
+) -> LedgerClosure:
+    """销号: the house is safe again. The renovation app calls this on case close-out."""
+    _require_role(by, APPRAISAL_ROLES, "危房台账销号")
+    _not_future(closed_on, "销号日期", today)
+    if not (reason or "").strip():
+        raise DomainError("请填写销号原因。")
+    with transaction.atomic():
+        household = _lock_household(household, by)
+        if LedgerClosure.objects.filter(household=household).exists():
+            raise DomainError("该农户已销号，不能重复销号。")
+        return LedgerClosure.objects.create(
+            household=household, closed_on=closed_on, reason=reason.strip(), closed_by=by
+        )
+
+
+# --- department lists and the 5-working-day clock ---------------------------------------
+
+
+def department_list_create(
+    *,
+    by,
+    department: str,
+    received_on: dt.date,
+    households: Iterable[Household],
+    note: str = "",
+    today: dt.date | None = None,
+) -> DepartmentList:
+    """Each listed household must be appraised within 5 working days of the list's arrival."""
+    from inspections.selectors import holiday_calendar
+
+    _require_role(by, DEPARTMENT_LIST_ROLES, "登记部门名单")
+    if department not in Department.values:
+        raise DomainError("请选择来源部门。")
+    _not_future(received_on, "收到日期", today)
+    ids = list(dict.fromkeys(h.pk for h in households))
+    if not ids:
+        raise DomainError("名单中没有农户。")
+    visible = list(Household.objects.visible_to(by).filter(pk__in=ids))
+    if len(visible) != len(ids):
+        raise DomainError("名单中有农户不在您的管辖区划内。")
+    holidays, workdays = holiday_calendar()
+    due = add_working_days(received_on, APPRAISAL_DUE_WORKING_DAYS, holidays, workdays)
+    with transaction.atomic():
+        department_list = DepartmentList.objects.create(
+            county_code=(by.area.code[:6] if by.area else visible[0].village_id[:6]),
+            department=department,
+            received_on=received_on,
+            note=note or "",
+            created_by=by,
+        )
+        DepartmentListEntry.objects.bulk_create(
+            DepartmentListEntry(department_list=department_list, household=h, appraisal_due=due)
+            for h in visible
+        )
+    return department_list

@@ -1,0 +1,322 @@
+from __future__ import annotations
+
+from urllib.parse import quote
+
+from django.contrib import messages
+from django.http import FileResponse, Http404, HttpResponse
+from django.shortcuts import get_object_or_404, redirect
+from django.utils import timezone
+from django.views import View
+from django.views.generic import DetailView, FormView, ListView
+
+from accounts.permissions import RoleRequiredMixin
+from core.errors import DomainError
+from households.models import Household
+from inspections import selectors, services
+from inspections.exports import LedgerExporter
+from inspections.filters import LedgerFilter, OverviewFilter
+from inspections.forms import (
+    AppraisalForm,
+    CampaignForm,
+    EmergencyMeasureForm,
+    HazardReportForm,
+    HazardVerifyForm,
+    InspectionForm,
+)
+from inspections.models import Appraisal, HazardStatus, LedgerClosure, Photo
+
+
+class _PaginatedListMixin:
+    paginate_by = 50
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        query = self.request.GET.copy()
+        query.pop("page", None)
+        context["query_string"] = query.urlencode()
+        return context
+
+
+class OverviewView(RoleRequiredMixin, _PaginatedListMixin, ListView):
+    """排查鉴定首页: every visible household with its current level and last inspection."""
+
+    template_name = "inspections/overview.html"
+    context_object_name = "households"
+
+    def get_queryset(self):
+        self.filterset = OverviewFilter(
+            self.request.GET or None,
+            queryset=selectors.household_overview(self.request.user),
+            request=self.request,
+        )
+        return self.filterset.qs
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        context["filter"] = self.filterset
+        return context
+
+
+class HouseholdRecordView(RoleRequiredMixin, DetailView):
+    """One household's appraisals, inspections, hazard reports and emergency measures."""
+
+    template_name = "inspections/household.html"
+    context_object_name = "household"
+
+    def get_queryset(self):
+        return Household.objects.visible_to(self.request.user).select_related(
+            "village", "village__parent"
+        )
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        h = self.object
+        context["appraisals"] = h.appraisals.select_related("created_by").prefetch_related("photos")
+        context["current"] = selectors.current_appraisal(h)
+        context["inspections"] = h.inspections.select_related(
+            "inspector", "campaign"
+        ).prefetch_related("photos")
+        context["hazards"] = h.hazard_reports.select_related(
+            "reporter", "verified_by"
+        ).prefetch_related("photos")
+        context["measures"] = h.emergency_measures.select_related("created_by")
+        context["closure"] = LedgerClosure.objects.filter(household=h).first()
+        return context
+
+
+class _HouseholdActionView(RoleRequiredMixin, FormView):
+    """A form about one household of the user's area; the service does the write."""
+
+    success_message = "已保存。"
+
+    def requires_write(self) -> bool:
+        return True
+
+    def dispatch(self, request, *args, **kwargs):
+        if request.user.is_authenticated:
+            self.household = get_object_or_404(
+                Household.objects.visible_to(request.user).select_related("village__parent"),
+                pk=kwargs["pk"],
+            )
+        return super().dispatch(request, *args, **kwargs)
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        context["household"] = self.household
+        context["title"] = self.title
+        return context
+
+    def form_valid(self, form):
+        try:
+            self.perform(form.cleaned_data)
+        except DomainError as exc:
+            form.add_error(None, str(exc))
+            return self.form_invalid(form)
+        messages.success(self.request, self.success_message)
+        return redirect("inspections:household", pk=self.household.pk)
+
+
+class InspectionCreateView(_HouseholdActionView):
+    template_name = "inspections/inspection_form.html"
+    form_class = InspectionForm
+    write_roles = services.INSPECTION_ROLES
+    title = "录入排查记录"
+    success_message = "已保存排查记录。"
+
+    def get_form_kwargs(self):
+        return {**super().get_form_kwargs(), "user": self.request.user}
+
+    def perform(self, data):
+        services.inspection_record(household=self.household, by=self.request.user, **data)
+
+
+class AppraisalCreateView(_HouseholdActionView):
+    template_name = "inspections/appraisal_form.html"
+    form_class = AppraisalForm
+    write_roles = services.APPRAISAL_ROLES
+    title = "录入鉴定（评定）结果"
+    success_message = "已保存鉴定结果。"
+
+    def perform(self, data):
+        services.appraisal_record(household=self.household, by=self.request.user, **data)
+
+
+class HazardReportCreateView(_HouseholdActionView):
+    template_name = "inspections/hazard_form.html"
+    form_class = HazardReportForm
+    write_roles = services.HAZARD_REPORT_ROLES
+    title = "上报房屋安全隐患"
+    success_message = "已上报，等待乡镇核实。"
+
+    def perform(self, data):
+        services.hazard_report_create(household=self.household, by=self.request.user, **data)
+
+
+class EmergencyMeasureCreateView(_HouseholdActionView):
+    template_name = "inspections/simple_form.html"
+    form_class = EmergencyMeasureForm
+    write_roles = services.EMERGENCY_ROLES
+    title = "登记应急措施（D级危房住人）"
+    success_message = "已登记应急措施。"
+
+    def perform(self, data):
+        services.emergency_measure_record(household=self.household, by=self.request.user, **data)
+
+
+class LedgerView(RoleRequiredMixin, _PaginatedListMixin, ListView):
+    template_name = "inspections/ledger.html"
+    context_object_name = "rows"
+
+    def get_queryset(self):
+        self.filterset = LedgerFilter(
+            self.request.GET or None,
+            queryset=selectors.ledger(self.request.user),
+            request=self.request,
+        )
+        return self.filterset.qs
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        context["filter"] = self.filterset
+        return context
+
+
+class LedgerExportView(RoleRequiredMixin, View):
+    """Direct download of the filtered ledger (the page also offers a background export)."""
+
+    def get(self, request):
+        result = LedgerExporter().run(request.user, request.GET.dict())
+        response = HttpResponse(result.content, content_type=result.content_type)
+        ascii_name = f"ledger-{timezone.localdate():%Y%m%d}.xlsx"
+        response["Content-Disposition"] = (
+            f"attachment; filename={ascii_name}; filename*=UTF-8''{quote(result.filename)}"
+        )
+        return response
+
+
+class PendingAppraisalsView(RoleRequiredMixin, _PaginatedListMixin, ListView):
+    """待鉴定: households from department lists still waiting for their appraisal."""
+
+    template_name = "inspections/pending.html"
+    context_object_name = "entries"
+
+    def get_queryset(self):
+        return selectors.pending_appraisals(self.request.user)
+
+
+class HazardQueueView(RoleRequiredMixin, _PaginatedListMixin, ListView):
+    template_name = "inspections/hazard_queue.html"
+    context_object_name = "reports"
+
+    def get_queryset(self):
+        if self.request.GET.get("all"):
+            return selectors.hazard_list(self.request.user).order_by(
+                "-urgent", "-reported_on", "-id"
+            )
+        return selectors.hazard_queue(self.request.user)
+
+
+class HazardDetailView(RoleRequiredMixin, FormView):
+    """A hazard report; township staff give their verdict here (the form works on a phone)."""
+
+    template_name = "inspections/hazard_detail.html"
+    form_class = HazardVerifyForm
+    write_roles = services.HAZARD_VERIFY_ROLES
+
+    def dispatch(self, request, *args, **kwargs):
+        if request.user.is_authenticated:
+            self.report = get_object_or_404(selectors.hazard_list(request.user), pk=kwargs["pk"])
+        return super().dispatch(request, *args, **kwargs)
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        context["report"] = self.report
+        user = self.request.user
+        context["can_verify"] = self.report.status == HazardStatus.REPORTED and (
+            user.role in services.HAZARD_VERIFY_ROLES
+        )
+        return context
+
+    def form_valid(self, form):
+        try:
+            services.hazard_report_verify(
+                report=self.report, by=self.request.user, **form.cleaned_data
+            )
+        except DomainError as exc:
+            form.add_error(None, str(exc))
+            return self.form_invalid(form)
+        messages.success(self.request, "已保存核实结果。")
+        return redirect("inspections:hazard_queue")
+
+
+class CampaignListView(RoleRequiredMixin, _PaginatedListMixin, ListView):
+    template_name = "inspections/campaign_list.html"
+    context_object_name = "campaigns"
+
+    def get_queryset(self):
+        return selectors.campaign_list(self.request.user)
+
+
+class CampaignCreateView(RoleRequiredMixin, FormView):
+    template_name = "inspections/campaign_form.html"
+    form_class = CampaignForm
+    write_roles = services.CAMPAIGN_ROLES
+
+    def requires_write(self) -> bool:
+        return True
+
+    def get_form_kwargs(self):
+        return {**super().get_form_kwargs(), "user": self.request.user}
+
+    def form_valid(self, form):
+        try:
+            campaign = services.campaign_create(by=self.request.user, **form.cleaned_data)
+        except DomainError as exc:
+            form.add_error(None, str(exc))
+            return self.form_invalid(form)
+        messages.success(self.request, f"已创建排查批次：{campaign.name}。")
+        return redirect(campaign)
+
+
+class CampaignDetailView(RoleRequiredMixin, DetailView):
+    template_name = "inspections/campaign_detail.html"
+    context_object_name = "campaign"
+
+    def get_queryset(self):
+        return selectors.campaign_list(self.request.user)
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        context["progress"] = selectors.campaign_progress(self.object, self.request.user)
+        return context
+
+
+def _file_response(field_file, content_type: str, download_name: str):
+    try:
+        handle = field_file.open("rb")
+    except FileNotFoundError as exc:
+        raise Http404("文件不存在。") from exc
+    response = FileResponse(handle, content_type=content_type)
+    response["Content-Disposition"] = f'inline; filename="{download_name}"'
+    response["Cache-Control"] = "private, no-store"
+    return response
+
+
+class PhotoFileView(RoleRequiredMixin, View):
+    """Photos hold personal data: served only after the area check (never via MEDIA_URL)."""
+
+    def get(self, request, pk):
+        photo = get_object_or_404(Photo.objects.visible_to(request.user), pk=pk)
+        ext = photo.file.name.rsplit(".", 1)[-1]
+        return _file_response(photo.file, photo.content_type, f"photo-{photo.pk}.{ext}")
+
+
+class AppraisalReportView(RoleRequiredMixin, View):
+    def get(self, request, pk):
+        appraisal = get_object_or_404(Appraisal.objects.visible_to(request.user), pk=pk)
+        if not appraisal.report_file:
+            raise Http404("该鉴定没有上传报告。")
+        ext = appraisal.report_file.name.rsplit(".", 1)[-1]
+        return _file_response(
+            appraisal.report_file, appraisal.report_content_type, f"appraisal-{appraisal.pk}.{ext}"
+        )
