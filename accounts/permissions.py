@@ -41,7 +41,13 @@ class RolePermission(permissions.BasePermission):
             return False
         if request.method in SAFE_METHODS:
             return True
-        return can_write(request.user, getattr(view, "write_roles", WRITE_ROLES_DEFAULT))
+        if can_write(request.user, getattr(view, "write_roles", WRITE_ROLES_DEFAULT)):
+            return True
+        # Another area's object is a 404 before it is a 403: look it up (scoped) first.
+        lookup = getattr(view, "lookup_url_kwarg", None) or getattr(view, "lookup_field", "pk")
+        if hasattr(view, "get_object") and lookup in getattr(view, "kwargs", {}):
+            view.get_object()
+        return False
 
 
 class RoleRequiredMixin(AccessMixin):

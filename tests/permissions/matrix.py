@@ -36,4 +36,6 @@ class Case:
     official_may_write: bool = False
     #: Skip the anonymous check (public URLs such as the login page).
     public: bool = False
+    #: False for county-wide objects that every area of the county may read.
+    area_scoped: bool = True
     extra: dict = field(default_factory=dict)

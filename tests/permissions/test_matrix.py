@@ -65,7 +65,9 @@ def test_anonymous_is_refused(client, setup):
 
 
 @pytest.mark.django_db
-@pytest.mark.parametrize("setup", _params(lambda c: c.objects is not None), indirect=True)
+@pytest.mark.parametrize(
+    "setup", _params(lambda c: c.objects is not None and c.area_scoped), indirect=True
+)
 def test_other_townships_object_is_404(client, setup, township_user):
     name, case, own, other = setup
     client.force_login(township_user)
