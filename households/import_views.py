@@ -7,6 +7,7 @@ from django.conf import settings
 from django.contrib import messages
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect
+from django.utils import timezone
 from django.utils.http import content_disposition_header
 from django.views import View
 from django.views.generic import DetailView, FormView
@@ -15,7 +16,7 @@ from accounts.models import Role
 from accounts.permissions import RoleRequiredMixin
 from core.errors import DomainError
 from households import importer
-from households.models import HouseholdImport
+from households.models import Department, HouseholdImport
 
 IMPORT_ROLES = frozenset({Role.COUNTY_REVIEWER, Role.TOWNSHIP_STAFF})
 XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -27,6 +28,27 @@ class ImportUploadForm(forms.Form):
         widget=forms.ClearableFileInput(attrs={"accept": ".xlsx," + XLSX_TYPE}),
         error_messages={"required": "请选择要上传的 Excel 文件。", "empty": "上传的文件是空的。"},
     )
+    department = forms.ChoiceField(
+        label="来源部门",
+        required=False,
+        choices=[("", "（不是部门名单）")] + list(Department.choices),
+        help_text="部门名单中新增的农户须在收到名单后5个工作日内完成鉴定。",
+    )
+    received_on = forms.DateField(
+        label="收到名单日期",
+        required=False,
+        widget=forms.DateInput(attrs={"type": "date"}),
+        error_messages={"invalid": "请输入正确的日期。"},
+    )
+
+    def clean(self):
+        cleaned = super().clean()
+        received = cleaned.get("received_on")
+        if cleaned.get("department") and not received:
+            cleaned["received_on"] = timezone.localdate()
+        elif received and received > timezone.localdate():
+            self.add_error("received_on", "收到名单日期不能晚于今天。")
+        return cleaned
 
 
 class _ImportMixin(RoleRequiredMixin):
@@ -58,7 +80,10 @@ class ImportView(_ImportMixin, FormView):
     def form_valid(self, form):
         try:
             household_import = importer.import_upload(
-                user=self.request.user, uploaded=form.cleaned_data["file"]
+                user=self.request.user,
+                uploaded=form.cleaned_data["file"],
+                department=form.cleaned_data.get("department") or "",
+                received_on=form.cleaned_data.get("received_on"),
             )
         except DomainError as exc:
             form.add_error("file", str(exc))

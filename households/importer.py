@@ -678,7 +678,9 @@ def _store_preview(household_import: HouseholdImport, plan: ImportPlan) -> None:
     household_import.preview = plan.summary()
 
 
-def import_upload(*, user, uploaded) -> HouseholdImport:
+def import_upload(
+    *, user, uploaded, department: str = "", received_on: dt.date | None = None
+) -> HouseholdImport:
     """Check, parse and preview a list; stores the (encrypted) file, writes no household."""
     prefix = area_prefix(user)
     if prefix is None:
@@ -689,6 +691,8 @@ def import_upload(*, user, uploaded) -> HouseholdImport:
         created_by=user,
         area=user.area,
         filename=(getattr(uploaded, "name", "") or "名单.xlsx").rsplit("/", 1)[-1][:255],
+        department=department or "",
+        received_on=received_on if department else None,
     )
     _store_preview(household_import, plan)
     household_import.file.save("upload", ContentFile(_encrypt_file(data)), save=False)
@@ -701,7 +705,8 @@ def import_upload(*, user, uploaded) -> HouseholdImport:
     return household_import
 
 
-def _write(plan: ImportPlan, *, by) -> None:
+def _write(plan: ImportPlan, *, by) -> list[Household]:
+    """Write the plan; returns the households it created."""
     new = []
     for row in plan.of("create"):
         values = dict(row.values)
@@ -732,6 +737,7 @@ def _write(plan: ImportPlan, *, by) -> None:
         groups[tuple(names + ["version", "updated_at"])].append(household)
     for names, households in groups.items():
         Household.objects.bulk_update(households, names, batch_size=BATCH_SIZE)
+    return new
 
 
 def _load_rows(household_import: HouseholdImport) -> list[ImportRow]:
@@ -778,7 +784,17 @@ def import_apply(
                 refused = counts["error"]
                 locked.save()
             else:
-                _write(plan, by=by)
+                created = _write(plan, by=by)
+                if locked.department and created:
+                    from inspections.services import department_list_create
+
+                    department_list_create(
+                        by=by,
+                        department=locked.department,
+                        received_on=locked.received_on or timezone.localdate(),
+                        households=created,
+                        note=f"导入：{locked.filename}",
+                    )
                 locked.status = ImportStatus.APPLIED
                 locked.created_count = counts["create"]
                 locked.updated_count = counts["update"]

@@ -300,6 +300,10 @@ class HouseholdImport(models.Model):
         related_name="+",
     )
     filename = models.CharField("文件名", max_length=255)
+    # A list from a department starts the 5-working-day appraisal clock for the households it
+    # brings in (DOMAIN: new lists appraised within 5 working days of receipt).
+    department = models.CharField("来源部门", max_length=20, choices=Department.choices, blank=True)
+    received_on = models.DateField("收到名单日期", null=True, blank=True)
     file = models.FileField("文件（加密）", upload_to=_import_upload_to, blank=True)
     status = models.CharField(
         "状态", max_length=10, choices=ImportStatus.choices, default=ImportStatus.PENDING

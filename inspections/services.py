@@ -39,7 +39,8 @@ HAZARD_REPORT_ROLES = frozenset({Role.VILLAGE_CLERK, Role.TOWNSHIP_STAFF})
 HAZARD_VERIFY_ROLES = frozenset({Role.TOWNSHIP_STAFF})
 CAMPAIGN_ROLES = frozenset({Role.COUNTY_REVIEWER})
 EMERGENCY_ROLES = frozenset({Role.COUNTY_REVIEWER, Role.TOWNSHIP_STAFF, Role.VILLAGE_CLERK})
-DEPARTMENT_LIST_ROLES = frozenset({Role.COUNTY_REVIEWER})
+# Lists arrive at the county or, for their own households, at a township (imports).
+DEPARTMENT_LIST_ROLES = frozenset({Role.COUNTY_REVIEWER, Role.TOWNSHIP_STAFF})
 
 APPRAISAL_DUE_WORKING_DAYS = 5  # new department lists: appraised within 5 working days
 MAX_PHOTOS = 20

@@ -15,7 +15,8 @@ from django.conf import settings
 from django.db import connection
 
 from config.celery import app
-from core.services import export_start
+from core.models import ExportJob
+from core.tasks import run_export
 from tests.factories import HouseholdFactory
 
 BROKER = os.environ.get("CELERY_BROKER_URL") or "redis://127.0.0.1:6379/15"
@@ -90,12 +91,13 @@ def worker(tmp_path):
 @pytest.mark.django_db(transaction=True)
 def test_job_runs_on_a_real_worker_through_redis(worker, township_user, areas):
     HouseholdFactory(village=areas["village"], head_name="经由队列")
-    previous = (app.conf.task_always_eager, app.conf.broker_url, app.conf.task_default_queue)
+    job = ExportJob.objects.create(kind="households", params={}, created_by=township_user)
+    previous = app.conf.task_always_eager
     app.conf.task_always_eager = False
-    app.conf.broker_url = BROKER
-    app.conf.task_default_queue = "anju-test"
     try:
-        job = export_start(kind="households", params={}, by=township_user)
+        # An explicit connection and queue: the app's cached broker settings may differ.
+        with app.connection_for_write(BROKER) as conn:
+            run_export.apply_async(args=[str(job.pk)], connection=conn, queue="anju-test")
         deadline = time.monotonic() + 60
         while time.monotonic() < deadline:
             job.refresh_from_db()
@@ -103,7 +105,7 @@ def test_job_runs_on_a_real_worker_through_redis(worker, township_user, areas):
                 break
             time.sleep(0.3)
     finally:
-        app.conf.task_always_eager, app.conf.broker_url, app.conf.task_default_queue = previous
+        app.conf.task_always_eager = previous
     assert job.status == "done", worker.read_text()[-3000:]
     assert job.file and job.progress == 100
     assert "run_export" in worker.read_text()

@@ -9,6 +9,7 @@ import zipfile
 
 import openpyxl
 import pytest
+import time_machine
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
@@ -431,3 +432,37 @@ def test_cancel_drops_the_file_and_blocks_confirm(
     response = confirm(township_client, imp)
     assert "该导入的状态为“已取消”，不能再次确认" in response.content.decode()
     assert Household.objects.count() == count
+
+
+@time_machine.travel(dt.datetime(2026, 11, 23, 10, 0, tzinfo=dt.UTC), tick=False)
+def test_department_list_import_starts_the_appraisal_clock(township_client, household):
+    from inspections.models import DepartmentListEntry
+
+    data = workbook_bytes(
+        [entry("新户甲", make_id_number()), entry(household.head_name, household.id_number)]
+    )
+    file = SimpleUploadedFile("民政名单.xlsx", data, content_type=XLSX)
+    response = township_client.post(
+        reverse("households:import"),
+        {"file": file, "department": "minzheng", "received_on": "2026-11-20"},  # a Friday
+        follow=True,
+    )
+    imp = response.context["imp"]
+    assert (imp.department, imp.received_on) == ("minzheng", dt.date(2026, 11, 20))
+    confirm(township_client, imp)
+    entries = list(DepartmentListEntry.objects.select_related("household", "department_list"))
+    # Only the household the list brought in gets the 5-working-day deadline.
+    assert [(e.household.head_name, e.appraisal_due) for e in entries] == [
+        ("新户甲", dt.date(2026, 11, 27))
+    ]
+    assert entries[0].department_list.department == "minzheng"
+
+
+def test_received_date_cannot_be_in_the_future(township_client):
+    file = SimpleUploadedFile("a.xlsx", workbook_bytes([entry("甲", make_id_number())]))
+    response = township_client.post(
+        reverse("households:import"),
+        {"file": file, "department": "minzheng", "received_on": "2999-01-01"},
+    )
+    assert "收到名单日期不能晚于今天" in response.content.decode()
+    assert not HouseholdImport.objects.exists()

@@ -119,10 +119,24 @@ def test_department_list_api_creates_entries_with_due_dates(
     ]
 
 
-def test_department_list_only_by_county(db, township_user, household):
+def test_department_list_roles_and_area(
+    db, township_user, village_clerk, household, other_household
+):
     from core.errors import DomainError
 
+    # A township registers a list for its own households (e.g. through an import) ...
+    services.department_list_create(
+        by=township_user, department="minzheng", received_on=FRIDAY, households=[household]
+    )
+    # ... but not for another township's, and a village clerk not at all.
+    with pytest.raises(DomainError, match="不在您的管辖区划内"):
+        services.department_list_create(
+            by=township_user,
+            department="minzheng",
+            received_on=FRIDAY,
+            households=[other_household],
+        )
     with pytest.raises(DomainError, match="您的角色无权登记部门名单"):
         services.department_list_create(
-            by=township_user, department="minzheng", received_on=FRIDAY, households=[household]
+            by=village_clerk, department="minzheng", received_on=FRIDAY, households=[household]
         )
