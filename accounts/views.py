@@ -6,13 +6,18 @@ from households.models import Category, Household
 
 
 class HomeView(RoleRequiredMixin, TemplateView):
+    """The user's desk: the registry by category and what needs attention now."""
+
     template_name = "home.html"
 
     def get_context_data(self, **kwargs):
+        from inspections import selectors as inspection_selectors
+
         context = super().get_context_data(**kwargs)
+        user = self.request.user
         counts = dict(
-            Household.objects.visible_to(self.request.user)
-            .values_list("category")
+            Household.objects.visible_to(user)
+            .values("category")
             .annotate(n=Count("id"))
             .values_list("category", "n")
         )
@@ -22,4 +27,10 @@ class HomeView(RoleRequiredMixin, TemplateView):
             if counts.get(value) or not value.startswith("legacy_")
         ]
         context["household_total"] = sum(counts.values())
+        ledger = inspection_selectors.ledger(user)
+        context["ledger_total"] = ledger.count()
+        context["emergency_total"] = ledger.filter(emergency=True).count()
+        context["overdue_appraisals"] = (
+            inspection_selectors.pending_appraisals(user).filter(overdue=True).count()
+        )
         return context

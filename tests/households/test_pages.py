@@ -279,3 +279,16 @@ def test_village_clerk_cannot_delete(client, village_clerk, household):
     client.force_login(village_clerk)
     assert client.post(reverse("households:delete", args=[household.pk])).status_code == 403
     assert Household.objects.filter(pk=household.pk).exists()
+
+
+def test_home_shows_emergencies_of_own_area_only(client, township_user, household, other_household):
+    import datetime as dt
+
+    from tests.inspections.factories import AppraisalFactory, InspectionFactory
+
+    for h in (household, other_household):
+        AppraisalFactory(household=h, level="D", appraised_on=dt.date(2026, 6, 1))
+        InspectionFactory(household=h, occupied=True, inspected_on=dt.date(2026, 7, 1))
+    client.force_login(township_user)
+    page = client.get(reverse("home")).content.decode()
+    assert 'id="emergency-total" class="tag danger">1<' in page
