@@ -16,13 +16,14 @@ import random
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
+from core import crypto
 from core.validators import id_check_digit
 from households.models import Category, Department, Relation
 
 # Common surnames of Lüliang (吕梁) villages, most frequent first; weights follow rank.
 SURNAMES = (
     "王李张刘高郭白杨马贺冯武薛赵任曹温孙陈霍乔程闫康韩崔田周吴"
-    "苏樊常秦梁宋雷郝胡牛侯贾石薛段姚曹许邓冀成卫申宁"
+    "苏樊常秦梁宋雷郝胡牛侯贾石段姚许邓冀成卫申宁"
 )
 _SURNAME_WEIGHTS = [1 / (rank + 4) for rank in range(len(SURNAMES))]
 MALE_GIVEN = [
@@ -283,25 +284,44 @@ def bank_account(rng: random.Random) -> str:
 class IdAllocator:
     """Hands out national ID numbers that are valid and unique within the run.
 
-    The sequence digits come from the run's random generator; on the rare clash (same
-    birth date and sequence) the sequence steps by 2, which keeps the sex digit.
+    The 3-digit sequence is `LLS`: a two-digit lane `LL` and a sex digit `S` (odd for men).
+    Each batch of a synthetic county owns its own lane, so batches built in parallel can
+    never clash; inside a batch a set catches the rare same-day clash (the next free digit,
+    or the day before). `taken_hashes` are search hashes already in the county (--append).
     """
 
-    def __init__(self, region: str, taken: Iterable[str] = ()) -> None:
+    def __init__(
+        self, region: str, *, lanes: Iterable[int] = range(100), taken_hashes=frozenset()
+    ) -> None:
         self.region = region
-        self.taken: set[str] = set(taken)
+        lanes = list(lanes)
+        self._seqs = {
+            male: [
+                lane * 10 + d
+                for lane in lanes
+                for d in ((1, 3, 5, 7, 9) if male else (0, 2, 4, 6, 8))
+            ]
+            for male in (True, False)
+        }
+        self.taken: set[str] = set()
+        self.taken_hashes = taken_hashes
 
     def new(self, rng: random.Random, birth: dt.date, male: bool) -> str:
-        base = f"{self.region}{birth:%Y%m%d}"
-        seq = rng.randrange(500) * 2 + (1 if male else 0)
-        for _ in range(500):
-            first17 = f"{base}{seq:03d}"
-            if first17 not in self.taken:
+        seqs = self._seqs[male]
+        start = rng.randrange(len(seqs))
+        day = birth
+        while True:
+            base = f"{self.region}{day:%Y%m%d}"
+            for i in range(len(seqs)):
+                first17 = f"{base}{seqs[(start + i) % len(seqs)]:03d}"
+                if first17 in self.taken:
+                    continue
+                number = first17 + id_check_digit(first17)
+                if self.taken_hashes and crypto.search_hash(number) in self.taken_hashes:
+                    continue
                 self.taken.add(first17)
-                return first17 + id_check_digit(first17)
-            seq = (seq + 2) % 1000
-        # 500 people of one sex born on one day in one county: move to the next day.
-        return self.new(rng, birth + dt.timedelta(days=1), male)
+                return number
+            day -= dt.timedelta(days=1)  # older, never a birth date in the future
 
 
 @dataclass
@@ -415,3 +435,127 @@ def township_names(rng: random.Random, count: int) -> list[str]:
     stems = rng.sample(TOWNSHIP_STEMS, min(count, len(TOWNSHIP_STEMS)))
     stems += [f"第{chinese_number(i + 1)}" for i in range(count - len(stems))]
     return [stem + ("镇" if i % 3 else "乡") for i, stem in enumerate(stems)]
+
+
+# ---------------------------------------------------------------------------------------------
+# The demo county (seed_demo). Codes of the county and the first two townships are the ones
+# tests/factories.py build_county() uses, so demo and tests speak of the same places.
+
+DEMO_SEED = 20260101
+# Ages, identification dates and ID numbers are computed from this fixed day, not from the
+# calendar: seeding on another day gives the very same households.
+REFERENCE_DATE = dt.date(2026, 6, 30)
+DEMO_PASSWORD = "Anju-demo-2026"
+DEMO_COUNTY = ("141124000000", "示范县")
+DEMO_TOWNSHIPS = {
+    ("141124100000", "临泉镇"): [
+        ("141124100201", "东村"),
+        ("141124100202", "西村"),
+        ("141124100203", "南庄村"),
+    ],
+    ("141124101000", "白文镇"): [
+        ("141124101201", "南村"),
+        ("141124101202", "北坡村"),
+        ("141124101203", "石门村"),
+    ],
+    ("141124102000", "城庄镇"): [
+        ("141124102201", "枣林村"),
+        ("141124102202", "杏园村"),
+        ("141124102203", "后沟村"),
+    ],
+}
+HOUSEHOLDS_PER_DEMO_VILLAGE = 8
+# (username, role, area code, full name)
+DEMO_USERS = (
+    ("reviewer", "county_reviewer", "141124000000", "王建华"),
+    ("approver", "county_approver", "141124000000", "李卫东"),
+    ("linquan", "township_staff", "141124100000", "张秀梅"),
+    ("baiwen", "township_staff", "141124101000", "刘志强"),
+    ("dongcun", "village_clerk", "141124100201", "高海军"),
+    ("official", "official", "141124000000", "赵文明"),
+)
+
+
+def demo_households() -> list[tuple[str, HouseholdData]]:
+    """The demo county's households as (village code, data): every category in every township."""
+    rng = random.Random(DEMO_SEED)  # noqa: S311 - made-up data, not secrets
+    ids = IdAllocator(DEMO_COUNTY[0][:6])
+    current = [c for c in _CATEGORIES if not c.startswith("legacy_")]
+    legacy = [c for c in _CATEGORIES if c.startswith("legacy_")]
+    result = []
+    index = 0
+    for villages in DEMO_TOWNSHIPS.values():
+        for code, name in villages:
+            for _ in range(HOUSEHOLDS_PER_DEMO_VILLAGE):
+                # Each six households cycle through the six current categories; one in
+                # twelve keeps a 2019 category.
+                if index % 12 == 11:
+                    category = legacy[(index // 12) % len(legacy)]
+                else:
+                    category = current[index % len(current)]
+                data = make_household(
+                    rng, ids, village_name=name, today=REFERENCE_DATE, category=category
+                )
+                result.append((code, data))
+                index += 1
+    return result
+
+
+# ---------------------------------------------------------------------------------------------
+# Synthetic counties (generate_synthetic).
+
+
+@dataclass(frozen=True)
+class SyntheticArea:
+    code: str
+    name: str
+    parent: str | None
+
+
+def synthetic_areas(
+    seed: int, county_code: str, county_name: str, households: int
+) -> list[SyntheticArea]:
+    """County, townships (≈ one per 4,000 households, 5 to 30) and 10-20 villages each."""
+    rng = random.Random(f"areas:{seed}")  # noqa: S311
+    county = f"{county_code}000000"
+    townships = min(30, max(5, round(households / 4000)))
+    areas = [SyntheticArea(county, county_name, None)]
+    used: set[str] = set()
+    for t, t_name in enumerate(township_names(rng, townships)):
+        t_code = f"{county_code}{100 + t:03d}000"
+        areas.append(SyntheticArea(t_code, t_name, county))
+        for v in range(rng.randint(10, 20)):
+            areas.append(
+                SyntheticArea(f"{t_code[:9]}{201 + v:03d}", village_name(rng, used), t_code)
+            )
+    return areas
+
+
+@dataclass(frozen=True)
+class SyntheticSpec:
+    """What every batch of one run shares; batches differ only by their number."""
+
+    seed: int
+    region: str  # the county's 6 digits: region part of every ID number
+    villages: tuple[tuple[str, str], ...]  # (code, name)
+    village_weights: tuple[float, ...]
+    taken_hashes: frozenset = frozenset()
+
+
+def village_weights(seed: int, count: int) -> tuple[float, ...]:
+    """Villages differ in size: a large one has about four times the households of a small one."""
+    rng = random.Random(f"villages:{seed}")  # noqa: S311
+    return tuple(rng.uniform(0.5, 2.0) for _ in range(count))
+
+
+def synthetic_batch(
+    spec: SyntheticSpec, batch_no: int, count: int
+) -> list[tuple[str, HouseholdData]]:
+    """`count` households of batch `batch_no`, as (village code, data); same input, same output."""
+    rng = random.Random(f"batch:{spec.seed}:{batch_no}")  # noqa: S311
+    ids = IdAllocator(spec.region, lanes=[batch_no % 100], taken_hashes=spec.taken_hashes)
+    villages = rng.choices(spec.villages, spec.village_weights, k=count)
+    return [
+        (code, make_household(rng, ids, village_name=name, today=REFERENCE_DATE))
+        for code, name in villages
+    ]
