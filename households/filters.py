@@ -35,10 +35,13 @@ class HouseholdFilter(django_filters.FilterSet):
     priority = django_filters.ChoiceFilter(
         label="优先标识", choices=list(PRIORITY_FIELDS.items()), method="filter_priority"
     )
+    monitoring_mismatch = django_filters.BooleanFilter(
+        label="需核实（监测“是否危房户”与鉴定不一致）", method="filter_monitoring_mismatch"
+    )
 
     class Meta:
         model = Household
-        fields = ["q", "township", "village", "category", "priority"]
+        fields = ["q", "township", "village", "category", "priority", "monitoring_mismatch"]
 
     def filter_q(self, queryset, name, value):
         value = value.strip()
@@ -58,3 +61,8 @@ class HouseholdFilter(django_filters.FilterSet):
 
     def filter_priority(self, queryset, name, value):
         return queryset.filter(**{value: True})
+
+    def filter_monitoring_mismatch(self, queryset, name, value):
+        from households.monitoring import with_monitoring_mismatch
+
+        return with_monitoring_mismatch(queryset).filter(monitoring_mismatch=value)

@@ -16,7 +16,7 @@ from accounts.models import Role
 from accounts.permissions import RoleRequiredMixin
 from core.errors import DomainError
 from households import importer
-from households.models import Department, HouseholdImport
+from households.models import Department, HouseholdImport, ImportKind
 
 IMPORT_ROLES = frozenset({Role.COUNTY_REVIEWER, Role.TOWNSHIP_STAFF})
 XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -60,7 +60,8 @@ class _ImportMixin(RoleRequiredMixin):
     def get_import(self) -> HouseholdImport:
         # Someone else's import is none of your business: 404, not 403.
         return get_object_or_404(
-            HouseholdImport.objects.visible_to(self.request.user), pk=self.kwargs["pk"]
+            HouseholdImport.objects.visible_to(self.request.user).filter(kind=ImportKind.REGISTRY),
+            pk=self.kwargs["pk"],
         )
 
 

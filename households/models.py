@@ -150,6 +150,15 @@ class Household(SensitiveNumbersMixin, models.Model):
         on_delete=models.SET_NULL,
         related_name="+",
     )
+    # From the 乡村振兴 monitoring list (防返贫监测), kept as the source system spells it.
+    monitoring_household_no = models.CharField("监测户编号", max_length=40, blank=True)
+    monitoring_label = models.CharField("监测对象类别", max_length=20, blank=True)
+    monitoring_dangerous = models.BooleanField(
+        "监测系统“是否危房户”",
+        null=True,
+        blank=True,
+        help_text="与本系统鉴定结果不一致的农户需核实。",
+    )
 
     objects = HouseholdQuerySet.as_manager()
 
@@ -252,6 +261,11 @@ class ImportStatus(models.TextChoices):
     CANCELLED = "cancelled", "已取消"
 
 
+class ImportKind(models.TextChoices):
+    REGISTRY = "registry", "部门名单"
+    MONITORING = "monitoring", "防返贫监测名单"
+
+
 class HouseholdImportQuerySet(models.QuerySet):
     def visible_to(self, user) -> HouseholdImportQuerySet:
         """The uploader's own imports; a county reviewer also sees those of the county."""
@@ -328,6 +342,9 @@ class HouseholdImport(models.Model):
         related_name="+",
     )
     finished_at = models.DateTimeField("确认/取消时间", null=True, blank=True)
+    kind = models.CharField(
+        "名单类型", max_length=20, choices=ImportKind.choices, default=ImportKind.REGISTRY
+    )
 
     objects = HouseholdImportQuerySet.as_manager()
 
@@ -342,6 +359,8 @@ class HouseholdImport(models.Model):
     def get_absolute_url(self) -> str:
         from django.urls import reverse
 
+        if self.kind == ImportKind.MONITORING:
+            return reverse("households:monitoring-detail", args=[self.pk])
         return reverse("households:import-detail", args=[self.pk])
 
     @property

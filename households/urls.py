@@ -1,6 +1,6 @@
 from django.urls import path
 
-from households import import_views, views
+from households import import_views, monitoring_views, views
 
 app_name = "households"
 
@@ -24,4 +24,20 @@ urlpatterns = [
         name="import-confirm",
     ),
     path("import/<int:pk>/cancel/", import_views.ImportCancelView.as_view(), name="import-cancel"),
+    path("monitoring/", monitoring_views.MonitoringImportView.as_view(), name="monitoring-import"),
+    path(
+        "monitoring/<int:pk>/",
+        monitoring_views.MonitoringDetailView.as_view(),
+        name="monitoring-detail",
+    ),
+    path(
+        "monitoring/<int:pk>/confirm/",
+        monitoring_views.MonitoringConfirmView.as_view(),
+        name="monitoring-confirm",
+    ),
+    path(
+        "monitoring/<int:pk>/cancel/",
+        monitoring_views.MonitoringCancelView.as_view(),
+        name="monitoring-cancel",
+    ),
 ]

@@ -28,6 +28,21 @@ def _export_job(areas, user):
     return own, other
 
 
+def _monitoring_import(areas, user):
+    from households.models import HouseholdImport, ImportKind
+    from tests.factories import UserFactory
+
+    other_user = UserFactory(
+        username="matrix_monitor", role="township_staff", area=areas["other_township"]
+    )
+    return tuple(
+        HouseholdImport.objects.create(
+            created_by=u, area_id=u.area_id, filename="监测.xlsx", kind=ImportKind.MONITORING
+        )
+        for u in (user, other_user)
+    )
+
+
 def _import(areas, user):
     from households.models import HouseholdImport
     from tests.factories import UserFactory
@@ -106,6 +121,28 @@ ENTRIES = {
         "page",
         lambda o: reverse("households:import-cancel", args=[o.pk]),
         objects=_import,
+        writes=("POST",),
+        get=False,
+    ),
+    "households:monitoring-import": Case(
+        "page", lambda o: reverse("households:monitoring-import"), writes=("POST",)
+    ),
+    "households:monitoring-detail": Case(
+        "page",
+        lambda o: reverse("households:monitoring-detail", args=[o.pk]),
+        objects=_monitoring_import,
+    ),
+    "households:monitoring-confirm": Case(
+        "page",
+        lambda o: reverse("households:monitoring-confirm", args=[o.pk]),
+        objects=_monitoring_import,
+        writes=("POST",),
+        get=False,
+    ),
+    "households:monitoring-cancel": Case(
+        "page",
+        lambda o: reverse("households:monitoring-cancel", args=[o.pk]),
+        objects=_monitoring_import,
         writes=("POST",),
         get=False,
     ),

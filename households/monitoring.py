@@ -1,0 +1,858 @@
+"""Import of the 乡村振兴 monitoring list (防返贫监测, "监测对象信息.xlsx") into households.
+
+The file is person-level: several rows share a 户编号, the head is the row whose 与户主关系 is
+户主; the header is on row 3 (rows 1–2 are a title and notes). Each 户编号 with a 监测对象类别
+becomes one household of category `at_risk` with its members. The same rules as the registry
+import (households.importer) hold and its building blocks are reused: the archive checks, the
+lxml reader, the encrypted stored file, the pending HouseholdImport (kind "monitoring"):
+nothing is written before confirm; confirm writes all or nothing (or only the valid
+households); the same file imported again changes nothing.
+
+是否危房户 is kept on the household and compared with Anju's own current appraisal: a
+disagreement is listed as 需核实 and stays queryable (`with_monitoring_mismatch`).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+import zipfile
+from collections import defaultdict
+from dataclasses import dataclass, field
+from typing import Any
+
+from cryptography.fernet import InvalidToken
+from django.core.files.base import ContentFile
+from django.db import IntegrityError, transaction
+from django.db.models import (
+    BooleanField,
+    Case,
+    F,
+    OuterRef,
+    Q,
+    QuerySet,
+    Subquery,
+    Value,
+    When,
+)
+from django.utils import timezone
+from lxml import etree
+
+from accounts.models import Area, AreaLevel
+from accounts.scoping import area_prefix
+from core import crypto
+from core.audit import acting_as
+from core.errors import DomainError
+from core.validators import id_number_error
+from households.importer import (
+    BATCH_SIZE,
+    HASH_CHUNK,
+    MAX_BLANK_RUN,
+    MAX_ERRORS_KEPT,
+    PREVIEW_ROWS,
+    ImportFileError,
+    _decrypt_file,
+    _encrypt_file,
+    _normalize_header,
+    _text,
+    read_upload,
+)
+from households.models import (
+    CATEGORY_SHORT,
+    Category,
+    Department,
+    Household,
+    HouseholdImport,
+    ImportKind,
+    ImportStatus,
+    Member,
+    Relation,
+)
+from households.xlsx_reader import Sheet, XlsxError
+
+# The header is on row 3 of the national export; it is looked for in the first rows so that a
+# file saved without the title rows still reads.
+HEADER_SEARCH_ROWS = 10
+VERIFY = "需核实"
+# Labels of the monitoring system (EXCHANGE.md §3): all three are `at_risk` in Anju.
+MONITORING_LABELS = ("脱贫不稳定户", "边缘易致贫户", "突发严重困难户")
+HEAD_WORDS = {"户主", "本人", "本人（户主）", "本人(户主)"}
+# 与户主关系 as the monitoring system writes it ("之子", "之孙女"...), without the leading 之.
+RELATIONS = {
+    "配偶": Relation.SPOUSE,
+    "妻": Relation.SPOUSE,
+    "夫": Relation.SPOUSE,
+    "妻子": Relation.SPOUSE,
+    "丈夫": Relation.SPOUSE,
+    "子": Relation.CHILD,
+    "女": Relation.CHILD,
+    "儿子": Relation.CHILD,
+    "女儿": Relation.CHILD,
+    "长子": Relation.CHILD,
+    "次子": Relation.CHILD,
+    "长女": Relation.CHILD,
+    "次女": Relation.CHILD,
+    "独生子": Relation.CHILD,
+    "独生女": Relation.CHILD,
+    "养子或继子": Relation.CHILD,
+    "养女或继女": Relation.CHILD,
+    "父": Relation.PARENT,
+    "母": Relation.PARENT,
+    "父亲": Relation.PARENT,
+    "母亲": Relation.PARENT,
+    "父母": Relation.PARENT,
+    "孙子": Relation.GRANDCHILD,
+    "孙女": Relation.GRANDCHILD,
+    "外孙子": Relation.GRANDCHILD,
+    "外孙女": Relation.GRANDCHILD,
+    "孙子女": Relation.GRANDCHILD,
+    "兄弟姐妹": Relation.SIBLING,
+    "兄": Relation.SIBLING,
+    "弟": Relation.SIBLING,
+    "姐": Relation.SIBLING,
+    "妹": Relation.SIBLING,
+    "哥哥": Relation.SIBLING,
+    "弟弟": Relation.SIBLING,
+    "姐姐": Relation.SIBLING,
+    "妹妹": Relation.SIBLING,
+    "儿媳": Relation.CHILD_IN_LAW,
+    "女婿": Relation.CHILD_IN_LAW,
+}
+
+
+@dataclass(frozen=True)
+class Column:
+    header: str
+    key: str
+    required: bool = False
+
+
+# The columns read (EXCHANGE.md §3, plus 姓名 which every person row carries); the others
+# (性别, 民族, 健康状况, risks...) stay in the monitoring system.
+COLUMNS = (
+    Column("县", "county"),
+    Column("乡", "township", True),
+    Column("村", "village", True),
+    Column("户编号", "household_no", True),
+    Column("姓名", "name", True),
+    Column("证件类型", "id_type"),
+    Column("证件号码", "id_number", True),
+    Column("与户主关系", "relation", True),
+    Column("监测对象类别", "label", True),
+    Column("识别监测时间", "identified", False),
+    Column("是否危房户", "dangerous", False),
+    Column("户联系电话", "phone", False),
+)
+HEADER_ALIASES = {"乡镇": "township", "乡(镇)": "township", "行政村": "village"}
+COLUMN_BY_KEY = {c.key: c for c in COLUMNS}
+
+
+# --- Reading the file ---------------------------------------------------------------------
+
+
+@dataclass
+class PersonRow:
+    number: int  # the Excel row number
+    cells: dict[str, str]
+    errors: list[str] = field(default_factory=list)
+    id_number: str = ""
+    id_hash: str = ""
+    raw_identified: Any = None
+
+    @property
+    def name(self) -> str:
+        return self.cells.get("name", "")
+
+    @property
+    def id_masked(self) -> str:
+        return crypto.mask(self.id_number) if self.id_number else ""
+
+    @property
+    def is_head(self) -> bool:
+        return self.cells.get("relation", "") in HEAD_WORDS
+
+    @property
+    def relation(self) -> str:
+        word = self.cells.get("relation", "")
+        return RELATIONS.get(word.removeprefix("之"), Relation.OTHER)
+
+
+def parse_workbook(data: bytes) -> list[PersonRow]:
+    try:
+        sheet = Sheet(data)
+    except (XlsxError, etree.LxmlError, zipfile.BadZipFile, KeyError, ValueError) as exc:
+        raise ImportFileError("无法读取该 Excel 文件：文件可能已损坏或格式不受支持。") from exc
+    try:
+        return _read_rows(sheet)
+    except (XlsxError, etree.LxmlError, zipfile.BadZipFile, ValueError) as exc:
+        raise ImportFileError("无法读取该 Excel 文件：文件内容异常或已损坏。") from exc
+    finally:
+        sheet.close()
+
+
+def _read_rows(sheet: Sheet) -> list[PersonRow]:
+    from django.conf import settings
+
+    by_header = {c.header: c.key for c in COLUMNS} | HEADER_ALIASES
+    rows_iter = sheet.rows()
+    positions: dict[str, int] = {}
+    for number, values in rows_iter:
+        headers = [_normalize_header(v) for v in values]
+        if "户编号" in headers and "证件号码" in headers:
+            for index, value in enumerate(headers):
+                key = by_header.get(value)
+                if key and key not in positions:
+                    positions[key] = index
+            break
+        if number >= HEADER_SEARCH_ROWS:
+            break
+    if not positions:
+        raise ImportFileError(
+            "没有找到表头：防返贫监测系统导出的“监测对象信息”第3行应为表头"
+            "（含“户编号”“证件号码”等列）。"
+        )
+    missing = [c.header for c in COLUMNS if c.required and c.key not in positions]
+    if missing:
+        raise ImportFileError("表头缺少以下列：" + "、".join(missing) + "。")
+    rows: list[PersonRow] = []
+    blank_run = 0
+    for number, values in rows_iter:
+        if all(_text(v) == "" for v in values):
+            blank_run += 1
+            if blank_run > MAX_BLANK_RUN:
+                break
+            continue
+        blank_run = 0
+        if len(rows) >= settings.ANJU_IMPORT_MAX_ROWS:
+            raise ImportFileError(
+                f"文件超过 {settings.ANJU_IMPORT_MAX_ROWS} 行的上限，请拆分为多个文件分别导入。"
+            )
+        raw = {k: values[i] if i < len(values) else None for k, i in positions.items()}
+        row = PersonRow(number=number, cells={k: _text(v) for k, v in raw.items()})
+        row.cells = {k: "".join(v.split()) if k != "name" else v for k, v in row.cells.items()}
+        row.raw_identified = raw.get("identified")
+        if isinstance(row.raw_identified, float | int) and 20000 < row.raw_identified < 100000:
+            row.raw_identified = sheet.excel_date(row.raw_identified)  # a date cell
+        _read_id(row, raw.get("id_number"))
+        rows.append(row)
+    if not rows:
+        raise ImportFileError("文件中没有数据行：表头（第3行）以下应为每人一行。")
+    return rows
+
+
+def _read_id(row: PersonRow, raw: Any) -> None:
+    text = crypto.normalize_number(row.cells.get("id_number", ""))
+    if not text:
+        return
+    if isinstance(raw, int | float):
+        row.errors.append(
+            "证件号码单元格是数字格式，Excel 已丢失末几位数字，请将该列设为文本格式后重新导出"
+        )
+        return
+    # A 残疾人证 number is the ID number followed by two digits (category and grade).
+    if "残疾" in row.cells.get("id_type", "") and len(text) == 20:
+        text = text[:18]
+    error = id_number_error(text)
+    if error:
+        row.errors.append(error)
+        return
+    row.id_number = text
+    row.id_hash = crypto.search_hash(text)
+
+
+# --- Grouping and validation --------------------------------------------------------------
+
+
+@dataclass
+class Group:
+    """The person rows of one 户编号: one household."""
+
+    household_no: str
+    rows: list[PersonRow]
+    head: PersonRow | None = None
+    errors: list[tuple[PersonRow, str]] = field(default_factory=list)  # group-level
+    values: dict[str, Any] = field(default_factory=dict)
+    members: list[dict[str, str]] = field(default_factory=list)
+    action: str = ""  # create / update / unchanged / error / skip
+    household_id: int | None = None
+    changes: dict[str, Any] = field(default_factory=dict)
+    change_labels: list[str] = field(default_factory=list)
+    replace_members: bool = False
+    verify: str = ""  # why 是否危房户 disagrees with the current appraisal
+
+    @property
+    def has_errors(self) -> bool:
+        return bool(self.errors) or any(r.errors for r in self.rows)
+
+    def error(self, row: PersonRow, message: str) -> None:
+        self.errors.append((row, message))
+
+
+def _label_of(group: Group) -> str:
+    labels = [r.cells.get("label", "") for r in ([group.head] if group.head else group.rows)]
+    return next((label for label in labels if label), "")
+
+
+def _month(row: PersonRow, group: Group) -> dt.date | None:
+    raw = row.raw_identified
+    if isinstance(raw, dt.datetime):
+        return raw.date().replace(day=1)
+    if isinstance(raw, dt.date):
+        return raw.replace(day=1)
+    text = row.cells.get("identified", "")
+    if not text:
+        return None
+    match = re.fullmatch(r"(\d{4})[-/.年]?(\d{1,2})月?(?:[-/.]?\d{1,2}日?)?", text)
+    try:
+        value = dt.date(int(match.group(1)), int(match.group(2)), 1) if match else None
+    except ValueError:
+        value = None
+    if value is None or value > timezone.localdate():
+        group.error(row, f"识别监测时间“{text}”无效，应为 YYYYMM（如 202403），且不晚于本月")
+        return None
+    return value
+
+
+def _household_values(group: Group, villages: dict[str, Area]) -> None:
+    head = group.head
+    cells = head.cells
+    values: dict[str, Any] = {
+        "head_name": cells.get("name", ""),
+        "family_size": len(group.rows),
+        "category": Category.AT_RISK.value,
+        "identified_by": Department.XIANGCUN.value,
+        "monitoring_household_no": group.household_no,
+        "monitoring_label": _label_of(group),
+    }
+    if not values["head_name"]:
+        group.error(head, "户主姓名为空")
+    elif len(values["head_name"]) > 50:
+        group.error(head, "户主姓名过长（最多50字）")
+    if not head.id_number and not head.errors:
+        group.error(head, "户主的证件号码为空")
+    identified = _month(head, group)
+    if identified:
+        values["identified_on"] = identified
+    dangerous = cells.get("dangerous", "")
+    if dangerous in {"是", "否"}:
+        values["monitoring_dangerous"] = dangerous == "是"
+    elif dangerous:
+        group.error(head, f"是否危房户应填“是”或“否”，不能填“{dangerous}”")
+    phone = cells.get("phone", "")
+    if phone:
+        if len(phone) > 20 or not all(c.isdigit() or c in "-+" for c in phone):
+            group.error(head, f"户联系电话“{phone}”无效，只能包含数字和“-”")
+        else:
+            values["phone"] = phone
+    key = (cells.get("township", ""), cells.get("village", ""))
+    village = villages.get(key)
+    if village is None:
+        matches = villages.get(("?",) + key)
+        place = f"{key[0]}{key[1]}" or "（空）"
+        if matches:
+            group.error(head, f"村“{place}”对应多个村（{matches}），请联系县住建局核实区划名称")
+        else:
+            group.error(head, f"村“{place}”不存在或不在您的管辖范围内")
+    else:
+        values["village"] = village.code
+    group.values = values
+    group.members = [
+        {"name": r.name, "id_number": r.id_number, "relation": r.relation}
+        for r in group.rows
+        if r is not head
+    ]
+    for row in group.rows:
+        if row is not head and not row.name:
+            group.error(row, "家庭成员姓名为空")
+
+
+def _resolve_villages(rows: list[PersonRow], prefix: str) -> dict:
+    """(乡, 村) names → the village inside the importer's area; ambiguous keys are noted."""
+    wanted = {(r.cells.get("township", ""), r.cells.get("village", "")) for r in rows}
+    names = {v for _t, v in wanted if v}
+    found: dict[tuple[str, str], list[Area]] = defaultdict(list)
+    for village in Area.objects.filter(
+        level=AreaLevel.VILLAGE, code__startswith=prefix, name__in=names
+    ).select_related("parent"):
+        township = village.parent.name if village.parent_id else ""
+        found[(township, village.name)].append(village)
+    resolved: dict = {}
+    for key in wanted:
+        candidates = found.get(key, [])
+        if len(candidates) == 1:
+            resolved[key] = candidates[0]
+        elif len(candidates) > 1:
+            resolved[("?",) + key] = "、".join(a.code for a in candidates)
+    return resolved
+
+
+def _current_levels(ids: list[int]) -> dict[int, str]:
+    from inspections.models import Appraisal
+
+    current = Appraisal.objects.filter(household=OuterRef("pk")).order_by("-appraised_on", "-id")
+    return dict(
+        Household.objects.filter(pk__in=ids)
+        .annotate(level=Subquery(current.values("level")[:1]))
+        .values_list("pk", "level")
+    )
+
+
+def verify_reason(dangerous: bool | None, level: str | None) -> str:
+    """Why the monitoring list's 是否危房户 disagrees with Anju's current appraisal, or ''."""
+    from inspections.models import LEDGER_LEVELS, SafetyLevel
+
+    on_ledger = level in LEDGER_LEVELS
+    if dangerous is True and not on_ledger:
+        if not level:
+            return "监测系统为危房户，本系统尚无鉴定"
+        return f"监测系统为危房户，本系统鉴定为{SafetyLevel(level).label}"
+    if dangerous is False and on_ledger:
+        return f"监测系统不是危房户，本系统鉴定为{SafetyLevel(level).label}"
+    return ""
+
+
+def with_monitoring_mismatch(qs: QuerySet) -> QuerySet:
+    """Annotate `monitoring_mismatch`: 是否危房户 disagrees with the current appraisal."""
+    from inspections.models import LEDGER_LEVELS, Appraisal
+
+    current = Appraisal.objects.filter(household=OuterRef("pk")).order_by("-appraised_on", "-id")
+    qs = qs.annotate(
+        _current_level=Subquery(current.values("level")[:1]),
+        _on_ledger=Case(
+            When(_current_level__in=LEDGER_LEVELS, then=Value(True)),
+            default=Value(False),
+            output_field=BooleanField(),
+        ),
+    )
+    return qs.annotate(
+        monitoring_mismatch=Case(
+            When(
+                Q(monitoring_dangerous=True, _on_ledger=False)
+                | Q(monitoring_dangerous=False, _on_ledger=True),
+                then=Value(True),
+            ),
+            default=Value(False),
+            output_field=BooleanField(),
+        )
+    )
+
+
+@dataclass
+class MonitoringPlan:
+    groups: list[Group]
+    skipped: list[Group]
+    villages: dict
+    _by_code: dict | None = None
+
+    def of(self, action: str) -> list[Group]:
+        return [g for g in self.groups if g.action == action]
+
+    @property
+    def error_rows(self) -> list[dict[str, Any]]:
+        by_row: dict[int, dict[str, Any]] = {}
+        for group in self.groups:
+            for row in group.rows:
+                if row.errors:
+                    entry = by_row.setdefault(row.number, _error_entry(row, group))
+                    entry["messages"].extend(row.errors)
+            for row, message in group.errors:
+                by_row.setdefault(row.number, _error_entry(row, group))["messages"].append(message)
+        return [by_row[n] for n in sorted(by_row)]
+
+    @property
+    def counts(self) -> dict[str, int]:
+        counts = {"create": 0, "update": 0, "unchanged": 0, "error": 0}
+        for group in self.groups:
+            counts[group.action] += 1
+        counts["skip"] = len(self.skipped)
+        counts["verify"] = sum(1 for g in self.groups if g.verify and g.action != "error")
+        return counts
+
+    def village_label(self, code: str | None) -> str:
+        if self._by_code is None:
+            self._by_code = {v.code: v for v in self.villages.values() if isinstance(v, Area)}
+        village = self._by_code.get(code or "")
+        if village is None:
+            return code or ""
+        return f"{village.parent.name} {village.name}" if village.parent_id else village.name
+
+    def summary(self) -> dict[str, Any]:
+        """What the preview and result pages show: masked numbers only, never a full ID."""
+        errors = self.error_rows
+        households = []
+        verify = []
+        for group in self.groups:
+            if group.action == "error":
+                continue
+            item = {
+                "row": group.head.number,
+                "action": group.action,
+                "no": group.household_no,
+                "name": group.values.get("head_name", ""),
+                "id": group.head.id_masked,
+                "village": self.village_label(group.values.get("village")),
+                "label": group.values.get("monitoring_label", ""),
+                "family_size": group.values.get("family_size"),
+                "members": [
+                    f"{m['name']}（{Relation(m['relation']).label}）" for m in group.members
+                ],
+                "changes": group.change_labels,
+                "verify": group.verify,
+            }
+            if group.verify:
+                verify.append(item)
+            if group.action in {"create", "update"} and len(households) < PREVIEW_ROWS:
+                households.append(item)
+        skipped = [
+            {"row": g.rows[0].number, "no": g.household_no, "persons": len(g.rows)}
+            for g in self.skipped
+        ]
+        return {
+            "errors": errors[:MAX_ERRORS_KEPT],
+            "errors_truncated": len(errors) > MAX_ERRORS_KEPT,
+            "rows": households,
+            "verify": verify[:MAX_ERRORS_KEPT],
+            "skipped": skipped[:MAX_ERRORS_KEPT],
+            "counts": self.counts,
+        }
+
+
+def _error_entry(row: PersonRow, group: Group) -> dict[str, Any]:
+    return {
+        "row": row.number,
+        "no": group.household_no,
+        "name": row.name,
+        "id": row.id_masked,
+        "messages": [],
+    }
+
+
+def _group(rows: list[PersonRow]) -> tuple[list[Group], list[Group]]:
+    """Rows by 户编号 (in file order); groups without 监测对象类别 are skipped."""
+    by_no: dict[str, list[PersonRow]] = {}
+    orphans = []
+    for row in rows:
+        number = row.cells.get("household_no", "")
+        if number:
+            by_no.setdefault(number, []).append(row)
+        else:
+            orphans.append(row)
+    groups, skipped = [], []
+    for number, members in by_no.items():
+        group = Group(household_no=number, rows=members)
+        heads = [r for r in members if r.is_head]
+        if len(heads) == 1:
+            group.head = heads[0]
+        if not _label_of(group):
+            skipped.append(group)  # not (or no longer) a monitoring target: not an error
+            continue
+        if not heads:
+            group.error(members[0], f"户编号 {number} 没有与户主关系为“户主”的行")
+        elif len(heads) > 1:
+            lines = "、".join(str(r.number) for r in heads)
+            for row in heads:
+                group.error(row, f"户编号 {number} 有多个户主（第 {lines} 行）")
+        groups.append(group)
+    for row in orphans:
+        group = Group(household_no="", rows=[row])
+        group.error(row, "缺少户编号")
+        groups.append(group)
+    return groups, skipped
+
+
+def plan_rows(rows: list[PersonRow], *, prefix: str, lock: bool = False) -> MonitoringPlan:
+    """Decide for each household: create, update, unchanged or error (with the reasons)."""
+    groups, skipped = _group(rows)
+    villages = _resolve_villages([g.head for g in groups if g.head], prefix)
+    plan = MonitoringPlan(groups=groups, skipped=skipped, villages=villages)
+
+    for group in groups:
+        label = _label_of(group)
+        if label and label not in MONITORING_LABELS:
+            group.error(
+                group.head or group.rows[0],
+                f"监测对象类别“{label}”无法识别，应为：" + "、".join(MONITORING_LABELS),
+            )
+        if group.head is not None:
+            _household_values(group, villages)
+
+    by_hash: dict[str, list[tuple[PersonRow, Group]]] = defaultdict(list)
+    for group in groups:
+        for row in group.rows:
+            if row.id_hash:
+                by_hash[row.id_hash].append((row, group))
+    for same in by_hash.values():
+        if len(same) > 1:
+            for row, group in same:
+                others = "、".join(str(o.number) for o, _g in same if o is not row)
+                group.error(row, f"证件号码与第 {others} 行重复")
+
+    heads = {g.head.id_hash: g for g in groups if g.head and g.head.id_hash}
+    existing: dict[tuple[str, str], Household] = {}
+    hashes = list(heads)
+    for start in range(0, len(hashes), HASH_CHUNK):
+        query = Household.objects.filter(id_number_hash__in=hashes[start : start + HASH_CHUNK])
+        if lock:
+            query = query.select_for_update()
+        for household in query.prefetch_related("members"):
+            existing[(household.county_code, household.id_number_hash)] = household
+    levels = _current_levels([h.pk for h in existing.values()])
+
+    for group in groups:
+        code = group.values.get("village")
+        record = (
+            existing.get((code[:6], group.head.id_hash)) if code and group.head.id_hash else None
+        )
+        if record is not None:
+            if not record.village_id.startswith(prefix):
+                group.error(
+                    group.head,
+                    "该户主证件号码在本县已登记为其他乡镇（不在您管辖范围内）的农户，"
+                    "请联系县住建局核实",
+                )
+            elif "".join(record.head_name.split()) != "".join(
+                group.values.get("head_name", "").split()
+            ):
+                group.error(
+                    group.head,
+                    f"该证件号码已登记为户主“{record.head_name}”，"
+                    f"与文件中的“{group.values.get('head_name', '')}”不一致",
+                )
+        if group.has_errors:
+            group.action = "error"
+            continue
+        if record is None:
+            group.action = "create"
+            group.verify = verify_reason(group.values.get("monitoring_dangerous"), None)
+            continue
+        group.household_id = record.pk
+        _compare(group, record, plan)
+        group.action = "update" if group.changes or group.replace_members else "unchanged"
+        dangerous = group.values.get("monitoring_dangerous", record.monitoring_dangerous)
+        group.verify = verify_reason(dangerous, levels.get(record.pk))
+    return plan
+
+
+COMPARED = {
+    "village": "村",
+    "family_size": "家庭人口",
+    "category": "重点对象类型",
+    "identified_by": "认定部门",
+    "identified_on": "认定日期",
+    "phone": "联系电话",
+    "monitoring_household_no": "监测户编号",
+    "monitoring_label": "监测对象类别",
+    "monitoring_dangerous": "是否危房户",
+}
+
+
+def _display(key: str, value: Any, plan: MonitoringPlan) -> str:
+    if value is None or value == "":
+        return "（空）"
+    if key == "village":
+        return plan.village_label(value)
+    if key == "category":
+        return CATEGORY_SHORT.get(value, value)
+    if key == "identified_by":
+        return str(Department(value).label) if value in Department.values else value
+    if isinstance(value, bool):
+        return "是" if value else "否"
+    if isinstance(value, dt.date):
+        return f"{value:%Y-%m}"
+    return str(value)
+
+
+def _compare(group: Group, record: Household, plan: MonitoringPlan) -> None:
+    """Changed fields only; a blank cell keeps what the registry has."""
+    for key, label in COMPARED.items():
+        if key not in group.values:
+            continue
+        new = group.values[key]
+        old = record.village_id if key == "village" else getattr(record, key)
+        if old != new:
+            group.changes[key] = new
+            group.change_labels.append(
+                f"{label}：{_display(key, old, plan)} → {_display(key, new, plan)}"
+            )
+    old_members = sorted((m.name, m.id_number_hash, m.relation) for m in record.members.all())
+    new_members = sorted(
+        (
+            m["name"],
+            crypto.search_hash(m["id_number"]) if m["id_number"] else "",
+            m["relation"],
+        )
+        for m in group.members
+    )
+    if old_members != new_members:
+        group.replace_members = True
+        group.change_labels.append(
+            f"家庭成员：{len(old_members)} 人 → {len(new_members)} 人（按名单替换）"
+        )
+
+
+# --- Services -----------------------------------------------------------------------------
+
+
+def _store_preview(record: HouseholdImport, plan: MonitoringPlan) -> None:
+    counts = plan.counts
+    record.row_count = sum(len(g.rows) for g in plan.groups) + sum(
+        len(g.rows) for g in plan.skipped
+    )
+    summary = plan.summary()
+    record.error_count = len(plan.error_rows)
+    record.to_create = counts["create"]
+    record.to_update = counts["update"]
+    record.to_keep = counts["unchanged"]
+    record.preview = summary
+
+
+def monitoring_upload(*, user, uploaded, received_on: dt.date | None = None) -> HouseholdImport:
+    """Check, parse and preview a list; stores the encrypted file, writes no household."""
+    prefix = area_prefix(user)
+    if prefix is None:
+        raise DomainError("您的账号尚未分配区划，不能导入。")
+    data = read_upload(uploaded)
+    plan = plan_rows(parse_workbook(data), prefix=prefix)
+    record = HouseholdImport(
+        kind=ImportKind.MONITORING,
+        created_by=user,
+        area=user.area,
+        filename=(getattr(uploaded, "name", "") or "监测对象信息.xlsx").rsplit("/", 1)[-1][:255],
+        department=Department.XIANGCUN,
+        received_on=received_on or timezone.localdate(),
+    )
+    _store_preview(record, plan)
+    record.file.save("upload", ContentFile(_encrypt_file(data)), save=False)
+    try:
+        with transaction.atomic():
+            record.save()
+    except Exception:
+        record.file.delete(save=False)
+        raise
+    return record
+
+
+def _write(plan: MonitoringPlan, *, by) -> list[Household]:
+    """Write the plan; returns the households it created."""
+    creating = plan.of("create")
+    new = []
+    for group in creating:
+        values = dict(group.values)
+        household = Household(
+            created_by=by, village_id=values.pop("village"), id_number=group.head.id_number
+        )
+        for key, value in values.items():
+            setattr(household, key, value)
+        household.sync_sensitive()
+        new.append(household)
+    Household.objects.bulk_create(new, batch_size=BATCH_SIZE)
+
+    now = timezone.now()
+    by_fields: dict[tuple[str, ...], list[Household]] = defaultdict(list)
+    replaced: list[tuple[int, Group]] = [(h.pk, g) for h, g in zip(new, creating, strict=True)]
+    for group in plan.of("update"):
+        if group.replace_members:
+            replaced.append((group.household_id, group))
+        if not group.changes:
+            continue
+        household = Household(pk=group.household_id)
+        for key, value in group.changes.items():
+            setattr(household, "village_id" if key == "village" else key, value)
+        household.version = F("version") + 1
+        household.updated_at = now
+        names = sorted(group.changes) + ["version", "updated_at"]
+        by_fields[tuple(names)].append(household)
+    for names, households in by_fields.items():
+        Household.objects.bulk_update(households, names, batch_size=BATCH_SIZE)
+
+    Member.objects.filter(household_id__in=[pk for pk, _g in replaced]).delete()
+    members = []
+    for pk, group in replaced:
+        for values in group.members:
+            member = Member(household_id=pk, **values)
+            member.sync_sensitive()
+            members.append(member)
+    Member.objects.bulk_create(members, batch_size=BATCH_SIZE)
+    return new
+
+
+def _load_rows(record: HouseholdImport) -> list[PersonRow]:
+    try:
+        with record.file.open("rb") as stored:
+            data = _decrypt_file(stored.read())
+    except (OSError, ValueError, InvalidToken) as exc:
+        raise ImportFileError("导入文件已丢失或无法解密，请重新上传。") from exc
+    return parse_workbook(data)
+
+
+def _not_pending(record: HouseholdImport) -> DomainError:
+    return DomainError(f"该导入的状态为“{record.get_status_display()}”，不能再次确认。")
+
+
+def monitoring_apply(*, record: HouseholdImport, by, only_valid: bool = False) -> HouseholdImport:
+    """Write the list: all households or nothing, or (`only_valid`) the valid ones only.
+
+    The file is parsed and validated again inside the transaction: the registry and the
+    appraisals may have changed since the preview.
+    """
+    if not record.is_pending:
+        raise _not_pending(record)
+    try:
+        rows = _load_rows(record)
+    except ImportFileError as exc:
+        HouseholdImport.objects.filter(pk=record.pk, status=ImportStatus.PENDING).update(
+            status=ImportStatus.FAILED,
+            error_summary=str(exc),
+            finished_by=by,
+            finished_at=timezone.now(),
+        )
+        raise
+    refused = 0
+    try:
+        with transaction.atomic(), acting_as(by, household_import=record.pk):
+            locked = HouseholdImport.objects.select_for_update().get(pk=record.pk)
+            if not locked.is_pending:
+                raise _not_pending(locked)
+            plan = plan_rows(rows, prefix=locked.scope_prefix, lock=True)
+            _store_preview(locked, plan)
+            counts = plan.counts
+            if counts["error"] and not only_valid:
+                refused = locked.error_count
+                locked.save()
+            else:
+                created = _write(plan, by=by)
+                if created:
+                    # A department list starts the 5-working-day appraisal clock (以人找房).
+                    from inspections.services import department_list_create
+
+                    department_list_create(
+                        by=by,
+                        department=Department.XIANGCUN,
+                        received_on=locked.received_on or timezone.localdate(),
+                        households=created,
+                        note=f"防返贫监测名单导入：{locked.filename}",
+                    )
+                locked.status = ImportStatus.APPLIED
+                locked.created_count = counts["create"]
+                locked.updated_count = counts["update"]
+                locked.unchanged_count = counts["unchanged"]
+                locked.skipped_count = counts["error"]
+                locked.finished_by = by
+                locked.finished_at = timezone.now()
+                locked.save()
+    except IntegrityError as exc:
+        raise DomainError(
+            "导入时有其他用户录入了相同证件号码的农户，本次未导入任何数据。请刷新后重新确认。"
+        ) from exc
+    if refused:
+        raise DomainError(
+            f"文件中有 {refused} 行存在错误，未导入任何数据。"
+            "请修改文件后重新上传，或选择“只导入无误的户”。"
+        )
+    return locked
+
+
+def monitoring_cancel(*, record: HouseholdImport, by) -> HouseholdImport:
+    from households.importer import import_cancel
+
+    return import_cancel(household_import=record, by=by)
