@@ -10,11 +10,17 @@ from accounts.views import HomeView
 from core import views as core_views
 from households.api import HouseholdViewSet
 from inspections import api as inspections_api
+from renovation import api as renovation_api
+from rectification import api as rectification_api
+from subsidies import api as subsidies_api
 
 router = DefaultRouter()
 router.register("areas", AreaViewSet, basename="area")
 router.register("households", HouseholdViewSet, basename="household")
 inspections_api.register(router)
+renovation_api.register(router)
+rectification_api.register(router)
+subsidies_api.register(router)
 
 urlpatterns = [
     path("", HomeView.as_view(), name="home"),
@@ -44,6 +50,9 @@ urlpatterns = [
     ),
     path("households/", include("households.urls")),
     path("inspections/", include("inspections.urls")),
+    path("renovation/", include("renovation.urls")),
+    path("rectification/", include("rectification.urls")),
+    path("subsidies/", include("subsidies.urls")),
     path("api/auth/token/", obtain_auth_token, name="api-token"),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),

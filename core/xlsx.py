@@ -22,3 +22,12 @@ def safe_cell(value, ws=None):
 
 def safe_row(values, ws=None) -> list:
     return [safe_cell(v, ws) for v in values]
+
+
+def set_safe_value(cell, value):
+    """Normal-mode twin of `safe_cell`: assign `value`; formula-like text stays text."""
+    cell.value = value
+    if isinstance(value, str) and value.startswith(FORMULA_TRIGGERS):
+        cell.data_type = "s"
+        cell.quotePrefix = True
+    return cell

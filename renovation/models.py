@@ -1,0 +1,634 @@
+"""Renovation projects (危房改造): application to close-out, DOMAIN.md "Renovation" steps 1–13.
+
+The allowed status changes live in one dict, `TRANSITIONS`; a database trigger generated from
+it refuses any other change, even from raw SQL (trust rule 6).
+"""
+
+from __future__ import annotations
+
+import uuid
+
+import pgtrigger
+from django.conf import settings
+from django.contrib.postgres.fields import ArrayField
+from django.db import models
+from django.db.models import F, Q
+from django.utils import timezone
+
+from accounts.models import Area
+from accounts.scoping import scoped_queryset
+from core.audit import tracked
+from households.models import Household
+
+
+class ProjectStatus(models.TextChoices):
+    APPLIED = "applied", "已申请"
+    VILLAGE_REVIEWED = "village_reviewed", "村级评议通过"
+    TOWNSHIP_REVIEWED = "township_reviewed", "乡镇初审通过"
+    JOINT_REVIEWED = "joint_reviewed", "联合审核通过"
+    PUBLICITY = "publicity", "公示中"
+    APPROVED = "approved", "已批准（列入年度计划）"
+    NOTIFIED = "notified", "已函告"
+    UNDER_CONSTRUCTION = "under_construction", "施工中"
+    COMPLETED = "completed", "已竣工"
+    ACCEPTED = "accepted", "已验收"
+    CLOSED = "closed", "已销号"
+    DECLINED = "declined", "农户放弃（另行解决）"
+    REJECTED = "rejected", "审核未通过"
+    WITHDRAWN = "withdrawn", "已撤回"
+
+
+S = ProjectStatus
+ENDED = frozenset({S.DECLINED, S.REJECTED, S.WITHDRAWN})
+TERMINAL = ENDED | {S.CLOSED}
+_BEFORE_APPROVAL_ENDS = {S.DECLINED, S.REJECTED, S.WITHDRAWN}
+_AFTER_APPROVAL_ENDS = {S.DECLINED, S.WITHDRAWN}
+
+# The one list of allowed status changes (old → new). Services, pages and the database
+# trigger below all read it.
+TRANSITIONS: dict[str, frozenset[str]] = {
+    S.APPLIED: frozenset({S.VILLAGE_REVIEWED, *_BEFORE_APPROVAL_ENDS}),
+    S.VILLAGE_REVIEWED: frozenset({S.TOWNSHIP_REVIEWED, *_BEFORE_APPROVAL_ENDS}),
+    S.TOWNSHIP_REVIEWED: frozenset({S.JOINT_REVIEWED, *_BEFORE_APPROVAL_ENDS}),
+    S.JOINT_REVIEWED: frozenset({S.PUBLICITY, *_BEFORE_APPROVAL_ENDS}),
+    S.PUBLICITY: frozenset({S.APPROVED, *_BEFORE_APPROVAL_ENDS}),
+    S.APPROVED: frozenset({S.NOTIFIED, *_AFTER_APPROVAL_ENDS}),
+    S.NOTIFIED: frozenset({S.UNDER_CONSTRUCTION, *_AFTER_APPROVAL_ENDS}),
+    S.UNDER_CONSTRUCTION: frozenset({S.COMPLETED, S.WITHDRAWN}),
+    S.COMPLETED: frozenset({S.ACCEPTED}),
+    S.ACCEPTED: frozenset({S.CLOSED}),
+    S.CLOSED: frozenset(),
+    S.DECLINED: frozenset(),
+    S.REJECTED: frozenset(),
+    S.WITHDRAWN: frozenset(),
+}
+# Statuses at which the project has an approved amount (checked by the database).
+FUNDED = (S.APPROVED, S.NOTIFIED, S.UNDER_CONSTRUCTION, S.COMPLETED, S.ACCEPTED, S.CLOSED)
+ACTIVE = tuple(s for s in S if s not in TERMINAL)
+
+
+def allowed_pairs() -> list[str]:
+    return sorted(f"{old}>{new}" for old, news in TRANSITIONS.items() for new in news)
+
+
+def _transition_trigger() -> pgtrigger.Trigger:
+    pairs = ", ".join(f"'{pair}'" for pair in allowed_pairs())
+    return pgtrigger.Trigger(
+        name="status_transition_allowed",
+        operation=pgtrigger.UpdateOf("status"),
+        when=pgtrigger.Before,
+        condition=pgtrigger.Q(old__status__df=pgtrigger.F("new__status")),
+        func=f"""
+            IF NOT ((OLD.status || '>' || NEW.status) = ANY (ARRAY[{pairs}])) THEN
+                RAISE EXCEPTION '改造项目状态不能从 % 变为 %', OLD.status, NEW.status
+                    USING ERRCODE = 'check_violation';
+            END IF;
+            RETURN NEW;
+        """,
+    )
+
+
+class DangerLevel(models.TextChoices):
+    C = "C", "C级"
+    D = "D", "D级"
+    NO_HOUSE = "none", "无房"
+
+
+class RenovationMethod(models.TextChoices):
+    # The five labels of the national information system.
+    REPAIR = "repair", "修缮加固"
+    REBUILD = "rebuild", "原址翻建"
+    NEW_SITE_SCATTERED = "new_site_scattered", "异地非集中新建"
+    NEW_SITE_CLUSTER = "new_site_cluster", "异地相对集中新建"
+    REPLACEMENT = "replacement", "房屋置换"
+
+
+# Methods that produce a new building: only these are held to the area standard.
+BUILT_METHODS = frozenset(
+    {
+        RenovationMethod.REBUILD,
+        RenovationMethod.NEW_SITE_SCATTERED,
+        RenovationMethod.NEW_SITE_CLUSTER,
+    }
+)
+
+
+class BuildMode(models.TextChoices):
+    SELF_BUILD = "self_build", "自建"
+    UNIFIED_BUILD = "unified_build", "统建"
+
+
+class BuilderKind(models.TextChoices):
+    CRAFTSMAN = "craftsman", "农村建筑工匠"
+    CONTRACTOR = "contractor", "施工企业"
+
+
+def _upload_to(folder: str):
+    def upload_to(instance, filename: str) -> str:
+        # The stored name never comes from the sender: a fresh id and the sniffed type.
+        ext = getattr(instance, "_sniffed_extension", "") or "bin"
+        return f"renovation/{folder}/{timezone.localdate():%Y/%m}/{uuid.uuid4().hex}.{ext}"
+
+    upload_to.__name__ = f"upload_to_{folder}"
+    return upload_to
+
+
+def application_upload_to(instance, filename):
+    return _upload_to("applications")(instance, filename)
+
+
+def minutes_upload_to(instance, filename):
+    return _upload_to("minutes")(instance, filename)
+
+
+def commitment_upload_to(instance, filename):
+    return _upload_to("commitments")(instance, filename)
+
+
+def evaluation_upload_to(instance, filename):
+    return _upload_to("evaluations")(instance, filename)
+
+
+def demolition_upload_to(instance, filename):
+    return _upload_to("demolitions")(instance, filename)
+
+
+def photo_upload_to(instance, filename):
+    return _upload_to("photos")(instance, filename)
+
+
+def _user_fk(verbose_name: str, **kwargs):
+    return models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=verbose_name,
+        on_delete=models.PROTECT,
+        related_name="+",
+        **kwargs,
+    )
+
+
+ProjectQuerySet = scoped_queryset("household__village")
+ChildQuerySet = scoped_queryset("project__household__village")
+
+
+@tracked()
+class RenovationProject(models.Model):
+    household = models.ForeignKey(
+        Household, verbose_name="农户", on_delete=models.PROTECT, related_name="renovations"
+    )
+    year = models.PositiveSmallIntegerField("年度")
+    status = models.CharField(
+        "状态", max_length=20, choices=ProjectStatus.choices, default=ProjectStatus.APPLIED
+    )
+    danger_level = models.CharField(
+        "申请时危房等级", max_length=4, choices=DangerLevel.choices, editable=False
+    )
+    appraisal = models.ForeignKey(
+        "inspections.Appraisal",
+        verbose_name="依据的鉴定",
+        on_delete=models.PROTECT,
+        related_name="+",
+        null=True,
+        editable=False,
+    )
+    method = models.CharField("改造方式", max_length=20, choices=RenovationMethod.choices)
+    method_note = models.CharField(
+        "改造方式说明",
+        max_length=200,
+        blank=True,
+        help_text="房屋置换时注明方式：农村集体公租房、闲置公房改造、长期租赁闲置农房等。",
+    )
+    build_mode = models.CharField("建设方式", max_length=20, choices=BuildMode.choices, blank=True)
+    builder_kind = models.CharField(
+        "施工方", max_length=20, choices=BuilderKind.choices, blank=True
+    )
+    builder_name = models.CharField("工匠/施工企业名称", max_length=100, blank=True)
+    on_behalf = models.BooleanField("村委会代为申请", default=False)
+    application_note = models.TextField("申请说明", blank=True)
+    application_file = models.FileField(
+        "申请书", upload_to=application_upload_to, blank=True, max_length=200
+    )
+    application_content_type = models.CharField(max_length=40, blank=True, editable=False)
+    applied_on = models.DateField("申请日期")
+    applied_by = _user_fk("录入人")
+    village_reviewed_on = models.DateField("村级评议日期", null=True, blank=True)
+    township_reviewed_on = models.DateField("乡镇初审日期", null=True, blank=True)
+    township_reviewed_by = _user_fk("乡镇初审人", null=True, blank=True)
+    township_opinion = models.TextField("乡镇初审意见", blank=True)
+    joint_reviewed_on = models.DateField("联合审核日期", null=True, blank=True)
+    joint_reviewed_by = _user_fk("联合审核录入人", null=True, blank=True)
+    approved_on = models.DateField("批准日期", null=True, blank=True)
+    approved_by = _user_fk("批准人", null=True, blank=True)
+    approved_amount = models.DecimalField(
+        "核定补助金额（元）", max_digits=10, decimal_places=2, null=True, blank=True
+    )
+    amount_explanation = models.CharField("补助计算说明", max_length=300, blank=True)
+    amount_override_reason = models.TextField("补助金额调整理由", blank=True)
+    amount_overridden_by = _user_fk("补助金额调整人", null=True, blank=True)
+    notified_on = models.DateField("函告日期", null=True, blank=True)
+    notified_by = _user_fk("函告人", null=True, blank=True)
+    completion_due = models.DateField("应竣工日期", null=True, blank=True)
+    started_on = models.DateField("开工日期", null=True, blank=True)
+    completed_on = models.DateField("竣工日期", null=True, blank=True)
+    accepted_on = models.DateField("验收日期", null=True, blank=True)
+    closed_on = models.DateField("销号日期", null=True, blank=True)
+    closed_by = _user_fk("销号人", null=True, blank=True)
+    built_area = models.DecimalField(
+        "建筑面积（㎡）", max_digits=7, decimal_places=2, null=True, blank=True
+    )
+    demolition_not_applicable_reason = models.TextField("无需拆除旧房的理由", blank=True)
+    end_reason = models.TextField("放弃/未通过/撤回理由", blank=True)
+    ended_on = models.DateField("终止日期", null=True, blank=True)
+    ended_by = _user_fk("终止操作人", null=True, blank=True)
+    version = models.PositiveIntegerField(default=1, editable=False)
+    created_at = models.DateTimeField("创建时间", auto_now_add=True)
+    updated_at = models.DateTimeField("更新时间", auto_now=True)
+
+    objects = ProjectQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = "危房改造项目"
+        verbose_name_plural = "危房改造项目"
+        ordering = ["-year", "household__village_id", "household__head_name", "id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["household", "year"],
+                condition=Q(status__in=[s.value for s in ACTIVE] + [S.CLOSED.value]),
+                name="renovation_one_active_project_per_household_year",
+            ),
+            models.CheckConstraint(
+                name="renovation_dates_in_order",
+                condition=(
+                    (Q(started_on__isnull=True) | Q(completed_on__isnull=True))
+                    | Q(completed_on__gte=F("started_on"))
+                )
+                & (
+                    (Q(completed_on__isnull=True) | Q(accepted_on__isnull=True))
+                    | Q(accepted_on__gte=F("completed_on"))
+                ),
+            ),
+            models.CheckConstraint(
+                name="renovation_funded_has_amount",
+                condition=~Q(status__in=[s.value for s in FUNDED])
+                | Q(approved_amount__isnull=False),
+            ),
+            models.CheckConstraint(
+                name="renovation_ended_has_reason",
+                condition=~Q(status__in=[s.value for s in ENDED]) | ~Q(end_reason=""),
+            ),
+            models.CheckConstraint(
+                name="renovation_amount_not_negative",
+                condition=Q(approved_amount__isnull=True) | Q(approved_amount__gte=0),
+            ),
+        ]
+        indexes = [models.Index(fields=["status", "year"], name="renovation_status_year_idx")]
+        triggers = [_transition_trigger()]
+
+    def __str__(self) -> str:
+        return f"{self.year}年 {self.household.head_name} {self.get_status_display()}"
+
+    def get_absolute_url(self) -> str:
+        from django.urls import reverse
+
+        return reverse("renovation:detail", args=[self.pk])
+
+    def can_move_to(self, status: str) -> bool:
+        return status in TRANSITIONS.get(self.status, ())
+
+    @property
+    def is_ended(self) -> bool:
+        return self.status in ENDED
+
+    @property
+    def county_code(self) -> str:
+        return self.household.village_id[:6] + "000000"
+
+
+class ReviewResult(models.TextChoices):
+    PASSED = "passed", "通过"
+    FAILED = "failed", "不通过"
+
+
+@tracked()
+class VillageReview(models.Model):
+    """村级评议: village cadres and at least 5 villager representatives."""
+
+    project = models.ForeignKey(
+        RenovationProject, on_delete=models.PROTECT, related_name="village_reviews"
+    )
+    held_on = models.DateField("评议日期")
+    cadres = ArrayField(models.CharField(max_length=50), verbose_name="村干部", default=list)
+    representatives = ArrayField(
+        models.CharField(max_length=50), verbose_name="村民代表", default=list
+    )
+    result = models.CharField("评议结果", max_length=10, choices=ReviewResult.choices)
+    note = models.TextField("评议意见", blank=True)
+    minutes_file = models.FileField("会议记录", upload_to=minutes_upload_to, max_length=200)
+    minutes_content_type = models.CharField(max_length=40, editable=False)
+    recorded_by = _user_fk("录入人")
+    created_at = models.DateTimeField("录入时间", auto_now_add=True)
+
+    objects = ChildQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = "村级评议"
+        verbose_name_plural = "村级评议"
+        ordering = ["-held_on", "-id"]
+        constraints = [
+            models.CheckConstraint(
+                name="village_review_five_representatives",
+                condition=Q(representatives__len__gte=5),
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"村级评议 {self.held_on:%Y-%m-%d} {self.get_result_display()}"
+
+
+class JointDepartment(models.TextChoices):
+    FINANCE = "finance", "财政"
+    CIVIL_AFFAIRS = "civil_affairs", "民政"
+    RURAL_REVITALIZATION = "rural_revitalization", "乡村振兴"
+    EMERGENCY = "emergency", "应急管理"
+    NATURAL_RESOURCES = "natural_resources", "自然资源"
+
+
+@tracked()
+class JointReviewOpinion(models.Model):
+    project = models.ForeignKey(
+        RenovationProject, on_delete=models.PROTECT, related_name="joint_opinions"
+    )
+    department = models.CharField("部门", max_length=30, choices=JointDepartment.choices)
+    agrees = models.BooleanField("同意")
+    note = models.CharField("意见", max_length=300, blank=True)
+    recorded_by = _user_fk("录入人")
+    created_at = models.DateTimeField("录入时间", auto_now_add=True)
+
+    objects = ChildQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = "联合审核意见"
+        verbose_name_plural = "联合审核意见"
+        ordering = ["project_id", "department"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["project", "department"], name="joint_opinion_one_per_department"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_department_display()}：{'同意' if self.agrees else '不同意'}"
+
+
+class PublicityLevel(models.TextChoices):
+    VILLAGE = "village", "村级公示"
+    TOWNSHIP = "township", "乡镇公示"
+    COUNTY = "county", "县级公示"
+
+
+@tracked()
+class Publicity(models.Model):
+    project = models.ForeignKey(
+        RenovationProject, on_delete=models.PROTECT, related_name="publicities"
+    )
+    level = models.CharField("公示级别", max_length=10, choices=PublicityLevel.choices)
+    starts_on = models.DateField("公示开始")
+    ends_on = models.DateField("公示结束")
+    recorded_by = _user_fk("录入人")
+    created_at = models.DateTimeField("录入时间", auto_now_add=True)
+
+    objects = ChildQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = "公示"
+        verbose_name_plural = "公示"
+        ordering = ["project_id", "starts_on", "id"]
+        constraints = [
+            models.UniqueConstraint(fields=["project", "level"], name="publicity_one_per_level"),
+            models.CheckConstraint(
+                name="publicity_period_ordered", condition=Q(ends_on__gte=F("starts_on"))
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_level_display()} {self.starts_on}–{self.ends_on}"
+
+
+@tracked()
+class Objection(models.Model):
+    publicity = models.ForeignKey(Publicity, on_delete=models.PROTECT, related_name="objections")
+    raised_on = models.DateField("提出日期")
+    raised_by_name = models.CharField("异议人", max_length=50, blank=True)
+    content = models.TextField("异议内容")
+    resolution = models.TextField("处理结果", blank=True)
+    resolved_on = models.DateField("处理日期", null=True, blank=True)
+    resolved_by = _user_fk("处理人", null=True, blank=True)
+    recorded_by = _user_fk("录入人")
+    created_at = models.DateTimeField("录入时间", auto_now_add=True)
+
+    objects = scoped_queryset("publicity__project__household__village").as_manager()
+
+    class Meta:
+        verbose_name = "公示异议"
+        verbose_name_plural = "公示异议"
+        ordering = ["raised_on", "id"]
+
+    def __str__(self) -> str:
+        return f"异议 {self.raised_on:%Y-%m-%d}"
+
+    @property
+    def is_resolved(self) -> bool:
+        return self.resolved_on is not None
+
+
+@tracked()
+class Commitment(models.Model):
+    """拆旧建新及安全责任承诺书: the signing date is required (document 004 finding)."""
+
+    project = models.OneToOneField(
+        RenovationProject, on_delete=models.PROTECT, related_name="commitment"
+    )
+    signed_on = models.DateField("签署日期")
+    file = models.FileField("承诺书扫描件", upload_to=commitment_upload_to, blank=True)
+    content_type = models.CharField(max_length=40, blank=True, editable=False)
+    recorded_by = _user_fk("录入人")
+    created_at = models.DateTimeField("录入时间", auto_now_add=True)
+
+    objects = ChildQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = "承诺书"
+        verbose_name_plural = "承诺书"
+
+    def __str__(self) -> str:
+        return f"承诺书 {self.signed_on:%Y-%m-%d}"
+
+
+class CheckResult(models.TextChoices):
+    PASSED = "passed", "合格"
+    PROBLEMS = "problems", "发现问题"
+
+
+@tracked()
+class QualityCheck(models.Model):
+    project = models.ForeignKey(
+        RenovationProject, on_delete=models.PROTECT, related_name="quality_checks"
+    )
+    checked_on = models.DateField("检查日期")
+    inspector = models.CharField("检查人", max_length=100)
+    result = models.CharField("检查结果", max_length=10, choices=CheckResult.choices)
+    problems = models.TextField("发现的问题", blank=True)
+    recheck_of = models.ForeignKey(
+        "self",
+        verbose_name="复查的检查",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="rechecks",
+    )
+    recorded_by = _user_fk("录入人")
+    created_at = models.DateTimeField("录入时间", auto_now_add=True)
+
+    objects = ChildQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = "质量检查"
+        verbose_name_plural = "质量检查"
+        ordering = ["checked_on", "id"]
+        constraints = [
+            models.CheckConstraint(
+                name="quality_check_problems_described",
+                condition=~Q(result="problems") | ~Q(problems=""),
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"质量检查 {self.checked_on:%Y-%m-%d} {self.get_result_display()}"
+
+
+@tracked()
+class Acceptance(models.Model):
+    project = models.OneToOneField(
+        RenovationProject, on_delete=models.PROTECT, related_name="acceptance"
+    )
+    accepted_on = models.DateField("验收日期")
+    participants = models.TextField("参加验收人员")
+    evaluation_passed = models.BooleanField("基本安全评定合格")
+    evaluation_form = models.FileField(
+        "基本安全评定表", upload_to=evaluation_upload_to, max_length=200
+    )
+    evaluation_content_type = models.CharField(max_length=40, editable=False)
+    built_area = models.DecimalField("建筑面积（㎡）", max_digits=7, decimal_places=2)
+    recorded_by = _user_fk("录入人")
+    created_at = models.DateTimeField("录入时间", auto_now_add=True)
+
+    objects = ChildQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = "竣工验收"
+        verbose_name_plural = "竣工验收"
+
+    def __str__(self) -> str:
+        return f"竣工验收 {self.accepted_on:%Y-%m-%d}"
+
+
+@tracked()
+class AreaStandard(models.Model):
+    """Area standard for rebuilt and new houses, per county and year (data, not code)."""
+
+    county = models.ForeignKey(
+        Area, verbose_name="县", on_delete=models.PROTECT, related_name="area_standards"
+    )
+    year = models.PositiveSmallIntegerField("年度")
+    max_one_person = models.DecimalField("1人户上限（㎡）", max_digits=6, decimal_places=2)
+    max_two_persons = models.DecimalField("2人户上限（㎡）", max_digits=6, decimal_places=2)
+    min_per_person = models.DecimalField("3人及以上每人下限（㎡）", max_digits=6, decimal_places=2)
+    max_per_person = models.DecimalField("3人及以上每人上限（㎡）", max_digits=6, decimal_places=2)
+
+    class Meta:
+        verbose_name = "面积标准"
+        verbose_name_plural = "面积标准"
+        ordering = ["county_id", "-year"]
+        constraints = [
+            models.UniqueConstraint(fields=["county", "year"], name="area_standard_unique_year"),
+            models.CheckConstraint(
+                name="area_standard_per_person_ordered",
+                condition=Q(max_per_person__gte=F("min_per_person")),
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.county} {self.year}年面积标准"
+
+
+@tracked()
+class AreaException(models.Model):
+    """A county reviewer's justified exception to the area standard."""
+
+    project = models.OneToOneField(
+        RenovationProject, on_delete=models.PROTECT, related_name="area_exception"
+    )
+    reason = models.TextField("理由")
+    granted_by = _user_fk("批准人")
+    created_at = models.DateTimeField("录入时间", auto_now_add=True)
+
+    objects = ChildQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = "面积标准例外"
+        verbose_name_plural = "面积标准例外"
+
+    def __str__(self) -> str:
+        return f"面积标准例外（项目 {self.project_id}）"
+
+
+@tracked()
+class Demolition(models.Model):
+    """建新必拆旧: the old house is gone, with a photo."""
+
+    project = models.OneToOneField(
+        RenovationProject, on_delete=models.PROTECT, related_name="demolition"
+    )
+    demolished_on = models.DateField("拆除日期")
+    photo = models.FileField("拆除照片", upload_to=demolition_upload_to, max_length=200)
+    content_type = models.CharField(max_length=40, editable=False)
+    recorded_by = _user_fk("录入人")
+    created_at = models.DateTimeField("录入时间", auto_now_add=True)
+
+    objects = ChildQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = "旧房拆除"
+        verbose_name_plural = "旧房拆除"
+
+    def __str__(self) -> str:
+        return f"旧房拆除 {self.demolished_on:%Y-%m-%d}"
+
+
+class PhotoStage(models.TextChoices):
+    BEFORE = "before", "改造前"
+    DURING = "during", "改造中"
+    AFTER = "after", "改造后"
+
+
+@tracked()
+class ProjectPhoto(models.Model):
+    project = models.ForeignKey(RenovationProject, on_delete=models.PROTECT, related_name="photos")
+    stage = models.CharField("阶段", max_length=10, choices=PhotoStage.choices)
+    file = models.FileField("照片", upload_to=photo_upload_to, max_length=200)
+    original_name = models.CharField("原文件名", max_length=200, blank=True)
+    content_type = models.CharField(max_length=40)
+    size = models.PositiveIntegerField("大小（字节）")
+    taken_at = models.DateTimeField("拍摄时间（EXIF）", null=True, blank=True)
+    uploaded_by = _user_fk("上传人")
+    uploaded_at = models.DateTimeField("上传时间", auto_now_add=True)
+
+    objects = ChildQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = "改造照片"
+        verbose_name_plural = "改造照片"
+        ordering = ["stage", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.get_stage_display()}照片 {self.pk}"

@@ -1,0 +1,365 @@
+"""一户一档: everything filed for one household, what is missing, and the printable archive.
+
+`build_archive_pdf` is a pure function of (household, user) so that it can run in a background
+job later; it reads only what the user may see.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, datetime
+
+from django.urls import reverse
+from pghistory.models import Events
+
+from accounts.models import User
+from core.pdf import file_url, render_pdf
+from core.uploads import IMAGE_TYPES
+from households.models import Household
+from inspections.models import Appraisal
+from renovation.models import (
+    Acceptance,
+    Commitment,
+    Demolition,
+    PhotoStage,
+    ProjectStatus,
+    RenovationProject,
+)
+
+S = ProjectStatus
+PAYOUT_PENDING = "待补助模块"
+
+
+@dataclass
+class Item:
+    """One line of the archive: a document, record or photo set, present or missing."""
+
+    label: str
+    present: bool
+    when: date | datetime | None = None
+    author: str = ""
+    detail: str = ""
+    url: str = ""
+    image_path: str = ""  # for the PDF: an image file to embed
+    pending: bool = False  # not yet possible to have (e.g. a later step)
+    images: list = field(default_factory=list)  # (file path, caption) for the PDF
+
+
+@dataclass
+class ProjectArchive:
+    project: RenovationProject
+    items: list[Item]
+    history: list[tuple]
+
+    @property
+    def missing(self) -> list[str]:
+        return [i.label for i in self.items if not i.present and not i.pending]
+
+    @property
+    def complete(self) -> bool:
+        return not self.missing
+
+
+@dataclass
+class Archive:
+    household: Household
+    appraisals: list
+    projects: list[ProjectArchive]
+
+    @property
+    def missing(self) -> list[str]:
+        if not self.projects:
+            return ["改造项目（尚未申请）"]
+        return self.projects[0].missing
+
+
+def _name(user) -> str:
+    return user.display_name if user else ""
+
+
+def _file(kind: str, obj) -> str:
+    return reverse("renovation:file", args=[kind, obj.pk])
+
+
+def _path(field_file) -> str:
+    try:
+        return field_file.path if field_file else ""
+    except (NotImplementedError, ValueError):
+        return ""
+
+
+# Steps reached at or after these statuses must have their record (a later step is pending).
+_ORDER = [
+    S.APPLIED,
+    S.VILLAGE_REVIEWED,
+    S.TOWNSHIP_REVIEWED,
+    S.JOINT_REVIEWED,
+    S.PUBLICITY,
+    S.APPROVED,
+    S.NOTIFIED,
+    S.UNDER_CONSTRUCTION,
+    S.COMPLETED,
+    S.ACCEPTED,
+    S.CLOSED,
+]
+
+
+def _reached(project: RenovationProject, status: str) -> bool:
+    if project.status in _ORDER:
+        return _ORDER.index(project.status) >= _ORDER.index(status)
+    return False  # an ended project needs nothing further
+
+
+def _project_items(project: RenovationProject) -> list[Item]:
+    items: list[Item] = []
+    items.append(
+        Item(
+            "改造申请",
+            True,
+            project.applied_on,
+            _name(project.applied_by),
+            ("村委会代为申请；" if project.on_behalf else "") + project.get_method_display(),
+            _file("application", project) if project.application_file else "",
+        )
+    )
+    appraisal = project.appraisal
+    items.append(
+        Item(
+            "房屋安全鉴定报告",
+            bool(appraisal and appraisal.report_file),
+            appraisal.appraised_on if appraisal else None,
+            appraisal.appraiser_name if appraisal else "",
+            appraisal.get_level_display() if appraisal else "",
+            reverse("inspections:appraisal_report", args=[appraisal.pk])
+            if appraisal and appraisal.report_file
+            else "",
+            _path(appraisal.report_file)
+            if appraisal and appraisal.report_content_type in IMAGE_TYPES
+            else "",
+        )
+    )
+    review = project.village_reviews.select_related("recorded_by").first()
+    items.append(
+        Item(
+            "村级评议会议记录",
+            review is not None,
+            review.held_on if review else None,
+            _name(review.recorded_by) if review else "",
+            f"{review.get_result_display()}；村干部：{'、'.join(review.cadres)}；"
+            f"村民代表（{len(review.representatives)}人）：{'、'.join(review.representatives)}"
+            if review
+            else "",
+            _file("minutes", review) if review else "",
+            _path(review.minutes_file)
+            if review and review.minutes_content_type in IMAGE_TYPES
+            else "",
+            pending=not _reached(project, S.VILLAGE_REVIEWED),
+        )
+    )
+    items.append(
+        Item(
+            "乡镇初审",
+            project.township_reviewed_on is not None,
+            project.township_reviewed_on,
+            _name(project.township_reviewed_by),
+            project.township_opinion,
+            pending=not _reached(project, S.TOWNSHIP_REVIEWED),
+        )
+    )
+    opinions = list(project.joint_opinions.select_related("recorded_by"))
+    items.append(
+        Item(
+            "联合审核记录",
+            len(opinions) == 5,
+            project.joint_reviewed_on,
+            _name(project.joint_reviewed_by),
+            "；".join(
+                f"{o.get_department_display()}{'同意' if o.agrees else '不同意'}"
+                + (f"（{o.note}）" if o.note else "")
+                for o in opinions
+            ),
+            pending=not _reached(project, S.JOINT_REVIEWED),
+        )
+    )
+    publicities = list(project.publicities.select_related("recorded_by"))
+    objections = [o for p in publicities for o in p.objections.all()]
+    items.append(
+        Item(
+            "三级公示记录",
+            len(publicities) == 3,
+            publicities[0].starts_on if publicities else None,
+            "、".join(sorted({_name(p.recorded_by) for p in publicities})),
+            "；".join(
+                f"{p.get_level_display()} {p.starts_on:%Y-%m-%d}至{p.ends_on:%Y-%m-%d}"
+                for p in publicities
+            )
+            + (f"；异议{len(objections)}条" if objections else ""),
+            pending=not _reached(project, S.APPROVED),
+        )
+    )
+    items.append(
+        Item(
+            "批准（年度计划）",
+            project.approved_on is not None,
+            project.approved_on,
+            _name(project.approved_by),
+            f"补助 {project.approved_amount:,.2f} 元（{project.amount_explanation}）"
+            if project.approved_amount is not None
+            else "",
+            pending=not _reached(project, S.APPROVED),
+        )
+    )
+    items.append(
+        Item(
+            "函告书",
+            project.notified_on is not None,
+            project.notified_on,
+            _name(project.notified_by),
+            f"应于{project.completion_due:%Y-%m-%d}前竣工" if project.completion_due else "",
+            reverse("renovation:letter", args=[project.pk]) if project.notified_on else "",
+            pending=not _reached(project, S.NOTIFIED),
+        )
+    )
+    commitment = Commitment.objects.filter(project=project).select_related("recorded_by").first()
+    items.append(
+        Item(
+            "承诺书",
+            commitment is not None,
+            commitment.signed_on if commitment else None,
+            _name(commitment.recorded_by) if commitment else "",
+            "",
+            _file("commitment", commitment) if commitment and commitment.file else "",
+            _path(commitment.file) if commitment and commitment.content_type in IMAGE_TYPES else "",
+            pending=not _reached(project, S.UNDER_CONSTRUCTION),
+        )
+    )
+    photos = list(project.photos.select_related("uploaded_by"))
+    needed_at = {
+        PhotoStage.BEFORE: S.UNDER_CONSTRUCTION,
+        PhotoStage.DURING: S.COMPLETED,
+        PhotoStage.AFTER: S.ACCEPTED,
+    }
+    for stage in PhotoStage:
+        mine = [p for p in photos if p.stage == stage]
+        items.append(
+            Item(
+                f"{stage.label}照片",
+                bool(mine),
+                mine[-1].uploaded_at if mine else None,
+                "、".join(sorted({_name(p.uploaded_by) for p in mine})),
+                f"{len(mine)}张" if mine else "",
+                pending=not _reached(project, needed_at[stage]),
+                images=[(_path(p.file), f"{stage.label} {p.uploaded_at:%Y-%m-%d}") for p in mine],
+            )
+        )
+    checks = list(project.quality_checks.select_related("recorded_by"))
+    items.append(
+        Item(
+            "质量检查记录",
+            bool(checks),
+            checks[-1].checked_on if checks else None,
+            "、".join(sorted({c.inspector for c in checks})),
+            "；".join(
+                f"{c.checked_on:%Y-%m-%d} {c.get_result_display()}"
+                + (f"（{c.problems}）" if c.problems else "")
+                for c in checks
+            ),
+            pending=not _reached(project, S.COMPLETED),
+        )
+    )
+    acceptance = Acceptance.objects.filter(project=project).select_related("recorded_by").first()
+    items.append(
+        Item(
+            "竣工验收及基本安全评定表",
+            acceptance is not None,
+            acceptance.accepted_on if acceptance else None,
+            _name(acceptance.recorded_by) if acceptance else "",
+            f"参加人员：{acceptance.participants}；建筑面积 {acceptance.built_area} ㎡"
+            if acceptance
+            else "",
+            _file("evaluation", acceptance) if acceptance else "",
+            _path(acceptance.evaluation_form)
+            if acceptance and acceptance.evaluation_content_type in IMAGE_TYPES
+            else "",
+            pending=not _reached(project, S.ACCEPTED),
+        )
+    )
+    items.append(
+        Item(
+            "补助资金拨付凭证",
+            False,
+            detail=PAYOUT_PENDING,
+            pending=True,
+        )
+    )
+    demolition = Demolition.objects.filter(project=project).select_related("recorded_by").first()
+    items.append(
+        Item(
+            "旧房拆除证明",
+            demolition is not None or bool(project.demolition_not_applicable_reason),
+            demolition.demolished_on if demolition else None,
+            _name(demolition.recorded_by) if demolition else "",
+            f"无需拆除：{project.demolition_not_applicable_reason}"
+            if project.demolition_not_applicable_reason
+            else "",
+            _file("demolition", demolition) if demolition else "",
+            _path(demolition.photo) if demolition else "",
+            pending=not _reached(project, S.ACCEPTED),
+        )
+    )
+    return items
+
+
+def _history(project: RenovationProject) -> list[tuple]:
+    """Status changes from the audit history: (when, who, status label)."""
+    events = list(
+        Events.objects.references(project)
+        .filter(pgh_model="renovation.RenovationProjectEvent")
+        .order_by("pgh_created_at", "pgh_id")
+    )
+    user_ids = {(e.pgh_context or {}).get("user") for e in events} - {None}
+    names = {u.pk: u.display_name for u in User.objects.filter(pk__in=user_ids)}
+    labels = dict(ProjectStatus.choices)
+    result, last = [], None
+    for e in events:
+        status = (e.pgh_data or {}).get("status")
+        if status == last:
+            continue
+        last = status
+        who = names.get((e.pgh_context or {}).get("user"), "系统")
+        result.append((e.pgh_created_at, who, labels.get(status, status)))
+    return result
+
+
+def build_archive(household: Household, user) -> Archive:
+    projects = (
+        RenovationProject.objects.visible_to(user)
+        .filter(household=household)
+        .select_related(
+            "appraisal",
+            "applied_by",
+            "township_reviewed_by",
+            "joint_reviewed_by",
+            "approved_by",
+            "notified_by",
+        )
+        .order_by("-year", "-id")
+    )
+    appraisals = list(
+        Appraisal.objects.visible_to(user).filter(household=household).order_by("-appraised_on")
+    )
+    return Archive(
+        household=household,
+        appraisals=appraisals,
+        projects=[ProjectArchive(p, _project_items(p), _history(p)) for p in projects],
+    )
+
+
+def build_archive_pdf(household: Household, user) -> bytes:
+    """The whole archive as one PDF: records, forms and photos embedded."""
+    archive = build_archive(household, user)
+    for project in archive.projects:
+        for item in project.items:
+            item.image_url = file_url(item.image_path) if item.image_path else ""
+            item.image_urls = [(file_url(path), caption) for path, caption in item.images if path]
+    return render_pdf("renovation/pdf/archive.html", {"archive": archive, "household": household})

@@ -1,0 +1,642 @@
+"""Pages: project list (with batch approval), project page, one form per step, documents."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from urllib.parse import quote
+
+from django import forms as django_forms
+from django.contrib import messages
+from django.http import FileResponse, Http404, HttpResponse
+from django.shortcuts import get_object_or_404, redirect
+from django.urls import reverse
+from django.utils import timezone
+from django.views import View
+from django.views.generic import DetailView, FormView, ListView
+
+from accounts.models import Area, AreaLevel
+from accounts.permissions import RoleRequiredMixin
+from core.errors import DomainError
+from households.models import Household
+from renovation import documents, forms, selectors, services
+from renovation.filters import ProjectFilter
+from renovation.models import (
+    ENDED,
+    Acceptance,
+    Commitment,
+    Demolition,
+    ProjectPhoto,
+    ProjectStatus,
+    RenovationMethod,
+    RenovationProject,
+    VillageReview,
+)
+
+S = ProjectStatus
+
+
+class ConfirmForm(django_forms.Form):
+    """Steps that need no input beyond the click (approval)."""
+
+
+@dataclass(frozen=True)
+class Step:
+    title: str
+    form_class: type
+    service: object
+    roles: frozenset
+    statuses: tuple
+    success: str
+    only_for: tuple = field(default=())  # methods this step applies to (empty: all)
+    except_for: tuple = field(default=())
+
+
+_ACTIVE = tuple(s for s in S if s not in ENDED and s != S.CLOSED)
+STEPS: dict[str, Step] = {
+    "village_review": Step(
+        "村级评议",
+        forms.VillageReviewForm,
+        services.village_review_record,
+        services.VILLAGE_REVIEW_ROLES,
+        (S.APPLIED,),
+        "已录入村级评议。",
+    ),
+    "township_review": Step(
+        "乡镇初审",
+        forms.TownshipReviewForm,
+        services.township_review,
+        services.TOWNSHIP_REVIEW_ROLES,
+        (S.VILLAGE_REVIEWED,),
+        "已录入乡镇初审。",
+    ),
+    "joint_review": Step(
+        "联合审核",
+        forms.JointReviewForm,
+        services.joint_review_record,
+        services.JOINT_REVIEW_ROLES,
+        (S.TOWNSHIP_REVIEWED,),
+        "已录入联合审核。",
+    ),
+    "publicity": Step(
+        "录入公示",
+        forms.PublicityForm,
+        services.publicity_start,
+        services.PUBLICITY_ROLES,
+        (S.JOINT_REVIEWED, S.PUBLICITY),
+        "已录入公示。",
+    ),
+    "approve": Step(
+        "批准列入年度计划",
+        ConfirmForm,
+        services.project_approve,
+        services.APPROVE_ROLES,
+        (S.PUBLICITY,),
+        "已批准。",
+    ),
+    "override_amount": Step(
+        "调整补助金额",
+        forms.OverrideForm,
+        services.project_override_amount,
+        services.OVERRIDE_ROLES,
+        (S.APPROVED, S.NOTIFIED, S.UNDER_CONSTRUCTION, S.COMPLETED, S.ACCEPTED),
+        "已调整补助金额。",
+    ),
+    "notify": Step(
+        "函告农户",
+        forms.NotifyForm,
+        services.project_notify,
+        services.NOTIFY_ROLES,
+        (S.APPROVED,),
+        "已登记函告。",
+    ),
+    "commitment": Step(
+        "录入承诺书",
+        forms.CommitmentForm,
+        services.commitment_record,
+        services.CONSTRUCTION_ROLES,
+        (S.NOTIFIED,),
+        "已录入承诺书。",
+    ),
+    "start": Step(
+        "登记开工",
+        forms.StartForm,
+        services.construction_start,
+        services.CONSTRUCTION_ROLES,
+        (S.NOTIFIED,),
+        "已登记开工。",
+    ),
+    "photos": Step(
+        "上传照片",
+        forms.PhotosForm,
+        services.project_photos_add,
+        services.PHOTO_ROLES,
+        _ACTIVE,
+        "已上传照片。",
+    ),
+    "quality_check": Step(
+        "质量检查",
+        forms.QualityCheckForm,
+        services.quality_check_record,
+        services.QUALITY_ROLES,
+        (S.UNDER_CONSTRUCTION, S.COMPLETED),
+        "已录入质量检查。",
+    ),
+    "complete": Step(
+        "登记竣工",
+        forms.CompleteForm,
+        services.construction_complete,
+        services.CONSTRUCTION_ROLES,
+        (S.UNDER_CONSTRUCTION,),
+        "已登记竣工。",
+    ),
+    "area_exception": Step(
+        "面积标准例外",
+        forms.ReasonForm,
+        services.area_exception_grant,
+        services.AREA_EXCEPTION_ROLES,
+        (S.UNDER_CONSTRUCTION, S.COMPLETED),
+        "已录入面积标准例外。",
+        except_for=(RenovationMethod.REPAIR, RenovationMethod.REPLACEMENT),
+    ),
+    "accept": Step(
+        "竣工验收",
+        forms.AcceptForm,
+        services.project_accept,
+        services.ACCEPT_ROLES,
+        (S.COMPLETED,),
+        "已通过竣工验收。",
+    ),
+    "demolition": Step(
+        "旧房拆除",
+        forms.DemolitionForm,
+        services.demolition_record,
+        services.DEMOLITION_ROLES,
+        (S.NOTIFIED, S.UNDER_CONSTRUCTION, S.COMPLETED, S.ACCEPTED),
+        "已登记旧房拆除。",
+        except_for=(RenovationMethod.REPAIR,),
+    ),
+    "no_demolition": Step(
+        "无需拆除的理由",
+        forms.ReasonForm,
+        services.demolition_not_applicable,
+        services.DEMOLITION_ROLES,
+        _ACTIVE,
+        "已登记无需拆除的理由。",
+        only_for=(RenovationMethod.REPAIR,),
+    ),
+    "close": Step(
+        "销号",
+        forms.CloseForm,
+        services.project_close,
+        services.CLOSE_ROLES,
+        (S.ACCEPTED,),
+        "已销号。",
+    ),
+    "end": Step(
+        "终止项目（放弃/未通过/撤回）",
+        forms.EndForm,
+        services.project_end,
+        services.END_ROLES,
+        tuple(s for s in _ACTIVE if s not in (S.COMPLETED, S.ACCEPTED)),
+        "项目已终止。",
+    ),
+}
+
+
+def _may(user, roles) -> bool:
+    return (user.is_superuser and not user.role) or user.role in roles
+
+
+def available_steps(project: RenovationProject, user) -> list[tuple[str, Step]]:
+    result = []
+    for name, step in STEPS.items():
+        if project.status not in step.statuses or not _may(user, step.roles):
+            continue
+        if step.only_for and project.method not in step.only_for:
+            continue
+        if step.except_for and project.method in step.except_for:
+            continue
+        if name == "demolition" and hasattr(project, "demolition"):
+            continue
+        result.append((name, step))
+    return result
+
+
+class _ListMixin:
+    paginate_by = 50
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        query = self.request.GET.copy()
+        query.pop("page", None)
+        context["query_string"] = query.urlencode()
+        return context
+
+
+class ProjectListView(RoleRequiredMixin, _ListMixin, ListView):
+    template_name = "renovation/project_list.html"
+    context_object_name = "projects"
+
+    def get_queryset(self):
+        self.filterset = ProjectFilter(
+            self.request.GET or None,
+            queryset=selectors.project_list(self.request.user),
+            request=self.request,
+        )
+        return self.filterset.qs.order_by("-year", "household__village_id", "household__head_name")
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        user = self.request.user
+        context["filter"] = self.filterset
+        context["can_approve"] = _may(user, services.APPROVE_ROLES)
+        context["can_publicize"] = _may(user, services.PUBLICITY_ROLES)
+        context["publicity_form"] = forms.PublicityForm(prefix="pub")
+        context["villages"] = Area.objects.visible_to(user).filter(level=AreaLevel.VILLAGE)
+        context["year"] = timezone.localdate().year
+        return context
+
+
+class ProjectDetailView(RoleRequiredMixin, DetailView):
+    template_name = "renovation/project_detail.html"
+    context_object_name = "project"
+
+    def get_queryset(self):
+        return selectors.project_detail(self.request.user)
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        project = self.object
+        user = self.request.user
+        context["steps"] = available_steps(project, user)
+        context["split_flag"] = services.needs_split_scrutiny(project)
+        context["blockers"] = (
+            services.approval_blockers(project) if project.status == S.PUBLICITY else []
+        )
+        context["can_objection"] = project.status == S.PUBLICITY and _may(
+            user, services.OBJECTION_ROLES
+        )
+        context["commitment"] = Commitment.objects.filter(project=project).first()
+        context["acceptance"] = Acceptance.objects.filter(project=project).first()
+        context["demolition"] = Demolition.objects.filter(project=project).first()
+        context["area_exception"] = getattr(project, "area_exception", None)
+        context["open_problems"] = services.open_quality_problems(project)
+        return context
+
+
+class ProjectApplyView(RoleRequiredMixin, FormView):
+    template_name = "renovation/step_form.html"
+    form_class = forms.ApplyForm
+    write_roles = services.APPLY_ROLES
+
+    def requires_write(self) -> bool:
+        return True
+
+    def dispatch(self, request, *args, **kwargs):
+        if request.user.is_authenticated:
+            self.household = get_object_or_404(
+                Household.objects.visible_to(request.user).select_related("village__parent"),
+                pk=kwargs["pk"],
+            )
+        return super().dispatch(request, *args, **kwargs)
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        context.update(household=self.household, title="录入改造申请", cancel_url="/")
+        context["cancel_url"] = reverse("households:detail", args=[self.household.pk])
+        return context
+
+    def form_valid(self, form):
+        try:
+            project = services.project_apply(
+                household=self.household, by=self.request.user, **form.cleaned_data
+            )
+        except DomainError as exc:
+            form.add_error(None, str(exc))
+            return self.form_invalid(form)
+        messages.success(self.request, "已录入改造申请。")
+        return redirect(project)
+
+
+class StepView(RoleRequiredMixin, FormView):
+    """One step of one project; the service decides, the page only collects the input."""
+
+    template_name = "renovation/step_form.html"
+
+    def requires_write(self) -> bool:
+        return True
+
+    def dispatch(self, request, *args, **kwargs):
+        self.step = STEPS.get(kwargs["step"])
+        if self.step is None:
+            raise Http404
+        self.write_roles = self.step.roles
+        if request.user.is_authenticated:
+            self.project = get_object_or_404(selectors.project_list(request.user), pk=kwargs["pk"])
+        return super().dispatch(request, *args, **kwargs)
+
+    def get_form_class(self):
+        return self.step.form_class
+
+    def get_form_kwargs(self):
+        kwargs = super().get_form_kwargs()
+        if self.step.form_class is forms.QualityCheckForm:
+            kwargs["project"] = self.project
+        return kwargs
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        context.update(
+            project=self.project,
+            household=self.project.household,
+            title=self.step.title,
+            cancel_url=self.project.get_absolute_url(),
+            split_flag=services.needs_split_scrutiny(self.project),
+        )
+        return context
+
+    def form_valid(self, form):
+        if hasattr(form, "service_kwargs"):
+            values = form.service_kwargs()
+        else:
+            values = dict(form.cleaned_data)
+        try:
+            self.step.service(project=self.project, by=self.request.user, **values)
+        except DomainError as exc:
+            form.add_error(None, str(exc))
+            return self.form_invalid(form)
+        messages.success(self.request, self.step.success)
+        return redirect("renovation:detail", pk=self.project.pk)
+
+
+def _selected_projects(request):
+    ids = [int(i) for i in request.POST.getlist("ids") + request.GET.getlist("ids") if i.isdigit()]
+    return list(selectors.project_list(request.user).filter(pk__in=ids)), ids
+
+
+def _batch_errors(request, exc: services.BatchRefused, projects) -> None:
+    names = {p.pk: p.household.head_name for p in projects}
+    messages.error(request, str(exc))
+    for pk, reason in exc.errors.items():
+        messages.error(request, f"{names.get(pk, pk)}：{reason}")
+
+
+class BatchApproveView(RoleRequiredMixin, View):
+    write_roles = services.APPROVE_ROLES
+
+    def post(self, request):
+        projects, ids = _selected_projects(request)
+        back = reverse("renovation:list") + "?" + request.POST.get("query", "")
+        if len(projects) != len(set(ids)) or not projects:
+            messages.error(request, "请至少选择一个本辖区的项目。")
+            return redirect(back)
+        try:
+            services.projects_approve_batch(projects=projects, by=request.user)
+        except services.BatchRefused as exc:
+            _batch_errors(request, exc, projects)
+            return redirect(back)
+        except DomainError as exc:
+            messages.error(request, str(exc))
+            return redirect(back)
+        messages.success(request, f"已批准{len(projects)}个项目，列入年度计划。")
+        return redirect(back)
+
+
+class BatchPublicityView(RoleRequiredMixin, View):
+    write_roles = services.PUBLICITY_ROLES
+
+    def post(self, request):
+        projects, ids = _selected_projects(request)
+        back = reverse("renovation:list") + "?" + request.POST.get("query", "")
+        form = forms.PublicityForm(request.POST, prefix="pub")
+        if not form.is_valid() or not projects or len(projects) != len(set(ids)):
+            messages.error(request, "请选择项目并填写公示级别和开始日期。")
+            return redirect(back)
+        try:
+            services.publicities_start(projects=projects, by=request.user, **form.cleaned_data)
+        except services.BatchRefused as exc:
+            _batch_errors(request, exc, projects)
+            return redirect(back)
+        except DomainError as exc:
+            messages.error(request, str(exc))
+            return redirect(back)
+        level = dict(form.fields["level"].choices)[form.cleaned_data["level"]]
+        messages.success(request, f"已为{len(projects)}个项目录入{level}。")
+        return redirect(back)
+
+
+class ObjectionCreateView(RoleRequiredMixin, FormView):
+    template_name = "renovation/step_form.html"
+    form_class = forms.ObjectionForm
+    write_roles = services.OBJECTION_ROLES
+
+    def requires_write(self) -> bool:
+        return True
+
+    def dispatch(self, request, *args, **kwargs):
+        if request.user.is_authenticated:
+            self.publicity = get_object_or_404(
+                selectors.publicity_list(request.user), pk=kwargs["pk"]
+            )
+        return super().dispatch(request, *args, **kwargs)
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        project = self.publicity.project
+        context.update(
+            project=project,
+            household=project.household,
+            title=f"登记异议（{self.publicity.get_level_display()}）",
+            cancel_url=project.get_absolute_url(),
+        )
+        return context
+
+    def form_valid(self, form):
+        try:
+            services.objection_record(
+                publicity=self.publicity, by=self.request.user, **form.cleaned_data
+            )
+        except DomainError as exc:
+            form.add_error(None, str(exc))
+            return self.form_invalid(form)
+        messages.success(self.request, "已登记异议。")
+        return redirect(self.publicity.project)
+
+
+class ObjectionResolveView(RoleRequiredMixin, FormView):
+    template_name = "renovation/step_form.html"
+    form_class = forms.ObjectionResolveForm
+    write_roles = services.OBJECTION_ROLES
+
+    def requires_write(self) -> bool:
+        return True
+
+    def dispatch(self, request, *args, **kwargs):
+        if request.user.is_authenticated:
+            self.objection = get_object_or_404(
+                selectors.objection_list(request.user), pk=kwargs["pk"]
+            )
+        return super().dispatch(request, *args, **kwargs)
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        project = self.objection.publicity.project
+        context.update(
+            project=project,
+            household=project.household,
+            title="处理异议",
+            intro=self.objection.content,
+            cancel_url=project.get_absolute_url(),
+        )
+        return context
+
+    def form_valid(self, form):
+        try:
+            services.objection_resolve(
+                objection=self.objection, by=self.request.user, **form.cleaned_data
+            )
+        except DomainError as exc:
+            form.add_error(None, str(exc))
+            return self.form_invalid(form)
+        messages.success(self.request, "已处理异议。")
+        return redirect(self.objection.publicity.project)
+
+
+# --- documents -------------------------------------------------------------------------
+
+
+def _attachment(content: bytes, content_type: str, ascii_name: str, name: str) -> HttpResponse:
+    response = HttpResponse(content, content_type=content_type)
+    response["Content-Disposition"] = (
+        f"attachment; filename={ascii_name}; filename*=UTF-8''{quote(name)}"
+    )
+    response["Cache-Control"] = "private, no-store"
+    return response
+
+
+PDF = "application/pdf"
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+class LetterView(RoleRequiredMixin, View):
+    """函告书 of one project (approved or later)."""
+
+    def get(self, request, pk):
+        project = get_object_or_404(selectors.project_list(request.user), pk=pk)
+        try:
+            content = documents.letters_pdf([project])
+        except DomainError as exc:
+            raise Http404(str(exc)) from exc
+        return _attachment(
+            content, PDF, f"letter-{project.pk}.pdf", f"函告书-{project.household.head_name}.pdf"
+        )
+
+
+class LettersBatchView(RoleRequiredMixin, View):
+    """One PDF with the letters of every selected (or filtered) approved project."""
+
+    def get(self, request):
+        if request.GET.getlist("ids"):
+            projects, _ = _selected_projects(request)
+        else:
+            projects = list(
+                ProjectFilter(
+                    request.GET, queryset=selectors.project_list(request.user), request=request
+                ).qs
+            )
+        projects = [p for p in projects if p.approved_amount is not None and not p.is_ended]
+        if not projects:
+            messages.error(request, "所选项目中没有已批准的项目，无法生成函告书。")
+            return redirect("renovation:list")
+        content = documents.letters_pdf(projects)
+        day = timezone.localdate()
+        return _attachment(content, PDF, f"letters-{day:%Y%m%d}.pdf", f"函告书-{day:%Y%m%d}.pdf")
+
+
+class PublicityNoticeView(RoleRequiredMixin, View):
+    """The village notice (村级公示) as an A4 PDF or an Excel sheet: no full numbers."""
+
+    def get(self, request, code, fmt):
+        village = get_object_or_404(
+            Area.objects.visible_to(request.user).filter(level=AreaLevel.VILLAGE), pk=code
+        )
+        try:
+            year = int(request.GET.get("year") or timezone.localdate().year)
+        except ValueError as exc:
+            raise Http404 from exc
+        rows = documents.notice_rows(request.user, village, year)
+        if fmt == "xlsx":
+            content = documents.notice_xlsx(village, year, rows)
+            return _attachment(
+                content, XLSX, f"notice-{code}-{year}.xlsx", f"公示-{village.name}-{year}.xlsx"
+            )
+        content = documents.notice_pdf(village, year, rows)
+        return _attachment(
+            content, PDF, f"notice-{code}-{year}.pdf", f"公示-{village.name}-{year}.pdf"
+        )
+
+
+class ArchiveView(RoleRequiredMixin, DetailView):
+    """一户一档: every step, document and photo of the household, and what is missing."""
+
+    template_name = "renovation/archive.html"
+    context_object_name = "household"
+
+    def get_queryset(self):
+        return Household.objects.visible_to(self.request.user).select_related(
+            "village", "village__parent"
+        )
+
+    def get_context_data(self, **kwargs):
+        from renovation.archive import build_archive
+
+        context = super().get_context_data(**kwargs)
+        context["archive"] = build_archive(self.object, self.request.user)
+        return context
+
+
+class ArchivePdfView(RoleRequiredMixin, View):
+    def get(self, request, pk):
+        from renovation.archive import build_archive_pdf
+
+        household = get_object_or_404(Household.objects.visible_to(request.user), pk=pk)
+        content = build_archive_pdf(household, request.user)
+        return _attachment(
+            content, PDF, f"archive-{household.pk}.pdf", f"一户一档-{household.head_name}.pdf"
+        )
+
+
+# --- stored files, after the area check --------------------------------------------------
+
+FILES = {
+    "application": (RenovationProject, "application_file", "application_content_type"),
+    "minutes": (VillageReview, "minutes_file", "minutes_content_type"),
+    "commitment": (Commitment, "file", "content_type"),
+    "evaluation": (Acceptance, "evaluation_form", "evaluation_content_type"),
+    "demolition": (Demolition, "photo", "content_type"),
+    "photo": (ProjectPhoto, "file", "content_type"),
+}
+
+
+def file_url(kind: str, obj) -> str:
+    return reverse("renovation:file", args=[kind, obj.pk])
+
+
+class FileView(RoleRequiredMixin, View):
+    def get(self, request, kind, pk):
+        if kind not in FILES:
+            raise Http404
+        model, field_name, type_field = FILES[kind]
+        obj = get_object_or_404(model.objects.visible_to(request.user), pk=pk)
+        field_file = getattr(obj, field_name)
+        if not field_file:
+            raise Http404("文件不存在。")
+        try:
+            handle = field_file.open("rb")
+        except FileNotFoundError as exc:
+            raise Http404("文件不存在。") from exc
+        ext = field_file.name.rsplit(".", 1)[-1]
+        response = FileResponse(handle, content_type=getattr(obj, type_field) or PDF)
+        response["Content-Disposition"] = f'inline; filename="{kind}-{obj.pk}.{ext}"'
+        response["Cache-Control"] = "private, no-store"
+        return response

@@ -1,0 +1,682 @@
+"""Every write of the subsidies app: standards, payout batches and lines, advances.
+
+Each service locks the rows it changes (a lock held by someone else is a conflict, not a
+wait) and checks every rule before writing, so a refused call changes nothing. The payout
+rules (DOMAIN.md "Subsidies") are checked here with messages for people, and again by
+database triggers (subsidies.models) for anything that bypasses this module.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import datetime as dt
+import functools
+from collections.abc import Sequence
+from dataclasses import dataclass
+from decimal import Decimal, InvalidOperation
+
+from django.db import OperationalError, transaction
+from django.db.models import F, Max, Sum
+from django.utils import timezone
+
+from accounts.models import Area, AreaLevel, Role
+from core import crypto
+from core.audit import acting_as
+from core.errors import ConflictError, DomainError
+from core.uploads import DOCUMENT_TYPES, validate_upload
+from households.models import Household
+from renovation.models import RenovationProject
+from subsidies.models import (
+    PAYABLE_PROJECT_STATUSES,
+    BatchStatus,
+    DisasterReadmission,
+    DisasterRebuildSubsidy,
+    FundingSource,
+    LineStatus,
+    PayoutBatch,
+    PayoutLine,
+    SubsidyStandard,
+    TownshipAdvance,
+)
+
+R = Role
+B = BatchStatus
+
+# Who does what (DOMAIN.md "People and places"); officials are never writers.
+STANDARD_ROLES = frozenset({R.COUNTY_REVIEWER})
+BATCH_ROLES = frozenset({R.COUNTY_REVIEWER})
+PAY_ROLES = frozenset({R.COUNTY_REVIEWER, R.COUNTY_APPROVER})
+RECORD_ROLES = frozenset({R.COUNTY_REVIEWER, R.TOWNSHIP_STAFF})
+ADVANCE_ROLES = frozenset({R.COUNTY_REVIEWER, R.TOWNSHIP_STAFF})
+REIMBURSE_ROLES = frozenset({R.COUNTY_REVIEWER})
+WRITE_ROLES = STANDARD_ROLES | BATCH_ROLES | PAY_ROLES | RECORD_ROLES | ADVANCE_ROLES
+
+CONFLICT_MESSAGE = "其他用户正在处理该批次，请稍后再试。"
+PROJECT_CONFLICT = "其他用户正在处理该项目，请稍后再试。"
+NOT_ACCEPTED = "该项目尚未通过竣工验收，不能拨付补助资金"
+NO_ACCOUNT = "该户未登记一卡通账号"
+SAME_SUBMITTER = "提交人不能同时确认拨付"
+CENT = Decimal("0.01")
+
+
+class LinesRefused(DomainError):
+    """Adding lines changed nothing because some failed; `errors` maps project id → reason."""
+
+    def __init__(self, message: str, errors: dict[int, str]):
+        super().__init__(message)
+        self.errors = errors
+
+
+# --- helpers ---------------------------------------------------------------------------
+
+
+def _acting(service):
+    """Attribute the service's database changes to `by` in the audit history."""
+
+    @functools.wraps(service)
+    def wrapper(*args, **kwargs):
+        with acting_as(kwargs.get("by")):
+            return service(*args, **kwargs)
+
+    return wrapper
+
+
+def _require_role(by, roles, action: str) -> None:
+    if by.is_superuser and not by.role:
+        return
+    if by.role not in roles:
+        raise DomainError(f"您的角色无权{action}。")
+
+
+def _today(today: dt.date | None = None) -> dt.date:
+    return today or timezone.localdate()
+
+
+def _d(day: dt.date) -> str:
+    return f"{day.year}年{day.month}月{day.day}日"
+
+
+def _yuan(value: Decimal) -> str:
+    return f"{value:,.2f}"
+
+
+def _money(value, label: str = "金额") -> Decimal:
+    try:
+        amount = Decimal(str(value)).quantize(CENT)
+    except (InvalidOperation, ValueError, TypeError) as exc:
+        raise DomainError(f"{label}不是有效的数字。") from exc
+    if not amount.is_finite() or amount <= 0:
+        raise DomainError(f"{label}必须大于0。")
+    if amount >= Decimal("100000000"):
+        raise DomainError(f"{label}过大。")
+    return amount
+
+
+def _lock_batch(batch: PayoutBatch, by, version: int | None = None) -> PayoutBatch:
+    try:
+        locked = (
+            PayoutBatch.objects.visible_to(by)
+            .select_for_update(nowait=True, of=("self",))
+            .filter(pk=batch.pk)
+            .first()
+        )
+    except OperationalError as exc:  # lock_not_available
+        raise ConflictError(CONFLICT_MESSAGE) from exc
+    if locked is None:
+        raise DomainError("该批次不在您的管辖区划内。")
+    if version is not None and locked.version != version:
+        raise ConflictError("该批次已被他人修改，请刷新页面后重试。")
+    return locked
+
+
+def _lock_projects(ids: Sequence[int]) -> dict[int, RenovationProject]:
+    """Projects and their households, locked in id order (no deadlock between two batches)."""
+    try:
+        projects = list(
+            RenovationProject.objects.select_for_update(nowait=True, of=("self",))
+            .select_related("household", "household__village", "household__village__parent")
+            .filter(pk__in=ids)
+            .order_by("pk")
+        )
+        household_ids = sorted({p.household_id for p in projects})
+        list(
+            Household.objects.select_for_update(nowait=True)
+            .filter(pk__in=household_ids)
+            .order_by("pk")
+            .values_list("pk", flat=True)
+        )
+    except OperationalError as exc:
+        raise ConflictError(PROJECT_CONFLICT) from exc
+    return {p.pk: p for p in projects}
+
+
+def _save(obj, **fields):
+    for name, value in fields.items():
+        setattr(obj, name, value)
+    obj.version = F("version") + 1
+    obj.save()
+    obj.refresh_from_db()
+    return obj
+
+
+def _county_of(by) -> Area:
+    if by.area is None:
+        raise DomainError("您的账号没有所属区划。")
+    return Area.objects.get(pk=by.area.county_code)
+
+
+@contextlib.contextmanager
+def _files_removed_on_error():
+    stored: list = []
+    try:
+        yield stored
+    except BaseException:
+        for field_file in stored:
+            with contextlib.suppress(Exception):
+                field_file.storage.delete(field_file.name)
+        raise
+
+
+def _store(instance, field: str, upload, info, stored: list) -> None:
+    instance._sniffed_extension = info.extension
+    getattr(instance, field).save(upload.name or field, upload, save=False)
+    stored.append(getattr(instance, field))
+
+
+# --- standards -------------------------------------------------------------------------
+
+
+@_acting
+def standard_update(
+    *,
+    standard: SubsidyStandard,
+    by,
+    base_amount: Decimal,
+    per_person: Decimal,
+    cap: Decimal,
+    note: str = "",
+) -> SubsidyStandard:
+    """A county reviewer edits one line of the county's standard (audited by pghistory)."""
+    _require_role(by, STANDARD_ROLES, "修改补助标准（仅限县住建局审核员）")
+    values = {}
+    for name, value in (("base_amount", base_amount), ("per_person", per_person), ("cap", cap)):
+        try:
+            values[name] = Decimal(str(value)).quantize(CENT)
+        except (InvalidOperation, ValueError) as exc:
+            raise DomainError("金额不是有效的数字。") from exc
+        if values[name] < 0:
+            raise DomainError("金额不能为负数。")
+    if values["cap"] < values["base_amount"]:
+        raise DomainError("封顶金额不能低于基础金额。")
+    with transaction.atomic():
+        try:
+            locked = (
+                SubsidyStandard.objects.visible_to(by)
+                .select_for_update(nowait=True)
+                .filter(pk=standard.pk)
+                .first()
+            )
+        except OperationalError as exc:
+            raise ConflictError("其他用户正在修改该补助标准，请稍后再试。") from exc
+        if locked is None:
+            raise DomainError("该补助标准不在您的管辖区划内。")
+        for name, value in values.items():
+            setattr(locked, name, value)
+        locked.note = (note or "").strip()[:200]
+        locked.save()
+        return locked
+
+
+# --- batches ---------------------------------------------------------------------------
+
+
+def _next_number(county: Area, day: dt.date) -> str:
+    prefix = f"BF{day.year}-"
+    last = (
+        PayoutBatch.objects.filter(county=county, number__startswith=prefix)
+        .aggregate(m=Max("number"))
+        .get("m")
+    )
+    seq = int(last.removeprefix(prefix)) + 1 if last and last.removeprefix(prefix).isdigit() else 1
+    return f"{prefix}{seq:03d}"
+
+
+@_acting
+def batch_create(
+    *,
+    by,
+    title: str,
+    batch_date: dt.date,
+    funding_source: str,
+    note: str = "",
+) -> PayoutBatch:
+    _require_role(by, BATCH_ROLES, "创建拨付批次（仅限县住建局审核员）")
+    title = (title or "").strip()
+    if not title:
+        raise DomainError("请填写批次名称。")
+    if funding_source not in FundingSource.values:
+        raise DomainError("请选择资金来源。")
+    if batch_date is None:
+        raise DomainError("请填写批次日期。")
+    county = _county_of(by)
+    with transaction.atomic():
+        # One number per county: serialise creation per county on the county's row.
+        Area.objects.select_for_update().get(pk=county.pk)
+        return PayoutBatch.objects.create(
+            county=county,
+            number=_next_number(county, batch_date),
+            title=title[:100],
+            batch_date=batch_date,
+            funding_source=funding_source,
+            note=(note or "").strip(),
+            created_by=by,
+        )
+
+
+def paid_total(project: RenovationProject, *, exclude_batch: PayoutBatch | None = None) -> Decimal:
+    """Sum of the project's paid and pending lines (failed ones do not count)."""
+    qs = PayoutLine.objects.filter(project=project).exclude(status=LineStatus.FAILED)
+    if exclude_batch is not None:
+        qs = qs.exclude(batch=exclude_batch)
+    return qs.aggregate(s=Sum("amount"))["s"] or Decimal("0")
+
+
+def line_refusal(
+    project: RenovationProject, amount: Decimal, *, batch: PayoutBatch | None = None
+) -> str | None:
+    """Why this payout line may not exist (rules 1, 3, 4, 5), or None."""
+    name = project.household.head_name
+    if project.status not in PAYABLE_PROJECT_STATUSES or project.accepted_on is None:
+        return f"{name}：{NOT_ACCEPTED}。"
+    if batch is not None and batch.paid_on and project.accepted_on > batch.paid_on:
+        return (
+            f"{name}：竣工验收日期为{_d(project.accepted_on)}，"
+            f"批次拨付日期{_d(batch.paid_on)}早于验收日期，不能拨付。"
+        )
+    approved = project.approved_amount or Decimal("0")
+    already = paid_total(project)
+    if already + amount > approved:
+        return (
+            f"{name}：拨付合计{_yuan(already + amount)}元将超过核定补助金额"
+            f"{_yuan(approved)}元（已拨付或待拨付{_yuan(already)}元）。"
+        )
+    earlier = (
+        PayoutLine.objects.filter(project__household_id=project.household_id)
+        .exclude(project=project)
+        .exclude(status=LineStatus.FAILED)
+        .select_related("project")
+        .first()
+    )
+    if earlier and not DisasterReadmission.objects.filter(project=project).exists():
+        return (
+            f"{name}：该户已享受过{earlier.project.year}年度危房改造补助，"
+            "未经因灾再次纳入（须有灾害损毁证明）不能再次补助。"
+        )
+    if DisasterRebuildSubsidy.objects.filter(
+        household_id=project.household_id, year=project.year
+    ).exists():
+        return f"{name}：该户{project.year}年已享受灾后重建补助，不能同时享受危房改造补助。"
+    if not project.household.bank_account:
+        return f"{name}：{NO_ACCOUNT}。"
+    return None
+
+
+@dataclass(frozen=True)
+class LineRequest:
+    project: RenovationProject
+    amount: Decimal | None = None  # None: what is still outstanding on the project
+    note: str = ""
+
+
+@_acting
+def batch_add_lines(*, batch: PayoutBatch, by, items: Sequence[LineRequest]) -> list[PayoutLine]:
+    """Add lines to a draft batch: all or nothing, with a reason for each refused row."""
+    _require_role(by, BATCH_ROLES, "编辑拨付批次（仅限县住建局审核员）")
+    if not items:
+        raise DomainError("请至少选择一个项目。")
+    with transaction.atomic():
+        batch = _lock_batch(batch, by)
+        if batch.status != B.DRAFTED:
+            raise DomainError(f"批次当前状态为“{batch.get_status_display()}”，不能再添加明细。")
+        visible = set(
+            RenovationProject.objects.visible_to(by)
+            .filter(pk__in=[i.project.pk for i in items])
+            .values_list("pk", flat=True)
+        )
+        projects = _lock_projects(sorted(visible))
+        errors: dict[int, str] = {}
+        created: list[PayoutLine] = []
+        seen: set[int] = set()
+        for item in items:
+            pk = item.project.pk
+            project = projects.get(pk)
+            if project is None:
+                errors[pk] = "项目不存在或不在您的管辖区划内。"
+                continue
+            if pk in seen or PayoutLine.objects.filter(batch=batch, project=project).exists():
+                errors[pk] = f"{project.household.head_name}：该项目已在本批次中。"
+                continue
+            seen.add(pk)
+            if item.amount is None:
+                amount = (project.approved_amount or Decimal("0")) - paid_total(project)
+                if amount <= 0:
+                    errors[pk] = (
+                        line_refusal(project, CENT, batch=batch)
+                        or f"{project.household.head_name}：该项目补助已全部拨付。"
+                    )
+                    continue
+            else:
+                try:
+                    amount = _money(item.amount, "补助金额")
+                except DomainError as exc:
+                    errors[pk] = f"{project.household.head_name}：{exc}"
+                    continue
+            reason = line_refusal(project, amount, batch=batch)
+            if reason:
+                errors[pk] = reason
+                continue
+            household = project.household
+            line = PayoutLine(
+                batch=batch,
+                project=project,
+                amount=amount,
+                account=crypto.normalize_number(household.bank_account),
+                account_masked=crypto.mask_account(household.bank_account),
+                bank_name=household.bank_name,
+                note=(item.note or "")[:200],
+                created_by=by,
+            )
+            # Saved now, so that the next row's total and double-subsidy checks see it.
+            line.save()
+            created.append(line)
+        if errors:
+            raise LinesRefused(
+                f"未添加：{len(errors)}个项目不符合拨付条件，所选项目均未加入批次。", errors
+            )
+        _save(batch)
+        return created
+
+
+@_acting
+def batch_remove_line(*, line: PayoutLine, by) -> None:
+    _require_role(by, BATCH_ROLES, "编辑拨付批次（仅限县住建局审核员）")
+    with transaction.atomic():
+        batch = _lock_batch(line.batch, by)
+        if batch.status != B.DRAFTED:
+            raise DomainError("只有草稿状态的批次可以删除明细。")
+        PayoutLine.objects.filter(pk=line.pk, batch=batch).delete()
+        _save(batch)
+
+
+@_acting
+def batch_submit(*, batch: PayoutBatch, by, version: int | None = None) -> PayoutBatch:
+    """The batch goes to the finance bureau; its lines are checked once more."""
+    _require_role(by, BATCH_ROLES, "提交拨付批次（仅限县住建局审核员）")
+    with transaction.atomic():
+        batch = _lock_batch(batch, by, version)
+        if batch.status != B.DRAFTED:
+            raise DomainError(f"批次当前状态为“{batch.get_status_display()}”，不能提交。")
+        lines = list(batch.lines.select_related("project", "project__household"))
+        if not lines:
+            raise DomainError("批次中没有拨付明细，不能提交。")
+        problems = []
+        for line in lines:
+            project = line.project
+            if project.status not in PAYABLE_PROJECT_STATUSES or project.accepted_on is None:
+                problems.append(f"{project.household.head_name}：{NOT_ACCEPTED}。")
+        if problems:
+            raise DomainError("批次不能提交：" + "；".join(problems))
+        return _save(batch, status=B.SUBMITTED, submitted_by=by, submitted_at=timezone.now())
+
+
+@_acting
+def batch_return(*, batch: PayoutBatch, by, version: int | None = None) -> PayoutBatch:
+    """A submitted batch back to draft (the finance bureau sent it back)."""
+    _require_role(by, PAY_ROLES, "退回拨付批次")
+    with transaction.atomic():
+        batch = _lock_batch(batch, by, version)
+        if batch.status != B.SUBMITTED:
+            raise DomainError("只有已提交的批次可以退回。")
+        return _save(batch, status=B.DRAFTED, submitted_by=None, submitted_at=None)
+
+
+def _four_eyes(batch: PayoutBatch, by) -> None:
+    if batch.submitted_by_id and batch.submitted_by_id == by.pk:
+        raise DomainError(f"{SAME_SUBMITTER}或对账，请由其他人员操作。")
+
+
+@_acting
+def batch_pay(
+    *,
+    batch: PayoutBatch,
+    by,
+    paid_on: dt.date,
+    voucher=None,
+    version: int | None = None,
+    today: dt.date | None = None,
+) -> PayoutBatch:
+    """The finance bureau paid: payment date (never before any line's acceptance), voucher."""
+    _require_role(by, PAY_ROLES, "确认拨付（仅限县住建局）")
+    if paid_on is None:
+        raise DomainError("请填写拨付日期。")
+    if paid_on > _today(today):
+        raise DomainError("拨付日期不能晚于今天。")
+    info = validate_upload(voucher, allowed=DOCUMENT_TYPES, label="拨付凭证") if voucher else None
+    if info is None:
+        raise DomainError("请上传拨付凭证（PDF或图片）。")
+    with transaction.atomic(), _files_removed_on_error() as stored:
+        batch = _lock_batch(batch, by, version)
+        if batch.status != B.SUBMITTED:
+            raise DomainError(f"批次当前状态为“{batch.get_status_display()}”，不能确认拨付。")
+        _four_eyes(batch, by)
+        lines = list(batch.lines.select_related("project", "project__household"))
+        early = [
+            line
+            for line in lines
+            if line.project.accepted_on is None or line.project.accepted_on > paid_on
+        ]
+        if early:
+            # Document 004: accepted 25 Nov, paid 23 Nov — a finding.
+            details = "；".join(
+                f"{line.project.household.head_name}（竣工验收日期"
+                f"{_d(line.project.accepted_on) if line.project.accepted_on else '未验收'}）"
+                for line in early
+            )
+            raise DomainError(
+                f"拨付日期{_d(paid_on)}早于竣工验收日期，不能拨付：{details}。"
+                "补助资金须在竣工验收后拨付。"
+            )
+        _store(batch, "voucher", voucher, info, stored)
+        batch.voucher_content_type = info.content_type
+        batch = _save(batch, status=B.PAID, paid_on=paid_on, paid_by=by, paid_at=timezone.now())
+        PayoutLine.objects.filter(batch=batch, status=LineStatus.PENDING).update(
+            status=LineStatus.PAID
+        )
+        return batch
+
+
+@_acting
+def batch_reconcile(*, batch: PayoutBatch, by, version: int | None = None) -> PayoutBatch:
+    _require_role(by, PAY_ROLES, "对账（仅限县住建局）")
+    with transaction.atomic():
+        batch = _lock_batch(batch, by, version)
+        if batch.status != B.PAID:
+            raise DomainError(f"批次当前状态为“{batch.get_status_display()}”，不能对账。")
+        _four_eyes(batch, by)
+        return _save(batch, status=B.RECONCILED, reconciled_by=by, reconciled_at=timezone.now())
+
+
+@_acting
+def line_mark_failed(*, line: PayoutLine, by, reason: str) -> PayoutLine:
+    """The finance bureau could not pay this line (wrong account, closed card, ...).
+
+    Used by the import of the bureau's result file; the amount no longer counts as paid.
+    """
+    _require_role(by, PAY_ROLES, "登记拨付失败")
+    reason = (reason or "").strip()
+    if not reason:
+        raise DomainError("请填写拨付失败原因。")
+    with transaction.atomic():
+        batch = _lock_batch(line.batch, by)
+        if batch.status not in (B.SUBMITTED, B.PAID, B.RECONCILED):
+            raise DomainError("只有已提交财政的批次可以登记拨付失败。")
+        locked = PayoutLine.objects.select_for_update().get(pk=line.pk, batch=batch)
+        if locked.status == LineStatus.FAILED:
+            raise DomainError("该明细已登记为拨付失败。")
+        locked.status = LineStatus.FAILED
+        locked.failure_reason = reason[:200]
+        locked.save(update_fields=["status", "failure_reason"])
+        _save(batch)
+        return locked
+
+
+# --- double-subsidy records ------------------------------------------------------------
+
+
+@_acting
+def readmission_record(
+    *,
+    project: RenovationProject,
+    by,
+    proof_file,
+    note: str = "",
+    today: dt.date | None = None,
+) -> DisasterReadmission:
+    """Re-admit a household renovated before whose house a disaster damaged again."""
+    _require_role(by, RECORD_ROLES, "登记因灾再次纳入")
+    if not proof_file:
+        raise DomainError("请上传乡镇出具的灾害损毁证明。")
+    info = validate_upload(proof_file, allowed=DOCUMENT_TYPES, label="灾害损毁证明")
+    with transaction.atomic(), _files_removed_on_error() as stored:
+        project = RenovationProject.objects.visible_to(by).filter(pk=project.pk).first()
+        if project is None:
+            raise DomainError("该项目不在您的管辖区划内。")
+        if DisasterReadmission.objects.filter(project=project).exists():
+            raise DomainError("该项目已登记因灾再次纳入。")
+        record = DisasterReadmission(
+            household_id=project.household_id,
+            project=project,
+            proof_content_type=info.content_type,
+            note=(note or "").strip(),
+            recorded_by=by,
+            recorded_on=_today(today),
+        )
+        _store(record, "proof_file", proof_file, info, stored)
+        record.save()
+        return record
+
+
+@_acting
+def rebuild_subsidy_record(
+    *, household: Household, by, year: int, amount: Decimal, source_note: str = ""
+) -> DisasterRebuildSubsidy:
+    _require_role(by, RECORD_ROLES, "登记灾后重建补助")
+    amount = _money(amount)
+    if not Household.objects.visible_to(by).filter(pk=household.pk).exists():
+        raise DomainError("该农户不在您的管辖区划内。")
+    with transaction.atomic():
+        if DisasterRebuildSubsidy.objects.filter(household=household, year=year).exists():
+            raise DomainError(f"该户{year}年的灾后重建补助已登记。")
+        return DisasterRebuildSubsidy.objects.create(
+            household=household,
+            year=year,
+            amount=amount,
+            source_note=(source_note or "").strip()[:200],
+            recorded_by=by,
+        )
+
+
+# --- township advances -----------------------------------------------------------------
+
+
+@_acting
+def advance_record(
+    *,
+    project: RenovationProject,
+    by,
+    amount: Decimal,
+    advanced_on: dt.date,
+    note: str = "",
+    today: dt.date | None = None,
+) -> TownshipAdvance:
+    """A township pre-finances a project by construction progress (DOMAIN "Subsidies")."""
+    _require_role(by, ADVANCE_ROLES, "登记乡镇垫付")
+    amount = _money(amount, "垫付金额")
+    if advanced_on is None:
+        raise DomainError("请填写垫付日期。")
+    if advanced_on > _today(today):
+        raise DomainError("垫付日期不能晚于今天。")
+    with transaction.atomic():
+        projects = _lock_projects(
+            list(
+                RenovationProject.objects.visible_to(by)
+                .filter(pk=project.pk)
+                .values_list("pk", flat=True)
+            )
+        )
+        project = projects.get(project.pk)
+        if project is None:
+            raise DomainError("该项目不在您的管辖区划内。")
+        if project.approved_amount is None:
+            raise DomainError("项目尚未批准，不能垫付。")
+        advanced = TownshipAdvance.objects.filter(project=project).aggregate(s=Sum("amount"))[
+            "s"
+        ] or Decimal("0")
+        if advanced + amount > project.approved_amount:
+            raise DomainError(
+                f"垫付合计{_yuan(advanced + amount)}元将超过核定补助金额"
+                f"{_yuan(project.approved_amount)}元。"
+            )
+        township = Area.objects.get(pk=project.household.village_id[:9] + "000")
+        if township.level != AreaLevel.TOWNSHIP:
+            raise DomainError("找不到该项目所属乡镇。")
+        return TownshipAdvance.objects.create(
+            project=project,
+            township=township,
+            amount=amount,
+            advanced_on=advanced_on,
+            note=(note or "").strip()[:200],
+            recorded_by=by,
+        )
+
+
+@_acting
+def advance_reimburse(
+    *,
+    advance: TownshipAdvance,
+    by,
+    reimbursed_on: dt.date,
+    batch: PayoutBatch | None = None,
+    today: dt.date | None = None,
+) -> TownshipAdvance:
+    """The county pays the township back, once, not before the advance."""
+    _require_role(by, REIMBURSE_ROLES, "登记垫付归还（仅限县住建局审核员）")
+    if reimbursed_on is None:
+        raise DomainError("请填写归还日期。")
+    if reimbursed_on > _today(today):
+        raise DomainError("归还日期不能晚于今天。")
+    with transaction.atomic():
+        try:
+            locked = (
+                TownshipAdvance.objects.visible_to(by)
+                .select_for_update(nowait=True, of=("self",))
+                .filter(pk=advance.pk)
+                .first()
+            )
+        except OperationalError as exc:
+            raise ConflictError("其他用户正在处理该垫付记录，请稍后再试。") from exc
+        if locked is None:
+            raise DomainError("该垫付记录不在您的管辖区划内。")
+        if locked.reimbursed_on is not None:
+            raise DomainError(f"该笔垫付已于{_d(locked.reimbursed_on)}归还，不能重复归还。")
+        if reimbursed_on < locked.advanced_on:
+            raise DomainError(
+                f"归还日期{_d(reimbursed_on)}不能早于垫付日期{_d(locked.advanced_on)}。"
+            )
+        if batch is not None and not PayoutBatch.objects.visible_to(by).filter(pk=batch.pk):
+            raise DomainError("该批次不在您的管辖区划内。")
+        locked.reimbursed_on = reimbursed_on
+        locked.reimbursed_by = by
+        locked.reimbursement_batch = batch
+        locked.save(update_fields=["reimbursed_on", "reimbursed_by", "reimbursement_batch"])
+        return locked

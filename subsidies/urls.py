@@ -1,0 +1,29 @@
+from django.urls import path
+
+from subsidies import views
+
+app_name = "subsidies"
+
+urlpatterns = [
+    path("", views.OverviewView.as_view(), name="overview"),
+    path("calculator/", views.CalculatorView.as_view(), name="calculator"),
+    path("standards/", views.StandardListView.as_view(), name="standard_list"),
+    path("standards/<int:pk>/edit/", views.StandardEditView.as_view(), name="standard_edit"),
+    path("batches/", views.BatchListView.as_view(), name="batch_list"),
+    path("batches/<int:pk>/", views.BatchDetailView.as_view(), name="batch_detail"),
+    path(
+        "batches/<int:pk>/do/<str:action>/",
+        views.BatchActionView.as_view(),
+        name="batch_action",
+    ),
+    path("batches/<int:pk>/list.xlsx", views.BatchXlsxView.as_view(), name="batch_xlsx"),
+    path("batches/<int:pk>/summary.pdf", views.BatchPdfView.as_view(), name="batch_pdf"),
+    path("batches/<int:pk>/voucher/", views.BatchVoucherView.as_view(), name="batch_voucher"),
+    path("lines/", views.LineListView.as_view(), name="line_list"),
+    path("advances/", views.AdvanceListView.as_view(), name="advance_list"),
+    path(
+        "advances/<int:pk>/reimburse/",
+        views.AdvanceReimburseView.as_view(),
+        name="advance_reimburse",
+    ),
+]

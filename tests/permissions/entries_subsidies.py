@@ -1,0 +1,142 @@
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+
+from django.urls import reverse
+
+from tests.factories import HouseholdFactory
+from tests.permissions.matrix import Case
+
+
+def _reviewer(areas):
+    from tests.factories import UserFactory
+
+    return UserFactory(username="matrix_pay", role="county_reviewer", area=areas["county"])
+
+
+def _batches(areas, user):
+    """Batches belong to the county: township users see none of them (404)."""
+    from tests.subsidies.factories import batch
+
+    own = batch(_reviewer(areas))
+    return own, own
+
+
+def _lines(areas, user):
+    from subsidies.models import PayoutLine
+    from tests.subsidies.factories import accepted_project, batch
+
+    reviewer = _reviewer(areas)
+    payout = batch(reviewer)
+    lines = []
+    for village in (areas["village"], areas["other_village"]):
+        project = accepted_project(
+            HouseholdFactory(village=village), accepted_on=dt.date(2026, 11, 2)
+        )
+        lines.append(
+            PayoutLine.objects.create(
+                batch=payout,
+                project=project,
+                amount=Decimal("1000.00"),
+                account=project.household.bank_account,
+                account_masked=project.household.bank_account_masked,
+                created_by=reviewer,
+            )
+        )
+    return tuple(lines)
+
+
+def _advances(areas, user):
+    from subsidies.models import TownshipAdvance
+    from tests.subsidies.factories import accepted_project
+
+    reviewer = _reviewer(areas)
+    result = []
+    for village, township in (
+        (areas["village"], areas["township"]),
+        (areas["other_village"], areas["other_township"]),
+    ):
+        project = accepted_project(HouseholdFactory(village=village))
+        result.append(
+            TownshipAdvance.objects.create(
+                project=project,
+                township=township,
+                amount=Decimal("10000.00"),
+                advanced_on=dt.date(2026, 6, 1),
+                recorded_by=reviewer,
+            )
+        )
+    return tuple(result)
+
+
+def _standards(areas, user):
+    from subsidies.calculator import ensure_standards
+    from subsidies.models import SubsidyStandard
+
+    ensure_standards(areas["county"], 2026)
+    standard = SubsidyStandard.objects.filter(county=areas["county"]).first()
+    return standard, standard
+
+
+def _page(name, objects=None, **kw):
+    if objects is None:
+        return Case("page", lambda o: reverse(name), **kw)
+    return Case("page", lambda o: reverse(name, args=[o.pk]), objects=objects, **kw)
+
+
+def _api(name, objects=None, **kw):
+    if objects is None:
+        return Case("api", lambda o: reverse(name), **kw)
+    return Case("api", lambda o: reverse(name, args=[o.pk]), objects=objects, **kw)
+
+
+W = ("POST",)
+R = "county_reviewer"
+ENTRIES = {
+    "subsidies:overview": _page("subsidies:overview", reader=R),
+    "subsidies:calculator": _page("subsidies:calculator"),
+    "subsidies:standard_list": _page("subsidies:standard_list"),
+    # Township users see the standard's amounts on the list and in the calculator; the lines
+    # themselves are county records.
+    "subsidies:standard_edit": _page("subsidies:standard_edit", _standards, writes=W, reader=R),
+    "subsidies:batch_list": _page("subsidies:batch_list", writes=W, reader=R),
+    "subsidies:batch_detail": _page("subsidies:batch_detail", _batches, reader=R),
+    "subsidies:batch_action": Case(
+        "page",
+        lambda o: reverse("subsidies:batch_action", args=[o.pk, "submit"]),
+        objects=_batches,
+        writes=W,
+        get=False,
+    ),
+    "subsidies:batch_xlsx": _page("subsidies:batch_xlsx", _batches, reader=R),
+    "subsidies:batch_pdf": _page("subsidies:batch_pdf", _batches, reader=R),
+    "subsidies:batch_voucher": _page("subsidies:batch_voucher", _batches, reader=None),
+    "subsidies:line_list": _page("subsidies:line_list"),
+    "subsidies:advance_list": _page("subsidies:advance_list", writes=W),
+    "subsidies:advance_reimburse": _page(
+        "subsidies:advance_reimburse", _advances, writes=W, get=False
+    ),
+    "payout-batch-list": _api("payout-batch-list", writes=W, reader=R),
+    "payout-batch-detail": _api(
+        "payout-batch-detail", _batches, writes=("PUT", "PATCH", "DELETE"), reader=R
+    ),
+    "payout-line-list": _api("payout-line-list"),
+    "payout-line-detail": _api("payout-line-detail", _lines),
+    "township-advance-list": _api("township-advance-list", writes=W),
+    "township-advance-detail": _api("township-advance-detail", _advances),
+    "township-advance-reimburse": _api(
+        "township-advance-reimburse", _advances, writes=W, get=False
+    ),
+    "subsidy-standard-list": _api("subsidy-standard-list"),
+    "subsidy-standard-detail": _api(
+        "subsidy-standard-detail", _standards, writes=("PUT", "PATCH"), reader=R
+    ),
+    "subsidy-calculate-list": Case(
+        "api",
+        lambda o: reverse("subsidy-calculate-list") + "?category=dibao&family_size=3&level=D",
+    ),
+}
+for action in ("add-lines", "submit", "send-back", "pay", "reconcile"):
+    name = f"payout-batch-{action}"
+    ENTRIES[name] = _api(name, _batches, writes=W, get=False)
