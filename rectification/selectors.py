@@ -1,0 +1,90 @@
+"""Reads shared by pages, the API and the exports (every one scoped to the user's area)."""
+
+from __future__ import annotations
+
+from django.db.models import Count, Prefetch, QuerySet
+
+from rectification.models import (
+    Complaint,
+    Evidence,
+    ProblemType,
+    RectificationCampaign,
+    RectificationItem,
+    SelfCheckFinding,
+)
+
+TYPE_ORDER = [ProblemType.POLICY, ProblemType.WORK]
+
+
+def item_list(user) -> QuerySet:
+    return (
+        RectificationItem.objects.visible_to(user)
+        .select_related("area", "area__parent", "campaign", "submitted_by", "closed_by")
+        .prefetch_related("stages")
+        .annotate(evidence_count=Count("evidence", distinct=True))
+    )
+
+
+def item_detail(user) -> QuerySet:
+    return item_list(user).prefetch_related(
+        "households",
+        "households__village",
+        Prefetch("notes__evidence", queryset=Evidence.objects.order_by("id")),
+        "notes__created_by",
+        "evidence",
+    )
+
+
+def ledger_items(user, *, campaign=None, area=None, status=None) -> QuerySet:
+    """The items of the ledger export, in the ledger's order: by type, then as entered."""
+    qs = (
+        RectificationItem.objects.visible_to(user)
+        .select_related("area", "campaign")
+        .prefetch_related("stages")
+    )
+    if campaign is not None:
+        qs = qs.filter(campaign=campaign)
+    if area is not None:
+        qs = qs.filter(area__code__startswith=area.prefix)
+    if status:
+        qs = qs.filter(status__in=status if isinstance(status, list | tuple) else [status])
+    return qs.order_by("problem_type", "id")
+
+
+def ledger_groups(items) -> list[dict]:
+    """Items grouped by type in the ledger's order (政策落实方面 first), each group numbered."""
+    numerals = "一二三四五六七八九十"
+    by_type: dict[str, list] = {t: [] for t in TYPE_ORDER}
+    for item in items:
+        by_type.setdefault(item.problem_type, []).append(item)
+    groups = []
+    for problem_type, group_items in by_type.items():
+        if not group_items:
+            continue
+        groups.append(
+            {
+                "ordinal": numerals[len(groups)]
+                if len(groups) < len(numerals)
+                else str(len(groups) + 1),
+                "label": ProblemType(problem_type).label,
+                "count": len(group_items),
+                "items": group_items,
+            }
+        )
+    return groups
+
+
+def campaign_list(user) -> QuerySet:
+    return RectificationCampaign.objects.visible_to(user).annotate(item_count=Count("items"))
+
+
+def complaint_list(user) -> QuerySet:
+    return Complaint.objects.visible_to(user).select_related("area", "area__parent", "item")
+
+
+def finding_list(user) -> QuerySet:
+    return (
+        SelfCheckFinding.objects.visible_to(user)
+        .select_related("area", "area__parent", "dismissed_by", "item")
+        .prefetch_related("households")
+    )

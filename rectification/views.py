@@ -1,0 +1,554 @@
+from __future__ import annotations
+
+from django.contrib import messages
+from django.http import FileResponse, Http404, HttpResponse
+from django.shortcuts import get_object_or_404, redirect
+from django.utils import timezone
+from django.utils.http import content_disposition_header
+from django.views import View
+from django.views.generic import DetailView, FormView, ListView
+
+from accounts.models import Area
+from accounts.permissions import RoleRequiredMixin, can_write
+from core.errors import DomainError
+from rectification import selectors, services
+from rectification.exports import XLSX_TYPE, ledger_title, write_ledger
+from rectification.filters import ComplaintFilter, ItemFilter
+from rectification.forms import (
+    CampaignForm,
+    CloseForm,
+    ComplaintForm,
+    ComplaintReplyForm,
+    ImportUploadForm,
+    ItemForm,
+    NoteForm,
+    ReasonForm,
+)
+from rectification.models import (
+    Complaint,
+    DeadlineKind,
+    Evidence,
+    FindingStatus,
+    ItemStatus,
+    LedgerImport,
+    RectificationItem,
+    RectificationStage,
+)
+from rectification.selfcheck import RULES
+
+
+class _PaginatedListMixin:
+    paginate_by = 50
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        query = self.request.GET.copy()
+        query.pop("page", None)
+        context["query_string"] = query.urlencode()
+        return context
+
+
+def _may(user, roles) -> bool:
+    return can_write(user, roles)
+
+
+# --- the ledger -------------------------------------------------------------------------
+
+
+class ItemListView(RoleRequiredMixin, _PaginatedListMixin, ListView):
+    """整改台账: every visible item, filterable; the downloads use the same filters."""
+
+    template_name = "rectification/item_list.html"
+    context_object_name = "items"
+
+    def get_queryset(self):
+        self.filterset = ItemFilter(
+            self.request.GET or None,
+            queryset=selectors.item_list(self.request.user).order_by("problem_type", "id"),
+            request=self.request,
+        )
+        return self.filterset.qs
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        context["filter"] = self.filterset
+        context["can_create"] = _may(self.request.user, services.LEDGER_ROLES)
+        return context
+
+
+class _LedgerDownloadMixin(RoleRequiredMixin):
+    """A read: every role, officials included, may download the ledger of its area."""
+
+    def ledger(self, request):
+        filterset = ItemFilter(
+            request.GET or None,
+            queryset=selectors.ledger_items(request.user),
+            request=request,
+        )
+        if filterset.is_bound and not filterset.is_valid():
+            raise Http404("筛选条件无效。")
+        data = filterset.form.cleaned_data if filterset.is_bound else {}
+        area = data.get("area") or request.user.area or Area.objects.filter(level="county").first()
+        title = ledger_title(campaign=data.get("campaign"), area=area)
+        return filterset.qs, title
+
+    def attachment(self, content: bytes, content_type: str, ext: str) -> HttpResponse:
+        response = HttpResponse(content, content_type=content_type)
+        name = f"整改台账-{timezone.localdate():%Y%m%d}.{ext}"
+        response["Content-Disposition"] = content_disposition_header(
+            as_attachment=True, filename=name
+        )
+        return response
+
+
+class LedgerXlsxView(_LedgerDownloadMixin, View):
+    def get(self, request):
+        items, title = self.ledger(request)
+        return self.attachment(write_ledger(items, title=title), XLSX_TYPE, "xlsx")
+
+
+class LedgerPdfView(_LedgerDownloadMixin, View):
+    def get(self, request):
+        from rectification.pdf import ledger_pdf
+
+        items, title = self.ledger(request)
+        return self.attachment(ledger_pdf(items, title=title), "application/pdf", "pdf")
+
+
+class _ItemFormView(RoleRequiredMixin, FormView):
+    template_name = "rectification/item_form.html"
+    form_class = ItemForm
+    write_roles = services.LEDGER_ROLES
+    object = None
+
+    def requires_write(self) -> bool:
+        return True
+
+    def get_form_kwargs(self):
+        return {**super().get_form_kwargs(), "user": self.request.user, "instance": self.object}
+
+    def get_context_data(self, **kwargs):
+        return {**super().get_context_data(**kwargs), "item": self.object}
+
+    def form_valid(self, form):
+        data = dict(form.cleaned_data)
+        households = list(data.pop("households", []))
+        stages = data.pop("stages", [])
+        if data.get("deadline_kind") == DeadlineKind.LONG_TERM and not stages:
+            form.add_error("stages", "长期坚持的问题请至少填写一个阶段目标。")
+            return self.form_invalid(form)
+        try:
+            item = self.save(data, households, stages)
+        except DomainError as exc:
+            form.add_error(None, str(exc))
+            return self.form_invalid(form)
+        messages.success(self.request, "已保存整改问题。")
+        return redirect(item)
+
+
+class ItemCreateView(_ItemFormView):
+    def save(self, data, households, stages):
+        return services.item_create(
+            by=self.request.user, households=households, stages=stages, **data
+        )
+
+
+class ItemUpdateView(_ItemFormView):
+    def dispatch(self, request, *args, **kwargs):
+        if request.user.is_authenticated:
+            self.object = get_object_or_404(
+                RectificationItem.objects.visible_to(request.user), pk=kwargs["pk"]
+            )
+        return super().dispatch(request, *args, **kwargs)
+
+    def save(self, data, households, stages):
+        return services.item_update(
+            item=self.object, by=self.request.user, households=households, stages=stages, **data
+        )
+
+
+class ItemDetailView(RoleRequiredMixin, DetailView):
+    template_name = "rectification/item_detail.html"
+    context_object_name = "item"
+
+    def get_queryset(self):
+        return selectors.item_detail(self.request.user)
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        user, item = self.request.user, self.object
+        progress = _may(user, services.PROGRESS_ROLES) and not (
+            user.role == "township_staff" and item.area.level == "county"
+        )
+        verify = _may(user, services.VERIFY_ROLES)
+        context.update(
+            can_edit=_may(user, services.LEDGER_ROLES) and item.status != ItemStatus.CLOSED,
+            can_note=progress and item.status in (ItemStatus.OPEN, ItemStatus.IN_PROGRESS),
+            can_submit=progress and item.status == ItemStatus.IN_PROGRESS,
+            can_verify=verify and item.status == ItemStatus.SUBMITTED,
+            can_reopen=verify and item.status in (ItemStatus.SUBMITTED, ItemStatus.CLOSED),
+            can_stage=progress and item.status != ItemStatus.CLOSED,
+            note_form=NoteForm(),
+            close_form=CloseForm(),
+            reason_form=ReasonForm(),
+        )
+        return context
+
+
+class _ItemActionView(RoleRequiredMixin, View):
+    """A POST on one item of the user's area; the service decides and says why not."""
+
+    write_roles = services.PROGRESS_ROLES
+
+    def post(self, request, pk):
+        item = get_object_or_404(RectificationItem.objects.visible_to(request.user), pk=pk)
+        try:
+            message = self.perform(item, request)
+        except DomainError as exc:
+            messages.error(request, str(exc))
+        else:
+            messages.success(request, message)
+        return redirect(item)
+
+
+class ItemNoteView(_ItemActionView):
+    def perform(self, item, request):
+        form = NoteForm(request.POST, request.FILES)
+        if not form.is_valid():
+            raise DomainError("；".join(e for errs in form.errors.values() for e in errs))
+        services.note_add(
+            item=item,
+            by=request.user,
+            content=form.cleaned_data["content"],
+            files=form.cleaned_data["files"],
+        )
+        return "已保存整改进展。"
+
+
+class ItemSubmitView(_ItemActionView):
+    def perform(self, item, request):
+        services.item_submit(item=item, by=request.user, note=request.POST.get("note", ""))
+        return "已提交核验。"
+
+
+class ItemCloseView(_ItemActionView):
+    write_roles = services.VERIFY_ROLES
+
+    def perform(self, item, request):
+        services.item_close(item=item, by=request.user, note=request.POST.get("note", ""))
+        return "已核验销号。"
+
+
+class ItemReopenView(_ItemActionView):
+    write_roles = services.VERIFY_ROLES
+
+    def perform(self, item, request):
+        services.item_reopen(item=item, by=request.user, reason=request.POST.get("reason", ""))
+        return "已退回，问题重新进入整改。"
+
+
+class StageDoneView(RoleRequiredMixin, View):
+    write_roles = services.PROGRESS_ROLES
+
+    def post(self, request, pk):
+        stage = get_object_or_404(
+            RectificationStage.objects.visible_to(request.user).select_related("item"), pk=pk
+        )
+        try:
+            services.stage_mark_done(stage=stage, by=request.user)
+        except DomainError as exc:
+            messages.error(request, str(exc))
+        else:
+            messages.success(request, "已标记阶段目标完成。")
+        return redirect(stage.item)
+
+
+class EvidenceFileView(RoleRequiredMixin, View):
+    """Evidence may show people and houses: served only after the area check."""
+
+    def get(self, request, pk):
+        evidence = get_object_or_404(Evidence.objects.visible_to(request.user), pk=pk)
+        try:
+            handle = evidence.file.open("rb")
+        except FileNotFoundError as exc:
+            raise Http404("文件不存在。") from exc
+        ext = evidence.file.name.rsplit(".", 1)[-1]
+        response = FileResponse(handle, content_type=evidence.content_type)
+        response["Content-Disposition"] = f'inline; filename="evidence-{evidence.pk}.{ext}"'
+        response["Cache-Control"] = "private, no-store"
+        return response
+
+
+# --- campaigns --------------------------------------------------------------------------
+
+
+class CampaignListView(RoleRequiredMixin, FormView):
+    template_name = "rectification/campaign_list.html"
+    form_class = CampaignForm
+    write_roles = services.LEDGER_ROLES
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        context["campaigns"] = selectors.campaign_list(self.request.user)
+        context["can_create"] = _may(self.request.user, services.LEDGER_ROLES)
+        return context
+
+    def form_valid(self, form):
+        try:
+            campaign = services.campaign_create(by=self.request.user, **form.cleaned_data)
+        except DomainError as exc:
+            form.add_error(None, str(exc))
+            return self.form_invalid(form)
+        messages.success(self.request, f"已创建整改批次：{campaign.name}。")
+        return redirect("rectification:campaign_list")
+
+
+# --- complaints -------------------------------------------------------------------------
+
+
+class ComplaintListView(RoleRequiredMixin, _PaginatedListMixin, ListView):
+    template_name = "rectification/complaint_list.html"
+    context_object_name = "complaints"
+
+    def get_queryset(self):
+        self.filterset = ComplaintFilter(
+            self.request.GET or None,
+            queryset=selectors.complaint_list(self.request.user),
+            request=self.request,
+        )
+        return self.filterset.qs
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        context["filter"] = self.filterset
+        context["can_create"] = _may(self.request.user, services.COMPLAINT_ROLES)
+        return context
+
+
+class ComplaintCreateView(RoleRequiredMixin, FormView):
+    template_name = "rectification/simple_form.html"
+    form_class = ComplaintForm
+    write_roles = services.COMPLAINT_ROLES
+    extra_context = {"title": "登记群众反映"}
+
+    def requires_write(self) -> bool:
+        return True
+
+    def get_form_kwargs(self):
+        return {**super().get_form_kwargs(), "user": self.request.user}
+
+    def form_valid(self, form):
+        try:
+            complaint = services.complaint_create(by=self.request.user, **form.cleaned_data)
+        except DomainError as exc:
+            form.add_error(None, str(exc))
+            return self.form_invalid(form)
+        messages.success(self.request, "已登记群众反映。")
+        return redirect("rectification:complaint_detail", pk=complaint.pk)
+
+
+class ComplaintDetailView(RoleRequiredMixin, FormView):
+    template_name = "rectification/complaint_detail.html"
+    form_class = ComplaintReplyForm
+    write_roles = services.COMPLAINT_ROLES
+
+    def dispatch(self, request, *args, **kwargs):
+        if request.user.is_authenticated:
+            self.complaint = get_object_or_404(
+                selectors.complaint_list(request.user), pk=kwargs["pk"]
+            )
+        return super().dispatch(request, *args, **kwargs)
+
+    def get_initial(self):
+        return {"handler": self.complaint.handler, "reply": self.complaint.reply}
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        context["complaint"] = self.complaint
+        context["can_reply"] = (
+            _may(self.request.user, services.COMPLAINT_ROLES) and not self.complaint.closed
+        )
+        context["can_convert"] = (
+            _may(self.request.user, services.LEDGER_ROLES) and not self.complaint.item_id
+        )
+        return context
+
+    def form_valid(self, form):
+        try:
+            services.complaint_update(
+                complaint=self.complaint, by=self.request.user, **form.cleaned_data
+            )
+        except DomainError as exc:
+            form.add_error(None, str(exc))
+            return self.form_invalid(form)
+        messages.success(self.request, "已保存办理情况。")
+        return redirect("rectification:complaint_detail", pk=self.complaint.pk)
+
+
+class ComplaintConvertView(RoleRequiredMixin, View):
+    write_roles = services.LEDGER_ROLES
+
+    def post(self, request, pk):
+        complaint = get_object_or_404(Complaint.objects.visible_to(request.user), pk=pk)
+        try:
+            item = services.complaint_convert(complaint=complaint, by=request.user)
+        except DomainError as exc:
+            messages.error(request, str(exc))
+            return redirect("rectification:complaint_detail", pk=pk)
+        messages.success(request, "已转入整改台账，请补充整改措施和责任人。")
+        return redirect(item)
+
+
+# --- self-check -------------------------------------------------------------------------
+
+
+class SelfCheckView(RoleRequiredMixin, View):
+    """自查: open findings grouped by rule; run on demand, convert per rule, dismiss one."""
+
+    def get(self, request):
+        from django.shortcuts import render
+
+        findings = selectors.finding_list(request.user).filter(status=FindingStatus.OPEN)
+        groups = []
+        by_rule: dict[str, list] = {}
+        for finding in findings:
+            by_rule.setdefault(finding.rule, []).append(finding)
+        for code, rule in RULES.items():
+            groups.append({"rule": rule, "findings": by_rule.get(code, [])})
+        dismissed = selectors.finding_list(request.user).exclude(status=FindingStatus.OPEN)
+        return render(
+            request,
+            "rectification/selfcheck.html",
+            {
+                "groups": groups,
+                "recent": dismissed.order_by("-last_seen")[:30],
+                "can_convert": _may(request.user, services.LEDGER_ROLES),
+                "can_run": _may(request.user, services.SELFCHECK_ROLES),
+            },
+        )
+
+
+class SelfCheckRunView(RoleRequiredMixin, View):
+    read_roles = services.SELFCHECK_ROLES
+    write_roles = services.SELFCHECK_ROLES
+
+    def post(self, request):
+        try:
+            result = services.selfcheck_run(by=request.user)
+        except DomainError as exc:
+            messages.error(request, str(exc))
+        else:
+            messages.success(request, f"自查完成：{result.summary}")
+        return redirect("rectification:selfcheck")
+
+
+class FindingsConvertView(RoleRequiredMixin, View):
+    write_roles = services.LEDGER_ROLES
+
+    def post(self, request):
+        import datetime as dt
+
+        deadline = None
+        if request.POST.get("deadline"):
+            try:
+                deadline = dt.date.fromisoformat(request.POST["deadline"])
+            except ValueError:
+                messages.error(request, "整改期限不是有效日期。")
+                return redirect("rectification:selfcheck")
+        try:
+            item = services.findings_convert(
+                rule=request.POST.get("rule", ""), by=request.user, deadline=deadline
+            )
+        except DomainError as exc:
+            messages.error(request, str(exc))
+            return redirect("rectification:selfcheck")
+        messages.success(request, "已转入整改台账。")
+        return redirect(item)
+
+
+class FindingDismissView(RoleRequiredMixin, View):
+    write_roles = services.LEDGER_ROLES
+
+    def post(self, request, pk):
+        finding = get_object_or_404(selectors.finding_list(request.user), pk=pk)
+        try:
+            services.finding_dismiss(
+                finding=finding, by=request.user, reason=request.POST.get("reason", "")
+            )
+        except DomainError as exc:
+            messages.error(request, str(exc))
+        else:
+            messages.success(request, "已排除该自查发现。")
+        return redirect("rectification:selfcheck")
+
+
+# --- import -----------------------------------------------------------------------------
+
+
+class _ImportMixin(RoleRequiredMixin):
+    write_roles = services.LEDGER_ROLES
+    read_roles = services.LEDGER_ROLES
+
+    def requires_write(self) -> bool:
+        return True
+
+    def get_import(self) -> LedgerImport:
+        return get_object_or_404(
+            LedgerImport.objects.visible_to(self.request.user), pk=self.kwargs["pk"]
+        )
+
+
+class ImportView(_ImportMixin, FormView):
+    template_name = "rectification/import_upload.html"
+    form_class = ImportUploadForm
+
+    def get_form_kwargs(self):
+        return {**super().get_form_kwargs(), "user": self.request.user}
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        context["imports"] = LedgerImport.objects.visible_to(self.request.user)[:10]
+        return context
+
+    def form_valid(self, form):
+        try:
+            ledger_import = services.ledger_import_upload(
+                by=self.request.user,
+                uploaded=form.cleaned_data["file"],
+                source=form.cleaned_data["source"],
+                campaign=form.cleaned_data["campaign"],
+            )
+        except DomainError as exc:
+            form.add_error("file", str(exc))
+            return self.form_invalid(form)
+        return redirect(ledger_import)
+
+
+class ImportDetailView(_ImportMixin, DetailView):
+    template_name = "rectification/import_detail.html"
+    context_object_name = "imp"
+
+    def get_object(self, queryset=None):
+        return self.get_import()
+
+
+class ImportConfirmView(_ImportMixin, View):
+    def post(self, request, pk):
+        try:
+            items = services.ledger_import_apply(ledger_import=self.get_import(), by=request.user)
+        except DomainError as exc:
+            messages.error(request, str(exc))
+            return redirect("rectification:import_detail", pk=pk)
+        messages.success(request, f"已导入 {len(items)} 条整改问题。")
+        return redirect("rectification:item_list")
+
+
+class ImportCancelView(_ImportMixin, View):
+    def post(self, request, pk):
+        try:
+            services.ledger_import_cancel(ledger_import=self.get_import(), by=request.user)
+        except DomainError as exc:
+            messages.error(request, str(exc))
+            return redirect("rectification:import_detail", pk=pk)
+        messages.success(request, "已取消本次导入，未写入任何问题。")
+        return redirect("rectification:import")
