@@ -4,3 +4,6 @@ from django.apps import AppConfig
 class RenovationConfig(AppConfig):
     name = "renovation"
     verbose_name = "危房改造"
+
+    def ready(self) -> None:
+        from renovation import exports  # noqa: F401 - registers the exporters
