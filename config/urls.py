@@ -10,8 +10,8 @@ from accounts.views import HomeView
 from core import views as core_views
 from households.api import HouseholdViewSet
 from inspections import api as inspections_api
-from renovation import api as renovation_api
 from rectification import api as rectification_api
+from renovation import api as renovation_api
 from subsidies import api as subsidies_api
 
 router = DefaultRouter()

@@ -5,21 +5,27 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('households', '0005_monitoring_list'),
-        ('inspections', '0001_initial'),
-        ('renovation', '0001_initial'),
+        ("households", "0005_monitoring_list"),
+        ("inspections", "0001_initial"),
+        ("renovation", "0001_initial"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.RemoveConstraint(
-            model_name='renovationproject',
-            name='renovation_ended_has_reason',
+            model_name="renovationproject",
+            name="renovation_ended_has_reason",
         ),
         migrations.AddConstraint(
-            model_name='renovationproject',
-            constraint=models.CheckConstraint(condition=models.Q(models.Q(('status__in', ['withdrawn', 'declined', 'rejected']), _negated=True), models.Q(('end_reason', ''), _negated=True), _connector='OR'), name='renovation_ended_has_reason'),
+            model_name="renovationproject",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    models.Q(("status__in", ["withdrawn", "declined", "rejected"]), _negated=True),
+                    models.Q(("end_reason", ""), _negated=True),
+                    _connector="OR",
+                ),
+                name="renovation_ended_has_reason",
+            ),
         ),
     ]
