@@ -6,8 +6,7 @@ e.g. one household) and a fingerprint of the data that made it a finding: `run()
 subject once while it is open, and a dismissed finding comes back only when its fingerprint
 changes (the data changed). Thresholds are settings with defaults.
 
-Document 004 lists the patterns; the ones whose data lives in apps still being written
-(renovation, subsidies) are named at the end as TODO and are not registered yet.
+Document 004 lists the patterns; each one is a rule below.
 """
 
 from __future__ import annotations
@@ -21,6 +20,7 @@ from dataclasses import dataclass, field
 from django.apps import apps
 from django.conf import settings
 from django.db import connection, transaction
+from django.db.models import Q
 from django.utils import timezone
 
 from accounts.models import Area
@@ -221,16 +221,306 @@ def cd_not_started(prefix: str, today: dt.date) -> list[Finding]:
     ]
 
 
-# TODO (depend on renovation/subsidies, being written in parallel; not registered yet):
-# - "payout_before_acceptance": a Payout dated before the project's accepted_on (004: paid
-#   23 Nov, accepted 25 Nov).
-# - "acceptance_without_evaluation": accepted_on set but no passed 基本安全评定表.
-# - "same_start_completion_dates": >= ANJU_SELFCHECK_SAME_DATES_MIN households of one
-#   township with identical (started_on, completed_on).
-# - "area_per_person_out_of_standard": built_area vs family size (≤35 / ≤55 / 16–25 m² pp).
-# - "old_house_not_demolished": accepted more than ANJU_SELFCHECK_NOT_DEMOLISHED_DAYS days
-#   ago, no demolition evidence.
-# - "commitment_without_date": a commitment letter (承诺书) without its signing date.
+# --- rules on renovation projects and payouts ---------------------------------------------
+
+
+def _projects(prefix: str):
+    from renovation.models import RenovationProject
+
+    return RenovationProject.objects.filter(
+        household__village__code__startswith=prefix
+    ).select_related("household", "household__village", "household__village__parent")
+
+
+def _who(household) -> str:
+    return f"{household.village.parent.name}{household.village.name} {household.head_name}"
+
+
+def _project_finding(code: str, project, message: str, data) -> Finding:
+    """One finding per project (a household may have projects in several years)."""
+    h = project.household
+    return Finding(
+        rule=code,
+        household_ids=[h.pk],
+        area_code=h.village_id,
+        subject=f"project:{project.pk}",
+        message=f"{_who(h)}：{project.year}年改造项目{message}",
+        fingerprint=fingerprint(project.pk, *data),
+    )
+
+
+@rule(
+    "payout_before_acceptance",
+    label="补助资金在竣工验收前拨付",
+    title="危房改造补助资金在竣工验收前拨付",
+)
+def payout_before_acceptance(prefix: str, today: dt.date) -> list[Finding]:
+    """Document 004: accepted 25 Nov, paid 23 Nov. A paid batch's line (not a failed one) whose
+    project was accepted after the payment date, or is not accepted at all. The database
+    refuses such a line when it is written; this finds the ones that got there anyway
+    (imported data, an acceptance date corrected afterwards)."""
+    from django.db.models import F
+
+    from subsidies.models import PAYABLE_PROJECT_STATUSES, LineStatus, PayoutLine
+
+    lines = (
+        PayoutLine.objects.filter(
+            project__household__village__code__startswith=prefix, batch__paid_on__isnull=False
+        )
+        .exclude(status=LineStatus.FAILED)
+        .filter(
+            Q(project__accepted_on__isnull=True)
+            | Q(project__accepted_on__gt=F("batch__paid_on"))
+            | ~Q(project__status__in=PAYABLE_PROJECT_STATUSES)
+        )
+        .select_related(
+            "batch",
+            "project",
+            "project__household",
+            "project__household__village",
+            "project__household__village__parent",
+        )
+        .order_by("project__household__village_id", "project__household__head_name", "id")
+    )
+    findings = []
+    for line in lines:
+        p, h = line.project, line.project.household
+        accepted = (
+            f"{_date(p.accepted_on)}才通过竣工验收"
+            if p.accepted_on and p.status in PAYABLE_PROJECT_STATUSES
+            else f"至今未通过竣工验收（{p.get_status_display()}）"
+        )
+        findings.append(
+            Finding(
+                rule="payout_before_acceptance",
+                household_ids=[h.pk],
+                area_code=h.village_id,
+                subject=f"payout_line:{line.pk}",
+                message=(
+                    f"{_who(h)}：{p.year}年危房改造补助{line.amount}元已于{_date(line.batch.paid_on)}"
+                    f"拨付（批次{line.batch.number}），项目{accepted}。"
+                ),
+                fingerprint=fingerprint(
+                    line.pk, line.batch.paid_on, line.amount, p.accepted_on, p.status
+                ),
+            )
+        )
+    return findings
+
+
+@rule(
+    "acceptance_without_evaluation",
+    label="竣工验收无合格的基本安全评定表",
+    title="竣工验收未附基本安全评定合格的评定表",
+)
+def acceptance_without_evaluation(prefix: str, today: dt.date) -> list[Finding]:
+    """An accepted (or closed) project whose acceptance record is missing, whose basic safety
+    evaluation did not pass, or that has no evaluation form file."""
+    from renovation.models import Acceptance, ProjectStatus
+
+    qs = (
+        _projects(prefix)
+        .filter(status__in=[ProjectStatus.ACCEPTED, ProjectStatus.CLOSED])
+        .filter(
+            Q(acceptance__isnull=True)
+            | Q(acceptance__evaluation_passed=False)
+            | Q(acceptance__evaluation_form="")
+            | Q(acceptance__evaluation_form__isnull=True)
+        )
+        .order_by("household__village_id", "household__head_name", "id")
+    )
+    findings = []
+    for p in qs:
+        acceptance = Acceptance.objects.filter(project=p).first()
+        if acceptance is None:
+            problem, data = "没有竣工验收记录", (None,)
+        else:
+            gaps = []
+            if not acceptance.evaluation_passed:
+                gaps.append("基本安全评定不合格")
+            if not acceptance.evaluation_form:
+                gaps.append("未上传基本安全评定表")
+            problem = "，".join(gaps)
+            data = (
+                acceptance.pk,
+                acceptance.evaluation_passed,
+                acceptance.evaluation_form.name or "",
+            )
+        findings.append(
+            _project_finding(
+                "acceptance_without_evaluation",
+                p,
+                f"已于{_date(p.accepted_on)}验收（{p.get_status_display()}），但{problem}。",
+                (p.accepted_on, *data),
+            )
+        )
+    return findings
+
+
+@rule(
+    "same_start_completion_dates",
+    label="多户开工、竣工日期完全相同",
+    title="多户危房改造开工、竣工时间完全相同，档案信息与实际进度不符",
+)
+def same_start_completion_dates(prefix: str, today: dt.date) -> list[Finding]:
+    """Document 004: 田富远等人 all started 11 Oct and completed 20 Oct on paper. At least
+    ANJU_SELFCHECK_SAME_DATES_MIN projects of one township with identical start and completion
+    dates: one finding per (township, start, completion), naming every household."""
+    from renovation.models import ENDED
+
+    minimum = _setting("ANJU_SELFCHECK_SAME_DATES_MIN", 5)
+    # The group is the township: a run over one village still counts its whole township.
+    projects = (
+        _projects(prefix[:9])
+        .filter(started_on__isnull=False, completed_on__isnull=False)
+        .exclude(status__in=[s.value for s in ENDED])
+        .order_by("household__village_id", "household__head_name", "id")
+    )
+    groups: dict[tuple, list] = {}
+    for p in projects:
+        key = (p.household.village.parent_id, p.started_on, p.completed_on)
+        groups.setdefault(key, []).append(p)
+    findings = []
+    for (township, started, completed), members in sorted(
+        groups.items(), key=lambda kv: (kv[0][0], kv[0][1], kv[0][2])
+    ):
+        if len(members) < minimum:
+            continue
+        names = "、".join(f"{p.household.village.name}{p.household.head_name}" for p in members)
+        findings.append(
+            Finding(
+                rule="same_start_completion_dates",
+                household_ids=sorted({p.household_id for p in members}),
+                area_code=township,
+                subject=f"{township}:{started.isoformat()}:{completed.isoformat()}",
+                message=(
+                    f"{members[0].household.village.parent.name}{len(members)}户危房改造开工日期均为"
+                    f"{_date(started)}、竣工日期均为{_date(completed)}，请核实是否与实际进度相符："
+                    f"{names}。"
+                ),
+                fingerprint=fingerprint(
+                    started, completed, sorted((p.pk, p.household_id) for p in members)
+                ),
+            )
+        )
+    return findings
+
+
+@rule(
+    "area_per_person_out_of_standard",
+    label="改造后建筑面积不符合面积标准",
+    title="农村危房改造建设面积不达标",
+    problem_type=ProblemType.POLICY,
+)
+def area_per_person_out_of_standard(prefix: str, today: dt.date) -> list[Finding]:
+    """Document 004: 7 persons, 57 m² (8 m² per person). An accepted rebuilt/new house whose
+    built area breaks the county's standard for the year, with no justified exception.
+
+    The check itself is renovation's own (`area_violation`, the one acceptance applies). Note
+    that it reads the standard through `area_standard_for`, which stores the default standard
+    for a county and year that has none yet (as acceptance would have done)."""
+    from renovation.models import BUILT_METHODS, ProjectStatus
+    from renovation.services import area_violation
+
+    qs = (
+        _projects(prefix)
+        .filter(
+            status__in=[ProjectStatus.ACCEPTED, ProjectStatus.CLOSED],
+            method__in=[m.value for m in BUILT_METHODS],
+            built_area__isnull=False,
+            area_exception__isnull=True,
+        )
+        .order_by("household__village_id", "household__head_name", "id")
+    )
+    findings = []
+    for p in qs:
+        violation = area_violation(p, p.built_area)
+        if not violation:
+            continue
+        findings.append(
+            _project_finding(
+                "area_per_person_out_of_standard",
+                p,
+                f"（{p.get_method_display()}）已验收，{violation}",
+                (str(p.built_area), p.household.family_size, p.method, violation),
+            )
+        )
+    return findings
+
+
+@rule(
+    "old_house_not_demolished",
+    label="验收后长期未拆除旧房",
+    title="农村危房改造建新未拆旧问题仍然存在",
+    problem_type=ProblemType.POLICY,
+)
+def old_house_not_demolished(prefix: str, today: dt.date) -> list[Finding]:
+    """建新必拆旧: accepted more than N days ago, no demolition record and no recorded reason why
+    none is needed. A repaired house is the old house itself (renovation refuses a demolition
+    record for it and asks for the reason instead): repairs are not held to this rule."""
+    from renovation.models import ProjectStatus, RenovationMethod
+
+    days = _setting("ANJU_SELFCHECK_NOT_DEMOLISHED_DAYS", 90)
+    qs = (
+        _projects(prefix)
+        .filter(
+            status__in=[ProjectStatus.ACCEPTED, ProjectStatus.CLOSED],
+            accepted_on__lt=today - dt.timedelta(days=days),
+            demolition__isnull=True,
+            demolition_not_applicable_reason="",
+        )
+        .exclude(method=RenovationMethod.REPAIR)
+        .order_by("household__village_id", "household__head_name", "id")
+    )
+    return [
+        _project_finding(
+            "old_house_not_demolished",
+            p,
+            f"（{p.get_method_display()}）于{_date(p.accepted_on)}竣工验收，已超过{days}天"
+            "仍未登记旧房拆除（拆除日期和照片），也没有无需拆除的理由。",
+            (p.accepted_on, days),
+        )
+        for p in qs
+    ]
+
+
+@rule(
+    "commitment_without_date",
+    label="承诺书无签订日期",
+    title="拆旧建新及安全责任承诺书没有签订时间",
+)
+def commitment_without_date(prefix: str, today: dt.date) -> list[Finding]:
+    """Document 004: a 拆旧建新及安全责任承诺书 without its signing date. Anju cannot store a
+    commitment without a date (signed_on is required), so in practice this finds projects past
+    the notification (under construction or later) with no commitment at all: construction
+    should not have started without one (imported data, or records entered out of order)."""
+    from renovation.models import Commitment, ProjectStatus
+
+    past_notified = [
+        ProjectStatus.UNDER_CONSTRUCTION,
+        ProjectStatus.COMPLETED,
+        ProjectStatus.ACCEPTED,
+        ProjectStatus.CLOSED,
+    ]
+    qs = (
+        _projects(prefix)
+        .filter(status__in=past_notified)
+        .filter(Q(commitment__isnull=True) | Q(commitment__signed_on__isnull=True))
+        .order_by("household__village_id", "household__head_name", "id")
+    )
+    findings = []
+    for p in qs:
+        commitment = Commitment.objects.filter(project=p).first()
+        state = "承诺书没有签订日期" if commitment else "没有录入拆旧建新及安全责任承诺书"
+        findings.append(
+            _project_finding(
+                "commitment_without_date",
+                p,
+                f"已函告（{_date(p.notified_on)}）并进入“{p.get_status_display()}”，但{state}。",
+                (p.notified_on, commitment.pk if commitment else None),
+            )
+        )
+    return findings
 
 
 # --- running ----------------------------------------------------------------------------
@@ -275,8 +565,13 @@ def run(*, prefix: str = "", today: dt.date | None = None, rules=None) -> RunRes
             existing = SelfCheckFinding.objects.filter(
                 rule=current.code, area__code__startswith=prefix
             )
+            # A finding may concern an area wider than `prefix` (a township group found by a
+            # run over one village): look its subject up wherever it is stored.
+            subjects = [found.subject for found in findings]
             by_subject: dict[str, list[SelfCheckFinding]] = {}
-            for f in existing:
+            for f in SelfCheckFinding.objects.filter(rule=current.code).filter(
+                Q(area__code__startswith=prefix) | Q(subject__in=subjects)
+            ):
                 by_subject.setdefault(f.subject, []).append(f)
             for found in findings:
                 rows = by_subject.get(found.subject, [])
