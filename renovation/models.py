@@ -274,7 +274,7 @@ class RenovationProject(models.Model):
             ),
             models.CheckConstraint(
                 name="renovation_ended_has_reason",
-                condition=~Q(status__in=[s.value for s in ENDED]) | ~Q(end_reason=""),
+                condition=~Q(status__in=sorted(s.value for s in ENDED)) | ~Q(end_reason=""),
             ),
             models.CheckConstraint(
                 name="renovation_amount_not_negative",

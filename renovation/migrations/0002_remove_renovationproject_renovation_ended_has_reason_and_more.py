@@ -21,7 +21,7 @@ class Migration(migrations.Migration):
             model_name="renovationproject",
             constraint=models.CheckConstraint(
                 condition=models.Q(
-                    models.Q(("status__in", ["withdrawn", "declined", "rejected"]), _negated=True),
+                    models.Q(("status__in", ["declined", "rejected", "withdrawn"]), _negated=True),
                     models.Q(("end_reason", ""), _negated=True),
                     _connector="OR",
                 ),
