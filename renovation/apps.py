@@ -6,4 +6,7 @@ class RenovationConfig(AppConfig):
     verbose_name = "危房改造"
 
     def ready(self) -> None:
-        from renovation import exports  # noqa: F401 - registers the exporters
+        from renovation import (
+            exports,  # noqa: F401 - registers the exporters
+            national,  # noqa: F401 - registers the national record exporter
+        )

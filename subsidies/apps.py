@@ -6,4 +6,7 @@ class SubsidiesConfig(AppConfig):
     verbose_name = "补助资金"
 
     def ready(self) -> None:
-        from subsidies import exports  # noqa: F401 - registers the payout list exporter
+        from subsidies import (
+            exports,  # noqa: F401 - registers the payout list exporter
+            roster,  # noqa: F401 - registers the 一卡通 roster exporter
+        )

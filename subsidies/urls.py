@@ -1,6 +1,6 @@
 from django.urls import path
 
-from subsidies import views
+from subsidies import roster, views
 
 app_name = "subsidies"
 
@@ -25,5 +25,17 @@ urlpatterns = [
         "advances/<int:pk>/reimburse/",
         views.AdvanceReimburseView.as_view(),
         name="advance_reimburse",
+    ),
+]
+urlpatterns += [
+    path(
+        "batches/<int:pk>/roster-result/",
+        roster.RosterResultView.as_view(),
+        name="roster_result",
+    ),
+    path(
+        "batches/<int:pk>/roster-result/confirm/",
+        roster.RosterResultConfirmView.as_view(),
+        name="roster_result_confirm",
     ),
 ]

@@ -140,3 +140,8 @@ ENTRIES = {
 for action in ("add-lines", "submit", "send-back", "pay", "reconcile"):
     name = f"payout-batch-{action}"
     ENTRIES[name] = _api(name, _batches, writes=W, get=False)
+# The 一卡通 result import (subsidies.roster): county roles that record payments only.
+ENTRIES["subsidies:roster_result"] = _page("subsidies:roster_result", _batches, writes=W, reader=R)
+ENTRIES["subsidies:roster_result_confirm"] = _page(
+    "subsidies:roster_result_confirm", _batches, writes=W, get=False
+)
