@@ -253,7 +253,10 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     # One enum for the departments, whichever field uses them (check --deploy warns otherwise).
-    "ENUM_NAME_OVERRIDES": {"DepartmentEnum": "households.models.Department"},
+    "ENUM_NAME_OVERRIDES": {
+        "DepartmentEnum": "households.models.Department",
+        "CategoryEnum": "households.models.Category",
+    },
 }
 
 # Audit history (django-pghistory): event tables are append-only at the database level.
