@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import io
+import uuid
 from dataclasses import dataclass
 
 from django.conf import settings
@@ -133,3 +134,10 @@ def validate_upload(file, *, allowed=IMAGE_TYPES, label: str = "文件") -> Uplo
         ) as exc:
             raise UploadRejected(f"“{name}”已损坏，无法识别为图片，请重新拍摄或选择。") from exc
     return UploadInfo(content_type=kind, extension=EXTENSIONS[kind], size=size, taken_at=taken_at)
+
+
+def stored_name(instance, folder: str) -> str:
+    """Where an accepted upload is kept: never a name the sender chose, only a fresh id and
+    the extension of the type sniffed from its content (set on the instance by the service)."""
+    ext = getattr(instance, "_sniffed_extension", "") or "bin"
+    return f"{folder}/{timezone.localdate():%Y/%m}/{uuid.uuid4().hex}.{ext}"

@@ -2,16 +2,14 @@
 
 from __future__ import annotations
 
-import uuid
-
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
-from django.utils import timezone
 
 from accounts.models import Area
 from accounts.scoping import area_prefix, scoped_queryset
 from core.audit import tracked
+from core.uploads import stored_name
 from households.models import Department, Household
 
 HouseholdScoped = scoped_queryset("household__village")
@@ -34,22 +32,12 @@ class AppraisalMethod(models.TextChoices):
     THIRD_PARTY = "third_party", "鉴定（第三方机构）"
 
 
-def _upload_to(folder: str):
-    def upload_to(instance, filename: str) -> str:
-        # The stored name never comes from the sender: a fresh id and the sniffed type.
-        ext = getattr(instance, "_sniffed_extension", "") or "bin"
-        return f"{folder}/{timezone.localdate():%Y/%m}/{uuid.uuid4().hex}.{ext}"
-
-    upload_to.__name__ = f"upload_to_{folder}"
-    return upload_to
-
-
 def appraisal_report_upload_to(instance, filename):
-    return _upload_to("appraisals")(instance, filename)
+    return stored_name(instance, "appraisals")
 
 
 def photo_upload_to(instance, filename):
-    return _upload_to("photos")(instance, filename)
+    return stored_name(instance, "photos")
 
 
 class CampaignKind(models.TextChoices):

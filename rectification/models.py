@@ -7,8 +7,6 @@ the county bureau sees all of them. State changes live in `rectification.service
 
 from __future__ import annotations
 
-import uuid
-
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
@@ -17,6 +15,7 @@ from django.utils import timezone
 from accounts.models import Area
 from accounts.scoping import area_prefix, scoped_queryset
 from core.audit import tracked
+from core.uploads import stored_name
 from households.models import Household
 
 AreaScoped = scoped_queryset("area")
@@ -52,18 +51,8 @@ class ItemStatus(models.TextChoices):
     CLOSED = "closed", "已销号"
 
 
-def _upload_to(folder: str):
-    def upload_to(instance, filename: str) -> str:
-        # The stored name never comes from the sender: a fresh id and the sniffed type.
-        ext = getattr(instance, "_sniffed_extension", "") or "bin"
-        return f"{folder}/{timezone.localdate():%Y/%m}/{uuid.uuid4().hex}.{ext}"
-
-    upload_to.__name__ = f"upload_to_{folder}"
-    return upload_to
-
-
 def evidence_upload_to(instance, filename):
-    return _upload_to("rectification")(instance, filename)
+    return stored_name(instance, "rectification")
 
 
 class CampaignQuerySet(models.QuerySet):

@@ -6,18 +6,16 @@ it refuses any other change, even from raw SQL (trust rule 6).
 
 from __future__ import annotations
 
-import uuid
-
 import pgtrigger
 from django.conf import settings
 from django.contrib.postgres.fields import ArrayField
 from django.db import models
 from django.db.models import F, Q
-from django.utils import timezone
 
 from accounts.models import Area
 from accounts.scoping import scoped_queryset
 from core.audit import tracked
+from core.uploads import stored_name
 from households.models import Household
 
 
@@ -123,38 +121,28 @@ class BuilderKind(models.TextChoices):
     CONTRACTOR = "contractor", "施工企业"
 
 
-def _upload_to(folder: str):
-    def upload_to(instance, filename: str) -> str:
-        # The stored name never comes from the sender: a fresh id and the sniffed type.
-        ext = getattr(instance, "_sniffed_extension", "") or "bin"
-        return f"renovation/{folder}/{timezone.localdate():%Y/%m}/{uuid.uuid4().hex}.{ext}"
-
-    upload_to.__name__ = f"upload_to_{folder}"
-    return upload_to
-
-
 def application_upload_to(instance, filename):
-    return _upload_to("applications")(instance, filename)
+    return stored_name(instance, "renovation/applications")
 
 
 def minutes_upload_to(instance, filename):
-    return _upload_to("minutes")(instance, filename)
+    return stored_name(instance, "renovation/minutes")
 
 
 def commitment_upload_to(instance, filename):
-    return _upload_to("commitments")(instance, filename)
+    return stored_name(instance, "renovation/commitments")
 
 
 def evaluation_upload_to(instance, filename):
-    return _upload_to("evaluations")(instance, filename)
+    return stored_name(instance, "renovation/evaluations")
 
 
 def demolition_upload_to(instance, filename):
-    return _upload_to("demolitions")(instance, filename)
+    return stored_name(instance, "renovation/demolitions")
 
 
 def photo_upload_to(instance, filename):
-    return _upload_to("photos")(instance, filename)
+    return stored_name(instance, "renovation/photos")
 
 
 def _user_fk(verbose_name: str, **kwargs):

@@ -8,7 +8,6 @@ approved amount, and a payment date before any line's acceptance date — even f
 
 from __future__ import annotations
 
-import uuid
 from decimal import Decimal
 
 import pgtrigger
@@ -17,12 +16,12 @@ from django.contrib.postgres.fields import ArrayField
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import F, Q
-from django.utils import timezone
 
 from accounts.models import Area
 from accounts.scoping import scoped_queryset
 from core.audit import tracked
 from core.fields import EncryptedTextField
+from core.uploads import stored_name
 from households.models import CURRENT_CATEGORIES, Category, Household
 
 
@@ -220,22 +219,12 @@ _LINE_RULES = pgtrigger.Trigger(
 )
 
 
-def _upload_to(folder: str):
-    def upload_to(instance, filename: str) -> str:
-        # The stored name never comes from the sender: a fresh id and the sniffed type.
-        ext = getattr(instance, "_sniffed_extension", "") or "bin"
-        return f"subsidies/{folder}/{timezone.localdate():%Y/%m}/{uuid.uuid4().hex}.{ext}"
-
-    upload_to.__name__ = f"upload_to_{folder}"
-    return upload_to
-
-
 def voucher_upload_to(instance, filename):
-    return _upload_to("vouchers")(instance, filename)
+    return stored_name(instance, "subsidies/vouchers")
 
 
 def proof_upload_to(instance, filename):
-    return _upload_to("disaster_proofs")(instance, filename)
+    return stored_name(instance, "subsidies/disaster_proofs")
 
 
 def _user_fk(verbose_name: str, **kwargs):
