@@ -1,6 +1,9 @@
 from __future__ import annotations
 
+import contextlib
+import logging
 import os
+import re
 
 import pytest
 
@@ -97,3 +100,48 @@ def page(page):
     """Fail a browser step after 10 s instead of Playwright's 30 s."""
     page.set_default_timeout(10_000)
     return page
+
+
+# --- After the suite: no full ID or bank-card number in any log line ---------------------------
+
+_LOG_LINES: list[str] = []
+
+
+class _CollectLogs(logging.Handler):
+    """Keeps every log line the suite emits, as the production handlers would write it."""
+
+    def emit(self, record: logging.LogRecord) -> None:
+        # A broken record must not break the suite.
+        with contextlib.suppress(Exception):
+            _LOG_LINES.append(self.format(record))
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _collect_log_lines(django_db_setup):
+    from core.logging import RedactSensitiveNumbers
+
+    handler = _CollectLogs(level=logging.DEBUG)
+    handler.addFilter(RedactSensitiveNumbers())  # the filter every production handler has
+    logging.getLogger().addHandler(handler)
+    yield
+    logging.getLogger().removeHandler(handler)
+
+
+def full_numbers_in(text: str) -> list[str]:
+    """Valid 18-character national IDs and bank-card-like digit runs found in `text`."""
+    from core.validators import id_number_error
+
+    ids = [
+        m for m in re.findall(r"(?<![0-9])[0-9]{17}[0-9X](?![0-9])", text) if not id_number_error(m)
+    ]
+    cards = re.findall(r"(?<![0-9*])62[0-9]{14,17}(?![0-9])", text)
+    return ids + cards
+
+
+def pytest_sessionfinish(session, exitstatus):
+    leaks = sorted({n for line in _LOG_LINES for n in full_numbers_in(line)})
+    if leaks:
+        session.exitstatus = 1
+        print(f"\nFULL NUMBERS IN LOG OUTPUT ({len(leaks)}): {[n[:6] + '…' for n in leaks[:10]]}")
+    elif _LOG_LINES:
+        print(f"\nlog scan: {len(_LOG_LINES)} log lines, no full ID or bank-card number")

@@ -65,3 +65,12 @@ def test_login_lockout_after_repeated_failures(client, township_user):
     )
     assert response.status_code == 429
     assert "登录失败次数过多" in response.content.decode()
+
+
+def test_log_scan_finds_ids_and_card_numbers():
+    from tests.conftest import full_numbers_in
+
+    good = make_id_number()
+    assert full_numbers_in(f"saved {good} ok") == [good]
+    assert full_numbers_in("masked 141124********1234 only") == []
+    assert full_numbers_in("card 6217000011112222333") == ["6217000011112222333"]

@@ -116,3 +116,31 @@ def test_rolled_back_request_enqueues_nothing(township_user, household, monkeypa
 def test_anonymous_redirected(client, household):
     response = client.post(reverse("export-start", args=["households"]))
     assert response.status_code == 302 and "/accounts/login/" in response.url
+
+
+def test_job_of_a_worker_killed_half_way_is_taken_over_once(township_user, household):
+    """A worker died after claiming: once stale, a redelivery finishes it, and only once."""
+    stale = timezone.now() - timedelta(hours=2)
+    job = ExportJob.objects.create(
+        kind="households", params={}, created_by=township_user, status="running", started_at=stale
+    )
+    export_run(str(job.pk))
+    job.refresh_from_db()
+    assert job.status == "done" and job.file
+    first_file = job.file.name
+    export_run(str(job.pk))  # the original delivery, arriving late
+    job.refresh_from_db()
+    assert job.file.name == first_file
+
+
+def test_fresh_running_job_is_left_alone(township_user, household):
+    job = ExportJob.objects.create(
+        kind="households",
+        params={},
+        created_by=township_user,
+        status="running",
+        started_at=timezone.now(),
+    )
+    export_run(str(job.pk))
+    job.refresh_from_db()
+    assert job.status == "running" and not job.file
