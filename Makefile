@@ -10,11 +10,13 @@ PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 PYTEST_ARGS ?=
 
-.PHONY: help install run test system-deps lint format migrations-check bench db-stop clean clean-data
+.PHONY: help install run test schemathesis system-deps lint format migrations-check bench db-stop \
+	clean clean-data
 
 help:
 	@echo "make run               demo server on http://127.0.0.1:8000 (migrate + seed_demo first)"
 	@echo "make test              the whole test suite (installs Debian packages it needs)"
+	@echo "make schemathesis      fuzz every API operation as each role (its own CI step)"
 	@echo "make lint              ruff check + ruff format --check"
 	@echo "make format            ruff format + ruff check --fix"
 	@echo "make migrations-check  fail when a model change has no migration"
@@ -43,9 +45,15 @@ system-deps:
 	bash scripts/ensure_system_deps.sh
 
 # pytest exits 5 when it collected no test: that is a failure, never a pass.
+# Schemathesis runs as its own step (`make schemathesis`), not inside `make test`.
 test: install system-deps
-	@rc=0; $(VENV)/bin/pytest $(PYTEST_ARGS) || rc=$$?; \
+	@rc=0; $(VENV)/bin/pytest -m "not schemathesis" $(PYTEST_ARGS) || rc=$$?; \
 	if [ $$rc -eq 5 ]; then echo "make test: pytest collected no tests" >&2; fi; \
+	exit $$rc
+
+schemathesis: install
+	@rc=0; $(VENV)/bin/pytest -m schemathesis $(PYTEST_ARGS) || rc=$$?; \
+	if [ $$rc -eq 5 ]; then echo "make schemathesis: pytest collected no tests" >&2; fi; \
 	exit $$rc
 
 lint: install

@@ -33,4 +33,9 @@ class HomeView(RoleRequiredMixin, TemplateView):
         context["overdue_appraisals"] = (
             inspection_selectors.pending_appraisals(user).filter(overdue=True).count()
         )
+        from reports.models import Alert
+
+        alerts = Alert.objects.visible_to(user).open().select_related("area")
+        context["my_alerts"] = list(alerts[:10])
+        context["alert_total"] = alerts.count()
         return context

@@ -102,6 +102,7 @@ INSTALLED_APPS = [
     "renovation",
     "subsidies",
     "rectification",
+    "reports",
 ]
 
 MIDDLEWARE = [
@@ -132,6 +133,7 @@ TEMPLATES = [
                 "django.template.context_processors.request",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
+                "reports.context_processors.open_alerts",
             ],
         },
     },
@@ -257,6 +259,12 @@ SPECTACULAR_SETTINGS = {
         "DepartmentEnum": "households.models.Department",
         "CategoryEnum": "households.models.Category",
     },
+    # Every operation also documents its refusals (400/401/403/404/409/415), so that a client and
+    # Schemathesis know them; the default enum hook is kept.
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "core.schema.add_error_responses",
+    ],
 }
 
 # Audit history (django-pghistory): event tables are append-only at the database level.
@@ -273,6 +281,37 @@ CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 # Longer than the longest countdown/ETA any task uses, so a task is not delivered twice.
 CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 6 * 3600}
+
+# Periodic work (celery beat), in Asia/Shanghai (CELERY_TIMEZONE).
+from celery.schedules import crontab  # noqa: E402
+
+# DOMAIN.md: townships report by the 25th; the draft is ready a few days before.
+ANJU_REPORT_DRAFT_DAY = env_int("ANJU_REPORT_DRAFT_DAY", 20)
+ANJU_REPORT_SUBMIT_DAY = env_int("ANJU_REPORT_SUBMIT_DAY", 25)
+if not 1 <= ANJU_REPORT_DRAFT_DAY <= 28 or not 1 <= ANJU_REPORT_SUBMIT_DAY <= 28:
+    raise ImproperlyConfigured("ANJU_REPORT_DRAFT_DAY and ANJU_REPORT_SUBMIT_DAY must be 1..28.")
+# Days after acceptance before an old house still standing raises an alert (建新必拆旧).
+ANJU_DEMOLITION_GRACE_DAYS = env_int("ANJU_DEMOLITION_GRACE_DAYS", 90)
+# "回头看" at least twice a year: at most this many days between two campaigns.
+ANJU_REVIEW_CAMPAIGN_INTERVAL_DAYS = env_int("ANJU_REVIEW_CAMPAIGN_INTERVAL_DAYS", 183)
+CELERY_BEAT_SCHEDULE = {
+    "monthly-report-draft": {
+        "task": "reports.tasks.draft_monthly_reports",
+        "schedule": crontab(minute=0, hour=6, day_of_month=ANJU_REPORT_DRAFT_DAY),
+    },
+    "overdue-scan": {
+        "task": "reports.tasks.scan_overdue",
+        "schedule": crontab(minute=0, hour=7),
+    },
+    "selfcheck-nightly": {
+        "task": "rectification.tasks.run_selfcheck_nightly",
+        "schedule": crontab(minute=0, hour=2),
+    },
+    "purge-expired-exports": {
+        "task": "core.tasks.purge_expired_exports",
+        "schedule": crontab(minute=15),
+    },
+}
 
 REDIS_URL = os.environ.get("REDIS_URL", "")
 CACHES = {

@@ -12,6 +12,7 @@ from households.api import HouseholdViewSet
 from inspections import api as inspections_api
 from rectification import api as rectification_api
 from renovation import api as renovation_api
+from reports import api as reports_api
 from subsidies import api as subsidies_api
 
 router = DefaultRouter()
@@ -21,6 +22,7 @@ inspections_api.register(router)
 renovation_api.register(router)
 rectification_api.register(router)
 subsidies_api.register(router)
+reports_api.register(router)
 
 urlpatterns = [
     path("", HomeView.as_view(), name="home"),
@@ -53,9 +55,13 @@ urlpatterns = [
     path("renovation/", include("renovation.urls")),
     path("rectification/", include("rectification.urls")),
     path("subsidies/", include("subsidies.urls")),
+    path("reports/", include("reports.urls")),
     path("api/auth/token/", obtain_auth_token, name="api-token"),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
     path("api/", include(router.urls)),
     path("admin/", admin.site.urls),
 ]
+
+# API clients get JSON for a URL that matches no route, as for every other API error.
+handler404 = "core.api.not_found"

@@ -1,12 +1,17 @@
 from __future__ import annotations
 
 from django.core.exceptions import ValidationError as DjangoValidationError
+from django.http import JsonResponse
+from django.views import defaults
 from rest_framework import status
-from rest_framework.exceptions import ValidationError
+from rest_framework.exceptions import NotFound, ValidationError
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
 
 from core.errors import ConflictError, DomainError
+
+# Under this prefix every answer is JSON, errors included (see core.schema).
+API_PREFIX = "/api/"
 
 
 def exception_handler(exc, context):
@@ -20,3 +25,15 @@ def exception_handler(exc, context):
             exc.message_dict if hasattr(exc, "error_dict") else {"detail": exc.messages}
         )
     return drf_exception_handler(exc, context)
+
+
+def not_found(request, exception):
+    """handler404: a URL under /api/ that matches no route (e.g. `/api/households/1.5/`)
+    answers like DRF's own 404, in JSON; pages keep Django's 404 page."""
+    if request.path.startswith(API_PREFIX):
+        return JsonResponse(
+            {"detail": str(NotFound.default_detail)},
+            status=status.HTTP_404_NOT_FOUND,
+            json_dumps_params={"ensure_ascii": False},
+        )
+    return defaults.page_not_found(request, exception)

@@ -3,7 +3,11 @@ from __future__ import annotations
 from urllib.parse import unquote_to_bytes
 
 import pghistory
-from django.http import HttpResponseBadRequest
+from django.http import HttpResponseBadRequest, JsonResponse
+
+from core.api import API_PREFIX
+
+NUL_MESSAGE = "请求中含有非法字符（NUL）。"
 
 
 class RejectNulBytesMiddleware:
@@ -18,7 +22,11 @@ class RejectNulBytesMiddleware:
 
     def __call__(self, request):
         if self._has_nul(request):
-            return HttpResponseBadRequest("请求中含有非法字符（NUL）。".encode())
+            if request.path.startswith(API_PREFIX):  # the same JSON shape as other API errors
+                return JsonResponse(
+                    {"detail": NUL_MESSAGE}, status=400, json_dumps_params={"ensure_ascii": False}
+                )
+            return HttpResponseBadRequest(NUL_MESSAGE.encode())
         return self.get_response(request)
 
     @staticmethod

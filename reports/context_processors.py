@@ -1,0 +1,15 @@
+from django.utils.functional import SimpleLazyObject
+
+
+def open_alerts(request):
+    """The bell's count: one COUNT query, and only on pages that show the bell."""
+    user = getattr(request, "user", None)
+    if user is None or not user.is_authenticated:
+        return {}
+
+    def count() -> int:
+        from reports.models import Alert
+
+        return Alert.objects.visible_to(user).open().count()
+
+    return {"open_alert_count": SimpleLazyObject(count)}

@@ -1,0 +1,212 @@
+"""Overdue alerts (超期预警) and the monthly report (月报) of each county."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+
+from accounts.models import Area
+from accounts.scoping import ScopedQuerySet, area_prefix
+from core.audit import tracked
+
+
+class AlertType(models.TextChoices):
+    # DOMAIN.md "Reporting and deadlines", in that order.
+    RECTIFICATION_OVERDUE = "rectification_overdue", "整改超期"
+    APPRAISAL_OVERDUE = "appraisal_overdue", "新增名单超5个工作日未鉴定"
+    COMPLETION_OVERDUE = "completion_overdue", "超过竣工期限未竣工"
+    PAYOUT_OVERDUE = "payout_overdue", "验收后超过一个月未拨付"
+    NOT_DEMOLISHED = "not_demolished", "建新未拆旧"
+    D_OCCUPIED = "d_occupied", "D级危房仍住人"
+    REVIEW_CAMPAIGN_DUE = "review_campaign_due", "“回头看”排查到期"
+
+
+class AlertStatus(models.TextChoices):
+    OPEN = "open", "未解除"
+    CLOSED = "closed", "已解除"
+
+
+class AlertQuerySet(ScopedQuerySet):
+    # The alert's own area (village, township or county) decides who sees it.
+    def visible_to(self, user):
+        prefix = area_prefix(user)
+        if prefix is None:
+            return self.none()
+        if prefix == "":
+            return self
+        return self.filter(area__code__startswith=prefix)
+
+    def open(self):
+        return self.filter(status=AlertStatus.OPEN)
+
+
+class Alert(models.Model):
+    """One overdue condition of one object, opened and closed by the scan only.
+
+    Not audited row by row (`@tracked`): the daily scan touches every open alert
+    (last_seen_at, days overdue) and the rows are derived from audited domain data.
+    """
+
+    type = models.CharField("预警类型", max_length=30, choices=AlertType.choices)
+    #: "<app>.<model>:<pk>" of the object (or "<county code>" for campaign reminders).
+    object_key = models.CharField("对象", max_length=80)
+    object_label = models.CharField("对象名称", max_length=200)
+    url = models.CharField("链接", max_length=200, blank=True)
+    area = models.ForeignKey(
+        Area, verbose_name="所在区划", on_delete=models.PROTECT, related_name="+"
+    )
+    due_on = models.DateField("期限")
+    days_overdue = models.PositiveIntegerField("超期天数", default=0)
+    status = models.CharField(
+        "状态", max_length=10, choices=AlertStatus.choices, default=AlertStatus.OPEN
+    )
+    opened_at = models.DateTimeField("发现时间")
+    closed_at = models.DateTimeField("解除时间", null=True, blank=True)
+    last_seen_at = models.DateTimeField("最近核查时间")
+
+    objects = AlertQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = "超期预警"
+        verbose_name_plural = "超期预警"
+        ordering = ["-days_overdue", "-opened_at", "id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["type", "object_key"],
+                condition=Q(status="open"),
+                name="alert_one_open_per_object",
+            ),
+            models.CheckConstraint(
+                name="alert_closed_has_time",
+                condition=~Q(status="closed") | Q(closed_at__isnull=False),
+            ),
+        ]
+        indexes = [models.Index(fields=["status", "area"], name="alert_status_area_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.get_type_display()}：{self.object_label}"
+
+
+class MonthlyReportQuerySet(models.QuerySet):
+    def visible_to(self, user):
+        """The county's report (with its ranking) is read by every area of the county."""
+        prefix = area_prefix(user)
+        if prefix is None:
+            return self.none()
+        if prefix == "":
+            return self
+        return self.filter(county__code__startswith=prefix[:6])
+
+
+@tracked()
+class MonthlyReport(models.Model):
+    county = models.ForeignKey(
+        Area,
+        verbose_name="县",
+        on_delete=models.PROTECT,
+        related_name="+",
+        limit_choices_to={"level": "county"},
+    )
+    #: The first day of the month reported on.
+    month = models.DateField("月份")
+    drafted_at = models.DateTimeField("生成时间", auto_now_add=True)
+    refreshed_at = models.DateTimeField("更新时间", auto_now=True)
+
+    objects = MonthlyReportQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = "月报"
+        verbose_name_plural = "月报"
+        ordering = ["county_id", "-month"]
+        constraints = [
+            models.UniqueConstraint(fields=["county", "month"], name="monthly_report_unique"),
+            models.CheckConstraint(name="monthly_report_first_day", condition=Q(month__day=1)),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.county} {self.month:%Y年%m月}月报"
+
+    def get_absolute_url(self) -> str:
+        from django.urls import reverse
+
+        return reverse("reports:monthly_detail", args=[self.pk])
+
+    @property
+    def submission_due(self):
+        # DOMAIN.md: each township reports to the county by the 25th.
+        return self.month.replace(day=settings.ANJU_REPORT_SUBMIT_DAY)
+
+
+class RowStatus(models.TextChoices):
+    DRAFT = "draft", "待报送"
+    SUBMITTED = "submitted", "已报送"
+
+
+RowQuerySet = type("MonthlyReportRowQuerySet", (ScopedQuerySet,), {"area_lookup": "area"})
+
+
+@tracked()
+class MonthlyReportRow(models.Model):
+    """One township's figures (or the county total, `is_total`), frozen once submitted."""
+
+    report = models.ForeignKey(
+        MonthlyReport, verbose_name="月报", on_delete=models.CASCADE, related_name="rows"
+    )
+    area = models.ForeignKey(Area, verbose_name="乡镇", on_delete=models.PROTECT, related_name="+")
+    is_total = models.BooleanField("全县合计", default=False)
+    households_by_category = models.JSONField("各类重点对象户数", default=dict)
+    households_total = models.PositiveIntegerField("重点对象户数", default=0)
+    appraised_c = models.PositiveIntegerField("C级危房", default=0)
+    appraised_d = models.PositiveIntegerField("D级危房", default=0)
+    planned = models.PositiveIntegerField("年度计划", default=0)
+    started = models.PositiveIntegerField("已开工", default=0)
+    completed = models.PositiveIntegerField("已竣工", default=0)
+    accepted = models.PositiveIntegerField("已验收", default=0)
+    paid_count = models.PositiveIntegerField("已拨付户数", default=0)
+    paid_amount = models.DecimalField(
+        "已拨付金额（元）", max_digits=14, decimal_places=2, default=0
+    )
+    demolished = models.PositiveIntegerField("已拆旧", default=0)
+    overdue_alerts = models.PositiveIntegerField("超期事项", default=0)
+    rectification_open = models.PositiveIntegerField("整改未销号", default=0)
+    rectification_closed = models.PositiveIntegerField("整改已销号", default=0)
+    completion_rate = models.DecimalField("竣工率（%）", max_digits=5, decimal_places=1, default=0)
+    rank = models.PositiveSmallIntegerField("排名", null=True, blank=True)
+    status = models.CharField(
+        "状态", max_length=10, choices=RowStatus.choices, default=RowStatus.DRAFT
+    )
+    submitted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name="报送人",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    submitted_at = models.DateTimeField("报送时间", null=True, blank=True)
+    late = models.BooleanField("逾期报送", default=False)
+    reopen_count = models.PositiveSmallIntegerField("退回次数", default=0)
+    computed_at = models.DateTimeField("统计时间", null=True, blank=True)
+
+    objects = RowQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = "月报乡镇数据"
+        verbose_name_plural = "月报乡镇数据"
+        ordering = ["report_id", "is_total", "area_id"]
+        constraints = [
+            models.UniqueConstraint(fields=["report", "area"], name="monthly_row_unique"),
+            models.CheckConstraint(
+                name="monthly_row_submitted_has_submitter",
+                condition=~Q(status="submitted")
+                | Q(submitted_by__isnull=False, submitted_at__isnull=False),
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.report} {self.area}"
+
+    @property
+    def is_frozen(self) -> bool:
+        return self.status == RowStatus.SUBMITTED

@@ -1,0 +1,182 @@
+"""Reads of the reports app: the monthly figures, alert lists and the chart."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import defaultdict
+from decimal import ROUND_HALF_UP, Decimal
+
+from django.db.models import Count, Q, Sum
+from django.db.models.functions import Left
+
+from accounts.models import Area
+from reports.models import Alert, AlertStatus, MonthlyReportRow
+
+COUNT_FIELDS = (
+    "households_total",
+    "appraised_c",
+    "appraised_d",
+    "planned",
+    "started",
+    "completed",
+    "accepted",
+    "paid_count",
+    "demolished",
+    "overdue_alerts",
+    "rectification_open",
+    "rectification_closed",
+)
+ZERO = Decimal("0.00")
+
+
+def completion_rate(completed: int, planned: int) -> Decimal:
+    if not planned:
+        return Decimal("0.0")
+    return (Decimal(100) * completed / planned).quantize(Decimal("0.1"), ROUND_HALF_UP)
+
+
+def township_figures(county: Area, month: dt.date) -> dict[str, dict]:
+    """Per township code: the figures of the monthly report, as of now, for `month`'s year.
+
+    Households and appraisals: the registry as it stands. Projects: the report year's plan
+    (approved or later, not withdrawn). Paid: lines confirmed paid for that year's projects.
+    """
+    from households.models import Household
+    from inspections.selectors import with_current_appraisal
+    from rectification.models import ItemStatus, RectificationItem
+    from renovation.models import FUNDED, RenovationProject
+    from subsidies.models import LineStatus, PayoutLine
+
+    code6 = county.code[:6]
+    year = month.year
+    rows: dict[str, dict] = defaultdict(
+        lambda: (
+            {name: 0 for name in COUNT_FIELDS} | {"paid_amount": ZERO, "households_by_category": {}}
+        )
+    )
+
+    for r in (
+        Household.objects.filter(county_code=code6)
+        .values("township_code", "category")
+        .annotate(n=Count("id"))
+    ):
+        row = rows[r["township_code"] + "000"]
+        row["households_by_category"][r["category"]] = r["n"]
+        row["households_total"] += r["n"]
+
+    for r in (
+        with_current_appraisal(Household.objects.filter(county_code=code6))
+        .filter(current_level__in=["C", "D"])
+        .values("township_code", "current_level")
+        .annotate(n=Count("id"))
+    ):
+        rows[r["township_code"] + "000"][f"appraised_{r['current_level'].lower()}"] = r["n"]
+
+    for r in (
+        RenovationProject.objects.filter(household__county_code=code6, year=year, status__in=FUNDED)
+        .values("household__township_code")
+        .annotate(
+            planned=Count("id"),
+            started=Count("id", filter=Q(started_on__isnull=False)),
+            completed=Count("id", filter=Q(completed_on__isnull=False)),
+            accepted=Count("id", filter=Q(accepted_on__isnull=False)),
+            demolished=Count("id", filter=Q(demolition__isnull=False)),
+        )
+    ):
+        row = rows[r.pop("household__township_code") + "000"]
+        row.update(r)
+
+    for r in (
+        PayoutLine.objects.filter(
+            status=LineStatus.PAID,
+            project__year=year,
+            project__household__county_code=code6,
+        )
+        .values("project__household__township_code")
+        .annotate(n=Count("project", distinct=True), amount=Sum("amount"))
+    ):
+        row = rows[r["project__household__township_code"] + "000"]
+        row["paid_count"] = r["n"]
+        row["paid_amount"] = r["amount"] or ZERO
+
+    for r in (
+        Alert.objects.filter(status=AlertStatus.OPEN, area__code__startswith=code6)
+        .annotate(t=Left("area_id", 9))
+        .values("t")
+        .annotate(n=Count("id"))
+    ):
+        if not r["t"].endswith("000"):  # county-level alerts count in no township
+            rows[r["t"] + "000"]["overdue_alerts"] = r["n"]
+
+    for r in (
+        RectificationItem.objects.filter(area__code__startswith=code6)
+        .annotate(t=Left("area_id", 9))
+        .values("t")
+        .annotate(
+            closed=Count("id", filter=Q(status=ItemStatus.CLOSED)),
+            open=Count("id", filter=~Q(status=ItemStatus.CLOSED)),
+        )
+    ):
+        if not r["t"].endswith("000"):
+            rows[r["t"] + "000"]["rectification_open"] = r["open"]
+            rows[r["t"] + "000"]["rectification_closed"] = r["closed"]
+
+    for row in rows.values():
+        row["completion_rate"] = completion_rate(row["completed"], row["planned"])
+    return dict(rows)
+
+
+def rank_rows(rows: list[MonthlyReportRow]) -> list[tuple[MonthlyReportRow, int]]:
+    """Competition ranking by completion rate, highest first (equal rates share a rank)."""
+    ordered = sorted(rows, key=lambda r: (-r.completion_rate, r.area_id))
+    result, rank, previous = [], 0, None
+    for position, row in enumerate(ordered, start=1):
+        if row.completion_rate != previous:
+            rank, previous = position, row.completion_rate
+        result.append((row, rank))
+    return result
+
+
+def total_figures(rows: list[MonthlyReportRow]) -> dict:
+    total: dict = {name: sum(getattr(r, name) for r in rows) for name in COUNT_FIELDS}
+    total["paid_amount"] = sum((r.paid_amount for r in rows), ZERO)
+    categories: dict[str, int] = defaultdict(int)
+    for r in rows:
+        for key, n in r.households_by_category.items():
+            categories[key] += n
+    total["households_by_category"] = dict(categories)
+    total["completion_rate"] = completion_rate(total["completed"], total["planned"])
+    total["rank"] = None
+    return total
+
+
+def report_rows(report) -> tuple[list[MonthlyReportRow], MonthlyReportRow | None]:
+    rows = list(report.rows.select_related("area", "submitted_by").order_by("is_total", "area_id"))
+    return [r for r in rows if not r.is_total], next((r for r in rows if r.is_total), None)
+
+
+def completion_chart(rows: list[MonthlyReportRow], width: int = 640) -> dict:
+    """Geometry of a horizontal bar chart (completion rate by township), drawn as inline SVG."""
+    label_w, bar_h, gap, top = 110, 22, 8, 10
+    plot_w = width - label_w - 60
+    bars = []
+    for i, row in enumerate(rows):
+        rate = float(row.completion_rate)
+        y = top + i * (bar_h + gap)
+        bars.append(
+            {
+                "label": row.area.name,
+                "rate": row.completion_rate,
+                "y": y,
+                "text_y": y + bar_h * 0.7,
+                "w": round(plot_w * min(rate, 100) / 100, 1),
+                "value_x": label_w + round(plot_w * min(rate, 100) / 100, 1) + 6,
+            }
+        )
+    return {
+        "width": width,
+        "height": top * 2 + len(rows) * (bar_h + gap),
+        "label_w": label_w,
+        "bar_h": bar_h,
+        "bars": bars,
+    }

@@ -1,0 +1,16 @@
+from django.urls import path
+
+from reports import views
+
+app_name = "reports"
+
+urlpatterns = [
+    path("alerts/", views.AlertListView.as_view(), name="alert_list"),
+    path("monthly/", views.MonthlyListView.as_view(), name="monthly_list"),
+    path("monthly/draft/", views.MonthlyDraftView.as_view(), name="monthly_draft"),
+    path("monthly/<int:pk>/", views.MonthlyDetailView.as_view(), name="monthly_detail"),
+    path("monthly/<int:pk>/report.xlsx", views.MonthlyXlsxView.as_view(), name="monthly_xlsx"),
+    path("monthly/<int:pk>/report.pdf", views.MonthlyPdfView.as_view(), name="monthly_pdf"),
+    path("rows/<int:pk>/submit/", views.RowSubmitView.as_view(), name="row_submit"),
+    path("rows/<int:pk>/reopen/", views.RowReopenView.as_view(), name="row_reopen"),
+]
