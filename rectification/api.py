@@ -188,7 +188,7 @@ class ItemViewSet(
     def start(self, request, pk=None):
         return self._done(services.item_start(item=self.get_object(), by=request.user))
 
-    @extend_schema(request=ProgressNoteInputSerializer, responses=ProgressNoteSerializer)
+    @extend_schema(request=ProgressNoteInputSerializer, responses={201: ProgressNoteSerializer})
     @action(detail=True, methods=["post"])
     def note(self, request, pk=None):
         item = self.get_object()
@@ -335,7 +335,7 @@ class ComplaintViewSet(
     def get_queryset(self):
         return selectors.complaint_list(self.request.user)
 
-    @extend_schema(request=None, responses=RectificationItemSerializer)
+    @extend_schema(request=None, responses={201: RectificationItemSerializer})
     @action(detail=True, methods=["post"])
     def convert(self, request, pk=None):
         item = services.complaint_convert(complaint=self.get_object(), by=request.user)
@@ -397,7 +397,7 @@ class FindingViewSet(viewsets.ReadOnlyModelViewSet):
         result = services.selfcheck_run(by=request.user)
         return Response({"summary": result.summary, "per_rule": result.per_rule})
 
-    @extend_schema(request=FindingsConvertSerializer, responses=RectificationItemSerializer)
+    @extend_schema(request=FindingsConvertSerializer, responses={201: RectificationItemSerializer})
     @action(detail=False, methods=["post"])
     def convert(self, request):
         data = FindingsConvertSerializer(data=request.data)

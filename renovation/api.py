@@ -278,7 +278,8 @@ class NotifyInput(serializers.Serializer):
 
 
 class CommitmentInput(serializers.Serializer):
-    signed_on = serializers.DateField(required=False, allow_null=True)
+    # Optional here so that the service gives its own message ("承诺书必须填写签署日期").
+    signed_on = serializers.DateField(required=False, allow_null=True, default=None)
     file = serializers.FileField(required=False, allow_null=True)
 
 

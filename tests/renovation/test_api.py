@@ -232,3 +232,16 @@ def test_objection_and_quality_check_endpoints(
         format="json",
     )
     assert response.status_code == 400  # the project is not among the choices of this user
+
+
+def test_commitment_without_a_date_is_400_with_the_rule(api_client, township_user, household):
+    from renovation.models import Commitment
+
+    project = make_project(household, ProjectStatus.NOTIFIED)
+    api_client.force_authenticate(township_user)
+    response = api_client.post(
+        f"/api/renovation-projects/{project.pk}/commitment/", {}, format="multipart"
+    )
+    assert response.status_code == 400
+    assert "承诺书必须填写签署日期" in response.json()["detail"]
+    assert not Commitment.objects.filter(project=project).exists()
