@@ -74,3 +74,32 @@ def test_log_scan_finds_ids_and_card_numbers():
     assert full_numbers_in(f"saved {good} ok") == [good]
     assert full_numbers_in("masked 141124********1234 only") == []
     assert full_numbers_in("card 6217000011112222333") == ["6217000011112222333"]
+
+
+@pytest.mark.django_db
+def test_session_expires_after_the_working_day(client, township_user):
+    import datetime as dt
+
+    import time_machine
+    from django.utils import timezone
+
+    start = timezone.now()
+    with time_machine.travel(start, tick=False):
+        client.force_login(township_user)
+        assert client.get("/households/").status_code == 200
+    with time_machine.travel(start + dt.timedelta(hours=9), tick=False):
+        response = client.get("/households/")
+    assert response.status_code == 302 and "/accounts/login/" in response.url
+
+
+def test_broker_visibility_timeout_exceeds_every_task_delay(settings):
+    """A task is not delivered twice while it still waits or retries (Redis redelivers after it)."""
+    from config.celery import app
+
+    app.loader.import_default_modules()
+    longest = 0
+    for task in app.tasks.values():
+        if getattr(task, "autoretry_for", None):
+            backoff_max = getattr(task, "retry_backoff_max", 600)
+            longest = max(longest, backoff_max * (getattr(task, "max_retries", 3) or 3))
+    assert settings.CELERY_BROKER_TRANSPORT_OPTIONS["visibility_timeout"] > longest
