@@ -102,3 +102,21 @@ def test_language_and_time_zone_are_chinese():
     assert settings.LANGUAGE_CODE == "zh-hans"
     assert settings.TIME_ZONE == "Asia/Shanghai"
     assert settings.USE_TZ is True
+
+
+def test_static_files_collect_with_the_production_manifest_storage(tmp_path, settings):
+    """Every vendored asset resolves under the hashed-name storage (a dangling reference, such
+    as a source map that is not shipped, would stop a production deploy)."""
+    from django.contrib.staticfiles.storage import staticfiles_storage
+    from django.core.management import call_command
+
+    settings.STATIC_ROOT = tmp_path
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.ManifestStaticFilesStorage"},
+    }
+    # The `settings` fixture's change signal resets the storage to the overridden backend.
+    call_command("collectstatic", interactive=False, verbosity=0)
+    hashed = staticfiles_storage.url("vendor/chartjs/chart.umd.min.js")
+    assert hashed.startswith("/static/vendor/chartjs/chart.umd.min.")
+    assert hashed != "/static/vendor/chartjs/chart.umd.min.js"

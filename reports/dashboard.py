@@ -1,0 +1,290 @@
+"""The home page of each role: key figures, charts, the queue of pending work, open alerts.
+
+Every read goes through the apps' scoped selectors, so a user sees only their own area. Each
+block is a fixed number of grouped queries, whatever the size of the area (a test pins it).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from decimal import Decimal
+
+from django.db.models import Count, Q, Sum
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.http import urlencode
+
+from accounts.models import Area, AreaLevel, Role
+from reports.selectors import completion_rate
+
+ZERO = Decimal("0.00")
+
+
+@dataclass(frozen=True)
+class Figure:
+    key: str  # the element id on the page
+    label: str
+    value: int | Decimal
+    url: str = ""
+    unit: str = "户"
+    tone: str = ""  # "danger" / "warn" highlight a figure that needs action
+
+
+@dataclass(frozen=True)
+class QueueEntry:
+    label: str
+    count: int
+    url: str
+
+
+def _url(name: str, **query) -> str:
+    url = reverse(name)
+    return f"{url}?{urlencode(query)}" if query else url
+
+
+def _project_counts(user, year: int) -> tuple[dict[str, int], dict[str, int]]:
+    """Projects by status (all years, for the queue) and this year's plan figures."""
+    from renovation.models import FUNDED, RenovationProject
+
+    qs = RenovationProject.objects.visible_to(user)
+    by_status = dict(qs.values("status").annotate(n=Count("id")).values_list("status", "n"))
+    plan = qs.filter(year=year, status__in=FUNDED).aggregate(
+        planned=Count("id"),
+        completed=Count("id", filter=Q(completed_on__isnull=False)),
+        accepted=Count("id", filter=Q(accepted_on__isnull=False)),
+    )
+    return by_status, plan
+
+
+def queue(user, projects_by_status: dict[str, int] | None = None) -> list[QueueEntry]:
+    """What waits for this user's role, as counts with a link to the filtered list.
+
+    Only steps the role may take are listed; empty entries are left out.
+    """
+    from inspections import selectors as inspection_selectors
+    from inspections.models import HazardStatus
+    from rectification.models import FindingStatus, ItemStatus
+    from rectification.selectors import finding_list, item_list
+    from renovation.models import ProjectStatus as P
+    from subsidies.models import BatchStatus
+    from subsidies.selectors import batch_list
+
+    role = getattr(user, "role", "")
+    if role not in Role.values or role == Role.OFFICIAL:
+        return []
+    if projects_by_status is None:
+        projects_by_status, _ = _project_counts(user, timezone.localdate().year)
+
+    def project_step(status: str, label: str) -> QueueEntry:
+        return QueueEntry(
+            label, projects_by_status.get(status, 0), _url("renovation:list", status=status)
+        )
+
+    hazards = dict(
+        inspection_selectors.hazard_list(user)
+        .values("status")
+        .annotate(n=Count("id"))
+        .values_list("status", "n")
+    )
+    hazard_url = reverse("inspections:hazard_queue")
+    entries: list[QueueEntry] = []
+    if role == Role.VILLAGE_CLERK:
+        entries += [
+            QueueEntry("本村上报隐患待乡镇核实", hazards.get(HazardStatus.REPORTED, 0), hazard_url),
+            project_step(P.APPLIED, "改造申请待村级评议"),
+        ]
+    elif role == Role.TOWNSHIP_STAFF:
+        items = dict(
+            item_list(user).values("status").annotate(n=Count("id")).values_list("status", "n")
+        )
+        entries += [
+            QueueEntry("村报隐患待核实", hazards.get(HazardStatus.REPORTED, 0), hazard_url),
+            project_step(P.APPLIED, "改造申请待村级评议"),
+            project_step(P.VILLAGE_REVIEWED, "待乡镇初审"),
+            project_step(P.APPROVED, "已批准待函告农户"),
+            project_step(P.NOTIFIED, "已函告待开工"),
+            project_step(P.COMPLETED, "已竣工待验收"),
+            QueueEntry(
+                "整改问题待整改",
+                items.get(ItemStatus.OPEN, 0) + items.get(ItemStatus.IN_PROGRESS, 0),
+                _url("rectification:item_list", status=ItemStatus.OPEN),
+            ),
+        ]
+    elif role == Role.COUNTY_REVIEWER:
+        items = dict(
+            item_list(user).values("status").annotate(n=Count("id")).values_list("status", "n")
+        )
+        entries += [
+            QueueEntry("乡镇核实隐患待鉴定", hazards.get(HazardStatus.VERIFIED, 0), hazard_url),
+            QueueEntry(
+                "部门名单待鉴定",
+                inspection_selectors.pending_appraisals(user).count(),
+                reverse("inspections:pending"),
+            ),
+            project_step(P.TOWNSHIP_REVIEWED, "待联合审核"),
+            project_step(P.JOINT_REVIEWED, "联合审核通过待公示"),
+            project_step(P.ACCEPTED, "已验收待销号"),
+            QueueEntry(
+                "整改问题待核验销号",
+                items.get(ItemStatus.SUBMITTED, 0),
+                _url("rectification:item_list", status=ItemStatus.SUBMITTED),
+            ),
+            QueueEntry(
+                "自查发现待处理",
+                finding_list(user).filter(status=FindingStatus.OPEN).count(),
+                reverse("rectification:selfcheck"),
+            ),
+            QueueEntry(
+                "拨付批次待提交财政",
+                batch_list(user).filter(status=BatchStatus.DRAFTED).count(),
+                reverse("subsidies:batch_list"),
+            ),
+        ]
+    elif role == Role.COUNTY_APPROVER:
+        entries += [
+            project_step(P.PUBLICITY, "公示中待审批"),
+            QueueEntry(
+                "已提交财政待确认拨付",
+                batch_list(user).filter(status=BatchStatus.SUBMITTED).count(),
+                reverse("subsidies:batch_list"),
+            ),
+        ]
+    return [e for e in entries if e.count]
+
+
+def key_figures(user, year: int, plan: dict[str, int]) -> list[Figure]:
+    from households.models import Household
+    from inspections import selectors as inspection_selectors
+    from rectification.models import ItemStatus
+    from rectification.selectors import item_list
+    from subsidies.models import LineStatus, PayoutLine
+
+    ledger_qs = inspection_selectors.ledger(user)
+    ledger = {"total": ledger_qs.count(), "emergency": ledger_qs.filter(emergency=True).count()}
+    paid = (
+        PayoutLine.objects.visible_to(user)
+        .filter(status=LineStatus.PAID, project__year=year)
+        .aggregate(s=Sum("amount"))["s"]
+        or ZERO
+    )
+    overdue_appraisals = inspection_selectors.pending_appraisals(user).filter(overdue=True).count()
+    open_items = item_list(user).exclude(status=ItemStatus.CLOSED).count()
+    return [
+        Figure(
+            "households",
+            "重点对象",
+            Household.objects.visible_to(user).count(),
+            reverse("households:list"),
+        ),
+        Figure("ledger-total", "危房台账在册", ledger["total"], reverse("inspections:ledger")),
+        Figure(
+            "emergency-total",
+            "D级危房仍住人",
+            ledger["emergency"],
+            _url("inspections:ledger", emergency="true"),
+            tone="danger" if ledger["emergency"] else "",
+        ),
+        Figure(
+            "overdue-total",
+            "部门名单超5个工作日未鉴定",
+            overdue_appraisals,
+            reverse("inspections:pending"),
+            tone="warn" if overdue_appraisals else "",
+        ),
+        Figure("planned", f"{year}年计划改造", plan["planned"], _url("renovation:list", year=year)),
+        Figure(
+            "completed", f"{year}年已竣工", plan["completed"], _url("renovation:list", year=year)
+        ),
+        Figure(
+            "paid-amount",
+            f"{year}年已拨付",
+            paid,
+            reverse("subsidies:overview"),
+            unit="元",
+        ),
+        Figure(
+            "rectification-open",
+            "整改问题未销号",
+            open_items,
+            reverse("rectification:item_list"),
+            unit="项",
+            tone="warn" if open_items else "",
+        ),
+    ]
+
+
+def _progress_by_area(user, year: int) -> dict | None:
+    """This year's plan and completions by township (county users) or village (township users)."""
+    from renovation.models import FUNDED, RenovationProject
+
+    area = getattr(user, "area", None)
+    if area is None or area.level == AreaLevel.VILLAGE:
+        return None
+    key = "household__township_code" if area.level == AreaLevel.COUNTY else "household__village"
+    rows = (
+        RenovationProject.objects.visible_to(user)
+        .filter(year=year, status__in=FUNDED)
+        .values(key)
+        .annotate(planned=Count("id"), completed=Count("id", filter=Q(completed_on__isnull=False)))
+        .order_by(key)
+    )
+    codes = {
+        (r[key] + "000" if area.level == AreaLevel.COUNTY else r[key]): r for r in rows if r[key]
+    }
+    names = dict(Area.objects.filter(code__in=codes).values_list("code", "name"))
+    return {
+        "title": f"{year}年各{'乡镇' if area.level == AreaLevel.COUNTY else '村'}改造进度",
+        "rows": [
+            {
+                "label": names.get(code, code),
+                "planned": r["planned"],
+                "completed": r["completed"],
+                "rate": float(completion_rate(r["completed"], r["planned"])),
+            }
+            for code, r in sorted(codes.items())
+        ],
+    }
+
+
+def charts(user, year: int, projects_by_status: dict[str, int]) -> dict:
+    """Data for the charts drawn by the vendored Chart.js (passed with `json_script`)."""
+    from households.models import Category, Household
+    from renovation.models import ProjectStatus
+
+    by_category = dict(
+        Household.objects.visible_to(user)
+        .values("category")
+        .annotate(n=Count("id"))
+        .values_list("category", "n")
+    )
+    categories = [
+        (label, by_category[value]) for value, label in Category.choices if by_category.get(value)
+    ]
+    statuses = [
+        (label, projects_by_status[value])
+        for value, label in ProjectStatus.choices
+        if projects_by_status.get(value)
+    ]
+    return {
+        "categories": {"labels": [c[0] for c in categories], "counts": [c[1] for c in categories]},
+        "pipeline": {"labels": [s[0] for s in statuses], "counts": [s[1] for s in statuses]},
+        "progress": _progress_by_area(user, year),
+    }
+
+
+def dashboard(user, today: dt.date | None = None) -> dict:
+    """Everything the home page shows for `user`."""
+    from reports.models import Alert
+
+    year = (today or timezone.localdate()).year
+    by_status, plan = _project_counts(user, year)
+    alerts = Alert.objects.visible_to(user).open().select_related("area")
+    return {
+        "year": year,
+        "figures": key_figures(user, year, plan),
+        "queue": queue(user, by_status),
+        "charts": charts(user, year, by_status),
+        "my_alerts": list(alerts[:10]),
+        "alert_total": alerts.count(),
+    }
