@@ -27,7 +27,6 @@ from renovation.models import (
 )
 
 S = ProjectStatus
-PAYOUT_PENDING = "待补助模块"
 
 
 @dataclass
@@ -110,7 +109,7 @@ def _reached(project: RenovationProject, status: str) -> bool:
     return False  # an ended project needs nothing further
 
 
-def _project_items(project: RenovationProject) -> list[Item]:
+def _project_items(project: RenovationProject, user) -> list[Item]:
     items: list[Item] = []
     items.append(
         Item(
@@ -284,14 +283,7 @@ def _project_items(project: RenovationProject) -> list[Item]:
             pending=not _reached(project, S.ACCEPTED),
         )
     )
-    items.append(
-        Item(
-            "补助资金拨付凭证",
-            False,
-            detail=PAYOUT_PENDING,
-            pending=True,
-        )
-    )
+    items.append(_payout_item(project, user))
     demolition = Demolition.objects.filter(project=project).select_related("recorded_by").first()
     items.append(
         Item(
@@ -308,6 +300,52 @@ def _project_items(project: RenovationProject) -> list[Item]:
         )
     )
     return items
+
+
+def _payout_item(project: RenovationProject, user) -> Item:
+    """补助资金拨付凭证: the paid lines of the project and their batches' vouchers.
+
+    A batch covers many households of the county, so its voucher is linked and embedded only
+    for users who may see the batch (county staff); others see the payment itself.
+    """
+    from subsidies.models import LineStatus, PayoutBatch, PayoutLine
+
+    lines = list(
+        PayoutLine.objects.filter(project=project)
+        .select_related("batch", "batch__paid_by")
+        .order_by("batch__batch_date", "id")
+    )
+    paid = [line for line in lines if line.status == LineStatus.PAID and line.batch.paid_on]
+    visible = set(
+        PayoutBatch.objects.visible_to(user)
+        .filter(pk__in={line.batch_id for line in paid})
+        .values_list("pk", flat=True)
+    )
+    details, images, url = [], [], ""
+    for line in lines:
+        batch = line.batch
+        if line.status == LineStatus.FAILED:
+            details.append(f"{batch.number} 拨付失败：{line.failure_reason}")
+        elif line in paid:
+            text = f"{batch.number} {batch.paid_on:%Y-%m-%d} 拨付 {line.amount:,.2f} 元"
+            details.append(text if batch.voucher else f"{text}（凭证未上传）")
+            if batch.voucher and batch.pk in visible:
+                url = url or reverse("subsidies:batch_voucher", args=[batch.pk])
+                if batch.voucher_content_type in IMAGE_TYPES:
+                    images.append((_path(batch.voucher), f"拨付凭证 {batch.number}"))
+        else:
+            details.append(f"{batch.number} 待拨付 {line.amount:,.2f} 元")
+    pending = not _reached(project, S.ACCEPTED)
+    return Item(
+        "补助资金拨付凭证",
+        any(line.batch.voucher for line in paid),
+        max((line.batch.paid_on for line in paid), default=None),
+        "、".join(sorted({_name(line.batch.paid_by) for line in paid})),
+        "；".join(details) or ("" if pending else "尚未拨付"),
+        url,
+        pending=pending,
+        images=images,
+    )
 
 
 def _history(project: RenovationProject) -> list[tuple]:
@@ -351,7 +389,7 @@ def build_archive(household: Household, user) -> Archive:
     return Archive(
         household=household,
         appraisals=appraisals,
-        projects=[ProjectArchive(p, _project_items(p), _history(p)) for p in projects],
+        projects=[ProjectArchive(p, _project_items(p, user), _history(p)) for p in projects],
     )
 
 
