@@ -21,7 +21,6 @@ from decimal import Decimal, InvalidOperation
 from django import forms
 from django.conf import settings
 from django.contrib import messages
-from django.db import transaction
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views import View
@@ -33,8 +32,7 @@ from openpyxl.utils import get_column_letter
 
 from accounts.models import Role
 from core import crypto, exports
-from core.audit import acting_as
-from core.errors import ConflictError, DomainError
+from core.errors import DomainError
 from core.xlsx import FORMULA_TRIGGERS, safe_cell
 from households.importer import ImportFileError, check_archive
 from households.models import SensitiveAccessLog
@@ -42,8 +40,8 @@ from households.xlsx_reader import Sheet, XlsxError
 from subsidies import services
 from subsidies.calculator import LEVEL_FOR_APPRAISAL
 from subsidies.exports import batch_for
-from subsidies.models import BatchStatus, LineStatus, PayoutBatch, PayoutLine, SubsidyStandard
-from subsidies.views import _BatchMixin
+from subsidies.models import LineStatus, PayoutBatch, PayoutLine, SubsidyStandard
+from subsidies.views import BatchMixin
 
 # --- the roster ------------------------------------------------------------------------
 
@@ -412,53 +410,23 @@ def _action(line: PayoutLine, row: ResultRow) -> tuple[str, str]:
     return KEEP, ""
 
 
-# --- services --------------------------------------------------------------------------
-
-PAY_ROLES = services.PAY_ROLES
-PAYABLE_BATCH = (BatchStatus.SUBMITTED, BatchStatus.PAID, BatchStatus.RECONCILED)
-
-
-def line_mark_paid(*, line: PayoutLine, by) -> PayoutLine:
-    """The finance bureau reports this line paid (result file 支付状态 = 已支付)."""
-    services._require_role(by, PAY_ROLES, "登记支付结果")
-    with acting_as(by), transaction.atomic():
-        batch = services._lock_batch(line.batch, by)
-        if batch.status not in PAYABLE_BATCH:
-            raise DomainError("只有已提交财政的批次可以登记支付结果。")
-        locked = PayoutLine.objects.select_for_update().get(pk=line.pk, batch=batch)
-        if locked.status == LineStatus.FAILED:
-            raise DomainError("该明细已登记为拨付失败，不能改为已拨付。")
-        if locked.status != LineStatus.PAID:
-            locked.status = LineStatus.PAID
-            locked.save(update_fields=["status"])
-            services._save(batch)
-        return locked
+# --- applying the result ----------------------------------------------------------------
 
 
 def result_apply(*, batch: PayoutBatch, by, rows: list[ResultRow], version: int) -> dict[str, int]:
     """Mark every previewed line paid or failed, all or nothing; refused if anything moved."""
-    services._require_role(by, PAY_ROLES, "导入财政支付结果（仅限县住建局）")
     if any(r.error for r in rows):
         raise DomainError("支付结果文件中有无法对应或有误的行，均未登记。请更正后重新上传。")
-    todo = [r for r in rows if r.action in (MARK_PAID, MARK_FAILED)]
-    with acting_as(by), transaction.atomic():
-        locked = services._lock_batch(batch, by, version)
-        if locked.status not in PAYABLE_BATCH:
-            raise DomainError("只有已提交财政的批次可以登记支付结果。")
-        lines = PayoutLine.objects.select_for_update().in_bulk([r.line for r in todo])
-        for r in todo:
-            line = lines.get(r.line)
-            if line is None or line.batch_id != locked.pk or line.status != r.before:
-                raise ConflictError("拨付明细在预览后已被修改，请重新上传支付结果文件。")
-        counts = {"paid": 0, "failed": 0}
-        for r in todo:
-            if r.action == MARK_FAILED:
-                services.line_mark_failed(line=lines[r.line], by=by, reason=r.reason)
-                counts["failed"] += 1
-            else:
-                line_mark_paid(line=lines[r.line], by=by)
-                counts["paid"] += 1
-        return counts
+    return services.batch_apply_results(
+        batch=batch,
+        by=by,
+        version=version,
+        results=[
+            services.LineResult(r.line, r.before, r.action == MARK_PAID, r.reason)
+            for r in rows
+            if r.action in (MARK_PAID, MARK_FAILED)
+        ],
+    )
 
 
 # --- pages -----------------------------------------------------------------------------
@@ -478,8 +446,8 @@ def _session_key(batch: PayoutBatch) -> str:
     return f"roster-result-{batch.pk}"
 
 
-class _ResultMixin(_BatchMixin):
-    write_roles = PAY_ROLES
+class _ResultMixin(BatchMixin):
+    write_roles = services.PAY_ROLES
 
     def requires_write(self) -> bool:
         return True
@@ -524,7 +492,7 @@ class RosterResultView(_ResultMixin, View):
             return self._render(request, form)
         upload = form.cleaned_data["file"]
         try:
-            if self.batch.status not in PAYABLE_BATCH:
+            if self.batch.status not in services.RESULT_BATCH_STATUSES:
                 raise DomainError("批次尚未提交财政，不能导入支付结果。")
             if upload.size > settings.ANJU_IMPORT_MAX_BYTES:
                 raise ImportFileError("文件过大。")

@@ -530,6 +530,68 @@ def line_mark_failed(*, line: PayoutLine, by, reason: str) -> PayoutLine:
         return locked
 
 
+# Batches the finance bureau has received: only these take payment results.
+RESULT_BATCH_STATUSES = (B.SUBMITTED, B.PAID, B.RECONCILED)
+
+
+@_acting
+def line_mark_paid(*, line: PayoutLine, by) -> PayoutLine:
+    """The finance bureau reports this line paid (its result file says 已支付)."""
+    _require_role(by, PAY_ROLES, "登记支付结果")
+    with transaction.atomic():
+        batch = _lock_batch(line.batch, by)
+        if batch.status not in RESULT_BATCH_STATUSES:
+            raise DomainError("只有已提交财政的批次可以登记支付结果。")
+        locked = PayoutLine.objects.select_for_update().get(pk=line.pk, batch=batch)
+        if locked.status == LineStatus.FAILED:
+            raise DomainError("该明细已登记为拨付失败，不能改为已拨付。")
+        if locked.status != LineStatus.PAID:
+            locked.status = LineStatus.PAID
+            locked.save(update_fields=["status"])
+            _save(batch)
+        return locked
+
+
+@dataclass(frozen=True)
+class LineResult:
+    """One line of the finance bureau's result: paid, or failed with `reason`.
+
+    `expected_status` is the line's status when the result was previewed: if it has changed
+    since, nothing is applied.
+    """
+
+    line_id: int
+    expected_status: str
+    paid: bool
+    reason: str = ""
+
+
+@_acting
+def batch_apply_results(
+    *, batch: PayoutBatch, by, results: Sequence[LineResult], version: int | None = None
+) -> dict[str, int]:
+    """Mark lines paid or failed from the bureau's result file: all or nothing."""
+    _require_role(by, PAY_ROLES, "导入财政支付结果（仅限县住建局）")
+    with transaction.atomic():
+        locked = _lock_batch(batch, by, version)
+        if locked.status not in RESULT_BATCH_STATUSES:
+            raise DomainError("只有已提交财政的批次可以登记支付结果。")
+        lines = PayoutLine.objects.select_for_update().in_bulk([r.line_id for r in results])
+        for r in results:
+            line = lines.get(r.line_id)
+            if line is None or line.batch_id != locked.pk or line.status != r.expected_status:
+                raise ConflictError("拨付明细在预览后已被修改，请重新上传支付结果文件。")
+        counts = {"paid": 0, "failed": 0}
+        for r in results:
+            if r.paid:
+                line_mark_paid(line=lines[r.line_id], by=by)
+                counts["paid"] += 1
+            else:
+                line_mark_failed(line=lines[r.line_id], by=by, reason=r.reason)
+                counts["failed"] += 1
+        return counts
+
+
 # --- double-subsidy records ------------------------------------------------------------
 
 

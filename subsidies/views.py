@@ -170,7 +170,7 @@ class BatchListView(RoleRequiredMixin, View):
         return redirect(batch)
 
 
-class _BatchMixin(RoleRequiredMixin):
+class BatchMixin(RoleRequiredMixin):
     def dispatch(self, request, *args, **kwargs):
         # Another area's batch is a 404 before any role check.
         if request.user.is_authenticated:
@@ -178,7 +178,7 @@ class _BatchMixin(RoleRequiredMixin):
         return super().dispatch(request, *args, **kwargs)
 
 
-class BatchDetailView(_BatchMixin, View):
+class BatchDetailView(BatchMixin, View):
     def get(self, request, pk):
         batch = self.batch
         user = request.user
@@ -212,7 +212,7 @@ ACTION_ROLES = {
 }
 
 
-class BatchActionView(_BatchMixin, View):
+class BatchActionView(BatchMixin, View):
     """One POST per step; the service refuses anything out of order with a message."""
 
     @property
@@ -273,7 +273,7 @@ def _attachment(content: bytes, name: str, content_type: str) -> HttpResponse:
     return response
 
 
-class BatchXlsxView(_BatchMixin, View):
+class BatchXlsxView(BatchMixin, View):
     """Direct download of the finance list (the background export is on the batch page)."""
 
     def get(self, request, pk):
@@ -281,13 +281,13 @@ class BatchXlsxView(_BatchMixin, View):
         return _attachment(content, exports.filename(self.batch, "xlsx"), exports.exports.XLSX)
 
 
-class BatchPdfView(_BatchMixin, View):
+class BatchPdfView(BatchMixin, View):
     def get(self, request, pk):
         content = exports.render_summary_pdf(self.batch)
         return _attachment(content, exports.filename(self.batch, "pdf"), exports.exports.PDF)
 
 
-class BatchVoucherView(_BatchMixin, View):
+class BatchVoucherView(BatchMixin, View):
     def get(self, request, pk):
         voucher = self.batch.voucher
         if not voucher:
