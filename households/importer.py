@@ -14,6 +14,7 @@ import io
 import re
 import zipfile
 from collections import defaultdict
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -740,31 +741,49 @@ def _write(plan: ImportPlan, *, by) -> list[Household]:
     return new
 
 
-def _load_rows(household_import: HouseholdImport) -> list[ImportRow]:
+@dataclass(frozen=True)
+class StoredImport:
+    """What differs between the kinds of list kept as a `HouseholdImport` (the departments'
+    household lists here, the monitoring export in `households.monitoring`): how the stored
+    file is read, planned and written, and how the result is worded."""
+
+    parse: Callable[[bytes], list]
+    plan_rows: Callable[..., Any]  # (rows, *, prefix, lock) -> plan with `.counts`
+    store_preview: Callable[[HouseholdImport, Any], None]
+    write: Callable[..., list[Household]]  # (plan, *, by) -> the households created
+    department: Callable[[HouseholdImport], str | None]  # whose list starts the clock
+    list_note: str  # the department list's note, before the file name
+    id_label: str = "身份证号"
+    unit: str = "行"
+
+
+def _read_stored(record: HouseholdImport) -> bytes:
     try:
-        with household_import.file.open("rb") as stored:
-            data = _decrypt_file(stored.read())
+        with record.file.open("rb") as stored:
+            return _decrypt_file(stored.read())
     except (OSError, ValueError, InvalidToken) as exc:
         raise ImportFileError("导入文件已丢失或无法解密，请重新上传。") from exc
-    return parse_workbook(data)
 
 
-def import_apply(
-    *, household_import: HouseholdImport, by, only_valid: bool = False
+def _not_pending(record: HouseholdImport) -> DomainError:
+    return DomainError(f"该导入的状态为“{record.get_status_display()}”，不能再次确认。")
+
+
+def apply_stored_import(
+    record: HouseholdImport, *, by, only_valid: bool, kind: StoredImport
 ) -> HouseholdImport:
-    """Write the list: all rows or nothing, or (`only_valid`) the valid rows only.
+    """Write a previewed list: all rows or nothing, or (`only_valid`) the valid ones only.
 
     The file is parsed and validated again inside the transaction, because the registry may
-    have changed since the preview.
+    have changed since the preview. Households created from a department's list start that
+    department's 5-working-day appraisal clock (以人找房).
     """
-    if not household_import.is_pending:
-        raise DomainError(
-            f"该导入的状态为“{household_import.get_status_display()}”，不能再次确认。"
-        )
+    if not record.is_pending:
+        raise _not_pending(record)
     try:
-        rows = _load_rows(household_import)
+        rows = kind.parse(_read_stored(record))
     except ImportFileError as exc:
-        HouseholdImport.objects.filter(pk=household_import.pk, status=ImportStatus.PENDING).update(
+        HouseholdImport.objects.filter(pk=record.pk, status=ImportStatus.PENDING).update(
             status=ImportStatus.FAILED,
             error_summary=str(exc),
             finished_by=by,
@@ -773,27 +792,28 @@ def import_apply(
         raise
     refused = 0
     try:
-        with transaction.atomic(), acting_as(by, household_import=household_import.pk):
-            locked = HouseholdImport.objects.select_for_update().get(pk=household_import.pk)
+        with transaction.atomic(), acting_as(by, household_import=record.pk):
+            locked = HouseholdImport.objects.select_for_update().get(pk=record.pk)
             if not locked.is_pending:
-                raise DomainError(f"该导入的状态为“{locked.get_status_display()}”，不能再次确认。")
-            plan = plan_rows(rows, prefix=locked.scope_prefix, lock=True)
-            _store_preview(locked, plan)
+                raise _not_pending(locked)
+            plan = kind.plan_rows(rows, prefix=locked.scope_prefix, lock=True)
+            kind.store_preview(locked, plan)
             counts = plan.counts
             if counts["error"] and not only_valid:
-                refused = counts["error"]
+                refused = locked.error_count
                 locked.save()
             else:
-                created = _write(plan, by=by)
-                if locked.department and created:
+                created = kind.write(plan, by=by)
+                department = kind.department(locked)
+                if department and created:
                     from inspections.services import department_list_create
 
                     department_list_create(
                         by=by,
-                        department=locked.department,
+                        department=department,
                         received_on=locked.received_on or timezone.localdate(),
                         households=created,
-                        note=f"导入：{locked.filename}",
+                        note=f"{kind.list_note}{locked.filename}",
                     )
                 locked.status = ImportStatus.APPLIED
                 locked.created_count = counts["create"]
@@ -805,14 +825,22 @@ def import_apply(
                 locked.save()
     except IntegrityError as exc:
         raise DomainError(
-            "导入时有其他用户录入了相同身份证号的农户，本次未导入任何数据。请刷新后重新确认。"
+            f"导入时有其他用户录入了相同{kind.id_label}的农户，本次未导入任何数据。"
+            "请刷新后重新确认。"
         ) from exc
     if refused:
         raise DomainError(
             f"文件中有 {refused} 行存在错误，未导入任何数据。"
-            "请修改文件后重新上传，或选择“只导入无误的行”。"
+            f"请修改文件后重新上传，或选择“只导入无误的{kind.unit}”。"
         )
     return locked
+
+
+def import_apply(
+    *, household_import: HouseholdImport, by, only_valid: bool = False
+) -> HouseholdImport:
+    """Write a department's household list (see `apply_stored_import`)."""
+    return apply_stored_import(household_import, by=by, only_valid=only_valid, kind=DEPARTMENT_LIST)
 
 
 def import_cancel(*, household_import: HouseholdImport, by) -> HouseholdImport:
@@ -831,3 +859,13 @@ def import_cancel(*, household_import: HouseholdImport, by) -> HouseholdImport:
             storage = locked.file.storage
             transaction.on_commit(lambda: storage.delete(stored))
     return locked
+
+
+DEPARTMENT_LIST = StoredImport(
+    parse=parse_workbook,
+    plan_rows=plan_rows,
+    store_preview=_store_preview,
+    write=_write,
+    department=lambda record: record.department,
+    list_note="导入：",
+)

@@ -21,9 +21,8 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from typing import Any
 
-from cryptography.fernet import InvalidToken
 from django.core.files.base import ContentFile
-from django.db import IntegrityError, transaction
+from django.db import transaction
 from django.db.models import (
     BooleanField,
     Case,
@@ -41,7 +40,6 @@ from lxml import etree
 from accounts.models import Area, AreaLevel
 from accounts.scoping import area_prefix
 from core import crypto
-from core.audit import acting_as
 from core.errors import DomainError
 from core.validators import id_number_error
 from households.importer import (
@@ -51,10 +49,12 @@ from households.importer import (
     MAX_ERRORS_KEPT,
     PREVIEW_ROWS,
     ImportFileError,
-    _decrypt_file,
+    StoredImport,
     _encrypt_file,
     _normalize_header,
     _text,
+    apply_stored_import,
+    import_cancel,
     read_upload,
 )
 from households.models import (
@@ -64,7 +64,6 @@ from households.models import (
     Household,
     HouseholdImport,
     ImportKind,
-    ImportStatus,
     Member,
     Relation,
 )
@@ -776,83 +775,24 @@ def _write(plan: MonitoringPlan, *, by) -> list[Household]:
     return new
 
 
-def _load_rows(record: HouseholdImport) -> list[PersonRow]:
-    try:
-        with record.file.open("rb") as stored:
-            data = _decrypt_file(stored.read())
-    except (OSError, ValueError, InvalidToken) as exc:
-        raise ImportFileError("导入文件已丢失或无法解密，请重新上传。") from exc
-    return parse_workbook(data)
-
-
-def _not_pending(record: HouseholdImport) -> DomainError:
-    return DomainError(f"该导入的状态为“{record.get_status_display()}”，不能再次确认。")
-
-
 def monitoring_apply(*, record: HouseholdImport, by, only_valid: bool = False) -> HouseholdImport:
-    """Write the list: all households or nothing, or (`only_valid`) the valid ones only.
+    """Write the monitoring list: all households or nothing, or (`only_valid`) the valid ones
+    only (see `households.importer.apply_stored_import`)."""
+    return apply_stored_import(record, by=by, only_valid=only_valid, kind=MONITORING_LIST)
 
-    The file is parsed and validated again inside the transaction: the registry and the
-    appraisals may have changed since the preview.
-    """
-    if not record.is_pending:
-        raise _not_pending(record)
-    try:
-        rows = _load_rows(record)
-    except ImportFileError as exc:
-        HouseholdImport.objects.filter(pk=record.pk, status=ImportStatus.PENDING).update(
-            status=ImportStatus.FAILED,
-            error_summary=str(exc),
-            finished_by=by,
-            finished_at=timezone.now(),
-        )
-        raise
-    refused = 0
-    try:
-        with transaction.atomic(), acting_as(by, household_import=record.pk):
-            locked = HouseholdImport.objects.select_for_update().get(pk=record.pk)
-            if not locked.is_pending:
-                raise _not_pending(locked)
-            plan = plan_rows(rows, prefix=locked.scope_prefix, lock=True)
-            _store_preview(locked, plan)
-            counts = plan.counts
-            if counts["error"] and not only_valid:
-                refused = locked.error_count
-                locked.save()
-            else:
-                created = _write(plan, by=by)
-                if created:
-                    # A department list starts the 5-working-day appraisal clock (以人找房).
-                    from inspections.services import department_list_create
 
-                    department_list_create(
-                        by=by,
-                        department=Department.XIANGCUN,
-                        received_on=locked.received_on or timezone.localdate(),
-                        households=created,
-                        note=f"防返贫监测名单导入：{locked.filename}",
-                    )
-                locked.status = ImportStatus.APPLIED
-                locked.created_count = counts["create"]
-                locked.updated_count = counts["update"]
-                locked.unchanged_count = counts["unchanged"]
-                locked.skipped_count = counts["error"]
-                locked.finished_by = by
-                locked.finished_at = timezone.now()
-                locked.save()
-    except IntegrityError as exc:
-        raise DomainError(
-            "导入时有其他用户录入了相同证件号码的农户，本次未导入任何数据。请刷新后重新确认。"
-        ) from exc
-    if refused:
-        raise DomainError(
-            f"文件中有 {refused} 行存在错误，未导入任何数据。"
-            "请修改文件后重新上传，或选择“只导入无误的户”。"
-        )
-    return locked
+MONITORING_LIST = StoredImport(
+    parse=parse_workbook,
+    plan_rows=plan_rows,
+    store_preview=_store_preview,
+    write=_write,
+    # The monitoring export is 乡村振兴's list: it starts the appraisal clock (以人找房).
+    department=lambda record: Department.XIANGCUN,
+    list_note="防返贫监测名单导入：",
+    id_label="证件号码",
+    unit="户",
+)
 
 
 def monitoring_cancel(*, record: HouseholdImport, by) -> HouseholdImport:
-    from households.importer import import_cancel
-
     return import_cancel(household_import=record, by=by)
