@@ -471,6 +471,7 @@ DEMO_USERS = (
     ("approver", "county_approver", "141124000000", "李卫东"),
     ("linquan", "township_staff", "141124100000", "张秀梅"),
     ("baiwen", "township_staff", "141124101000", "刘志强"),
+    ("chengzhuang", "township_staff", "141124102000", "贺俊峰"),
     ("dongcun", "village_clerk", "141124100201", "高海军"),
     ("official", "official", "141124000000", "赵文明"),
 )

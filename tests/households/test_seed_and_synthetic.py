@@ -20,6 +20,7 @@ DEMO_ACCOUNTS = {
     "approver": (Role.COUNTY_APPROVER, "141124000000"),
     "linquan": (Role.TOWNSHIP_STAFF, "141124100000"),
     "baiwen": (Role.TOWNSHIP_STAFF, "141124101000"),
+    "chengzhuang": (Role.TOWNSHIP_STAFF, "141124102000"),
     "dongcun": (Role.VILLAGE_CLERK, "141124100201"),
     "official": (Role.OFFICIAL, "141124000000"),
 }

@@ -55,7 +55,7 @@ class Command(BaseCommand):
         self.stdout.write("演示账号 Demo accounts:")
         for user, status in accounts:
             self.stdout.write(
-                f"  {user.username:<10} {user.full_name:<4} {user.get_role_display()}，"
+                f"  {user.username:<11} {user.full_name:<4} {user.get_role_display()}，"
                 f"{user.area.name}（{user.area.code}） [{status}]"
             )
         self.stdout.write(
