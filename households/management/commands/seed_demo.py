@@ -3,6 +3,10 @@
 Idempotent: areas and accounts are found by code and user name, households by the search
 hash of their (deterministic) ID number, so a second run creates nothing. Existing demo
 accounts keep the password their user set, unless --reset-passwords is given.
+
+Then the workflow data (households.demo_workflow: appraisals, renovation projects at every
+step, a paid payout batch, rectification items, alerts and self-check findings), in its own
+transaction and only while the demo county has no renovation project yet.
 """
 
 from __future__ import annotations
@@ -21,6 +25,7 @@ from households.demo import (
     DEMO_USERS,
     demo_households,
 )
+from households.demo_workflow import seed_workflow
 from households.models import Household
 
 COMMAND = "seed_demo"
@@ -62,6 +67,8 @@ class Command(BaseCommand):
             f"新建或重置的账号密码为 {DEMO_PASSWORD}；已存在的账号保留原密码"
             f"（--reset-passwords 可恢复）。未创建管理员（superuser）账号。"
         )
+        for line in seed_workflow().lines():
+            self.stdout.write(line)
 
     def _areas(self) -> int:
         created = 0
