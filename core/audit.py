@@ -8,8 +8,10 @@ Event tables are append-only (PGHISTORY_APPEND_ONLY): UPDATE and DELETE on them 
 from __future__ import annotations
 
 import contextlib
+import uuid
 
 import pghistory
+from pghistory.runtime import Context, _tracker
 
 
 def tracked(**kwargs):
@@ -21,6 +23,28 @@ def tracked(**kwargs):
 
 @contextlib.contextmanager
 def acting_as(user=None, **extra):
-    """Attribute database changes in this block to `user` (commands, tasks, imports)."""
-    with pghistory.context(user=getattr(user, "pk", user), **extra):
+    """Attribute database changes in this block to `user` (commands, tasks, imports).
+
+    pghistory groups every change under the outermost context and lets a nested one overwrite
+    that context's metadata, which the database then applies to the *earlier* events of the
+    group too. So when a block acts for someone else (or with other metadata) inside an open
+    context, it gets a context of its own for its duration, and the outer one is restored
+    unchanged afterwards: each event keeps the user who made it.
+    """
+    metadata = {"user": getattr(user, "pk", user), **extra}
+    outer = getattr(_tracker, "value", None)
+    if outer is None:
+        with pghistory.context(**metadata):
+            yield
+        return
+    merged = {**outer.metadata, **metadata}
+    if merged == outer.metadata:
         yield
+        return
+    # The execute wrapper installed by the outer context reads `_tracker.value` on every
+    # statement, so swapping the value is enough to tag this block's statements.
+    _tracker.value = Context(id=uuid.uuid4(), metadata=merged)
+    try:
+        yield
+    finally:
+        _tracker.value = outer

@@ -35,6 +35,33 @@ def test_bulk_update_and_raw_sql_are_audited(areas, county_reviewer):
     assert {e.pgh_context.metadata["user"] for e in updates} == {county_reviewer.pk}
 
 
+def test_nested_acting_as_keeps_each_events_own_user(household, township_user, county_reviewer):
+    """A command acting for several users in turn: every event names the user who made it,
+    and the command's own context is unchanged afterwards."""
+
+    def phone_event(phone):
+        return HouseholdEvent.objects.get(pgh_obj=household, pgh_label="update", phone=phone)
+
+    with acting_as(None, command="demo"):
+        Household.objects.filter(pk=household.pk).update(phone="1")
+        with acting_as(township_user):
+            Household.objects.filter(pk=household.pk).update(phone="2")
+        with acting_as(county_reviewer, step="x"):
+            Household.objects.filter(pk=household.pk).update(phone="3")
+        with acting_as(None, command="demo"):  # the same metadata: the same context
+            Household.objects.filter(pk=household.pk).update(phone="4")
+        Household.objects.filter(pk=household.pk).update(phone="5")
+    assert phone_event("1").pgh_context.metadata == {"user": None, "command": "demo"}
+    assert phone_event("2").pgh_context.metadata["user"] == township_user.pk
+    assert phone_event("3").pgh_context.metadata == {
+        "user": county_reviewer.pk,
+        "command": "demo",
+        "step": "x",
+    }
+    assert phone_event("4").pgh_context_id == phone_event("1").pgh_context_id
+    assert phone_event("5").pgh_context.metadata == {"user": None, "command": "demo"}
+
+
 def test_delete_is_audited(household):
     pk = household.pk
     household.delete()
