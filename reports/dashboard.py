@@ -104,6 +104,7 @@ def queue(user, projects_by_status: dict[str, int] | None = None) -> list[QueueE
             project_step(P.VILLAGE_REVIEWED, "待乡镇初审"),
             project_step(P.APPROVED, "已批准待函告农户"),
             project_step(P.NOTIFIED, "已函告待开工"),
+            project_step(P.UNDER_CONSTRUCTION, "施工中（质量检查、竣工）"),
             project_step(P.COMPLETED, "已竣工待验收"),
             QueueEntry(
                 "整改问题待整改",
@@ -249,7 +250,7 @@ def _progress_by_area(user, year: int) -> dict | None:
 
 def charts(user, year: int, projects_by_status: dict[str, int]) -> dict:
     """Data for the charts drawn by the vendored Chart.js (passed with `json_script`)."""
-    from households.models import Category, Household
+    from households.models import CATEGORY_SHORT, Category, Household
     from renovation.models import ProjectStatus
 
     by_category = dict(
@@ -259,7 +260,9 @@ def charts(user, year: int, projects_by_status: dict[str, int]) -> dict:
         .values_list("category", "n")
     )
     categories = [
-        (label, by_category[value]) for value, label in Category.choices if by_category.get(value)
+        (CATEGORY_SHORT.get(value, label), by_category[value])
+        for value, label in Category.choices
+        if by_category.get(value)
     ]
     statuses = [
         (label, projects_by_status[value])

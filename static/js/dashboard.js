@@ -4,7 +4,7 @@
   if (!node || typeof Chart === 'undefined') return;
   var data = JSON.parse(node.textContent);
   var blue = '#2f6db5', green = '#3a8f5c';
-  var palette = ['#2f6db5', '#3a8f5c', '#d08c1f', '#b54a3c', '#7b5ea7', '#3a9aa3', '#8a8f98', '#c46aa0', '#5b7f2a'];
+  var palette = ['#2f6db5', '#3a8f5c', '#d08c1f', '#b54a3c', '#7b5ea7', '#3a9aa3', '#8a8f98', '#c46aa0', '#5b7f2a', '#a0522d', '#4b6584', '#e1b12c'];
   Chart.defaults.font.family = 'system-ui, "Noto Sans CJK SC", "Microsoft YaHei", sans-serif';
   Chart.defaults.animation = false;
 
@@ -45,7 +45,7 @@
     draw('chart-categories', {
       type: 'doughnut',
       data: { labels: data.categories.labels, datasets: [{ data: data.categories.counts, backgroundColor: palette }] },
-      options: { plugins: { legend: { position: 'right' } } }
+      options: { plugins: { legend: { position: 'bottom', labels: { boxWidth: 12 } } } }
     });
   }
 })();

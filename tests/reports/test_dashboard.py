@@ -89,6 +89,7 @@ def test_township_queue_counts_only_its_own_steps_and_area(projects, township_us
     assert queue == {
         "改造申请待村级评议": 1,
         "待乡镇初审": 2,
+        "施工中（质量检查、竣工）": 1,
         "整改问题待整改": 1,
     }
 
