@@ -2,7 +2,8 @@ from django.utils.functional import SimpleLazyObject
 
 
 def open_alerts(request):
-    """The bell's count: one COUNT query, and only on pages that show the bell."""
+    """The bell's count of the alerts the user answers for: one COUNT query, and only on pages
+    that show the bell."""
     user = getattr(request, "user", None)
     if user is None or not user.is_authenticated:
         return {}
@@ -10,6 +11,6 @@ def open_alerts(request):
     def count() -> int:
         from reports.models import Alert
 
-        return Alert.objects.visible_to(user).open().count()
+        return Alert.objects.responsible(user).open().count()
 
     return {"open_alert_count": SimpleLazyObject(count)}

@@ -282,7 +282,7 @@ def dashboard(user, today: dt.date | None = None) -> dict:
 
     year = (today or timezone.localdate()).year
     by_status, plan = _project_counts(user, year)
-    alerts = Alert.objects.visible_to(user).open().select_related("area")
+    alerts = Alert.objects.responsible(user).open().select_related("area")
     return {
         "year": year,
         "figures": key_figures(user, year, plan),

@@ -27,6 +27,17 @@ class AlertStatus(models.TextChoices):
     CLOSED = "closed", "已解除"
 
 
+# Who answers for an alert, besides seeing it: the county reviewers of its county and the
+# township staff of its township for every type; the approving leader for late payouts (he
+# confirms payments); the village committee for what happens in the village itself.
+ALERT_ROLE_TYPES: dict[str, frozenset[str] | None] = {
+    "county_reviewer": None,  # every type
+    "township_staff": None,
+    "county_approver": frozenset({AlertType.PAYOUT_OVERDUE}),
+    "village_clerk": frozenset({AlertType.D_OCCUPIED, AlertType.NOT_DEMOLISHED}),
+}
+
+
 class AlertQuerySet(ScopedQuerySet):
     # The alert's own area (village, township or county) decides who sees it.
     def visible_to(self, user):
@@ -36,6 +47,18 @@ class AlertQuerySet(ScopedQuerySet):
         if prefix == "":
             return self
         return self.filter(area__code__startswith=prefix)
+
+    def responsible(self, user):
+        """The alerts `user` must act on (the bell, "my alerts", the e-mail): those of the
+        user's area whose type the user's role answers for (ALERT_ROLE_TYPES)."""
+        qs = self.visible_to(user)
+        if getattr(user, "is_superuser", False) and not getattr(user, "area_id", None):
+            return qs
+        role = getattr(user, "role", "")
+        if role not in ALERT_ROLE_TYPES:
+            return qs.none()
+        types = ALERT_ROLE_TYPES[role]
+        return qs if types is None else qs.filter(type__in=types)
 
     def open(self):
         return self.filter(status=AlertStatus.OPEN)

@@ -15,7 +15,14 @@ from django.utils import timezone
 from accounts.models import Area, AreaLevel, Role, User
 from core.errors import DomainError
 from reports.deadlines import FINDERS, Overdue
-from reports.models import Alert, AlertStatus, MonthlyReport, MonthlyReportRow, RowStatus
+from reports.models import (
+    ALERT_ROLE_TYPES,
+    Alert,
+    AlertStatus,
+    MonthlyReport,
+    MonthlyReportRow,
+    RowStatus,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -97,11 +104,20 @@ def alerts_scan(today: dt.date | None = None) -> ScanResult:
 
 
 def alert_recipients(alert: Alert) -> list[str]:
-    """Who is responsible: township staff of the alert's township and the county reviewers."""
+    """E-mail addresses of the active users who answer for `alert` (the same rule as the
+    bell: `AlertQuerySet.responsible`), in the alert's area and above."""
     area = alert.area
-    condition = Q(role=Role.COUNTY_REVIEWER, area_id=area.county_code)
+    codes = [area.county_code]
     if area.level != AreaLevel.COUNTY:
-        condition |= Q(role=Role.TOWNSHIP_STAFF, area_id=area.township_code)
+        codes.append(area.township_code)
+    if area.level == AreaLevel.VILLAGE:
+        codes.append(area.code)
+    condition = Q()
+    for role, types in ALERT_ROLE_TYPES.items():
+        if types is None or alert.type in types:
+            condition |= Q(role=role, area_id__in=codes)
+    # Each role sits at one level of area (accounts.models.ROLE_AREA_LEVEL), so a role and an
+    # area code of the alert's chain select exactly the users who answer for it.
     users = User.objects.filter(condition, is_active=True).exclude(email="")
     return sorted(set(users.values_list("email", flat=True)))
 

@@ -302,6 +302,35 @@ def test_mail_goes_to_the_responsible_people_of_that_area_only(
     assert len(mail.outbox) == 1  # nothing new, no new mail
 
 
+def test_payout_and_occupied_alerts_also_mail_the_approver_and_the_village(
+    areas, county_reviewer, county_approver, township_user, village_clerk, official
+):
+    from reports.services import alert_recipients
+
+    for user in (county_reviewer, county_approver, township_user, village_clerk, official):
+        user.email = f"{user.username}@example.cn"
+        user.save()
+    now = timezone.now()
+
+    def alert(type_):
+        return Alert.objects.create(
+            type=type_,
+            object_key=type_,
+            object_label="东村",
+            area=areas["village"],
+            due_on=dt.date(2026, 11, 1),
+            opened_at=now,
+            last_seen_at=now,
+        )
+
+    base = ["reviewer@example.cn", "township_a@example.cn"]
+    assert alert_recipients(alert(AlertType.PAYOUT_OVERDUE)) == sorted(
+        [*base, "approver@example.cn"]
+    )
+    assert alert_recipients(alert(AlertType.D_OCCUPIED)) == sorted([*base, "clerk@example.cn"])
+    assert alert_recipients(alert(AlertType.COMPLETION_OVERDUE)) == base
+
+
 def test_county_level_alert_mails_county_reviewers_only(
     areas,
     county_reviewer,

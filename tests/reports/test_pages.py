@@ -98,3 +98,29 @@ def test_alert_api_is_scoped_and_read_only(api_client, alerts, township_user):
     other = alerts[2]
     assert api_client.get(f"/api/alerts/{other.pk}/").status_code == 404
     assert api_client.post("/api/alerts/", {}, format="json").status_code == 405
+
+
+def test_bell_and_my_alerts_hold_what_the_role_answers_for(
+    client, alerts, areas, county_approver, village_clerk, official
+):
+    _alert(areas["village"], AlertType.PAYOUT_OVERDUE, key="p", label="东村王五拨付")
+    expected = {
+        # the approver confirms payments; the village committee answers for its village's
+        # occupied D-level house; the read-only official answers for nothing
+        county_approver: ("1", ["东村王五拨付"]),
+        village_clerk: ("1", ["东村张三"]),
+        official: (None, []),
+    }
+    for user, (count, labels) in expected.items():
+        client.force_login(user)
+        home = client.get(reverse("home"))
+        page = home.content.decode()
+        if count is None:
+            assert 'id="alert-count"' not in page
+        else:
+            assert f'id="alert-count">{count}<' in page, user
+        assert [a.object_label for a in home.context["my_alerts"]] == labels, user
+    # Seeing is wider than answering: the list shows every alert of the area.
+    client.force_login(official)
+    page = client.get(reverse("reports:alert_list")).content.decode()
+    assert "东村王五拨付" in page and "东村张三" in page and "南村李四" in page
