@@ -108,8 +108,13 @@ def queue(user, projects_by_status: dict[str, int] | None = None) -> list[QueueE
             project_step(P.COMPLETED, "已竣工待验收"),
             QueueEntry(
                 "整改问题待整改",
-                items.get(ItemStatus.OPEN, 0) + items.get(ItemStatus.IN_PROGRESS, 0),
+                items.get(ItemStatus.OPEN, 0),
                 _url("rectification:item_list", status=ItemStatus.OPEN),
+            ),
+            QueueEntry(
+                "整改问题整改中",
+                items.get(ItemStatus.IN_PROGRESS, 0),
+                _url("rectification:item_list", status=ItemStatus.IN_PROGRESS),
             ),
         ]
     elif role == Role.COUNTY_REVIEWER:

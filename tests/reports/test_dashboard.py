@@ -84,6 +84,8 @@ def _figures(user) -> dict[str, object]:
 
 def test_township_queue_counts_only_its_own_steps_and_area(projects, township_user, areas):
     ItemFactory(area=areas["township"], status=ItemStatus.OPEN)
+    ItemFactory(area=areas["township"], status=ItemStatus.IN_PROGRESS)
+    ItemFactory(area=areas["township"], status=ItemStatus.IN_PROGRESS)
     ItemFactory(area=areas["other_township"], status=ItemStatus.OPEN)
     queue = _queue(township_user)
     assert queue == {
@@ -91,6 +93,7 @@ def test_township_queue_counts_only_its_own_steps_and_area(projects, township_us
         "待乡镇初审": 2,
         "施工中（质量检查、竣工）": 1,
         "整改问题待整改": 1,
+        "整改问题整改中": 2,
     }
 
 
