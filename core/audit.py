@@ -8,6 +8,7 @@ Event tables are append-only (PGHISTORY_APPEND_ONLY): UPDATE and DELETE on them 
 from __future__ import annotations
 
 import contextlib
+import functools
 import uuid
 
 import pghistory
@@ -48,3 +49,18 @@ def acting_as(user=None, **extra):
         yield
     finally:
         _tracker.value = outer
+
+
+def attributed(service):
+    """Decorator for a service function called with `by=<user>`: its database changes are
+    attributed to that user in the audit history, also outside a request (commands, tasks,
+    the shell). Inside a request for the same user it adds nothing."""
+
+    @functools.wraps(service)
+    def wrapper(*args, **kwargs):
+        if "by" not in kwargs:  # `by` is keyword-only in services; nothing to attribute
+            return service(*args, **kwargs)
+        with acting_as(kwargs["by"]):
+            return service(*args, **kwargs)
+
+    return wrapper

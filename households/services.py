@@ -8,6 +8,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import F, ProtectedError
 
 from accounts.models import Role
+from core.audit import attributed
 from core.errors import ConflictError, DomainError
 from households.models import Household, Member, SensitiveAccessLog
 
@@ -44,6 +45,7 @@ def _check_unique_id(household: Household) -> None:
         raise DomainError(DUPLICATE_ID_MESSAGE)
 
 
+@attributed
 def household_create(*, by, members: Iterable[dict] = (), **fields) -> Household:
     household = Household(
         created_by=by, **{k: v for k, v in fields.items() if k in EDITABLE_FIELDS}
@@ -59,6 +61,7 @@ def household_create(*, by, members: Iterable[dict] = (), **fields) -> Household
     return household
 
 
+@attributed
 def household_update(
     *, household: Household, by, version: int | None = None, **fields
 ) -> Household:
@@ -91,6 +94,7 @@ def household_update(
 DELETE_ROLES = frozenset({Role.COUNTY_REVIEWER, Role.TOWNSHIP_STAFF})
 
 
+@attributed
 def household_delete(*, household: Household, by) -> None:
     """Delete a household entered by mistake; refused once other records refer to it."""
     if by.role not in DELETE_ROLES and not by.is_superuser:
@@ -111,6 +115,7 @@ def members_save(*, household: Household, formset) -> None:
         formset.save()
 
 
+@attributed
 def reveal_number(*, household: Household, field: str, by, purpose: str = "页面查看") -> str:
     """The full number, for a role allowed to see it; the display itself is logged."""
     if not by.may_see_full_numbers:

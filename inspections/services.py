@@ -11,6 +11,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from accounts.models import Area, Role
+from core.audit import attributed
 from core.errors import DomainError
 from core.uploads import DOCUMENT_TYPES, IMAGE_TYPES, validate_upload
 from core.workdays import add_working_days
@@ -121,6 +122,7 @@ def _save_photos(validated, *, household, by, stored: list, **parent) -> list[Ph
 # --- appraisals ------------------------------------------------------------------------
 
 
+@attributed
 def appraisal_record(
     *,
     household: Household,
@@ -193,6 +195,7 @@ def appraisal_record(
     return appraisal
 
 
+@attributed
 def appraisal_mark_disputed(*, appraisal: Appraisal, by, note: str) -> Appraisal:
     """The household disputes the result: a third-party re-appraisal is then due."""
     _require_role(by, APPRAISAL_ROLES, "登记鉴定异议")
@@ -233,6 +236,7 @@ def _check_location(latitude, longitude, accuracy) -> None:
         raise DomainError("定位精度无效。")
 
 
+@attributed
 def inspection_record(
     *,
     household: Household,
@@ -286,6 +290,7 @@ def inspection_record(
 # --- hazard reports (三级巡查) ------------------------------------------------------------
 
 
+@attributed
 def hazard_report_create(
     *,
     household: Household,
@@ -314,6 +319,7 @@ def hazard_report_create(
     return report
 
 
+@attributed
 def hazard_report_verify(
     *, report: HazardReport, by, is_real: bool, note: str = ""
 ) -> HazardReport:
@@ -368,6 +374,7 @@ def _check_campaign(*, by, name, kind, areas, starts_on, ends_on) -> list[Area]:
     return areas
 
 
+@attributed
 def campaign_create(
     *, by, name: str, kind: str, areas: Iterable[Area], starts_on, ends_on, note: str = ""
 ) -> Campaign:
@@ -388,6 +395,7 @@ def campaign_create(
     return campaign
 
 
+@attributed
 def campaign_update(*, campaign: Campaign, by, **fields) -> Campaign:
     _require_role(by, CAMPAIGN_ROLES, "修改排查批次")
     with transaction.atomic():
@@ -419,6 +427,7 @@ def campaign_update(*, campaign: Campaign, by, **fields) -> Campaign:
 # --- dangerous-house ledger ------------------------------------------------------------
 
 
+@attributed
 def emergency_measure_record(
     *,
     household: Household,
@@ -456,6 +465,7 @@ def emergency_measure_record(
         )
 
 
+@attributed
 def ledger_case_close(
     *, household: Household, by, closed_on: dt.date, reason: str, today: dt.date | None = None
 ) -> LedgerClosure:
@@ -476,6 +486,7 @@ def ledger_case_close(
 # --- department lists and the 5-working-day clock ---------------------------------------
 
 
+@attributed
 def department_list_create(
     *,
     by,

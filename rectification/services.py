@@ -15,6 +15,7 @@ from django.utils import timezone
 
 from accounts.models import Area, AreaLevel, Role
 from accounts.scoping import area_prefix
+from core.audit import attributed
 from core.errors import DomainError
 from core.uploads import DOCUMENT_TYPES, validate_upload
 from households.models import Household
@@ -130,6 +131,7 @@ def _save_stages(item: RectificationItem, stages: Iterable[dict]) -> None:
         )
 
 
+@attributed
 def item_create(
     *,
     by,
@@ -152,6 +154,7 @@ def item_create(
     return item
 
 
+@attributed
 def item_update(
     *,
     item: RectificationItem,
@@ -209,6 +212,7 @@ def _files_removed_on_error():
         raise
 
 
+@attributed
 def item_start(*, item: RectificationItem, by) -> RectificationItem:
     """open → in_progress."""
     with transaction.atomic():
@@ -221,6 +225,7 @@ def item_start(*, item: RectificationItem, by) -> RectificationItem:
     return locked
 
 
+@attributed
 def note_add(*, item: RectificationItem, by, content: str, files: Sequence = ()) -> ProgressNote:
     """A progress note with evidence files; an open item is then in progress."""
     content = (content or "").strip()
@@ -252,6 +257,7 @@ def note_add(*, item: RectificationItem, by, content: str, files: Sequence = ())
     return note
 
 
+@attributed
 def stage_mark_done(
     *, stage: RectificationStage, by, done_on: dt.date | None = None
 ) -> RectificationStage:
@@ -269,6 +275,7 @@ def stage_mark_done(
     return stage
 
 
+@attributed
 def item_submit(*, item: RectificationItem, by, note: str = "") -> RectificationItem:
     """in_progress → submitted: the work is done, someone else is to verify it."""
     with transaction.atomic():
@@ -287,6 +294,7 @@ def item_submit(*, item: RectificationItem, by, note: str = "") -> Rectification
     return locked
 
 
+@attributed
 def item_close(
     *, item: RectificationItem, by, note: str = "", closed_on: dt.date | None = None
 ) -> RectificationItem:
@@ -311,6 +319,7 @@ def item_close(
     return locked
 
 
+@attributed
 def item_reopen(*, item: RectificationItem, by, reason: str) -> RectificationItem:
     """submitted or closed → in_progress: the verifier sends it back (or a closed one recurs)."""
     reason = (reason or "").strip()
@@ -343,6 +352,7 @@ def _county_of(by) -> Area:
     return Area.objects.get(pk=by.area.county_code)
 
 
+@attributed
 def campaign_create(
     *,
     by,
@@ -368,6 +378,7 @@ def campaign_create(
     )
 
 
+@attributed
 def campaign_update(*, campaign: RectificationCampaign, by, **fields) -> RectificationCampaign:
     _require_role(by, LEDGER_ROLES, "修改整改批次（仅限县住建局）")
     with transaction.atomic():
@@ -403,6 +414,7 @@ def _lock_complaint(complaint: Complaint, by) -> Complaint:
     return locked
 
 
+@attributed
 def complaint_create(
     *,
     by,
@@ -433,6 +445,7 @@ def complaint_create(
     )
 
 
+@attributed
 def complaint_update(*, complaint: Complaint, by, **fields) -> Complaint:
     """Record the handler and the reply; `closed=True` closes it (办结) on `closed_on` or today."""
     _require_role(by, COMPLAINT_ROLES, "办理群众反映")
@@ -455,6 +468,7 @@ def complaint_update(*, complaint: Complaint, by, **fields) -> Complaint:
     return locked
 
 
+@attributed
 def complaint_convert(*, complaint: Complaint, by, **overrides) -> RectificationItem:
     """One click: the complaint becomes a ledger item (source 群众反映), linked back."""
     _require_role(by, LEDGER_ROLES, "将群众反映转入整改台账（仅限县住建局）")
@@ -487,6 +501,7 @@ def complaint_convert(*, complaint: Complaint, by, **overrides) -> Rectification
 # --- self-check findings ----------------------------------------------------------------
 
 
+@attributed
 def selfcheck_run(*, by, today: dt.date | None = None):
     """Run every registered rule over the user's county (on demand)."""
     from rectification import selfcheck
@@ -498,6 +513,7 @@ def selfcheck_run(*, by, today: dt.date | None = None):
     return selfcheck.run(prefix=prefix[:6] if prefix else "", today=today)
 
 
+@attributed
 def finding_dismiss(*, finding, by, reason: str):
     from rectification.models import FindingStatus, SelfCheckFinding
 
@@ -534,6 +550,7 @@ def _common_area(codes: Iterable[str]) -> Area:
     raise DomainError("自查发现涉及多个县，不能合并为一个整改问题。")
 
 
+@attributed
 def findings_convert(*, rule: str, by, deadline: dt.date | None = None, **overrides):
     """One click: every open finding of `rule` in the user's area becomes one ledger item."""
     from rectification.models import FindingStatus, SelfCheckFinding
@@ -583,6 +600,7 @@ def findings_convert(*, rule: str, by, deadline: dt.date | None = None, **overri
 # --- ledger import ----------------------------------------------------------------------
 
 
+@attributed
 def ledger_import_upload(*, by, uploaded, source: str, campaign=None) -> LedgerImport:
     """Parse and keep a preview; nothing is written to the ledger yet."""
     _require_role(by, LEDGER_ROLES, "导入整改台账（仅限县住建局）")
@@ -604,6 +622,7 @@ def ledger_import_upload(*, by, uploaded, source: str, campaign=None) -> LedgerI
     )
 
 
+@attributed
 def ledger_import_apply(*, ledger_import: LedgerImport, by) -> list:
     """Write every previewed row as an item, or none of them."""
     _require_role(by, LEDGER_ROLES, "导入整改台账（仅限县住建局）")
@@ -653,6 +672,7 @@ def ledger_import_apply(*, ledger_import: LedgerImport, by) -> list:
     return items
 
 
+@attributed
 def ledger_import_cancel(*, ledger_import: LedgerImport, by) -> LedgerImport:
     with transaction.atomic():
         locked = (

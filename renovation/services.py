@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
-import functools
 from collections.abc import Iterable, Sequence
 from decimal import Decimal
 
@@ -19,7 +18,7 @@ from django.db.models import F
 from django.utils import timezone
 
 from accounts.models import Area, Role
-from core.audit import acting_as
+from core.audit import attributed
 from core.errors import ConflictError, DomainError
 from core.uploads import DOCUMENT_TYPES, IMAGE_TYPES, validate_upload
 from households.models import Household
@@ -94,18 +93,6 @@ class BatchRefused(DomainError):
 
 
 # --- helpers ---------------------------------------------------------------------------
-
-
-def _acting(service):
-    """Attribute the service's database changes to `by` in the audit history, also outside
-    a request (commands, tasks, shell)."""
-
-    @functools.wraps(service)
-    def wrapper(*args, **kwargs):
-        with acting_as(kwargs.get("by")):
-            return service(*args, **kwargs)
-
-    return wrapper
 
 
 def _require_role(by, roles, action: str) -> None:
@@ -232,7 +219,7 @@ def needs_split_scrutiny(project: RenovationProject, today: dt.date | None = Non
 # --- 1. application --------------------------------------------------------------------
 
 
-@_acting
+@attributed
 def project_apply(
     *,
     household: Household,
@@ -291,7 +278,7 @@ def project_apply(
     return project
 
 
-@_acting
+@attributed
 def project_update_plan(
     *,
     project: RenovationProject,
@@ -347,7 +334,7 @@ def _names(values: Sequence[str] | str) -> list[str]:
     return [v.strip() for v in values if v and v.strip()]
 
 
-@_acting
+@attributed
 def village_review_record(
     *,
     project: RenovationProject,
@@ -408,7 +395,7 @@ def village_review_record(
 # --- 3. township preliminary review ----------------------------------------------------
 
 
-@_acting
+@attributed
 def township_review(
     *,
     project: RenovationProject,
@@ -445,7 +432,7 @@ def township_review(
 # --- 4. joint review -------------------------------------------------------------------
 
 
-@_acting
+@attributed
 def joint_review_record(
     *,
     project: RenovationProject,
@@ -501,7 +488,7 @@ def publicity_days() -> int:
     return int(getattr(settings, "ANJU_PUBLICITY_DAYS", 7))
 
 
-@_acting
+@attributed
 def publicity_start(
     *,
     project: RenovationProject,
@@ -543,7 +530,7 @@ def publicity_start(
     return publicity
 
 
-@_acting
+@attributed
 def publicities_start(
     *, projects: Sequence[RenovationProject], by, level: str, starts_on: dt.date, ends_on=None
 ) -> list[Publicity]:
@@ -557,7 +544,7 @@ def publicities_start(
     )
 
 
-@_acting
+@attributed
 def objection_record(
     *,
     publicity: Publicity,
@@ -584,7 +571,7 @@ def objection_record(
     return objection
 
 
-@_acting
+@attributed
 def objection_resolve(
     *,
     objection: Objection,
@@ -635,7 +622,7 @@ def approval_blockers(project: RenovationProject, today: dt.date | None = None) 
     return reasons
 
 
-@_acting
+@attributed
 def project_approve(
     *, project: RenovationProject, by, today: dt.date | None = None
 ) -> RenovationProject:
@@ -689,7 +676,7 @@ def _batch(projects: Sequence[RenovationProject], action, verb: str) -> list:
     return results
 
 
-@_acting
+@attributed
 def projects_approve_batch(
     *, projects: Sequence[RenovationProject], by, today: dt.date | None = None
 ) -> list[RenovationProject]:
@@ -698,7 +685,7 @@ def projects_approve_batch(
     return _batch(projects, lambda p: project_approve(project=p, by=by, today=today), "批准")
 
 
-@_acting
+@attributed
 def project_override_amount(
     *, project: RenovationProject, by, amount: Decimal, reason: str
 ) -> RenovationProject:
@@ -728,7 +715,7 @@ def default_completion_due(year: int) -> dt.date:
     return dt.date(year, 7, 31)  # completion by 31 July in principle (DOMAIN.md step 10)
 
 
-@_acting
+@attributed
 def project_notify(
     *,
     project: RenovationProject,
@@ -751,7 +738,7 @@ def project_notify(
         )
 
 
-@_acting
+@attributed
 def commitment_record(
     *,
     project: RenovationProject,
@@ -783,7 +770,7 @@ def commitment_record(
 # --- 8. construction, photos, 9. quality checks, 10. completion -------------------------
 
 
-@_acting
+@attributed
 def construction_start(
     *,
     project: RenovationProject,
@@ -818,7 +805,7 @@ def construction_start(
         )
 
 
-@_acting
+@attributed
 def project_photos_add(
     *, project: RenovationProject, by, stage: str, files: Sequence
 ) -> list[ProjectPhoto]:
@@ -853,7 +840,7 @@ def project_photos_add(
     return photos
 
 
-@_acting
+@attributed
 def quality_check_record(
     *,
     project: RenovationProject,
@@ -913,7 +900,7 @@ def open_quality_problems(project: RenovationProject) -> list[QualityCheck]:
     return [c for c in checks if c.result == CheckResult.PROBLEMS and not resolved(c)]
 
 
-@_acting
+@attributed
 def construction_complete(
     *, project: RenovationProject, by, completed_on: dt.date, today: dt.date | None = None
 ) -> RenovationProject:
@@ -974,7 +961,7 @@ def area_violation(project: RenovationProject, built_area: Decimal) -> str | Non
     return None
 
 
-@_acting
+@attributed
 def area_exception_grant(*, project: RenovationProject, by, reason: str) -> AreaException:
     _require_role(by, AREA_EXCEPTION_ROLES, "批准面积标准例外（仅限县住建局审核员）")
     reason = _text(reason, "请填写面积标准例外的理由。")
@@ -989,7 +976,7 @@ def area_exception_grant(*, project: RenovationProject, by, reason: str) -> Area
     return exception
 
 
-@_acting
+@attributed
 def project_accept(
     *,
     project: RenovationProject,
@@ -1044,7 +1031,7 @@ def project_accept(
 # --- 12. demolition, 13. close-out -----------------------------------------------------
 
 
-@_acting
+@attributed
 def demolition_record(
     *,
     project: RenovationProject,
@@ -1079,7 +1066,7 @@ def demolition_record(
     return demolition
 
 
-@_acting
+@attributed
 def demolition_not_applicable(*, project: RenovationProject, by, reason: str) -> RenovationProject:
     _require_role(by, DEMOLITION_ROLES, "登记无需拆除的理由")
     reason = _text(reason, "请填写无需拆除旧房的理由。")
@@ -1092,7 +1079,7 @@ def demolition_not_applicable(*, project: RenovationProject, by, reason: str) ->
         return _save(project, demolition_not_applicable_reason=reason)
 
 
-@_acting
+@attributed
 def project_close(
     *, project: RenovationProject, by, closed_on: dt.date, today: dt.date | None = None
 ) -> RenovationProject:
@@ -1125,7 +1112,7 @@ def project_close(
     return project
 
 
-@_acting
+@attributed
 def project_end(
     *,
     project: RenovationProject,

@@ -13,6 +13,7 @@ from django.db.models import Q
 from django.utils import timezone
 
 from accounts.models import Area, AreaLevel, Role, User
+from core.audit import attributed
 from core.errors import DomainError
 from reports.deadlines import FINDERS, Overdue
 from reports.models import (
@@ -197,6 +198,7 @@ def monthly_report_draft(county: Area, month: dt.date) -> MonthlyReport:
     return report
 
 
+@attributed
 def monthly_report_submit(*, row: MonthlyReportRow, by) -> MonthlyReportRow:
     """A township submits (报送) its row: the figures freeze.
 
@@ -219,6 +221,7 @@ def monthly_report_submit(*, row: MonthlyReportRow, by) -> MonthlyReportRow:
     return row
 
 
+@attributed
 def monthly_report_reopen(*, row: MonthlyReportRow, by) -> MonthlyReportRow:
     """The county sends a submitted row back (退回): it is refreshed by the next draft."""
     with transaction.atomic():

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
-import functools
 from collections.abc import Sequence
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
@@ -21,7 +20,7 @@ from django.utils import timezone
 
 from accounts.models import Area, AreaLevel, Role
 from core import crypto
-from core.audit import acting_as
+from core.audit import attributed
 from core.errors import ConflictError, DomainError
 from core.uploads import DOCUMENT_TYPES, validate_upload
 from households.models import Household
@@ -68,17 +67,6 @@ class LinesRefused(DomainError):
 
 
 # --- helpers ---------------------------------------------------------------------------
-
-
-def _acting(service):
-    """Attribute the service's database changes to `by` in the audit history."""
-
-    @functools.wraps(service)
-    def wrapper(*args, **kwargs):
-        with acting_as(kwargs.get("by")):
-            return service(*args, **kwargs)
-
-    return wrapper
 
 
 def _require_role(by, roles, action: str) -> None:
@@ -186,7 +174,7 @@ def _store(instance, field: str, upload, info, stored: list) -> None:
 # --- standards -------------------------------------------------------------------------
 
 
-@_acting
+@attributed
 def standard_update(
     *,
     standard: SubsidyStandard,
@@ -241,7 +229,7 @@ def _next_number(county: Area, day: dt.date) -> str:
     return f"{prefix}{seq:03d}"
 
 
-@_acting
+@attributed
 def batch_create(
     *,
     by,
@@ -328,7 +316,7 @@ class LineRequest:
     note: str = ""
 
 
-@_acting
+@attributed
 def batch_add_lines(*, batch: PayoutBatch, by, items: Sequence[LineRequest]) -> list[PayoutLine]:
     """Add lines to a draft batch: all or nothing, with a reason for each refused row."""
     _require_role(by, BATCH_ROLES, "编辑拨付批次（仅限县住建局审核员）")
@@ -397,7 +385,7 @@ def batch_add_lines(*, batch: PayoutBatch, by, items: Sequence[LineRequest]) -> 
         return created
 
 
-@_acting
+@attributed
 def batch_remove_line(*, line: PayoutLine, by) -> None:
     _require_role(by, BATCH_ROLES, "编辑拨付批次（仅限县住建局审核员）")
     with transaction.atomic():
@@ -408,7 +396,7 @@ def batch_remove_line(*, line: PayoutLine, by) -> None:
         _save(batch)
 
 
-@_acting
+@attributed
 def batch_submit(*, batch: PayoutBatch, by, version: int | None = None) -> PayoutBatch:
     """The batch goes to the finance bureau; its lines are checked once more."""
     _require_role(by, BATCH_ROLES, "提交拨付批次（仅限县住建局审核员）")
@@ -429,7 +417,7 @@ def batch_submit(*, batch: PayoutBatch, by, version: int | None = None) -> Payou
         return _save(batch, status=B.SUBMITTED, submitted_by=by, submitted_at=timezone.now())
 
 
-@_acting
+@attributed
 def batch_return(*, batch: PayoutBatch, by, version: int | None = None) -> PayoutBatch:
     """A submitted batch back to draft (the finance bureau sent it back)."""
     _require_role(by, PAY_ROLES, "退回拨付批次")
@@ -445,7 +433,7 @@ def _four_eyes(batch: PayoutBatch, by) -> None:
         raise DomainError(f"{SAME_SUBMITTER}或对账，请由其他人员操作。")
 
 
-@_acting
+@attributed
 def batch_pay(
     *,
     batch: PayoutBatch,
@@ -495,7 +483,7 @@ def batch_pay(
         return batch
 
 
-@_acting
+@attributed
 def batch_reconcile(*, batch: PayoutBatch, by, version: int | None = None) -> PayoutBatch:
     _require_role(by, PAY_ROLES, "对账（仅限县住建局）")
     with transaction.atomic():
@@ -506,7 +494,7 @@ def batch_reconcile(*, batch: PayoutBatch, by, version: int | None = None) -> Pa
         return _save(batch, status=B.RECONCILED, reconciled_by=by, reconciled_at=timezone.now())
 
 
-@_acting
+@attributed
 def line_mark_failed(*, line: PayoutLine, by, reason: str) -> PayoutLine:
     """The finance bureau could not pay this line (wrong account, closed card, ...).
 
@@ -534,7 +522,7 @@ def line_mark_failed(*, line: PayoutLine, by, reason: str) -> PayoutLine:
 RESULT_BATCH_STATUSES = (B.SUBMITTED, B.PAID, B.RECONCILED)
 
 
-@_acting
+@attributed
 def line_mark_paid(*, line: PayoutLine, by) -> PayoutLine:
     """The finance bureau reports this line paid (its result file says 已支付)."""
     _require_role(by, PAY_ROLES, "登记支付结果")
@@ -566,7 +554,7 @@ class LineResult:
     reason: str = ""
 
 
-@_acting
+@attributed
 def batch_apply_results(
     *, batch: PayoutBatch, by, results: Sequence[LineResult], version: int | None = None
 ) -> dict[str, int]:
@@ -595,7 +583,7 @@ def batch_apply_results(
 # --- double-subsidy records ------------------------------------------------------------
 
 
-@_acting
+@attributed
 def readmission_record(
     *,
     project: RenovationProject,
@@ -628,7 +616,7 @@ def readmission_record(
         return record
 
 
-@_acting
+@attributed
 def rebuild_subsidy_record(
     *, household: Household, by, year: int, amount: Decimal, source_note: str = ""
 ) -> DisasterRebuildSubsidy:
@@ -651,7 +639,7 @@ def rebuild_subsidy_record(
 # --- township advances -----------------------------------------------------------------
 
 
-@_acting
+@attributed
 def advance_record(
     *,
     project: RenovationProject,
@@ -702,7 +690,7 @@ def advance_record(
         )
 
 
-@_acting
+@attributed
 def advance_reimburse(
     *,
     advance: TownshipAdvance,

@@ -92,3 +92,23 @@ def test_audit_rows_hold_no_plaintext_id(household):
     assert rows
     assert all(household.id_number not in row for row in rows)
     assert all(household.bank_account not in row for row in rows)
+
+
+def test_services_attribute_changes_to_by_outside_a_request(household, village_clerk, areas):
+    """Called from a command, a task or the shell (no request, no acting_as), a service
+    still records who acted: every app's services take `by` and say so in the history."""
+    import datetime as dt
+
+    from pghistory.models import Events
+
+    from inspections import services as inspections
+
+    report = inspections.hazard_report_create(
+        household=household,
+        by=village_clerk,
+        description="墙体开裂",
+        reported_on=dt.date(2026, 11, 20),
+        today=dt.date(2026, 11, 30),
+    )
+    [event] = Events.objects.references(report).filter(pgh_label="insert")
+    assert event.pgh_context["user"] == village_clerk.pk
