@@ -25,10 +25,13 @@ class ProjectFilter(django_filters.FilterSet):
     level = django_filters.ChoiceFilter(
         label="危房等级", field_name="danger_level", choices=DangerLevel.choices
     )
+    ready = django_filters.ChoiceFilter(
+        label="公示期满", choices=[("yes", "可批准的")], method="filter_ready"
+    )
 
     class Meta:
         model = RenovationProject
-        fields = ["q", "township", "village", "status", "year", "category", "level"]
+        fields = ["q", "township", "village", "status", "year", "category", "level", "ready"]
 
     def filter_q(self, queryset, name, value):
         from django.db.models import Q
@@ -39,6 +42,12 @@ class ProjectFilter(django_filters.FilterSet):
         return queryset.filter(
             Q(household__head_name__icontains=value) | Q(household__village__name__icontains=value)
         )
+
+    def filter_ready(self, queryset, name, value):
+        """Only projects the approver may approve today (`selectors.ready_for_approval`)."""
+        from renovation.selectors import ready_for_approval
+
+        return queryset.filter(pk__in=ready_for_approval(queryset.model.objects.all()).values("pk"))
 
     def filter_township(self, queryset, name, value):
         return queryset.filter(household__township_code=value.prefix)

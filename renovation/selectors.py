@@ -2,9 +2,18 @@
 
 from __future__ import annotations
 
-from django.db.models import Count, Prefetch, Q, QuerySet
+import datetime as dt
 
-from renovation.models import Objection, Publicity, RenovationProject
+from django.db.models import Count, Exists, OuterRef, Prefetch, Q, QuerySet
+from django.utils import timezone
+
+from renovation.models import (
+    Objection,
+    ProjectStatus,
+    Publicity,
+    PublicityLevel,
+    RenovationProject,
+)
 
 
 def project_list(user) -> QuerySet:
@@ -64,4 +73,25 @@ def publicity_list(user) -> QuerySet:
 def objection_list(user) -> QuerySet:
     return Objection.objects.visible_to(user).select_related(
         "publicity", "publicity__project", "publicity__project__household"
+    )
+
+
+def ready_for_approval(queryset: QuerySet, today: dt.date | None = None) -> QuerySet:
+    """Projects in publicity that may be approved today: every level's publicity ended before
+    today and no objection unresolved (the query form of `services.approval_blockers`)."""
+    today = today or timezone.localdate()
+    unresolved = Objection.objects.filter(
+        publicity__project=OuterRef("pk"), resolved_on__isnull=True
+    )
+    return (
+        queryset.filter(status=ProjectStatus.PUBLICITY)
+        .annotate(
+            _ended_levels=Count(
+                "publicities__level",
+                filter=Q(publicities__ends_on__lt=today),
+                distinct=True,
+            )
+        )
+        .filter(_ended_levels=len(PublicityLevel))
+        .exclude(Exists(unresolved))
     )

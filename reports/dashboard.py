@@ -67,6 +67,8 @@ def queue(user, projects_by_status: dict[str, int] | None = None) -> list[QueueE
     from rectification.models import FindingStatus, ItemStatus
     from rectification.selectors import finding_list, item_list
     from renovation.models import ProjectStatus as P
+    from renovation.models import RenovationProject
+    from renovation.selectors import ready_for_approval
     from subsidies.models import BatchStatus
     from subsidies.selectors import batch_list
 
@@ -149,7 +151,11 @@ def queue(user, projects_by_status: dict[str, int] | None = None) -> list[QueueE
         ]
     elif role == Role.COUNTY_APPROVER:
         entries += [
-            project_step(P.PUBLICITY, "公示中待审批"),
+            QueueEntry(
+                "公示期满待审批",
+                ready_for_approval(RenovationProject.objects.visible_to(user)).count(),
+                _url("renovation:list", status=P.PUBLICITY, ready="yes"),
+            ),
             QueueEntry(
                 "已提交财政待确认拨付",
                 batch_list(user).filter(status=BatchStatus.SUBMITTED).count(),

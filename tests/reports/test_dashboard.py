@@ -108,7 +108,7 @@ def test_county_reviewer_queue(projects, county_reviewer, areas):
 
 
 def test_approver_queue_and_official_has_none(projects, county_approver, official):
-    assert _queue(county_approver) == {"公示中待审批": 1, "已提交财政待确认拨付": 1}
+    assert _queue(county_approver) == {"公示期满待审批": 1, "已提交财政待确认拨付": 1}
     assert _queue(official) == {}
 
 
