@@ -19,8 +19,24 @@
       });
   });
   document.addEventListener('submit', function (ev) {
-    var msg = ev.target.getAttribute('data-confirm');
-    if (msg && !window.confirm(msg)) ev.preventDefault();
+    var form = ev.target;
+    var msg = form.getAttribute('data-confirm');
+    if (msg && !window.confirm(msg)) { ev.preventDefault(); return; }
+    // Long work (a large import): say so, show a moving bar, and ignore a second click.
+    var busy = form.getAttribute('data-busy');
+    if (!busy) return;
+    if (form.dataset.submitted) { ev.preventDefault(); return; }
+    form.dataset.submitted = '1';
+    var box = document.createElement('div');
+    box.className = 'busy';
+    box.setAttribute('role', 'status');
+    box.innerHTML = '<div class="progress indeterminate"><span></span></div><p></p>';
+    box.querySelector('p').textContent = busy;
+    form.insertAdjacentElement('afterend', box);
+    // Disabled after the browser has taken this submission (disabling first would drop it).
+    setTimeout(function () {
+      document.querySelectorAll('form[data-busy] button').forEach(function (b) { b.disabled = true; });
+    }, 0);
   });
 })();
 
