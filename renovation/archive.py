@@ -18,6 +18,7 @@ from core.uploads import IMAGE_TYPES
 from households.models import Household
 from inspections.models import Appraisal
 from renovation.models import (
+    PATH,
     Acceptance,
     Commitment,
     Demolition,
@@ -88,24 +89,11 @@ def _path(field_file) -> str:
 
 
 # Steps reached at or after these statuses must have their record (a later step is pending).
-_ORDER = [
-    S.APPLIED,
-    S.VILLAGE_REVIEWED,
-    S.TOWNSHIP_REVIEWED,
-    S.JOINT_REVIEWED,
-    S.PUBLICITY,
-    S.APPROVED,
-    S.NOTIFIED,
-    S.UNDER_CONSTRUCTION,
-    S.COMPLETED,
-    S.ACCEPTED,
-    S.CLOSED,
-]
 
 
 def _reached(project: RenovationProject, status: str) -> bool:
-    if project.status in _ORDER:
-        return _ORDER.index(project.status) >= _ORDER.index(status)
+    if project.status in PATH:
+        return PATH.index(project.status) >= PATH.index(status)
     return False  # an ended project needs nothing further
 
 

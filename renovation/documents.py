@@ -19,7 +19,7 @@ from core.errors import DomainError
 from core.pdf import render_pdf
 from core.xlsx import safe_row
 from renovation import selectors, services
-from renovation.models import ENDED, ProjectStatus, RenovationProject
+from renovation.models import ENDED, PATH, ProjectStatus, RenovationProject
 
 S = ProjectStatus
 _DIGITS = "零壹贰叁肆伍陆柒捌玖"
@@ -121,16 +121,7 @@ NOTICE_HEADERS = [
     "补助金额（元）",
 ]
 # Statuses that appear on the village notice: reviewed, not ended.
-NOTICE_STATUSES = [
-    S.JOINT_REVIEWED,
-    S.PUBLICITY,
-    S.APPROVED,
-    S.NOTIFIED,
-    S.UNDER_CONSTRUCTION,
-    S.COMPLETED,
-    S.ACCEPTED,
-    S.CLOSED,
-]
+NOTICE_STATUSES = list(PATH[PATH.index(S.JOINT_REVIEWED) :])
 
 
 def _expected_amount(project: RenovationProject) -> Decimal | None:

@@ -37,6 +37,20 @@ class ProjectStatus(models.TextChoices):
 
 
 S = ProjectStatus
+# The main path of a project, in order (the other statuses end it early).
+PATH: tuple[str, ...] = (
+    S.APPLIED,
+    S.VILLAGE_REVIEWED,
+    S.TOWNSHIP_REVIEWED,
+    S.JOINT_REVIEWED,
+    S.PUBLICITY,
+    S.APPROVED,
+    S.NOTIFIED,
+    S.UNDER_CONSTRUCTION,
+    S.COMPLETED,
+    S.ACCEPTED,
+    S.CLOSED,
+)
 ENDED = frozenset({S.DECLINED, S.REJECTED, S.WITHDRAWN})
 TERMINAL = ENDED | {S.CLOSED}
 _BEFORE_APPROVAL_ENDS = {S.DECLINED, S.REJECTED, S.WITHDRAWN}

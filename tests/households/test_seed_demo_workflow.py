@@ -12,7 +12,7 @@ from pghistory.models import Events
 from accounts.models import User
 from inspections.models import Appraisal, LedgerClosure
 from rectification.models import ItemStatus, RectificationItem, SelfCheckFinding
-from renovation.models import ProjectStatus, RenovationProject
+from renovation.models import PATH, ProjectStatus, RenovationProject
 from renovation.selectors import project_list
 from renovation.services import area_violation
 from reports.models import Alert, AlertType, MonthlyReport
@@ -40,19 +40,7 @@ def test_projects_are_left_at_every_step_with_the_records_of_each(seeded):
     projects = demo_projects()
     statuses = Counter(projects.values_list("status", flat=True))
     assert len(statuses) >= 6
-    for status in (
-        S.APPLIED,
-        S.VILLAGE_REVIEWED,
-        S.TOWNSHIP_REVIEWED,
-        S.JOINT_REVIEWED,
-        S.PUBLICITY,
-        S.APPROVED,
-        S.NOTIFIED,
-        S.UNDER_CONSTRUCTION,
-        S.COMPLETED,
-        S.ACCEPTED,
-        S.CLOSED,
-    ):
+    for status in PATH:
         assert statuses[status] >= 1, status
     assert 1 <= statuses[S.CLOSED] <= 2
     # Every township has its share, from application to acceptance.
@@ -152,19 +140,7 @@ def test_every_project_step_is_in_the_audit_history_with_its_user(seeded):
     for event in events.order_by("pgh_created_at", "pgh_id"):
         if not statuses or statuses[-1] != event.pgh_data["status"]:
             statuses.append(event.pgh_data["status"])
-    assert statuses == [
-        S.APPLIED,
-        S.VILLAGE_REVIEWED,
-        S.TOWNSHIP_REVIEWED,
-        S.JOINT_REVIEWED,
-        S.PUBLICITY,
-        S.APPROVED,
-        S.NOTIFIED,
-        S.UNDER_CONSTRUCTION,
-        S.COMPLETED,
-        S.ACCEPTED,
-        S.CLOSED,
-    ]
+    assert statuses == list(PATH)
     approval = next(e for e in events if e.pgh_data["status"] == S.APPROVED)
     assert approval.pgh_context["user"] == User.objects.get(username="approver").pk
     assert approval.pgh_context["command"] == "seed_demo"

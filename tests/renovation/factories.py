@@ -7,6 +7,7 @@ from decimal import Decimal
 
 from accounts.models import Role
 from renovation.models import (
+    PATH,
     Acceptance,
     Commitment,
     ProjectStatus,
@@ -20,19 +21,7 @@ from tests.factories import UserFactory
 from tests.inspections.factories import AppraisalFactory, pdf_bytes, upload
 
 S = ProjectStatus
-ORDER = [
-    S.APPLIED,
-    S.VILLAGE_REVIEWED,
-    S.TOWNSHIP_REVIEWED,
-    S.JOINT_REVIEWED,
-    S.PUBLICITY,
-    S.APPROVED,
-    S.NOTIFIED,
-    S.UNDER_CONSTRUCTION,
-    S.COMPLETED,
-    S.ACCEPTED,
-    S.CLOSED,
-]
+ORDER = list(PATH)
 YEAR = 2026
 
 
