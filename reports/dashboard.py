@@ -83,6 +83,16 @@ def queue(user, projects_by_status: dict[str, int] | None = None) -> list[QueueE
             label, projects_by_status.get(status, 0), _url("renovation:list", status=status)
         )
 
+    def item_step(status: str, label: str) -> QueueEntry:
+        if "items" not in counts:  # one grouped query, only for the roles that list items
+            counts["items"] = dict(
+                item_list(user).values("status").annotate(n=Count("id")).values_list("status", "n")
+            )
+        return QueueEntry(
+            label, counts["items"].get(status, 0), _url("rectification:item_list", status=status)
+        )
+
+    counts: dict[str, dict] = {}
     hazards = dict(
         inspection_selectors.hazard_list(user)
         .values("status")
@@ -97,9 +107,6 @@ def queue(user, projects_by_status: dict[str, int] | None = None) -> list[QueueE
             project_step(P.APPLIED, "改造申请待村级评议"),
         ]
     elif role == Role.TOWNSHIP_STAFF:
-        items = dict(
-            item_list(user).values("status").annotate(n=Count("id")).values_list("status", "n")
-        )
         entries += [
             QueueEntry("村报隐患待核实", hazards.get(HazardStatus.REPORTED, 0), hazard_url),
             project_step(P.APPLIED, "改造申请待村级评议"),
@@ -108,21 +115,10 @@ def queue(user, projects_by_status: dict[str, int] | None = None) -> list[QueueE
             project_step(P.NOTIFIED, "已函告待开工"),
             project_step(P.UNDER_CONSTRUCTION, "施工中（质量检查、竣工）"),
             project_step(P.COMPLETED, "已竣工待验收"),
-            QueueEntry(
-                "整改问题待整改",
-                items.get(ItemStatus.OPEN, 0),
-                _url("rectification:item_list", status=ItemStatus.OPEN),
-            ),
-            QueueEntry(
-                "整改问题整改中",
-                items.get(ItemStatus.IN_PROGRESS, 0),
-                _url("rectification:item_list", status=ItemStatus.IN_PROGRESS),
-            ),
+            item_step(ItemStatus.OPEN, "整改问题待整改"),
+            item_step(ItemStatus.IN_PROGRESS, "整改问题整改中"),
         ]
     elif role == Role.COUNTY_REVIEWER:
-        items = dict(
-            item_list(user).values("status").annotate(n=Count("id")).values_list("status", "n")
-        )
         entries += [
             QueueEntry("乡镇核实隐患待鉴定", hazards.get(HazardStatus.VERIFIED, 0), hazard_url),
             QueueEntry(
@@ -133,11 +129,7 @@ def queue(user, projects_by_status: dict[str, int] | None = None) -> list[QueueE
             project_step(P.TOWNSHIP_REVIEWED, "待联合审核"),
             project_step(P.JOINT_REVIEWED, "联合审核通过待公示"),
             project_step(P.ACCEPTED, "已验收待销号"),
-            QueueEntry(
-                "整改问题待核验销号",
-                items.get(ItemStatus.SUBMITTED, 0),
-                _url("rectification:item_list", status=ItemStatus.SUBMITTED),
-            ),
+            item_step(ItemStatus.SUBMITTED, "整改问题待核验销号"),
             QueueEntry(
                 "自查发现待处理",
                 finding_list(user).filter(status=FindingStatus.OPEN).count(),
