@@ -135,6 +135,9 @@ COUNTY_ROLES = {Role.COUNTY_REVIEWER, Role.COUNTY_APPROVER}
 FULL_NUMBER_ROLES = {Role.COUNTY_REVIEWER, Role.COUNTY_APPROVER}
 
 
+# Role, area, name and the active flag are audited; the password hash and the time of the
+# last sign-in are not (a sign-in is not a change of the account).
+@tracked(exclude=["password", "last_login"])
 class User(AbstractUser):
     full_name = models.CharField("姓名", max_length=50, blank=True)
     role = models.CharField("角色", max_length=20, choices=Role.choices, blank=True)
@@ -147,6 +150,8 @@ class User(AbstractUser):
         related_name="users",
     )
     phone = models.CharField("电话", max_length=20, blank=True)
+    # Set when the county resets the password (the reset is then an event in the history).
+    password_reset_at = models.DateTimeField("密码重置时间", null=True, blank=True, editable=False)
 
     objects = UserManager()
 

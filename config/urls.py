@@ -50,6 +50,7 @@ urlpatterns = [
         core_views.ExportDownloadView.as_view(),
         name="export-download",
     ),
+    path("staff/", include("accounts.urls")),
     path("households/", include("households.urls")),
     path("inspections/", include("inspections.urls")),
     path("renovation/", include("renovation.urls")),

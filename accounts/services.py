@@ -1,0 +1,137 @@
+"""Staff accounts managed by the county bureau (账号管理).
+
+A county reviewer opens, changes and closes the accounts of the townships and villages of
+their own county: township staff and village committees. County-level accounts (reviewers,
+approvers) and read-only officials are created by the system administrator (`create_staff`,
+Django admin): nobody grants themselves or a colleague the county's powers from this page.
+"""
+
+from __future__ import annotations
+
+from django.contrib.auth import password_validation
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils import timezone
+
+from accounts.models import ROLE_AREA_LEVEL, Area, Role, User
+from core.audit import attributed
+from core.errors import DomainError
+
+MANAGER_ROLES = frozenset({Role.COUNTY_REVIEWER})
+MANAGED_ROLES = (Role.TOWNSHIP_STAFF, Role.VILLAGE_CLERK)
+
+
+def _require_manager(by) -> None:
+    if not (by.is_superuser or by.role in MANAGER_ROLES):
+        raise DomainError("只有县住建局审核员可以管理账号。")
+
+
+def managed_users(by):
+    """The accounts `by` may manage: township and village accounts of their own county."""
+    if by.is_superuser and not by.area_id:
+        return User.objects.filter(role__in=MANAGED_ROLES)
+    if by.role not in MANAGER_ROLES or by.area is None:
+        return User.objects.none()
+    return User.objects.filter(role__in=MANAGED_ROLES, area__code__startswith=by.area.prefix)
+
+
+def _check(by, *, role: str, area: Area | None) -> None:
+    if role not in MANAGED_ROLES:
+        raise DomainError("这里只能管理乡镇工作人员和村委会账号；县级账号请联系系统管理员。")
+    if area is None:
+        raise DomainError("请选择所属区划。")
+    if by.area_id and not area.code.startswith(by.area.prefix):
+        raise DomainError("只能为本县的乡镇和村开设账号。")
+    if area.level not in ROLE_AREA_LEVEL[role]:
+        level = "乡镇" if role == Role.TOWNSHIP_STAFF else "村"
+        raise DomainError(f"“{Role(role).label}”账号必须属于{level}。")
+
+
+def _password(password: str, user: User) -> None:
+    try:
+        password_validation.validate_password(password, user)
+    except ValidationError as exc:
+        raise DomainError("密码不符合要求：" + "".join(exc.messages)) from exc
+
+
+@attributed
+def staff_create(
+    *,
+    by,
+    username: str,
+    full_name: str,
+    role: str,
+    area: Area,
+    password: str,
+    phone: str = "",
+    email: str = "",
+) -> User:
+    _require_manager(by)
+    _check(by, role=role, area=area)
+    username = (username or "").strip()
+    if not username:
+        raise DomainError("请填写登录名。")
+    user = User(
+        username=username,
+        full_name=(full_name or "").strip(),
+        role=role,
+        area=area,
+        phone=phone.strip(),
+        email=email.strip(),
+    )
+    if User.objects.filter(username__iexact=username).exists():
+        raise DomainError(f"登录名“{username}”已被使用，请换一个。")
+    _password(password, user)
+    try:
+        user.full_clean(exclude=["password"])
+    except ValidationError as exc:
+        raise DomainError("".join(m for ms in exc.message_dict.values() for m in ms)) from exc
+    user.set_password(password)
+    with transaction.atomic():
+        if User.objects.select_for_update().filter(username__iexact=username).exists():
+            raise DomainError(f"登录名“{username}”已被使用，请换一个。")
+        user.save()
+    return user
+
+
+@attributed
+def staff_update(
+    *,
+    by,
+    user: User,
+    full_name: str,
+    role: str,
+    area: Area,
+    is_active: bool,
+    phone: str = "",
+    email: str = "",
+) -> User:
+    _require_manager(by)
+    with transaction.atomic():
+        locked = managed_users(by).select_for_update().filter(pk=user.pk).first()
+        if locked is None:
+            raise DomainError("该账号不在您的管理范围内。")
+        _check(by, role=role, area=area)
+        locked.full_name = (full_name or "").strip()
+        locked.role = role
+        locked.area = area
+        locked.is_active = is_active
+        locked.phone = phone.strip()
+        locked.email = email.strip()
+        locked.save()
+    return locked
+
+
+@attributed
+def staff_set_password(*, by, user: User, password: str) -> User:
+    """A new initial password (the person forgot theirs); the reset is in the history."""
+    _require_manager(by)
+    with transaction.atomic():
+        locked = managed_users(by).select_for_update().filter(pk=user.pk).first()
+        if locked is None:
+            raise DomainError("该账号不在您的管理范围内。")
+        _password(password, locked)
+        locked.set_password(password)
+        locked.password_reset_at = timezone.now()
+        locked.save(update_fields=["password", "password_reset_at"])
+    return locked
