@@ -185,6 +185,9 @@ AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
 
 LANGUAGE_CODE = "zh-hans"
+# The one language of the interface: whatever the browser asks for (Accept-Language), Django's
+# own messages (form errors, validators, DRF) come in Chinese like the rest of the pages.
+LANGUAGES = [("zh-hans", "简体中文")]
 TIME_ZONE = "Asia/Shanghai"
 USE_I18N = True
 USE_TZ = True

@@ -54,3 +54,16 @@ def test_bad_request_page():
     request = RequestFactory().get("/")
     response = defaults.bad_request(request, Exception("bad"))
     assert response.status_code == 400 and "请求有误" in response.content.decode()
+
+
+def test_an_english_browser_still_gets_chinese_messages(client, api_client, county_reviewer):
+    """Django's and DRF's own messages follow the interface, not the browser's language."""
+    client.force_login(county_reviewer)
+    page = client.post(
+        reverse("accounts:staff_create"), {}, HTTP_ACCEPT_LANGUAGE="en-US,en;q=0.9"
+    ).content.decode()
+    assert "This field is required" not in page and "该字段是必填项" in page
+    api_client.force_authenticate(county_reviewer)
+    response = api_client.post("/api/households/", {}, format="json", HTTP_ACCEPT_LANGUAGE="en")
+    assert response.status_code == 400
+    assert "This field is required" not in response.content.decode()
