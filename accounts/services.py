@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from django.contrib.auth import password_validation
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from accounts.models import ROLE_AREA_LEVEL, Area, Role, User
@@ -54,6 +54,10 @@ def _password(password: str, user: User) -> None:
         raise DomainError("密码不符合要求：" + "".join(exc.messages)) from exc
 
 
+def _name_taken(username: str) -> bool:
+    return User.objects.filter(username__iexact=username).exists()
+
+
 @attributed
 def staff_create(
     *,
@@ -79,18 +83,19 @@ def staff_create(
         phone=phone.strip(),
         email=email.strip(),
     )
-    if User.objects.filter(username__iexact=username).exists():
+    if _name_taken(username):
         raise DomainError(f"登录名“{username}”已被使用，请换一个。")
     _password(password, user)
     try:
-        user.full_clean(exclude=["password"])
+        user.full_clean(exclude=["password"], validate_unique=False)  # name: checked above
     except ValidationError as exc:
         raise DomainError("".join(m for ms in exc.message_dict.values() for m in ms)) from exc
     user.set_password(password)
-    with transaction.atomic():
-        if User.objects.select_for_update().filter(username__iexact=username).exists():
-            raise DomainError(f"登录名“{username}”已被使用，请换一个。")
-        user.save()
+    try:
+        with transaction.atomic():
+            user.save()
+    except IntegrityError as exc:  # the same name, opened by someone else a moment ago
+        raise DomainError(f"登录名“{username}”已被使用，请换一个。") from exc
     return user
 
 

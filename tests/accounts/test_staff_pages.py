@@ -139,3 +139,21 @@ def test_list_is_searchable_and_scoped(client, county_reviewer, township_user, a
     assert "township_a" in page and "clerk_w" in page and "outsider" not in page
     page = client.get(reverse("accounts:staff_list"), {"q": "西村"}).content.decode()
     assert "clerk_w" in page and "township_a" not in page
+
+
+def test_a_name_taken_at_the_same_moment_is_a_clear_refusal(county_reviewer, monkeypatch):
+    from accounts import services
+    from core.errors import DomainError
+
+    UserFactory(username="racer", role=Role.TOWNSHIP_STAFF, area_id="141124100000")
+    monkeypatch.setattr(services, "_name_taken", lambda name: False)  # checked before it existed
+    with pytest.raises(DomainError, match="已被使用"):
+        services.staff_create(
+            by=county_reviewer,
+            username="racer",
+            full_name="甲",
+            role=Role.TOWNSHIP_STAFF,
+            area=county_reviewer.area.children.get(code="141124100000"),
+            password=NEW_PASSWORD,
+        )
+    assert User.objects.filter(username="racer").count() == 1
