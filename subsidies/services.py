@@ -494,6 +494,10 @@ def batch_reconcile(*, batch: PayoutBatch, by, version: int | None = None) -> Pa
         return _save(batch, status=B.RECONCILED, reconciled_by=by, reconciled_at=timezone.now())
 
 
+# Batches the finance bureau has received: only these take payment results.
+RESULT_BATCH_STATUSES = (B.SUBMITTED, B.PAID, B.RECONCILED)
+
+
 @attributed
 def line_mark_failed(*, line: PayoutLine, by, reason: str) -> PayoutLine:
     """The finance bureau could not pay this line (wrong account, closed card, ...).
@@ -506,7 +510,7 @@ def line_mark_failed(*, line: PayoutLine, by, reason: str) -> PayoutLine:
         raise DomainError("请填写拨付失败原因。")
     with transaction.atomic():
         batch = _lock_batch(line.batch, by)
-        if batch.status not in (B.SUBMITTED, B.PAID, B.RECONCILED):
+        if batch.status not in RESULT_BATCH_STATUSES:
             raise DomainError("只有已提交财政的批次可以登记拨付失败。")
         locked = PayoutLine.objects.select_for_update().get(pk=line.pk, batch=batch)
         if locked.status == LineStatus.FAILED:
@@ -515,28 +519,6 @@ def line_mark_failed(*, line: PayoutLine, by, reason: str) -> PayoutLine:
         locked.failure_reason = reason[:200]
         locked.save(update_fields=["status", "failure_reason"])
         _save(batch)
-        return locked
-
-
-# Batches the finance bureau has received: only these take payment results.
-RESULT_BATCH_STATUSES = (B.SUBMITTED, B.PAID, B.RECONCILED)
-
-
-@attributed
-def line_mark_paid(*, line: PayoutLine, by) -> PayoutLine:
-    """The finance bureau reports this line paid (its result file says 已支付)."""
-    _require_role(by, PAY_ROLES, "登记支付结果")
-    with transaction.atomic():
-        batch = _lock_batch(line.batch, by)
-        if batch.status not in RESULT_BATCH_STATUSES:
-            raise DomainError("只有已提交财政的批次可以登记支付结果。")
-        locked = PayoutLine.objects.select_for_update().get(pk=line.pk, batch=batch)
-        if locked.status == LineStatus.FAILED:
-            raise DomainError("该明细已登记为拨付失败，不能改为已拨付。")
-        if locked.status != LineStatus.PAID:
-            locked.status = LineStatus.PAID
-            locked.save(update_fields=["status"])
-            _save(batch)
         return locked
 
 
@@ -569,15 +551,22 @@ def batch_apply_results(
             line = lines.get(r.line_id)
             if line is None or line.batch_id != locked.pk or line.status != r.expected_status:
                 raise ConflictError("拨付明细在预览后已被修改，请重新上传支付结果文件。")
-        counts = {"paid": 0, "failed": 0}
-        for r in results:
-            if r.paid:
-                line_mark_paid(line=lines[r.line_id], by=by)
-                counts["paid"] += 1
-            else:
-                line_mark_failed(line=lines[r.line_id], by=by, reason=r.reason)
-                counts["failed"] += 1
-        return counts
+        paid = [lines[r.line_id] for r in results if r.paid]
+        failed = [(lines[r.line_id], (r.reason or "").strip()) for r in results if not r.paid]
+        if any(line.status == LineStatus.FAILED for line in paid):
+            raise DomainError("已登记为拨付失败的明细不能改为已拨付，请与财政核实。")
+        if any(not reason for _, reason in failed):
+            raise DomainError("请填写拨付失败原因。")
+        for line in paid:
+            line.status = LineStatus.PAID
+        for line, reason in failed:
+            line.status, line.failure_reason = LineStatus.FAILED, reason[:200]
+        # One statement per kind of change, and the batch's version once.
+        PayoutLine.objects.bulk_update(paid, ["status"])
+        PayoutLine.objects.bulk_update([line for line, _ in failed], ["status", "failure_reason"])
+        if paid or failed:
+            _save(locked)
+        return {"paid": len(paid), "failed": len(failed)}
 
 
 # --- double-subsidy records ------------------------------------------------------------

@@ -201,3 +201,20 @@ def test_totals_row_skipped_and_number_ids_fall_back_to_the_sort_number(
     assert len(rows) == 3
     assert rows["张三"].line and not rows["张三"].error  # matched by 排序序号 1
     assert rows["王五"].error == "支付失败但未填写支付失败原因"
+
+
+def test_applying_a_result_costs_the_same_queries_and_one_batch_version_whatever_its_size(
+    submitted_batch, county_reviewer, django_assert_max_num_queries
+):
+    from subsidies.models import PayoutBatch
+
+    content = result_file(county_reviewer, submitted_batch, {"王五": ("已申请", REASON)})
+    rows = roster.parse_result(submitted_batch, content)
+    version = submitted_batch.version
+    # lock batch, lock lines, two bulk updates, batch version, refresh + audit context
+    with django_assert_max_num_queries(10):
+        counts = roster.result_apply(
+            batch=submitted_batch, by=county_reviewer, rows=rows, version=version
+        )
+    assert counts == {"paid": 2, "failed": 1}
+    assert PayoutBatch.objects.get(pk=submitted_batch.pk).version == version + 1
