@@ -43,21 +43,38 @@ def _url(name: str, **query) -> str:
     return f"{url}?{urlencode(query)}" if query else url
 
 
-def _project_counts(user, year: int) -> tuple[dict[str, int], dict[str, int]]:
-    """Projects by status (all years, for the queue) and this year's plan figures."""
+def _by_status(queryset, field: str = "status") -> dict[str, int]:
+    """One grouped COUNT: value of `field` → number of rows."""
+    return dict(queryset.values(field).annotate(n=Count("id")).values_list(field, "n"))
+
+
+@dataclass
+class _Counts:
+    """The grouped counts the figures, the queue and the charts share (one query each)."""
+
+    projects: dict[str, int]  # status → projects (all years)
+    plan: dict[str, int]  # this year's funded projects: planned, completed
+    households: dict[str, int]  # category → households
+    items: dict[str, int]  # rectification item status → items
+
+
+def _counts(user, year: int) -> _Counts:
+    from households.models import Household
+    from rectification.selectors import item_list
     from renovation.models import FUNDED, RenovationProject
 
-    qs = RenovationProject.objects.visible_to(user)
-    by_status = dict(qs.values("status").annotate(n=Count("id")).values_list("status", "n"))
-    plan = qs.filter(year=year, status__in=FUNDED).aggregate(
-        planned=Count("id"),
-        completed=Count("id", filter=Q(completed_on__isnull=False)),
-        accepted=Count("id", filter=Q(accepted_on__isnull=False)),
+    projects = RenovationProject.objects.visible_to(user)
+    return _Counts(
+        projects=_by_status(projects),
+        plan=projects.filter(year=year, status__in=FUNDED).aggregate(
+            planned=Count("id"), completed=Count("id", filter=Q(completed_on__isnull=False))
+        ),
+        households=_by_status(Household.objects.visible_to(user), "category"),
+        items=_by_status(item_list(user)),
     )
-    return by_status, plan
 
 
-def queue(user, projects_by_status: dict[str, int] | None = None) -> list[QueueEntry]:
+def queue(user, counts: _Counts) -> list[QueueEntry]:
     """What waits for this user's role, as counts with a link to the filtered list.
 
     Only steps the role may take are listed; empty entries are left out.
@@ -65,7 +82,7 @@ def queue(user, projects_by_status: dict[str, int] | None = None) -> list[QueueE
     from inspections import selectors as inspection_selectors
     from inspections.models import HazardStatus
     from rectification.models import FindingStatus, ItemStatus
-    from rectification.selectors import finding_list, item_list
+    from rectification.selectors import finding_list
     from renovation.models import ProjectStatus as P
     from renovation.models import RenovationProject
     from renovation.selectors import ready_for_approval
@@ -75,30 +92,18 @@ def queue(user, projects_by_status: dict[str, int] | None = None) -> list[QueueE
     role = getattr(user, "role", "")
     if role not in Role.values or role == Role.OFFICIAL:
         return []
-    if projects_by_status is None:
-        projects_by_status, _ = _project_counts(user, timezone.localdate().year)
 
     def project_step(status: str, label: str) -> QueueEntry:
         return QueueEntry(
-            label, projects_by_status.get(status, 0), _url("renovation:list", status=status)
+            label, counts.projects.get(status, 0), _url("renovation:list", status=status)
         )
 
     def item_step(status: str, label: str) -> QueueEntry:
-        if "items" not in counts:  # one grouped query, only for the roles that list items
-            counts["items"] = dict(
-                item_list(user).values("status").annotate(n=Count("id")).values_list("status", "n")
-            )
         return QueueEntry(
-            label, counts["items"].get(status, 0), _url("rectification:item_list", status=status)
+            label, counts.items.get(status, 0), _url("rectification:item_list", status=status)
         )
 
-    counts: dict[str, dict] = {}
-    hazards = dict(
-        inspection_selectors.hazard_list(user)
-        .values("status")
-        .annotate(n=Count("id"))
-        .values_list("status", "n")
-    )
+    hazards = _by_status(inspection_selectors.hazard_list(user))
     hazard_url = reverse("inspections:hazard_queue")
     entries: list[QueueEntry] = []
     if role == Role.VILLAGE_CLERK:
@@ -157,11 +162,9 @@ def queue(user, projects_by_status: dict[str, int] | None = None) -> list[QueueE
     return [e for e in entries if e.count]
 
 
-def key_figures(user, year: int, plan: dict[str, int]) -> list[Figure]:
-    from households.models import Household
+def key_figures(user, year: int, counts: _Counts) -> list[Figure]:
     from inspections import selectors as inspection_selectors
     from rectification.models import ItemStatus
-    from rectification.selectors import item_list
     from subsidies.models import LineStatus, PayoutLine
 
     ledger_qs = inspection_selectors.ledger(user)
@@ -173,12 +176,13 @@ def key_figures(user, year: int, plan: dict[str, int]) -> list[Figure]:
         or ZERO
     )
     overdue_appraisals = inspection_selectors.pending_appraisals(user).filter(overdue=True).count()
-    open_items = item_list(user).exclude(status=ItemStatus.CLOSED).count()
+    open_items = sum(n for status, n in counts.items.items() if status != ItemStatus.CLOSED)
+    plan = counts.plan
     return [
         Figure(
             "households",
             "重点对象",
-            Household.objects.visible_to(user).count(),
+            sum(counts.households.values()),
             reverse("households:list"),
         ),
         Figure("ledger-total", "危房台账在册", ledger["total"], reverse("inspections:ledger")),
@@ -251,17 +255,12 @@ def _progress_by_area(user, year: int) -> dict | None:
     }
 
 
-def charts(user, year: int, projects_by_status: dict[str, int]) -> dict:
+def charts(user, year: int, counts: _Counts) -> dict:
     """Data for the charts drawn by the vendored Chart.js (passed with `json_script`)."""
-    from households.models import CATEGORY_SHORT, Category, Household
+    from households.models import CATEGORY_SHORT, Category
     from renovation.models import ProjectStatus
 
-    by_category = dict(
-        Household.objects.visible_to(user)
-        .values("category")
-        .annotate(n=Count("id"))
-        .values_list("category", "n")
-    )
+    by_category, projects_by_status = counts.households, counts.projects
     categories = [
         (CATEGORY_SHORT.get(value, label), by_category[value])
         for value, label in Category.choices
@@ -284,13 +283,13 @@ def dashboard(user, today: dt.date | None = None) -> dict:
     from reports.models import Alert
 
     year = (today or timezone.localdate()).year
-    by_status, plan = _project_counts(user, year)
+    counts = _counts(user, year)
     alerts = Alert.objects.responsible(user).open().select_related("area")
     return {
         "year": year,
-        "figures": key_figures(user, year, plan),
-        "queue": queue(user, by_status),
-        "charts": charts(user, year, by_status),
+        "figures": key_figures(user, year, counts),
+        "queue": queue(user, counts),
+        "charts": charts(user, year, counts),
         "my_alerts": list(alerts[:10]),
         "alert_total": alerts.count(),
     }
