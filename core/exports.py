@@ -58,6 +58,19 @@ def get(key: str) -> Exporter | None:
     return REGISTRY.get(key)
 
 
+def filtered(filterset_class, queryset, user, params: dict):
+    """`queryset` narrowed by a page's FilterSet with the export's `params`, exactly as the page
+    would (area choices narrowed by the user); invalid filters give nothing, not everything."""
+    from types import SimpleNamespace
+
+    from django.http import QueryDict
+
+    query = QueryDict(mutable=True)
+    query.update({k: v for k, v in params.items() if v})
+    filterset = filterset_class(query, queryset=queryset, request=SimpleNamespace(user=user))
+    return filterset.qs if filterset.is_valid() else queryset.none()
+
+
 def write_xlsx(
     title: str,
     header: list[str],

@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-from types import SimpleNamespace
-
-from django.http import QueryDict
 from django.utils import timezone
 
 from core import exports
@@ -39,13 +36,7 @@ class HouseholdListExporter(exports.Exporter):
         return {k: v for k, v in params.items() if k in allowed and v}
 
     def run(self, user, params, progress):
-        query = QueryDict(mutable=True)
-        query.update(params)
-        # The filter's area choices are narrowed by the user, as on the page.
-        filterset = HouseholdFilter(
-            query, queryset=selectors.household_list(user), request=SimpleNamespace(user=user)
-        )
-        qs = filterset.qs if filterset.is_valid() else selectors.household_list(user).none()
+        qs = exports.filtered(HouseholdFilter, selectors.household_list(user), user, params)
         total = qs.count()
 
         def rows():

@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-from types import SimpleNamespace
-
-from django.http import QueryDict
 from django.utils import timezone
 
 from core import exports
@@ -65,14 +62,8 @@ def ledger_row(n: int, h) -> list:
 
 def ledger_queryset(user, params):
     """The ledger as the page shows it, with the same filters (invalid filters: nothing)."""
-    query = QueryDict(mutable=True)
-    for key, value in params.items():
-        if key in FILTER_PARAMS and value:
-            query[key] = value
-    filterset = LedgerFilter(
-        query, queryset=selectors.ledger(user), request=SimpleNamespace(user=user)
-    )
-    return filterset.qs if filterset.is_valid() else selectors.ledger(user).none()
+    params = {k: v for k, v in params.items() if k in FILTER_PARAMS}
+    return exports.filtered(LedgerFilter, selectors.ledger(user), user, params)
 
 
 @exports.register

@@ -84,24 +84,18 @@ class ProjectListExporter(exports.Exporter):
         return {k: v for k, v in params.items() if k in allowed and v}
 
     def run(self, user, params, progress):
-        from types import SimpleNamespace
-
-        from django.http import QueryDict
         from django.utils import timezone
 
         from households.models import CATEGORY_SHORT
         from renovation.filters import ProjectFilter
         from renovation.models import RenovationProject
 
-        query = QueryDict(mutable=True)
-        query.update(params)
         base = (
             RenovationProject.objects.visible_to(user)
             .select_related("household", "household__village__parent", "demolition")
             .order_by("year", "household__village_id", "household__head_name", "pk")
         )
-        filterset = ProjectFilter(query, queryset=base, request=SimpleNamespace(user=user))
-        qs = filterset.qs if filterset.is_valid() else base.none()
+        qs = exports.filtered(ProjectFilter, base, user, params)
         total = qs.count()
 
         def rows():
