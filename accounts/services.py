@@ -14,6 +14,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from accounts.models import ROLE_AREA_LEVEL, Area, Role, User
+from accounts.scoping import area_prefix
 from core.audit import attributed
 from core.errors import DomainError
 
@@ -28,11 +29,10 @@ def _require_manager(by) -> None:
 
 def managed_users(by):
     """The accounts `by` may manage: township and village accounts of their own county."""
-    if by.is_superuser and not by.area_id:
-        return User.objects.filter(role__in=MANAGED_ROLES)
-    if by.role not in MANAGER_ROLES or by.area is None:
+    prefix = area_prefix(by)  # "" for an administrator without an area: every county
+    if prefix is None or not (by.is_superuser or by.role in MANAGER_ROLES):
         return User.objects.none()
-    return User.objects.filter(role__in=MANAGED_ROLES, area__code__startswith=by.area.prefix)
+    return User.objects.filter(role__in=MANAGED_ROLES, area__code__startswith=prefix)
 
 
 def _check(by, *, role: str, area: Area | None) -> None:
@@ -40,7 +40,8 @@ def _check(by, *, role: str, area: Area | None) -> None:
         raise DomainError("这里只能管理乡镇工作人员和村委会账号；县级账号请联系系统管理员。")
     if area is None:
         raise DomainError("请选择所属区划。")
-    if by.area_id and not area.code.startswith(by.area.prefix):
+    prefix = area_prefix(by)
+    if prefix is None or not area.code.startswith(prefix):
         raise DomainError("只能为本县的乡镇和村开设账号。")
     if area.level not in ROLE_AREA_LEVEL[role]:
         level = "乡镇" if role == Role.TOWNSHIP_STAFF else "村"
