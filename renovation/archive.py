@@ -88,10 +88,9 @@ def _path(field_file) -> str:
         return ""
 
 
-# Steps reached at or after these statuses must have their record (a later step is pending).
-
-
 def _reached(project: RenovationProject, status: str) -> bool:
+    """Whether the project is at or past `status` on its main path: the record of that step
+    must then be filed (a later step is only pending)."""
     if project.status in PATH:
         return PATH.index(project.status) >= PATH.index(status)
     return False  # an ended project needs nothing further

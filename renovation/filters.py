@@ -47,6 +47,8 @@ class ProjectFilter(django_filters.FilterSet):
         """Only projects the approver may approve today (`selectors.ready_for_approval`)."""
         from renovation.selectors import ready_for_approval
 
+        # As a subquery: the list's own aggregates (open objections) and this rule's count of
+        # ended publicities would otherwise join the same tables and multiply each other.
         return queryset.filter(pk__in=ready_for_approval(queryset.model.objects.all()).values("pk"))
 
     def filter_township(self, queryset, name, value):

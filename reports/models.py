@@ -6,7 +6,7 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Q
 
-from accounts.models import Area
+from accounts.models import Area, Role
 from accounts.scoping import ScopedQuerySet, area_prefix
 from core.audit import tracked
 
@@ -31,10 +31,10 @@ class AlertStatus(models.TextChoices):
 # township staff of its township for every type; the approving leader for late payouts (he
 # confirms payments); the village committee for what happens in the village itself.
 ALERT_ROLE_TYPES: dict[str, frozenset[str] | None] = {
-    "county_reviewer": None,  # every type
-    "township_staff": None,
-    "county_approver": frozenset({AlertType.PAYOUT_OVERDUE}),
-    "village_clerk": frozenset({AlertType.D_OCCUPIED, AlertType.NOT_DEMOLISHED}),
+    Role.COUNTY_REVIEWER: None,  # every type
+    Role.TOWNSHIP_STAFF: None,
+    Role.COUNTY_APPROVER: frozenset({AlertType.PAYOUT_OVERDUE}),
+    Role.VILLAGE_CLERK: frozenset({AlertType.D_OCCUPIED, AlertType.NOT_DEMOLISHED}),
 }
 
 
