@@ -103,16 +103,8 @@ class StaffCreateView(_StaffFormView):
         return super().get_form_kwargs() | {"manager": self.request.user}
 
     def call(self, data):
-        return services.staff_create(
-            by=self.request.user,
-            username=data["username"],
-            full_name=data["full_name"],
-            role=data["role"],
-            area=data["area"],
-            password=data["password1"],
-            phone=data["phone"],
-            email=data["email"],
-        )
+        fields = {k: v for k, v in data.items() if k not in ("password1", "password2")}
+        return services.staff_create(by=self.request.user, password=data["password1"], **fields)
 
 
 class StaffUpdateView(_StaffFormView):
@@ -135,16 +127,8 @@ class StaffUpdateView(_StaffFormView):
         }
 
     def call(self, data):
-        return services.staff_update(
-            by=self.request.user,
-            user=self.account,
-            full_name=data["full_name"],
-            role=data["role"],
-            area=data["area"],
-            is_active=data["is_active"],
-            phone=data["phone"],
-            email=data["email"],
-        )
+        # The form's fields are the service's: name, role, area, active, phone, e-mail.
+        return services.staff_update(by=self.request.user, user=self.account, **data)
 
 
 class StaffPasswordView(_StaffFormView):
