@@ -8,14 +8,17 @@ from rest_framework.exceptions import NotFound, ValidationError
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
 
-from core.errors import ConflictError, DomainError
+from core.errors import ConflictError, DomainError, RoleRefused
 
 # Under this prefix every answer is JSON, errors included (see core.schema).
 API_PREFIX = "/api/"
 
 
 def exception_handler(exc, context):
-    """Domain errors become 400 (rule broken) or 409 (someone else got there first)."""
+    """Domain errors become 403 (role refused), 400 (rule broken) or 409 (someone else got
+    there first), by their class."""
+    if isinstance(exc, RoleRefused):
+        return Response({"detail": str(exc)}, status=status.HTTP_403_FORBIDDEN)
     if isinstance(exc, ConflictError):
         return Response({"detail": str(exc)}, status=status.HTTP_409_CONFLICT)
     if isinstance(exc, DomainError):

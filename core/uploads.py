@@ -7,6 +7,7 @@ and a PDF must carry its header and end-of-file marker. Files are kept as upload
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import io
 import uuid
@@ -141,3 +142,24 @@ def stored_name(instance, folder: str) -> str:
     the extension of the type sniffed from its content (set on the instance by the service)."""
     ext = getattr(instance, "_sniffed_extension", "") or "bin"
     return f"{folder}/{timezone.localdate():%Y/%m}/{uuid.uuid4().hex}.{ext}"
+
+
+@contextlib.contextmanager
+def files_removed_on_error():
+    """Files stored in this block (append their FieldFile to the yielded list) are deleted
+    again when the block fails, so a refused or rolled-back change leaves no orphan file."""
+    stored: list = []
+    try:
+        yield stored
+    except BaseException:
+        for field_file in stored:
+            with contextlib.suppress(Exception):
+                field_file.storage.delete(field_file.name)
+        raise
+
+
+def store_upload(instance, field: str, upload, info: UploadInfo, stored: list) -> None:
+    """Save a validated `upload` into `instance.<field>` (not the row) under its sniffed type."""
+    instance._sniffed_extension = info.extension
+    getattr(instance, field).save(upload.name or field, upload, save=False)
+    stored.append(getattr(instance, field))

@@ -1,0 +1,57 @@
+"""Every file the app hands to a browser: generated downloads and stored private files.
+
+One shape for all of them: the filename in RFC 6266/5987 form (Chinese names survive in every
+browser), `Cache-Control: private, no-store` (personal data never sits in a shared cache),
+`X-Content-Type-Options: nosniff`. Private files are served only through a view that has
+already done the area check on the row that owns the file: never through MEDIA_URL.
+"""
+
+from __future__ import annotations
+
+from django.http import FileResponse, Http404, HttpResponse
+from django.utils.http import content_disposition_header
+
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+PDF = "application/pdf"
+CSV = "text/csv; charset=utf-8"
+
+
+def _finish(response, *, filename: str, inline: bool):
+    response["Content-Disposition"] = content_disposition_header(
+        as_attachment=not inline, filename=filename
+    )
+    response["Cache-Control"] = "private, no-store"
+    response["X-Content-Type-Options"] = "nosniff"
+    return response
+
+
+def download_response(
+    content: bytes, *, filename: str, content_type: str, inline: bool = False
+) -> HttpResponse:
+    """A generated file (workbook, PDF) as an attachment named `filename`."""
+    return _finish(
+        HttpResponse(content, content_type=content_type), filename=filename, inline=inline
+    )
+
+
+def serve_private_file(
+    field_file, *, filename: str, content_type: str | None, inline: bool = True
+) -> FileResponse:
+    """A stored file whose owning row the caller has already found in the user's scope.
+
+    A missing file (empty field, or gone from storage) is a 404.
+    """
+    if not field_file:
+        raise Http404("文件不存在。")
+    try:
+        handle = field_file.open("rb")
+    except FileNotFoundError as exc:
+        raise Http404("文件不存在。") from exc
+    response = FileResponse(handle, content_type=content_type or "application/octet-stream")
+    return _finish(response, filename=filename, inline=inline)
+
+
+def stored_filename(field_file, stem: str) -> str:
+    """`<stem>.<extension of the stored file>`: the name a browser saves it under."""
+    ext = field_file.name.rsplit(".", 1)[-1] if "." in field_file.name else "bin"
+    return f"{stem}.{ext}"
