@@ -135,6 +135,7 @@ TEMPLATES = [
                 "django.contrib.messages.context_processors.messages",
                 "reports.context_processors.open_alerts",
             ],
+            "builtins": ["core.templatetags.anju"],
         },
     },
 ]
