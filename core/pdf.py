@@ -20,8 +20,10 @@ from django.template.loader import render_to_string
 from weasyprint import HTML
 from weasyprint.urls import URLFetcher
 
-# Named in every document's CSS; the first one installed is used.
-CJK_FONT_STACK = '"Noto Sans CJK SC", "Noto Serif CJK SC", "WenQuanYi Micro Hei", sans-serif'
+# Named in every document's CSS. Only the Simplified Chinese faces: a generic `sans-serif`
+# or `serif` lets fontconfig pick DejaVu for Latin and digits, and a lang other than
+# "zh-CN" lets it pick the JP face (Japanese glyph forms) for some characters.
+CJK_FONT_STACK = '"Noto Sans CJK SC", "Noto Serif CJK SC"'
 
 
 # The Debian packages that provide what pdf_environment_problems() looks for.

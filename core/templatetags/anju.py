@@ -45,6 +45,20 @@ def wanyuan(value) -> str:
     return f"{(amount / 10000).quantize(_CENT, rounding=ROUND_HALF_UP):,.2f}"
 
 
+@register.filter
+def full_address(household) -> str:
+    """Township, village and the typed address, without repeating what the address already
+    names: "临泉镇" + "南庄村" + "南庄村七组76号" is "临泉镇南庄村七组76号"."""
+    village = household.village
+    township = village.parent.name if village.parent_id else ""
+    address = (household.address or "").strip()
+    if township and address.startswith(township):
+        address = address[len(township) :]
+    if address.startswith(village.name):
+        address = address[len(village.name) :]
+    return f"{township}{village.name}{address}"
+
+
 @register.inclusion_tag("partials/pdf_warning.html")
 def pdf_warning():
     """A notice on pages that make PDFs when this machine lacks the CJK font or subsetting."""
