@@ -334,6 +334,9 @@ EMAIL_HOST_PASSWORD = os.environ.get("EMAIL_HOST_PASSWORD", "")
 EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", False)
 DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "anju@localhost")
 
+# django-filter: an unset choice reads "全部" on every list page (not "---------").
+FILTERS_EMPTY_CHOICE_LABEL = "全部"
+
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
