@@ -9,12 +9,15 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 PYTEST_ARGS ?=
+HOST ?= 127.0.0.1
+PORT ?= 8000
 
-.PHONY: help install run test schemathesis system-deps lint format migrations-check bench db-stop \
+.PHONY: help install run test schemathesis system-deps pdf-deps lint format migrations-check bench db-stop \
 	clean clean-data
 
 help:
-	@echo "make run               demo server on http://127.0.0.1:8000 (migrate + seed_demo first)"
+	@echo "make run               demo server on http://127.0.0.1:8000 (migrate + seed_demo first;"
+	@echo "                       PORT=8001 HOST=0.0.0.0 to change the address)"
 	@echo "make test              the whole test suite (installs Debian packages it needs)"
 	@echo "make schemathesis      fuzz every API operation as each role (its own CI step)"
 	@echo "make lint              ruff check + ruff format --check"
@@ -36,13 +39,17 @@ $(STAMP): pyproject.toml | $(PY)
 
 install: $(STAMP)
 
-run: install
+run: install pdf-deps
 	DEBUG=1 $(PY) manage.py migrate --noinput
 	DEBUG=1 $(PY) manage.py seed_demo
-	DEBUG=1 $(PY) manage.py runserver 127.0.0.1:8000
+	DEBUG=1 $(PY) manage.py runserver $(HOST):$(PORT)
 
 system-deps:
 	bash scripts/ensure_system_deps.sh
+
+# Only what PDFs need (CJK font, HarfBuzz subsetting, pango): the demo runs without a browser.
+pdf-deps:
+	bash scripts/ensure_system_deps.sh --pdf
 
 # pytest exits 5 when it collected no test: that is a failure, never a pass.
 # Schemathesis runs as its own step (`make schemathesis`), not inside `make test`.
@@ -77,10 +84,10 @@ bench: install
 		ANJU_TESTING=$${ANJU_TESTING:-1} $(PY) "$$script"; \
 	done
 
+# Both stop the server named in var/pgdata/postmaster.pid; clean-data deletes nothing while
+# a server still runs on that data.
 db-stop:
-	@if [ -x $(PY) ]; then \
-		$(PY) -c 'from pathlib import Path; from config.embedded_postgres import stop; stop(Path("var"))'; \
-	fi
+	@if [ -x $(PY) ]; then $(PY) -m config.embedded_postgres stop var; fi
 
 clean:
 	find . -path ./$(VENV) -prune -o -path ./var -prune -o \
@@ -88,5 +95,8 @@ clean:
 		-prune -exec rm -rf {} +
 	rm -rf build dist staticfiles test-results
 
-clean-data: db-stop
-	rm -rf var
+clean-data:
+	@if [ -x $(PY) ]; then $(PY) -m config.embedded_postgres clean var; \
+	elif pgrep -f -- "-D $(CURDIR)/var/pgdata" >/dev/null; then \
+		echo "a PostgreSQL server runs on var/pgdata: not deleted" >&2; exit 1; \
+	else rm -rf var; fi

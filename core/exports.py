@@ -12,7 +12,7 @@ from dataclasses import dataclass
 
 from openpyxl import Workbook
 
-from core.xlsx import safe_row
+from core.xlsx import freeze_header, safe_row, set_widths
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 PDF = "application/pdf"
@@ -83,11 +83,8 @@ def write_xlsx(
     """Stream rows into a write-only workbook (constant memory); text never becomes a formula."""
     wb = Workbook(write_only=True)
     ws = wb.create_sheet(title[:31])
-    if widths:
-        from openpyxl.utils import get_column_letter
-
-        for i, width in enumerate(widths, start=1):
-            ws.column_dimensions[get_column_letter(i)].width = width
+    set_widths(ws, widths, header)
+    freeze_header(ws)
     ws.append(safe_row(header, ws))
     for n, row in enumerate(rows, start=1):
         ws.append(safe_row(row, ws))

@@ -5,8 +5,15 @@ from __future__ import annotations
 import logging
 import re
 
-# 18-character national IDs (last character may be X) and 12–19 digit card numbers.
-_SENSITIVE = re.compile(r"(?<!\d)(\d{6})(\d{8,9})(\d{3}[\dXx]|\d{4})(?!\d)|(?<!\d)\d{12,19}(?!\d)")
+# 18-character national IDs (last character may be X) and 12–19 digit card numbers, standing
+# alone: a digit run that is part of a decimal (`succeeded in 184.13980000009994s`) or of a
+# longer number is a measurement, not an ID.
+_ALONE_BEFORE = r"(?<![\d.])"
+_ALONE_AFTER = r"(?![\d]|\.\d)"
+_SENSITIVE = re.compile(
+    rf"{_ALONE_BEFORE}(\d{{6}})(\d{{8}})(\d{{3}}[\dXx]){_ALONE_AFTER}"
+    rf"|{_ALONE_BEFORE}\d{{12,19}}{_ALONE_AFTER}"
+)
 
 
 def redact(text: str) -> str:
@@ -27,4 +34,15 @@ class RedactSensitiveNumbers(logging.Filter):
         if cleaned != message:
             record.msg = cleaned
             record.args = None
+        return True
+
+
+class DropClientErrorTracebacks(logging.Filter):
+    """A refused or missing page (4xx) is one line, not a traceback: it is not a bug."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        status = getattr(record, "status_code", None)
+        if record.name == "django.request" and status is not None and status < 500:
+            record.exc_info = None
+            record.exc_text = None
         return True

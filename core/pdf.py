@@ -8,6 +8,10 @@ inline `data:` URLs): no network, no other `file://` path. Fonts come from fontc
 
 from __future__ import annotations
 
+import ctypes.util
+import functools
+import shutil
+import subprocess
 from pathlib import Path
 from urllib.parse import unquote, urlparse
 
@@ -16,8 +20,46 @@ from django.template.loader import render_to_string
 from weasyprint import HTML
 from weasyprint.urls import URLFetcher
 
-# Named in every document's CSS; the first one installed is used.
-CJK_FONT_STACK = '"Noto Sans CJK SC", "Noto Serif CJK SC", "WenQuanYi Micro Hei", sans-serif'
+# Named in every document's CSS. Only the Simplified Chinese faces: a generic `sans-serif`
+# or `serif` lets fontconfig pick DejaVu for Latin and digits, and a lang other than
+# "zh-CN" lets it pick the JP face (Japanese glyph forms) for some characters.
+CJK_FONT_STACK = '"Noto Sans CJK SC", "Noto Serif CJK SC"'
+
+
+# The Debian packages that provide what pdf_environment_problems() looks for.
+PDF_PACKAGES = "fonts-noto-cjk libharfbuzz-subset0 libpango-1.0-0 libpangoft2-1.0-0"
+
+
+def _cjk_families() -> set[str] | None:
+    """Font families fontconfig offers for Chinese, or None without fc-list."""
+    fc_list = shutil.which("fc-list")
+    if not fc_list:
+        return None
+    out = subprocess.run(  # noqa: S603 - fixed arguments
+        [fc_list, ":lang=zh", "family"], capture_output=True, text=True, timeout=30, check=False
+    ).stdout
+    return {name.strip() for line in out.splitlines() for name in line.split(",")}
+
+
+@functools.cache
+def pdf_environment_problems() -> tuple[str, ...]:
+    """What this machine lacks to make Chinese PDFs, in words for the page (empty when fine).
+
+    Without the SC font Chinese comes out as boxes or in Japanese glyph forms; without
+    HarfBuzz's subsetting library WeasyPrint embeds whole fonts and each PDF takes 8-10 s.
+    Checked once per process: installing a package takes a restart anyway.
+    """
+    problems = []
+    families = _cjk_families()
+    if families is None or "Noto Sans CJK SC" not in families:
+        problems.append(
+            "未安装中文字体 Noto Sans CJK SC（fonts-noto-cjk），PDF 中的汉字会显示为方框"
+        )
+    if not ctypes.util.find_library("harfbuzz-subset"):
+        problems.append("未安装字体子集库 libharfbuzz-subset0，每份 PDF 需要多花数秒到数分钟")
+    if problems:
+        problems.append(f"请系统管理员安装：apt-get install -y {PDF_PACKAGES}")
+    return tuple(problems)
 
 
 class FetchRefused(ValueError):

@@ -79,3 +79,11 @@ class ExportDownloadView(_OwnJobMixin, View):
             filename=job.filename,
             content_type=job.content_type,
         )
+
+
+def favicon(request):
+    """/favicon.ico for pages without a <link rel="icon"> (PDFs, the API): the static one."""
+    from django.shortcuts import redirect
+    from django.templatetags.static import static
+
+    return redirect(static("img/favicon.ico"), permanent=True)

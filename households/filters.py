@@ -9,6 +9,7 @@ from drf_spectacular.utils import extend_schema_field
 
 from accounts.models import Area, AreaLevel
 from core import crypto
+from core.filters import YesNoFilter
 from households.models import PRIORITY_FIELDS, Category, Household
 
 
@@ -35,7 +36,7 @@ class HouseholdFilter(django_filters.FilterSet):
     priority = django_filters.ChoiceFilter(
         label="优先标识", choices=list(PRIORITY_FIELDS.items()), method="filter_priority"
     )
-    monitoring_mismatch = django_filters.BooleanFilter(
+    monitoring_mismatch = YesNoFilter(
         label="需核实（监测“是否危房户”与鉴定不一致）", method="filter_monitoring_mismatch"
     )
 

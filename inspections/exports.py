@@ -22,6 +22,7 @@ HEADER = [
     "安全等级",
     "鉴定日期",
     "最近排查日期",
+    "排查状态",
     "是否住人",
     "紧急（D级住人）",
     "已采取措施",
@@ -29,10 +30,6 @@ HEADER = [
     "住址",
 ]
 FILTER_PARAMS = {"township", "village", "level", "category", "occupied", "overdue", "emergency"}
-
-
-def _date(value) -> str:
-    return f"{value:%Y-%m-%d}" if value else ""
 
 
 def ledger_row(n: int, h) -> list:
@@ -50,8 +47,9 @@ def ledger_row(n: int, h) -> list:
         CATEGORY_SHORT.get(h.category, h.category),
         h.family_size,
         LEVEL_LABELS.get(h.current_level, h.current_level),
-        _date(h.current_appraised_on),
-        _date(h.last_inspected_on) or "未排查",
+        h.current_appraised_on,  # date cells (empty when none), sortable in Excel
+        h.last_inspected_on,
+        "已排查" if h.last_inspected_on else "未排查",
         occupied,
         "是" if h.emergency else "",
         measures,
@@ -84,7 +82,7 @@ class LedgerExporter(exports.Exporter):
             rows,
             total=total,
             progress=progress,
-            widths=[6, 12, 12, 10, 22, 14, 8, 8, 12, 12, 8, 10, 30, 8, 24],
+            widths=[6, 12, 12, 10, 22, 14, 8, 8, 12, 12, 10, 8, 10, 30, 8, 24],
         )
         filename = f"危房台账_{timezone.localdate():%Y%m%d}.xlsx"
         return exports.ExportResult(content, filename, exports.XLSX)

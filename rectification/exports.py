@@ -18,7 +18,7 @@ from openpyxl import Workbook
 from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
 from openpyxl.worksheet.page import PageMargins
 
-from core.xlsx import set_safe_value
+from core.xlsx import freeze_header, set_safe_value
 from rectification.models import DeadlineKind, ItemStatus, RectificationItem
 from rectification.selectors import ledger_groups
 
@@ -103,6 +103,7 @@ def write_ledger(items, *, title: str) -> bytes:
     wb = Workbook()
     ws = wb.active
     ws.title = "整改台账"
+    freeze_header(ws, 2)  # title and header
     for i, width in enumerate(WIDTHS, start=1):
         ws.column_dimensions[chr(64 + i)].width = width
 

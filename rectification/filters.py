@@ -5,6 +5,7 @@ from __future__ import annotations
 import django_filters
 
 from accounts.models import Area
+from core.filters import YesNoFilter
 from rectification.models import (
     Complaint,
     ComplaintChannel,
@@ -39,7 +40,7 @@ class ItemFilter(django_filters.FilterSet):
     status = django_filters.ChoiceFilter(label="状态", choices=ItemStatus.choices)
     source = django_filters.ChoiceFilter(label="问题来源", choices=Source.choices)
     problem_type = django_filters.ChoiceFilter(label="类型", choices=ProblemType.choices)
-    overdue = django_filters.BooleanFilter(method="filter_overdue", label="只看超期")
+    overdue = YesNoFilter(method="filter_overdue", label="只看超期")
 
     class Meta:
         model = RectificationItem
@@ -66,7 +67,7 @@ class ItemFilter(django_filters.FilterSet):
 
 class ComplaintFilter(django_filters.FilterSet):
     channel = django_filters.ChoiceFilter(label="渠道", choices=ComplaintChannel.choices)
-    closed = django_filters.BooleanFilter(label="已办结")
+    closed = YesNoFilter(label="已办结")
     area = django_filters.ModelChoiceFilter(
         label="区划", queryset=_areas, method="filter_area", to_field_name="code"
     )

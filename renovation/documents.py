@@ -17,7 +17,7 @@ from openpyxl import Workbook
 from accounts.models import Area
 from core.errors import DomainError
 from core.pdf import render_pdf
-from core.xlsx import safe_row
+from core.xlsx import freeze_header, safe_row
 from renovation import selectors, services
 from renovation.models import ENDED, PATH, ProjectStatus, RenovationProject
 
@@ -178,6 +178,7 @@ def notice_xlsx(village: Area, year: int, rows: list[list]) -> bytes:
     ws.column_dimensions["D"].width = 16
     ws.column_dimensions["F"].width = 30
     ws.column_dimensions["H"].width = 16
+    freeze_header(ws, 2)  # title and header
     ws.append(safe_row([notice_title(village, year)], ws))
     ws.append(safe_row(NOTICE_HEADERS, ws))
     for row in rows:

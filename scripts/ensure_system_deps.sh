@@ -12,6 +12,9 @@
 #                          (~90 MB download, ~280 MB installed, without recommends)
 #   libpango-1.0-0, libpangoft2-1.0-0   WeasyPrint's native libraries
 #
+# With --pdf only the packages PDFs need (what `make run` checks): fonts-noto-cjk,
+# libharfbuzz-subset0 and pango.
+#
 # Set ANJU_SKIP_SYSTEM_DEPS=1 to skip the check (e.g. on a machine without dpkg where you
 # installed the equivalents yourself).
 set -euo pipefail
@@ -25,6 +28,13 @@ PACKAGES=(
     libpango-1.0-0
     libpangoft2-1.0-0
 )
+purpose="the tests need"
+rerun="make test"
+if [[ "${1:-}" == "--pdf" ]]; then
+    PACKAGES=(fonts-noto-cjk libharfbuzz-subset0 libpango-1.0-0 libpangoft2-1.0-0)
+    purpose="PDF documents (Chinese fonts, fast font subsetting) need"
+    rerun="make run"
+fi
 
 if [[ "${ANJU_SKIP_SYSTEM_DEPS:-0}" == "1" ]]; then
     echo "ensure_system_deps: skipped (ANJU_SKIP_SYSTEM_DEPS=1)"
@@ -56,9 +66,9 @@ if [[ $(id -u) -eq 0 ]]; then
 elif command -v sudo >/dev/null 2>&1 && sudo -n true 2>/dev/null; then
     sudo=(sudo -n)
 else
-    echo "ensure_system_deps: the tests need Debian packages that are not installed:" >&2
+    echo "ensure_system_deps: $purpose Debian packages that are not installed:" >&2
     echo "    ${missing[*]}" >&2
-    echo "Install them as root, then run 'make test' again:" >&2
+    echo "Install them as root, then run '$rerun' again:" >&2
     echo "    sudo sh -c '$install_line'" >&2
     exit 1
 fi

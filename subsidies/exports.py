@@ -17,7 +17,7 @@ from openpyxl.styles import Font
 
 from core import exports
 from core.errors import DomainError
-from core.xlsx import safe_cell
+from core.xlsx import freeze_header, safe_cell
 from households.models import SensitiveAccessLog
 from subsidies import selectors
 from subsidies.models import LineStatus, PayoutBatch
@@ -73,6 +73,7 @@ def build_workbook(user, batch: PayoutBatch, progress=None) -> bytes:
 
     for i, width in enumerate(WIDTHS, start=1):
         ws.column_dimensions[get_column_letter(i)].width = width
+    freeze_header(ws)
     # The header is the first row: the finance bureau's system imports the sheet as is.
     header = [WriteOnlyCell(ws, value=v) for v in HEADER]
     for cell in header:

@@ -33,7 +33,7 @@ from openpyxl.utils import get_column_letter
 from accounts.models import Role
 from core import crypto, exports
 from core.errors import DomainError
-from core.xlsx import FORMULA_TRIGGERS, safe_cell
+from core.xlsx import FORMULA_TRIGGERS, freeze_header, safe_cell
 from households.importer import ImportFileError, check_archive
 from households.models import SensitiveAccessLog
 from households.xlsx_reader import Sheet, XlsxError
@@ -126,6 +126,7 @@ def build_roster(user, batch: PayoutBatch, progress=None) -> bytes:
     """One sheet, header on row 1; failed lines are left out (they need a new account first)."""
     wb = Workbook(write_only=True)
     ws = wb.create_sheet("一卡通发放清单")
+    freeze_header(ws)
     for i, width in enumerate(WIDTHS, start=1):
         ws.column_dimensions[get_column_letter(i)].width = width
     header = [WriteOnlyCell(ws, value=v) for v in HEADER]

@@ -306,9 +306,31 @@ class BatchVoucherView(BatchMixin, View):
 class LineListView(RoleRequiredMixin, View):
     """The payout lines of the user's area (read-only): how townships follow payments."""
 
+    paginate_by = 100
+
     def get(self, request):
+        from django.core.paginator import Paginator
+        from django.db.models import Count, Sum
+
+        from subsidies.filters import LineFilter
+
         lines = selectors.line_list(request.user).order_by("-batch__batch_date", "id")
-        return render(request, "subsidies/line_list.html", {"lines": lines[:500]})
+        filterset = LineFilter(request.GET, queryset=lines)
+        lines = filterset.qs if filterset.is_valid() else lines.none()
+        totals = lines.order_by().aggregate(count=Count("id"), amount=Sum("amount"))
+        page = Paginator(lines, self.paginate_by).get_page(request.GET.get("page"))
+        query = request.GET.copy()
+        query.pop("page", None)
+        context = {
+            "filter": filterset,
+            "lines": page.object_list,
+            "page_obj": page,
+            "paginator": page.paginator,
+            "is_paginated": page.has_other_pages(),
+            "query_string": query.urlencode(),
+            "totals": totals,
+        }
+        return render(request, "subsidies/line_list.html", context)
 
 
 class AdvanceListView(RoleRequiredMixin, View):

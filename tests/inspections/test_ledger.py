@@ -127,9 +127,9 @@ def test_export_xlsx(client, county_reviewer, ledger_rows):
     assert [r[3] for r in rows[1:]] == ["甲D住人", "乙D空置"]
     first = rows[1]
     assert first[4] == h.id_number_masked and h.id_number not in str(rows)
-    assert first[7] == "D级" and first[10] == "是" and first[11] == "是"
-    assert "过渡安置" in first[12]
-    address_cell = sheet.cell(row=2, column=15)
+    assert first[7] == "D级" and first[11] == "是" and first[12] == "是"
+    assert "过渡安置" in first[13]
+    address_cell = sheet.cell(row=2, column=16)
     assert address_cell.value == h.address and address_cell.data_type == "s"
 
 
