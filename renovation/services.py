@@ -7,23 +7,30 @@ message before anything is written: a refused call changes nothing.
 
 from __future__ import annotations
 
-import contextlib
 import datetime as dt
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from decimal import Decimal
 
 from django.conf import settings
-from django.db import OperationalError, transaction
-from django.db.models import F
+from django.db import transaction
 from django.utils import timezone
 
-from accounts.models import Area, Role
+from accounts.models import Area
 from core.audit import attributed
-from core.errors import ConflictError, DomainError
-from core.uploads import DOCUMENT_TYPES, IMAGE_TYPES, validate_upload
+from core.errors import DomainError
+from core.locking import lock_for_update, save_versioned
+from core.rules import require_role
+from core.uploads import (
+    DOCUMENT_TYPES,
+    IMAGE_TYPES,
+    files_removed_on_error,
+    store_upload,
+    validate_upload,
+)
 from households.models import Household
 from inspections.models import LedgerClosure
 from inspections.selectors import current_appraisal
+from renovation import steps
 from renovation.defaults import DEFAULT_AREA_STANDARD
 from renovation.models import (
     ACTIVE,
@@ -53,29 +60,30 @@ from renovation.models import (
     VillageReview,
 )
 
-S = ProjectStatus
-R = Role
+# The roles live with the step table; kept here so `services.APPROVE_ROLES` reads as before.
+from renovation.steps import (  # noqa: F401 - re-exported: services.APPROVE_ROLES
+    ACCEPT_ROLES,
+    APPLY_ROLES,
+    APPROVE_ROLES,
+    AREA_EXCEPTION_ROLES,
+    CLOSE_ROLES,
+    CONSTRUCTION_ROLES,
+    DEMOLITION_ROLES,
+    END_ROLES,
+    JOINT_REVIEW_ROLES,
+    NOTIFY_ROLES,
+    OBJECTION_ROLES,
+    OVERRIDE_ROLES,
+    PHOTO_ROLES,
+    PUBLICITY_ROLES,
+    QUALITY_ROLES,
+    TOWNSHIP_REVIEW_ROLES,
+    VILLAGE_REVIEW_ROLES,
+    WRITE_ROLES,
+)
 
-# Who does which step (DOMAIN.md "People and places"); officials are never writers.
-APPLY_ROLES = frozenset({R.VILLAGE_CLERK, R.TOWNSHIP_STAFF})
-VILLAGE_REVIEW_ROLES = frozenset({R.VILLAGE_CLERK, R.TOWNSHIP_STAFF})
-TOWNSHIP_REVIEW_ROLES = frozenset({R.TOWNSHIP_STAFF})
-JOINT_REVIEW_ROLES = frozenset({R.COUNTY_REVIEWER})
-PUBLICITY_ROLES = frozenset({R.COUNTY_REVIEWER, R.TOWNSHIP_STAFF})
-OBJECTION_ROLES = frozenset({R.COUNTY_REVIEWER, R.TOWNSHIP_STAFF, R.VILLAGE_CLERK})
-APPROVE_ROLES = frozenset({R.COUNTY_APPROVER})
-OVERRIDE_ROLES = frozenset({R.COUNTY_REVIEWER})
-NOTIFY_ROLES = frozenset({R.COUNTY_REVIEWER, R.TOWNSHIP_STAFF})
-CONSTRUCTION_ROLES = frozenset({R.COUNTY_REVIEWER, R.TOWNSHIP_STAFF})
-PHOTO_ROLES = frozenset({R.COUNTY_REVIEWER, R.TOWNSHIP_STAFF, R.VILLAGE_CLERK})
-QUALITY_ROLES = frozenset({R.COUNTY_REVIEWER, R.TOWNSHIP_STAFF})
-ACCEPT_ROLES = frozenset({R.COUNTY_REVIEWER, R.TOWNSHIP_STAFF})
-AREA_EXCEPTION_ROLES = frozenset({R.COUNTY_REVIEWER})
-DEMOLITION_ROLES = frozenset({R.COUNTY_REVIEWER, R.TOWNSHIP_STAFF, R.VILLAGE_CLERK})
-CLOSE_ROLES = frozenset({R.COUNTY_REVIEWER})
-END_ROLES = frozenset({R.COUNTY_REVIEWER, R.TOWNSHIP_STAFF, R.VILLAGE_CLERK})
-# Every role that may write anything in this app (pages and API narrow per action).
-WRITE_ROLES = frozenset({R.COUNTY_REVIEWER, R.COUNTY_APPROVER, R.TOWNSHIP_STAFF, R.VILLAGE_CLERK})
+S = ProjectStatus
+
 
 CONFLICT_MESSAGE = "其他用户正在处理该项目，请稍后再试。"
 NOT_IN_AREA = "该项目不在您的管辖区划内。"
@@ -93,13 +101,6 @@ class BatchRefused(DomainError):
 
 
 # --- helpers ---------------------------------------------------------------------------
-
-
-def _require_role(by, roles, action: str) -> None:
-    if by.is_superuser and not by.role:
-        return
-    if by.role not in roles:
-        raise DomainError(f"您的角色无权{action}。")
 
 
 def _today(today: dt.date | None) -> dt.date:
@@ -126,50 +127,25 @@ def _text(value: str | None, message: str) -> str:
     return value
 
 
-def _lock(project: RenovationProject, by, version: int | None = None) -> RenovationProject:
-    """The project row, locked for this transaction; someone else's lock is a conflict."""
-    try:
-        locked = (
-            RenovationProject.objects.visible_to(by)
-            .select_for_update(nowait=True, of=("self",))
-            .select_related("household", "household__village")
-            .filter(pk=project.pk)
-            .first()
-        )
-    except OperationalError as exc:  # lock_not_available: another transaction holds it
-        raise ConflictError(CONFLICT_MESSAGE) from exc
-    if locked is None:
-        raise DomainError(NOT_IN_AREA)
-    if version is not None and locked.version != version:
-        raise ConflictError("该项目已被他人修改，请刷新页面后重试。")
-    return locked
-
-
-def _require_status(project: RenovationProject, allowed: Iterable[str], action: str) -> None:
-    allowed = tuple(allowed)
-    if project.status not in allowed:
-        raise DomainError(
-            f"项目当前状态为“{project.get_status_display()}”，不能{action}。"
-            if project.status not in ENDED
-            else f"项目已{project.get_status_display()}，不能{action}。"
-        )
-
-
 def _move(project: RenovationProject, status: str, **fields) -> RenovationProject:
     if not project.can_move_to(status):
         label = S(status).label
         raise DomainError(f"项目当前状态为“{project.get_status_display()}”，不能变为“{label}”。")
     project.status = status
-    return _save(project, **fields)
+    return save_versioned(project, **fields)
 
 
-def _save(project: RenovationProject, **fields) -> RenovationProject:
-    for name, value in fields.items():
-        setattr(project, name, value)
-    project.version = F("version") + 1
-    project.save()
-    project.refresh_from_db()
-    return project
+def _lock(project: RenovationProject, by, version: int | None = None) -> RenovationProject:
+    """The project row of `by`'s area, locked for this transaction (core.locking: NOWAIT)."""
+    return lock_for_update(
+        RenovationProject.objects.visible_to(by),
+        project.pk,
+        version=version,
+        related=("household", "household__village"),
+        missing=NOT_IN_AREA,
+        busy=CONFLICT_MESSAGE,
+        changed="该项目已被他人修改，请刷新页面后重试。",
+    )
 
 
 def _validate_file(upload, *, allowed, label: str, required: bool = True):
@@ -178,25 +154,6 @@ def _validate_file(upload, *, allowed, label: str, required: bool = True):
             raise DomainError(f"请上传{label}。")
         return None
     return validate_upload(upload, allowed=allowed, label=label)
-
-
-@contextlib.contextmanager
-def _files_removed_on_error():
-    """Files written to storage in this block are deleted again if the block fails."""
-    stored: list = []
-    try:
-        yield stored
-    except BaseException:
-        for field_file in stored:
-            with contextlib.suppress(Exception):
-                field_file.storage.delete(field_file.name)
-        raise
-
-
-def _store(instance, field: str, upload, info, stored: list) -> None:
-    instance._sniffed_extension = info.extension
-    getattr(instance, field).save(upload.name or field, upload, save=False)
-    stored.append(getattr(instance, field))
 
 
 def county_of(household: Household) -> Area:
@@ -233,14 +190,14 @@ def project_apply(
     application_file=None,
     today: dt.date | None = None,
 ) -> RenovationProject:
-    _require_role(by, APPLY_ROLES, "录入改造申请（仅限村委会、乡镇）")
+    require_role(by, APPLY_ROLES, "录入改造申请（仅限村委会、乡镇）")
     _date(applied_on, "申请日期", today)
     if method not in RenovationMethod.values:
         raise DomainError("请选择改造方式。")
     if not 2000 <= int(year) <= _today(today).year + 1:
         raise DomainError("请填写有效的年度。")
     info = _validate_file(application_file, allowed=DOCUMENT_TYPES, label="申请书", required=False)
-    with transaction.atomic(), _files_removed_on_error() as stored:
+    with transaction.atomic(), files_removed_on_error() as stored:
         locked = (
             Household.objects.visible_to(by)
             .select_for_update(of=("self",))
@@ -273,7 +230,7 @@ def project_apply(
         )
         if info:
             project.application_content_type = info.content_type
-            _store(project, "application_file", application_file, info, stored)
+            store_upload(project, "application_file", application_file, info, stored)
         project.save()
     return project
 
@@ -291,7 +248,7 @@ def project_update_plan(
     builder_name: str | None = None,
 ) -> RenovationProject:
     """Method and builder may change until construction starts; nothing else is editable."""
-    _require_role(by, CONSTRUCTION_ROLES | APPLY_ROLES, "修改改造方案")
+    require_role(by, CONSTRUCTION_ROLES | APPLY_ROLES, "修改改造方案")
     with transaction.atomic():
         project = _lock(project, by, version)
         if project.status in ENDED or project.status in (
@@ -320,7 +277,7 @@ def project_update_plan(
             fields["method_note"] = method_note.strip()
         if builder_name is not None:
             fields["builder_name"] = builder_name.strip()
-        return _save(project, **fields) if fields else project
+        return save_versioned(project, **fields) if fields else project
 
 
 # --- 2. village review -----------------------------------------------------------------
@@ -347,7 +304,7 @@ def village_review_record(
     note: str = "",
     today: dt.date | None = None,
 ) -> VillageReview:
-    _require_role(by, VILLAGE_REVIEW_ROLES, "录入村级评议")
+    steps.require_role("village_review", by)
     _date(held_on, "评议日期", today)
     cadres, representatives = _names(cadres), _names(representatives)
     if not cadres:
@@ -363,9 +320,9 @@ def village_review_record(
     if result == ReviewResult.FAILED and not (note or "").strip():
         raise DomainError("评议不通过时请填写评议意见。")
     info = _validate_file(minutes_file, allowed=DOCUMENT_TYPES, label="评议会议记录")
-    with transaction.atomic(), _files_removed_on_error() as stored:
+    with transaction.atomic(), files_removed_on_error() as stored:
         project = _lock(project, by)
-        _require_status(project, [S.APPLIED], "录入村级评议")
+        steps.require("village_review", project, by)
         _not_before(held_on, project.applied_on, "评议日期", "申请日期")
         review = VillageReview(
             project=project,
@@ -377,7 +334,7 @@ def village_review_record(
             minutes_content_type=info.content_type,
             recorded_by=by,
         )
-        _store(review, "minutes_file", minutes_file, info, stored)
+        store_upload(review, "minutes_file", minutes_file, info, stored)
         review.save()
         if result == ReviewResult.PASSED:
             _move(project, S.VILLAGE_REVIEWED, village_reviewed_on=held_on)
@@ -405,12 +362,12 @@ def township_review(
     opinion: str,
     today: dt.date | None = None,
 ) -> RenovationProject:
-    _require_role(by, TOWNSHIP_REVIEW_ROLES, "进行乡镇初审（仅限乡镇工作人员）")
+    steps.require_role("township_review", by)
     _date(reviewed_on, "初审日期", today)
     opinion = _text(opinion, "请填写乡镇初审意见。")
     with transaction.atomic():
         project = _lock(project, by)
-        _require_status(project, [S.VILLAGE_REVIEWED], "进行乡镇初审")
+        steps.require("township_review", project, by)
         _not_before(reviewed_on, project.village_reviewed_on, "初审日期", "村级评议日期")
         fields = {
             "township_reviewed_on": reviewed_on,
@@ -442,7 +399,7 @@ def joint_review_record(
     today: dt.date | None = None,
 ) -> RenovationProject:
     """Opinions of the five departments; the review passes only if all five agree."""
-    _require_role(by, JOINT_REVIEW_ROLES, "录入联合审核（仅限县住建局审核员）")
+    steps.require_role("joint_review", by)
     _date(reviewed_on, "联合审核日期", today)
     missing = [d.label for d in JointDepartment if d.value not in opinions]
     if missing:
@@ -456,7 +413,7 @@ def joint_review_record(
             raise DomainError(f"{JointDepartment(department).label}不同意时请填写意见。")
     with transaction.atomic():
         project = _lock(project, by)
-        _require_status(project, [S.TOWNSHIP_REVIEWED], "录入联合审核")
+        steps.require("joint_review", project, by)
         _not_before(reviewed_on, project.township_reviewed_on, "联合审核日期", "乡镇初审日期")
         for department, (agrees, note) in opinions.items():
             JointReviewOpinion.objects.create(
@@ -498,7 +455,7 @@ def publicity_start(
     ends_on: dt.date | None = None,
 ) -> Publicity:
     """Record one level's notice; the village level comes first, the county last."""
-    _require_role(by, PUBLICITY_ROLES, "录入公示")
+    steps.require_role("publicity", by)
     if level not in PublicityLevel.values:
         raise DomainError("请选择公示级别。")
     if starts_on is None:
@@ -508,7 +465,7 @@ def publicity_start(
         raise DomainError("公示结束日期不能早于开始日期。")
     with transaction.atomic():
         project = _lock(project, by)
-        _require_status(project, [S.JOINT_REVIEWED, S.PUBLICITY], "录入公示")
+        steps.require("publicity", project, by)
         _not_before(starts_on, project.joint_reviewed_on, "公示开始日期", "联合审核日期")
         existing = {p.level: p for p in project.publicities.all()}
         if level in existing:
@@ -526,7 +483,7 @@ def publicity_start(
         if project.status == S.JOINT_REVIEWED:
             _move(project, S.PUBLICITY)
         else:
-            _save(project)
+            save_versioned(project)
     return publicity
 
 
@@ -554,12 +511,12 @@ def objection_record(
     raised_by_name: str = "",
     today: dt.date | None = None,
 ) -> Objection:
-    _require_role(by, OBJECTION_ROLES, "登记公示异议")
+    require_role(by, OBJECTION_ROLES, "登记公示异议")
     _date(raised_on, "异议提出日期", today)
     content = _text(content, "请填写异议内容。")
     with transaction.atomic():
         project = _lock(publicity.project, by)
-        _require_status(project, [S.PUBLICITY], "登记公示异议")
+        steps.require_status(project, (S.PUBLICITY,), "登记公示异议")
         objection = Objection.objects.create(
             publicity=publicity,
             raised_on=raised_on,
@@ -567,7 +524,7 @@ def objection_record(
             content=content,
             recorded_by=by,
         )
-        _save(project)
+        save_versioned(project)
     return objection
 
 
@@ -580,7 +537,7 @@ def objection_resolve(
     resolved_on: dt.date,
     today: dt.date | None = None,
 ) -> Objection:
-    _require_role(by, OBJECTION_ROLES, "处理公示异议")
+    require_role(by, OBJECTION_ROLES, "处理公示异议")
     _date(resolved_on, "处理日期", today)
     resolution = _text(resolution, "请填写异议处理结果。")
     with transaction.atomic():
@@ -588,13 +545,13 @@ def objection_resolve(
         objection = Objection.objects.select_for_update().get(pk=objection.pk)
         if objection.resolved_on:
             raise DomainError("该异议已处理。")
-        _require_status(project, [S.PUBLICITY], "处理公示异议")
+        steps.require_status(project, (S.PUBLICITY,), "处理公示异议")
         _not_before(resolved_on, objection.raised_on, "处理日期", "异议提出日期")
         objection.resolution = resolution
         objection.resolved_on = resolved_on
         objection.resolved_by = by
         objection.save()
-        _save(project)
+        save_versioned(project)
     return objection
 
 
@@ -629,7 +586,7 @@ def project_approve(
     """Into the annual plan, with the subsidy per the county's standard for the year."""
     from subsidies.calculator import calculate
 
-    _require_role(by, APPROVE_ROLES, "批准改造项目（仅限县分管领导）")
+    steps.require_role("approve", by)
     today = _today(today)
     with transaction.atomic():
         project = _lock(project, by)
@@ -681,7 +638,7 @@ def projects_approve_batch(
     *, projects: Sequence[RenovationProject], by, today: dt.date | None = None
 ) -> list[RenovationProject]:
     """The annual list, approved in one action: all or nothing, with a reason per row."""
-    _require_role(by, APPROVE_ROLES, "批准改造项目（仅限县分管领导）")
+    require_role(by, APPROVE_ROLES, "批准改造项目（仅限县分管领导）")
     return _batch(projects, lambda p: project_approve(project=p, by=by, today=today), "批准")
 
 
@@ -689,18 +646,17 @@ def projects_approve_batch(
 def project_override_amount(
     *, project: RenovationProject, by, amount: Decimal, reason: str
 ) -> RenovationProject:
-    _require_role(by, OVERRIDE_ROLES, "调整补助金额（仅限县住建局审核员）")
+    steps.require_role("override_amount", by)
     reason = _text(reason, "调整补助金额必须填写理由。")
     amount = Decimal(amount)
     if amount < 0:
         raise DomainError("补助金额不能为负数。")
     with transaction.atomic():
         project = _lock(project, by)
-        if project.approved_amount is None or project.status in ENDED:
+        if project.approved_amount is None:
             raise DomainError("只有已批准的项目可以调整补助金额。")
-        if project.status == S.CLOSED:
-            raise DomainError("项目已销号，不能调整补助金额。")
-        return _save(
+        steps.require("override_amount", project, by)
+        return save_versioned(
             project,
             approved_amount=amount.quantize(Decimal("0.01")),
             amount_override_reason=reason,
@@ -724,11 +680,11 @@ def project_notify(
     completion_due: dt.date | None = None,
     today: dt.date | None = None,
 ) -> RenovationProject:
-    _require_role(by, NOTIFY_ROLES, "函告农户")
+    steps.require_role("notify", by)
     _date(notified_on, "函告日期", today)
     with transaction.atomic():
         project = _lock(project, by)
-        _require_status(project, [S.APPROVED], "函告农户")
+        steps.require("notify", project, by)
         _not_before(notified_on, project.approved_on, "函告日期", "批准日期")
         due = completion_due or default_completion_due(project.year)
         if due < notified_on:
@@ -747,23 +703,23 @@ def commitment_record(
     file=None,
     today: dt.date | None = None,
 ) -> Commitment:
-    _require_role(by, CONSTRUCTION_ROLES, "录入承诺书")
+    steps.require_role("commitment", by)
     if signed_on is None:
         raise DomainError("承诺书必须填写签署日期。")
     _date(signed_on, "承诺书签署日期", today)
     info = _validate_file(file, allowed=DOCUMENT_TYPES, label="承诺书扫描件", required=False)
-    with transaction.atomic(), _files_removed_on_error() as stored:
+    with transaction.atomic(), files_removed_on_error() as stored:
         project = _lock(project, by)
-        _require_status(project, [S.NOTIFIED], "录入承诺书")
+        steps.require("commitment", project, by)
         if Commitment.objects.filter(project=project).exists():
             raise DomainError("该项目已录入承诺书。")
         _not_before(signed_on, project.notified_on, "承诺书签署日期", "函告日期")
         commitment = Commitment(project=project, signed_on=signed_on, recorded_by=by)
         if info:
             commitment.content_type = info.content_type
-            _store(commitment, "file", file, info, stored)
+            store_upload(commitment, "file", file, info, stored)
         commitment.save()
-        _save(project)
+        save_versioned(project)
     return commitment
 
 
@@ -781,7 +737,7 @@ def construction_start(
     builder_name: str,
     today: dt.date | None = None,
 ) -> RenovationProject:
-    _require_role(by, CONSTRUCTION_ROLES, "登记开工")
+    steps.require_role("start", by)
     _date(started_on, "开工日期", today)
     if build_mode not in BuildMode.values:
         raise DomainError("请选择建设方式（自建或统建）。")
@@ -790,7 +746,7 @@ def construction_start(
     builder_name = _text(builder_name, "请填写工匠或施工企业名称。")
     with transaction.atomic():
         project = _lock(project, by)
-        _require_status(project, [S.NOTIFIED], "登记开工")
+        steps.require("start", project, by)
         commitment = Commitment.objects.filter(project=project).first()
         if commitment is None:
             raise DomainError("农户尚未签署承诺书，不能开工。")
@@ -809,7 +765,7 @@ def construction_start(
 def project_photos_add(
     *, project: RenovationProject, by, stage: str, files: Sequence
 ) -> list[ProjectPhoto]:
-    _require_role(by, PHOTO_ROLES, "上传改造照片")
+    steps.require_role("photos", by)
     if stage not in PhotoStage.values:
         raise DomainError("请选择照片阶段（改造前、改造中、改造后）。")
     files = [f for f in files or () if f]
@@ -818,10 +774,9 @@ def project_photos_add(
     if len(files) > MAX_PHOTOS:
         raise DomainError(f"每次最多上传 {MAX_PHOTOS} 张照片。")
     validated = [(f, validate_upload(f, allowed=IMAGE_TYPES, label="照片")) for f in files]
-    with transaction.atomic(), _files_removed_on_error() as stored:
+    with transaction.atomic(), files_removed_on_error() as stored:
         project = _lock(project, by)
-        if project.status in ENDED or project.status == S.CLOSED:
-            raise DomainError("项目已终止或销号，不能再上传照片。")
+        steps.require("photos", project, by)
         photos = []
         for upload, info in validated:
             photo = ProjectPhoto(
@@ -833,10 +788,10 @@ def project_photos_add(
                 taken_at=info.taken_at,
                 uploaded_by=by,
             )
-            _store(photo, "file", upload, info, stored)
+            store_upload(photo, "file", upload, info, stored)
             photo.save()
             photos.append(photo)
-        _save(project)
+        save_versioned(project)
     return photos
 
 
@@ -852,7 +807,7 @@ def quality_check_record(
     recheck_of: QualityCheck | None = None,
     today: dt.date | None = None,
 ) -> QualityCheck:
-    _require_role(by, QUALITY_ROLES, "录入质量检查")
+    steps.require_role("quality_check", by)
     _date(checked_on, "检查日期", today)
     inspector = _text(inspector, "请填写检查人。")
     if result not in CheckResult.values:
@@ -862,7 +817,7 @@ def quality_check_record(
         raise DomainError("发现问题时请写明问题。")
     with transaction.atomic():
         project = _lock(project, by)
-        _require_status(project, [S.UNDER_CONSTRUCTION, S.COMPLETED], "录入质量检查")
+        steps.require("quality_check", project, by)
         _not_before(checked_on, project.started_on, "检查日期", "开工日期")
         if recheck_of is not None:
             if recheck_of.project_id != project.pk:
@@ -879,7 +834,7 @@ def quality_check_record(
             recheck_of=recheck_of,
             recorded_by=by,
         )
-        _save(project)
+        save_versioned(project)
     return check
 
 
@@ -904,11 +859,11 @@ def open_quality_problems(project: RenovationProject) -> list[QualityCheck]:
 def construction_complete(
     *, project: RenovationProject, by, completed_on: dt.date, today: dt.date | None = None
 ) -> RenovationProject:
-    _require_role(by, CONSTRUCTION_ROLES, "登记竣工")
+    steps.require_role("complete", by)
     _date(completed_on, "竣工日期", today)
     with transaction.atomic():
         project = _lock(project, by)
-        _require_status(project, [S.UNDER_CONSTRUCTION], "登记竣工")
+        steps.require("complete", project, by)
         _not_before(completed_on, project.started_on, "竣工日期", "开工日期")
         return _move(project, S.COMPLETED, completed_on=completed_on)
 
@@ -963,16 +918,15 @@ def area_violation(project: RenovationProject, built_area: Decimal) -> str | Non
 
 @attributed
 def area_exception_grant(*, project: RenovationProject, by, reason: str) -> AreaException:
-    _require_role(by, AREA_EXCEPTION_ROLES, "批准面积标准例外（仅限县住建局审核员）")
+    steps.require_role("area_exception", by)
     reason = _text(reason, "请填写面积标准例外的理由。")
     with transaction.atomic():
         project = _lock(project, by)
-        if project.status in ENDED or project.status in (S.ACCEPTED, S.CLOSED):
-            raise DomainError("项目已验收、销号或终止，不能再录入面积例外。")
+        steps.require("area_exception", project, by)
         if AreaException.objects.filter(project=project).exists():
             raise DomainError("该项目已有面积标准例外。")
         exception = AreaException.objects.create(project=project, reason=reason, granted_by=by)
-        _save(project)
+        save_versioned(project)
     return exception
 
 
@@ -988,7 +942,7 @@ def project_accept(
     built_area: Decimal | None,
     today: dt.date | None = None,
 ) -> Acceptance:
-    _require_role(by, ACCEPT_ROLES, "录入竣工验收")
+    steps.require_role("accept", by)
     _date(accepted_on, "验收日期", today)
     participants = _text(participants, "请填写参加验收的人员（乡镇、村、农户、工匠）。")
     if evaluation_passed is None:
@@ -998,11 +952,11 @@ def project_accept(
     if built_area is None or Decimal(built_area) <= 0:
         raise DomainError("请填写建筑面积。")
     info = _validate_file(evaluation_form, allowed=DOCUMENT_TYPES, label="基本安全评定表")
-    with transaction.atomic(), _files_removed_on_error() as stored:
+    with transaction.atomic(), files_removed_on_error() as stored:
         project = _lock(project, by)
         if project.status == S.UNDER_CONSTRUCTION or project.completed_on is None:
             raise DomainError("项目尚未登记竣工，不能验收。")
-        _require_status(project, [S.COMPLETED], "验收")
+        steps.require("accept", project, by)
         _not_before(accepted_on, project.completed_on, "验收日期", "竣工日期")
         if not project.quality_checks.exists():
             raise DomainError("该项目还没有质量检查记录，不能验收。")
@@ -1022,7 +976,7 @@ def project_accept(
             built_area=Decimal(built_area),
             recorded_by=by,
         )
-        _store(acceptance, "evaluation_form", evaluation_form, info, stored)
+        store_upload(acceptance, "evaluation_form", evaluation_form, info, stored)
         acceptance.save()
         _move(project, S.ACCEPTED, accepted_on=accepted_on, built_area=Decimal(built_area))
     return acceptance
@@ -1040,43 +994,32 @@ def demolition_record(
     photo,
     today: dt.date | None = None,
 ) -> Demolition:
-    _require_role(by, DEMOLITION_ROLES, "登记旧房拆除")
+    steps.require_role("demolition", by)
     _date(demolished_on, "拆除日期", today)
     info = _validate_file(photo, allowed=IMAGE_TYPES, label="拆除照片")
-    with transaction.atomic(), _files_removed_on_error() as stored:
+    with transaction.atomic(), files_removed_on_error() as stored:
         project = _lock(project, by)
-        _require_status(
-            project,
-            [S.NOTIFIED, S.UNDER_CONSTRUCTION, S.COMPLETED, S.ACCEPTED],
-            "登记旧房拆除",
-        )
-        if project.method == RenovationMethod.REPAIR:
-            raise DomainError("修缮加固项目保留原房屋，无需登记拆除。")
-        if Demolition.objects.filter(project=project).exists():
-            raise DomainError("该项目已登记旧房拆除。")
+        steps.require("demolition", project, by)
         demolition = Demolition(
             project=project,
             demolished_on=demolished_on,
             content_type=info.content_type,
             recorded_by=by,
         )
-        _store(demolition, "photo", photo, info, stored)
+        store_upload(demolition, "photo", photo, info, stored)
         demolition.save()
-        _save(project)
+        save_versioned(project)
     return demolition
 
 
 @attributed
 def demolition_not_applicable(*, project: RenovationProject, by, reason: str) -> RenovationProject:
-    _require_role(by, DEMOLITION_ROLES, "登记无需拆除的理由")
+    steps.require_role("no_demolition", by)
     reason = _text(reason, "请填写无需拆除旧房的理由。")
     with transaction.atomic():
         project = _lock(project, by)
-        if project.status in ENDED or project.status == S.CLOSED:
-            raise DomainError("项目已终止或销号。")
-        if project.method != RenovationMethod.REPAIR:
-            raise DomainError("只有修缮加固（原房屋保留）的项目可以免于拆除旧房。")
-        return _save(project, demolition_not_applicable_reason=reason)
+        steps.require("no_demolition", project, by)
+        return save_versioned(project, demolition_not_applicable_reason=reason)
 
 
 @attributed
@@ -1086,11 +1029,11 @@ def project_close(
     """销号: 改造一户、销档一户. Also takes the household off the dangerous-house ledger."""
     from inspections.services import ledger_case_close
 
-    _require_role(by, CLOSE_ROLES, "销号（仅限县住建局审核员）")
+    steps.require_role("close", by)
     _date(closed_on, "销号日期", today)
     with transaction.atomic():
         project = _lock(project, by)
-        _require_status(project, [S.ACCEPTED], "销号")
+        steps.require("close", project, by)
         _not_before(closed_on, project.accepted_on, "销号日期", "验收日期")
         acceptance = Acceptance.objects.get(project=project)
         if acceptance.recorded_by_id == by.pk:
@@ -1123,11 +1066,12 @@ def project_end(
     today: dt.date | None = None,
 ) -> RenovationProject:
     """Declined (solved another way), rejected or withdrawn, always with a reason."""
-    _require_role(by, END_ROLES, "终止改造项目")
+    steps.require_role("end", by)
     if status not in ENDED:
         raise DomainError("请选择终止方式（农户放弃、审核未通过或撤回）。")
     reason = _text(reason, "请填写理由。")
     ended_on = _date(ended_on or _today(today), "日期", today)
     with transaction.atomic():
         project = _lock(project, by)
+        steps.require("end", project, by)
         return _move(project, status, end_reason=reason, ended_on=ended_on, ended_by=by)
