@@ -415,10 +415,11 @@ class FindingViewSet(viewsets.ReadOnlyModelViewSet):
     @extend_schema(request=RectificationReasonSerializer, responses=SelfCheckFindingSerializer)
     @action(detail=True, methods=["post"])
     def dismiss(self, request, pk=None):
+        finding = self.get_object()  # scope first: another area's finding is a 404
         data = RectificationReasonSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         finding = services.finding_dismiss(
-            finding=self.get_object(), by=request.user, reason=data.validated_data["reason"]
+            finding=finding, by=request.user, reason=data.validated_data["reason"]
         )
         return Response(self.get_serializer(finding).data)
 
