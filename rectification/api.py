@@ -178,7 +178,7 @@ class ItemViewSet(
         )
 
     def _open(self, step: str):
-        """Scope first (404), then the step table: role (403), status (400), then the input."""
+        """Scope first (404), then the step table: role (403), status (409), then the input."""
         item = self.get_object()
         steps.require(step, item, self.request.user)
         return item

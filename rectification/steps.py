@@ -3,7 +3,7 @@
 open → in_progress (start, or the first progress note) → submitted (提交核验) → closed (销号
 by a county verifier); submitted or closed → in_progress again (退回/重新打开). `refusal()`
 answers in one order: role (`RoleRefused`, 403), then status and the step's extra condition
-(`StepRefused`, a 400 in the API, an error message on the page). The area check comes first
+(`StepRefused`, a 409 in the API, an error message on the page). The area check comes first
 of all: callers only hold items of the user's area.
 """
 
@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from importlib import import_module
 
 from accounts.models import AreaLevel, Role
-from core.errors import DomainError, RoleRefused
+from core.errors import ConflictError, DomainError, RoleRefused
 from core.rules import has_role
 from rectification.models import ItemStatus, RectificationItem
 
@@ -28,7 +28,7 @@ PROGRESS_ROLES = frozenset({Role.COUNTY_REVIEWER, Role.TOWNSHIP_STAFF})
 NOT_IN_AREA = "该整改问题不在您的管辖区划内。"
 
 
-class StepRefused(DomainError):
+class StepRefused(ConflictError):
     """The step does not apply to the item as it stands."""
 
 

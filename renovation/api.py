@@ -381,7 +381,7 @@ class RenovationProjectViewSet(
         return selectors.project_list(self.request.user).select_related("approved_by")
 
     def _step(self, request, name):
-        # Scope first (404), then the step table: role (403), status (400), then the input.
+        # Scope first (404), then the step table: role (403), status (409), then the input.
         project = self.get_object()
         step = API_STEPS[name]
         require(step, project, request.user)

@@ -3,8 +3,9 @@
 Each row says who may take the step, from which statuses, where it leads, which service does
 it and which form (page) and serializer (API) collect its input. `refusal()` answers "why
 not" in one order: role first (`RoleRefused`, a 403), then status and the step's extra
-condition (`StepRefused`, a 400 in the API; the page sends the user back with the reason).
-The area check comes before all of this: the caller only holds projects of the user's area.
+condition (`StepRefused`: a 409 in the API, the request conflicts with the project's state;
+the page sends the user back with the reason). The area check comes before all of this: the
+caller only holds projects of the user's area.
 
 Forms and serializers are named, not imported, so this module sits below `services`,
 `forms` and `api` and each of them may import it.
@@ -17,7 +18,7 @@ from dataclasses import dataclass, field
 from importlib import import_module
 
 from accounts.models import Role
-from core.errors import DomainError, RoleRefused
+from core.errors import ConflictError, DomainError, RoleRefused
 from core.rules import has_role
 from renovation.models import ACTIVE, ENDED, ProjectStatus, RenovationMethod, RenovationProject
 
@@ -48,7 +49,7 @@ WRITE_ROLES = frozenset({R.COUNTY_REVIEWER, R.COUNTY_APPROVER, R.TOWNSHIP_STAFF,
 _LIVE = ACTIVE  # neither ended nor closed
 
 
-class StepRefused(DomainError):
+class StepRefused(ConflictError):
     """The step does not apply to the project as it stands (status, method, already done)."""
 
 
