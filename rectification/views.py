@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 from django.contrib import messages
+from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect
 from django.utils import timezone
@@ -10,7 +11,7 @@ from django.views.generic import DetailView, FormView, ListView
 from accounts.models import Area
 from accounts.permissions import RoleRequiredMixin, can_write
 from core.downloads import download_response, serve_private_file, stored_filename
-from core.errors import DomainError
+from core.errors import DomainError, RoleRefused
 from core.forms_views import ServiceFormMixin
 from rectification import selectors, services
 from rectification.exports import XLSX_TYPE, ledger_title, write_ledger
@@ -35,7 +36,7 @@ from rectification.models import (
     RectificationStage,
 )
 from rectification.selfcheck import RULES
-from rectification.steps import allowed_actions
+from rectification.steps import allowed_actions, refusal
 
 
 class _PaginatedListMixin:
@@ -55,14 +56,32 @@ def _may(user, roles) -> bool:
 
 class _ScopedObjectMixin:
     """Scope first: the object is found in the user's area (or a 404) before
-    RoleRequiredMixin answers anything about the user's role."""
+    RoleRequiredMixin answers anything about the user's role.
+
+    With a `step`, the item's transition table then answers: a role refusal is a 403, a
+    status refusal sends the user back to the item with the reason.
+    """
+
+    step: str | None = None
 
     def scoped_queryset(self):  # pragma: no cover - each view defines it
         raise NotImplementedError
 
+    def step_item(self) -> RectificationItem:
+        return self.object
+
     def dispatch(self, request, *args, **kwargs):
-        if request.user.is_authenticated:
-            self.object = get_object_or_404(self.scoped_queryset(), pk=kwargs["pk"])
+        if not request.user.is_authenticated:
+            return super().dispatch(request, *args, **kwargs)
+        self.object = get_object_or_404(self.scoped_queryset(), pk=kwargs["pk"])
+        if self.step is not None:
+            item = self.step_item()
+            reason = refusal(self.step, item, request.user)
+            if isinstance(reason, RoleRefused):
+                raise PermissionDenied(str(reason))
+            if reason is not None:
+                messages.error(request, str(reason))
+                return redirect(item)
         return super().dispatch(request, *args, **kwargs)
 
 
@@ -168,6 +187,8 @@ class ItemCreateView(_ItemFormView):
 
 
 class ItemUpdateView(_ScopedObjectMixin, _ItemFormView):
+    step = "edit"
+
     def scoped_queryset(self):
         return RectificationItem.objects.visible_to(self.request.user)
 
@@ -222,6 +243,8 @@ class _ItemActionView(_ScopedObjectMixin, RoleRequiredMixin, View):
 
 
 class ItemNoteView(_ItemActionView):
+    step = "note"
+
     def perform(self, item, request):
         form = NoteForm(request.POST, request.FILES)
         if not form.is_valid():
@@ -236,12 +259,15 @@ class ItemNoteView(_ItemActionView):
 
 
 class ItemSubmitView(_ItemActionView):
+    step = "submit"
+
     def perform(self, item, request):
         services.item_submit(item=item, by=request.user, note=request.POST.get("note", ""))
         return "已提交核验。"
 
 
 class ItemCloseView(_ItemActionView):
+    step = "close"
     write_roles = services.VERIFY_ROLES
 
     def perform(self, item, request):
@@ -250,6 +276,7 @@ class ItemCloseView(_ItemActionView):
 
 
 class ItemReopenView(_ItemActionView):
+    step = "reopen"
     write_roles = services.VERIFY_ROLES
 
     def perform(self, item, request):
@@ -259,6 +286,10 @@ class ItemReopenView(_ItemActionView):
 
 class StageDoneView(_ScopedObjectMixin, RoleRequiredMixin, View):
     write_roles = services.PROGRESS_ROLES
+    step = "stage"
+
+    def step_item(self):
+        return self.object.item
 
     def scoped_queryset(self):
         return RectificationStage.objects.visible_to(self.request.user).select_related("item")
