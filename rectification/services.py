@@ -12,7 +12,7 @@ from collections.abc import Iterable, Sequence
 from django.db import transaction
 from django.utils import timezone
 
-from accounts.models import Area, AreaLevel, Role
+from accounts.models import Area, AreaLevel, Role, User
 from accounts.scoping import area_prefix
 from core.audit import attributed
 from core.errors import DomainError
@@ -69,19 +69,19 @@ ITEM_FIELDS = (
 )
 
 
-def _in_scope(by, code: str) -> bool:
+def _in_scope(by: User, code: str) -> bool:
     prefix = area_prefix(by)
     return prefix is not None and code.startswith(prefix)
 
 
-def _lock_item(item: RectificationItem, by) -> RectificationItem:
+def _lock_item(item: RectificationItem, by: User) -> RectificationItem:
     """The item row of `by`'s area, locked for this transaction (core.locking: NOWAIT)."""
     return lock_for_update(
         RectificationItem.objects.visible_to(by), item.pk, related=("area",), missing=NOT_IN_AREA
     )
 
 
-def _validate_item_fields(by, fields: dict, households: Sequence[Household] | None) -> None:
+def _validate_item_fields(by: User, fields: dict, households: Sequence[Household] | None) -> None:
     if not (fields.get("title") or "").strip():
         raise DomainError("请填写具体问题。")
     if fields.get("problem_type") not in ProblemType.values:
@@ -122,7 +122,7 @@ def _save_stages(item: RectificationItem, stages: Iterable[dict]) -> None:
 @attributed
 def item_create(
     *,
-    by,
+    by: User,
     households: Sequence[Household] = (),
     stages: Iterable[dict] = (),
     **fields,
@@ -149,7 +149,7 @@ def item_create(
 def item_update(
     *,
     item: RectificationItem,
-    by,
+    by: User,
     households: Sequence[Household] | None = None,
     stages: Iterable[dict] | None = None,
     **fields,
@@ -189,7 +189,7 @@ def _validate_files(files: Iterable) -> list:
 
 
 @attributed
-def item_start(*, item: RectificationItem, by) -> RectificationItem:
+def item_start(*, item: RectificationItem, by: User) -> RectificationItem:
     """open → in_progress."""
     with transaction.atomic():
         locked = _lock_item(item, by)
@@ -200,7 +200,9 @@ def item_start(*, item: RectificationItem, by) -> RectificationItem:
 
 
 @attributed
-def note_add(*, item: RectificationItem, by, content: str, files: Sequence = ()) -> ProgressNote:
+def note_add(
+    *, item: RectificationItem, by: User, content: str, files: Sequence = ()
+) -> ProgressNote:
     """A progress note with evidence files; an open item is then in progress."""
     content = (content or "").strip()
     if not content:
@@ -229,7 +231,7 @@ def note_add(*, item: RectificationItem, by, content: str, files: Sequence = ())
 
 @attributed
 def stage_mark_done(
-    *, stage: RectificationStage, by, done_on: dt.date | None = None
+    *, stage: RectificationStage, by: User, done_on: dt.date | None = None
 ) -> RectificationStage:
     with transaction.atomic():
         locked_item = _lock_item(stage.item, by)
@@ -244,7 +246,7 @@ def stage_mark_done(
 
 
 @attributed
-def item_submit(*, item: RectificationItem, by, note: str = "") -> RectificationItem:
+def item_submit(*, item: RectificationItem, by: User, note: str = "") -> RectificationItem:
     """in_progress → submitted: the work is done, someone else is to verify it."""
     with transaction.atomic():
         locked = _lock_item(item, by)
@@ -262,7 +264,7 @@ def item_submit(*, item: RectificationItem, by, note: str = "") -> Rectification
 
 @attributed
 def item_close(
-    *, item: RectificationItem, by, note: str = "", closed_on: dt.date | None = None
+    *, item: RectificationItem, by: User, note: str = "", closed_on: dt.date | None = None
 ) -> RectificationItem:
     """submitted → closed (销号), verified by a county user other than the submitter."""
     with transaction.atomic():
@@ -284,7 +286,7 @@ def item_close(
 
 
 @attributed
-def item_reopen(*, item: RectificationItem, by, reason: str) -> RectificationItem:
+def item_reopen(*, item: RectificationItem, by: User, reason: str) -> RectificationItem:
     """submitted or closed → in_progress: the verifier sends it back (or a closed one recurs)."""
     reason = (reason or "").strip()
     if not reason:
@@ -308,7 +310,7 @@ def item_reopen(*, item: RectificationItem, by, reason: str) -> RectificationIte
 # --- campaigns --------------------------------------------------------------------------
 
 
-def _county_of(by) -> Area:
+def _county_of(by: User) -> Area:
     if by.area is None:
         raise DomainError("您的账号尚未分配区划。")
     return Area.objects.get(pk=by.area.county_code)
@@ -317,7 +319,7 @@ def _county_of(by) -> Area:
 @attributed
 def campaign_create(
     *,
-    by,
+    by: User,
     name: str,
     source: str,
     plan_and_ledger_due: dt.date | None = None,
@@ -341,7 +343,9 @@ def campaign_create(
 
 
 @attributed
-def campaign_update(*, campaign: RectificationCampaign, by, **fields) -> RectificationCampaign:
+def campaign_update(
+    *, campaign: RectificationCampaign, by: User, **fields
+) -> RectificationCampaign:
     require_role(by, LEDGER_ROLES, "修改整改批次（仅限县住建局）")
     with transaction.atomic():
         locked = (
@@ -364,7 +368,7 @@ def campaign_update(*, campaign: RectificationCampaign, by, **fields) -> Rectifi
 # --- complaints (群众反映) ------------------------------------------------------------------
 
 
-def _lock_complaint(complaint: Complaint, by) -> Complaint:
+def _lock_complaint(complaint: Complaint, by: User) -> Complaint:
     return lock_for_update(
         Complaint.objects.visible_to(by), complaint.pk, missing="该群众反映不在您的管辖区划内。"
     )
@@ -373,7 +377,7 @@ def _lock_complaint(complaint: Complaint, by) -> Complaint:
 @attributed
 def complaint_create(
     *,
-    by,
+    by: User,
     area: Area,
     channel: str,
     received_on: dt.date,
@@ -402,7 +406,7 @@ def complaint_create(
 
 
 @attributed
-def complaint_update(*, complaint: Complaint, by, **fields) -> Complaint:
+def complaint_update(*, complaint: Complaint, by: User, **fields) -> Complaint:
     """Record the handler and the reply; `closed=True` closes it (办结) on `closed_on` or today."""
     require_role(by, COMPLAINT_ROLES, "办理群众反映")
     with transaction.atomic():
@@ -425,7 +429,7 @@ def complaint_update(*, complaint: Complaint, by, **fields) -> Complaint:
 
 
 @attributed
-def complaint_convert(*, complaint: Complaint, by, **overrides) -> RectificationItem:
+def complaint_convert(*, complaint: Complaint, by: User, **overrides) -> RectificationItem:
     """One click: the complaint becomes a ledger item (source 群众反映), linked back."""
     require_role(by, LEDGER_ROLES, "将群众反映转入整改台账（仅限县住建局）")
     with transaction.atomic():
@@ -458,7 +462,7 @@ def complaint_convert(*, complaint: Complaint, by, **overrides) -> Rectification
 
 
 @attributed
-def selfcheck_run(*, by, today: dt.date | None = None):
+def selfcheck_run(*, by: User, today: dt.date | None = None):
     """Run every registered rule over the user's county (on demand)."""
     from rectification import selfcheck
 
@@ -470,7 +474,7 @@ def selfcheck_run(*, by, today: dt.date | None = None):
 
 
 @attributed
-def finding_dismiss(*, finding, by, reason: str):
+def finding_dismiss(*, finding, by: User, reason: str):
     from rectification.models import FindingStatus, SelfCheckFinding
 
     require_role(by, LEDGER_ROLES, "排除自查发现（仅限县住建局）")
@@ -507,7 +511,7 @@ def _common_area(codes: Iterable[str]) -> Area:
 
 
 @attributed
-def findings_convert(*, rule: str, by, deadline: dt.date | None = None, **overrides):
+def findings_convert(*, rule: str, by: User, deadline: dt.date | None = None, **overrides):
     """One click: every open finding of `rule` in the user's area becomes one ledger item."""
     from rectification.models import FindingStatus, SelfCheckFinding
     from rectification.selfcheck import RULES
@@ -557,7 +561,7 @@ def findings_convert(*, rule: str, by, deadline: dt.date | None = None, **overri
 
 
 @attributed
-def ledger_import_upload(*, by, uploaded, source: str, campaign=None) -> LedgerImport:
+def ledger_import_upload(*, by: User, uploaded, source: str, campaign=None) -> LedgerImport:
     """Parse and keep a preview; nothing is written to the ledger yet."""
     require_role(by, LEDGER_ROLES, "导入整改台账（仅限县住建局）")
     if source not in Source.values:
@@ -579,7 +583,7 @@ def ledger_import_upload(*, by, uploaded, source: str, campaign=None) -> LedgerI
 
 
 @attributed
-def ledger_import_apply(*, ledger_import: LedgerImport, by) -> list:
+def ledger_import_apply(*, ledger_import: LedgerImport, by: User) -> list:
     """Write every previewed row as an item, or none of them."""
     require_role(by, LEDGER_ROLES, "导入整改台账（仅限县住建局）")
     with transaction.atomic():
@@ -629,7 +633,7 @@ def ledger_import_apply(*, ledger_import: LedgerImport, by) -> list:
 
 
 @attributed
-def ledger_import_cancel(*, ledger_import: LedgerImport, by) -> LedgerImport:
+def ledger_import_cancel(*, ledger_import: LedgerImport, by: User) -> LedgerImport:
     with transaction.atomic():
         locked = (
             LedgerImport.objects.visible_to(by)

@@ -6,7 +6,7 @@ import datetime as dt
 
 from django.utils import timezone
 
-from accounts.models import Area
+from accounts.models import Area, User
 from core.errors import DomainError
 from core.locking import lock_for_update, save_versioned
 from core.uploads import (
@@ -72,7 +72,7 @@ def _move(project: RenovationProject, status: str, **fields) -> RenovationProjec
     return save_versioned(project, **fields)
 
 
-def _lock(project: RenovationProject, by, version: int | None = None) -> RenovationProject:
+def _lock(project: RenovationProject, by: User, version: int | None = None) -> RenovationProject:
     """The project row of `by`'s area, locked for this transaction (core.locking: NOWAIT)."""
     return lock_for_update(
         RenovationProject.objects.visible_to(by),

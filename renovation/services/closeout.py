@@ -8,7 +8,7 @@ from decimal import Decimal
 
 from django.db import transaction
 
-from accounts.models import Area
+from accounts.models import Area, User
 from core.audit import attributed
 from core.errors import DomainError
 from core.locking import save_versioned
@@ -94,7 +94,7 @@ def area_violation(project: RenovationProject, built_area: Decimal) -> str | Non
 
 
 @attributed
-def area_exception_grant(*, project: RenovationProject, by, reason: str) -> AreaException:
+def area_exception_grant(*, project: RenovationProject, by: User, reason: str) -> AreaException:
     steps.require_role("area_exception", by)
     reason = _text(reason, "请填写面积标准例外的理由。")
     with transaction.atomic():
@@ -111,7 +111,7 @@ def area_exception_grant(*, project: RenovationProject, by, reason: str) -> Area
 def project_accept(
     *,
     project: RenovationProject,
-    by,
+    by: User,
     accepted_on: dt.date,
     participants: str,
     evaluation_passed: bool | None,
@@ -166,7 +166,7 @@ def project_accept(
 def demolition_record(
     *,
     project: RenovationProject,
-    by,
+    by: User,
     demolished_on: dt.date,
     photo,
     today: dt.date | None = None,
@@ -190,7 +190,9 @@ def demolition_record(
 
 
 @attributed
-def demolition_not_applicable(*, project: RenovationProject, by, reason: str) -> RenovationProject:
+def demolition_not_applicable(
+    *, project: RenovationProject, by: User, reason: str
+) -> RenovationProject:
     steps.require_role("no_demolition", by)
     reason = _text(reason, "请填写无需拆除旧房的理由。")
     with transaction.atomic():
@@ -201,7 +203,7 @@ def demolition_not_applicable(*, project: RenovationProject, by, reason: str) ->
 
 @attributed
 def project_close(
-    *, project: RenovationProject, by, closed_on: dt.date, today: dt.date | None = None
+    *, project: RenovationProject, by: User, closed_on: dt.date, today: dt.date | None = None
 ) -> RenovationProject:
     """销号: 改造一户、销档一户. Also takes the household off the dangerous-house ledger."""
     from inspections.services import ledger_case_close
@@ -236,7 +238,7 @@ def project_close(
 def project_end(
     *,
     project: RenovationProject,
-    by,
+    by: User,
     status: str,
     reason: str,
     ended_on: dt.date | None = None,

@@ -8,6 +8,7 @@ from collections.abc import Sequence
 
 from django.db import transaction
 
+from accounts.models import User
 from core.audit import attributed
 from core.errors import DomainError
 from core.locking import save_versioned
@@ -51,7 +52,7 @@ def default_completion_due(year: int) -> dt.date:
 def project_notify(
     *,
     project: RenovationProject,
-    by,
+    by: User,
     notified_on: dt.date,
     completion_due: dt.date | None = None,
     today: dt.date | None = None,
@@ -74,7 +75,7 @@ def project_notify(
 def commitment_record(
     *,
     project: RenovationProject,
-    by,
+    by: User,
     signed_on: dt.date | None,
     file=None,
     today: dt.date | None = None,
@@ -106,7 +107,7 @@ def commitment_record(
 def construction_start(
     *,
     project: RenovationProject,
-    by,
+    by: User,
     started_on: dt.date,
     build_mode: str,
     builder_kind: str,
@@ -139,7 +140,7 @@ def construction_start(
 
 @attributed
 def project_photos_add(
-    *, project: RenovationProject, by, stage: str, files: Sequence
+    *, project: RenovationProject, by: User, stage: str, files: Sequence
 ) -> list[ProjectPhoto]:
     steps.require_role("photos", by)
     if stage not in PhotoStage.values:
@@ -175,7 +176,7 @@ def project_photos_add(
 def quality_check_record(
     *,
     project: RenovationProject,
-    by,
+    by: User,
     checked_on: dt.date,
     inspector: str,
     result: str,
@@ -233,7 +234,7 @@ def open_quality_problems(project: RenovationProject) -> list[QualityCheck]:
 
 @attributed
 def construction_complete(
-    *, project: RenovationProject, by, completed_on: dt.date, today: dt.date | None = None
+    *, project: RenovationProject, by: User, completed_on: dt.date, today: dt.date | None = None
 ) -> RenovationProject:
     steps.require_role("complete", by)
     _date(completed_on, "竣工日期", today)

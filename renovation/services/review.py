@@ -10,6 +10,7 @@ from decimal import Decimal
 from django.conf import settings
 from django.db import transaction
 
+from accounts.models import User
 from core.audit import attributed
 from core.errors import DomainError
 from core.locking import save_versioned
@@ -60,7 +61,7 @@ from renovation.steps import APPLY_ROLES, APPROVE_ROLES, CONSTRUCTION_ROLES, OBJ
 def project_apply(
     *,
     household: Household,
-    by,
+    by: User,
     year: int,
     applied_on: dt.date,
     method: str,
@@ -119,7 +120,7 @@ def project_apply(
 def project_update_plan(
     *,
     project: RenovationProject,
-    by,
+    by: User,
     version: int | None = None,
     method: str | None = None,
     method_note: str | None = None,
@@ -175,7 +176,7 @@ def _names(values: Sequence[str] | str) -> list[str]:
 def village_review_record(
     *,
     project: RenovationProject,
-    by,
+    by: User,
     held_on: dt.date,
     cadres: Sequence[str] | str,
     representatives: Sequence[str] | str,
@@ -236,7 +237,7 @@ def village_review_record(
 def township_review(
     *,
     project: RenovationProject,
-    by,
+    by: User,
     reviewed_on: dt.date,
     passed: bool,
     opinion: str,
@@ -273,7 +274,7 @@ def township_review(
 def joint_review_record(
     *,
     project: RenovationProject,
-    by,
+    by: User,
     reviewed_on: dt.date,
     opinions: dict[str, tuple[bool, str]],
     today: dt.date | None = None,
@@ -329,7 +330,7 @@ def publicity_days() -> int:
 def publicity_start(
     *,
     project: RenovationProject,
-    by,
+    by: User,
     level: str,
     starts_on: dt.date,
     ends_on: dt.date | None = None,
@@ -369,7 +370,7 @@ def publicity_start(
 
 @attributed
 def publicities_start(
-    *, projects: Sequence[RenovationProject], by, level: str, starts_on: dt.date, ends_on=None
+    *, projects: Sequence[RenovationProject], by: User, level: str, starts_on: dt.date, ends_on=None
 ) -> list[Publicity]:
     """One notice for many projects: all or nothing."""
     return _batch(
@@ -385,7 +386,7 @@ def publicities_start(
 def objection_record(
     *,
     publicity: Publicity,
-    by,
+    by: User,
     raised_on: dt.date,
     content: str,
     raised_by_name: str = "",
@@ -412,7 +413,7 @@ def objection_record(
 def objection_resolve(
     *,
     objection: Objection,
-    by,
+    by: User,
     resolution: str,
     resolved_on: dt.date,
     today: dt.date | None = None,
@@ -461,7 +462,7 @@ def approval_blockers(project: RenovationProject, today: dt.date | None = None) 
 
 @attributed
 def project_approve(
-    *, project: RenovationProject, by, today: dt.date | None = None
+    *, project: RenovationProject, by: User, today: dt.date | None = None
 ) -> RenovationProject:
     """Into the annual plan, with the subsidy per the county's standard for the year."""
     from subsidies.calculator import calculate
@@ -515,7 +516,7 @@ def _batch(projects: Sequence[RenovationProject], action, verb: str) -> list:
 
 @attributed
 def projects_approve_batch(
-    *, projects: Sequence[RenovationProject], by, today: dt.date | None = None
+    *, projects: Sequence[RenovationProject], by: User, today: dt.date | None = None
 ) -> list[RenovationProject]:
     """The annual list, approved in one action: all or nothing, with a reason per row."""
     require_role(by, APPROVE_ROLES, "批准改造项目（仅限县分管领导）")
@@ -524,7 +525,7 @@ def projects_approve_batch(
 
 @attributed
 def project_override_amount(
-    *, project: RenovationProject, by, amount: Decimal, reason: str
+    *, project: RenovationProject, by: User, amount: Decimal, reason: str
 ) -> RenovationProject:
     steps.require_role("override_amount", by)
     reason = _text(reason, "调整补助金额必须填写理由。")
