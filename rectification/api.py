@@ -10,7 +10,7 @@ from rest_framework.response import Response
 
 from accounts.models import Area
 from households.models import Household
-from rectification import selectors, services
+from rectification import selectors, services, steps
 from rectification.filters import ComplaintFilter, FindingFilter, ItemFilter
 from rectification.models import (
     Complaint,
@@ -166,10 +166,8 @@ class ItemViewSet(
 
     @property
     def write_roles(self):
-        if self.action in ("note", "submit", "start"):
-            return services.PROGRESS_ROLES
-        if self.action in ("close", "reopen"):
-            return services.VERIFY_ROLES
+        if self.action in steps.STEPS:
+            return steps.STEPS[self.action].roles
         return services.LEDGER_ROLES
 
     def get_queryset(self):
@@ -179,6 +177,12 @@ class ItemViewSet(
             .order_by("problem_type", "id")
         )
 
+    def _open(self, step: str):
+        """Scope first (404), then the step table: role (403), status (409), then the input."""
+        item = self.get_object()
+        steps.require(step, item, self.request.user)
+        return item
+
     def _done(self, item):
         item = self.get_queryset().get(pk=item.pk)
         return Response(self.get_serializer(item).data)
@@ -186,12 +190,12 @@ class ItemViewSet(
     @extend_schema(request=None, responses=RectificationItemSerializer)
     @action(detail=True, methods=["post"])
     def start(self, request, pk=None):
-        return self._done(services.item_start(item=self.get_object(), by=request.user))
+        return self._done(services.item_start(item=self._open("start"), by=request.user))
 
     @extend_schema(request=ProgressNoteInputSerializer, responses={201: ProgressNoteSerializer})
     @action(detail=True, methods=["post"])
     def note(self, request, pk=None):
-        item = self.get_object()
+        item = self._open("note")
         data = ProgressNoteInputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         files = request.FILES.getlist("files") if hasattr(request, "FILES") else []
@@ -203,30 +207,29 @@ class ItemViewSet(
     @extend_schema(request=RectificationNoteTextSerializer, responses=RectificationItemSerializer)
     @action(detail=True, methods=["post"])
     def submit(self, request, pk=None):
+        item = self._open("submit")
         data = RectificationNoteTextSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        item = services.item_submit(
-            item=self.get_object(), by=request.user, note=data.validated_data["note"]
-        )
+        item = services.item_submit(item=item, by=request.user, note=data.validated_data["note"])
         return self._done(item)
 
     @extend_schema(request=RectificationNoteTextSerializer, responses=RectificationItemSerializer)
     @action(detail=True, methods=["post"])
     def close(self, request, pk=None):
+        item = self._open("close")
         data = RectificationNoteTextSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        item = services.item_close(
-            item=self.get_object(), by=request.user, note=data.validated_data["note"]
-        )
+        item = services.item_close(item=item, by=request.user, note=data.validated_data["note"])
         return self._done(item)
 
     @extend_schema(request=RectificationReasonSerializer, responses=RectificationItemSerializer)
     @action(detail=True, methods=["post"])
     def reopen(self, request, pk=None):
+        item = self._open("reopen")
         data = RectificationReasonSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         item = services.item_reopen(
-            item=self.get_object(), by=request.user, reason=data.validated_data["reason"]
+            item=item, by=request.user, reason=data.validated_data["reason"]
         )
         return self._done(item)
 
@@ -412,10 +415,11 @@ class FindingViewSet(viewsets.ReadOnlyModelViewSet):
     @extend_schema(request=RectificationReasonSerializer, responses=SelfCheckFindingSerializer)
     @action(detail=True, methods=["post"])
     def dismiss(self, request, pk=None):
+        finding = self.get_object()  # scope first: another area's finding is a 404
         data = RectificationReasonSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         finding = services.finding_dismiss(
-            finding=self.get_object(), by=request.user, reason=data.validated_data["reason"]
+            finding=finding, by=request.user, reason=data.validated_data["reason"]
         )
         return Response(self.get_serializer(finding).data)
 

@@ -6,19 +6,21 @@ only with evidence on file and by a county verifier who is not the one who submi
 
 from __future__ import annotations
 
-import contextlib
 import datetime as dt
 from collections.abc import Iterable, Sequence
 
 from django.db import transaction
 from django.utils import timezone
 
-from accounts.models import Area, AreaLevel, Role
+from accounts.models import Area, AreaLevel, Role, User
 from accounts.scoping import area_prefix
 from core.audit import attributed
 from core.errors import DomainError
-from core.uploads import DOCUMENT_TYPES, validate_upload
+from core.locking import lock_for_update
+from core.rules import require_role
+from core.uploads import DOCUMENT_TYPES, files_removed_on_error, store_upload, validate_upload
 from households.models import Household
+from rectification import steps
 from rectification.models import (
     Complaint,
     ComplaintChannel,
@@ -34,16 +36,18 @@ from rectification.models import (
     RectificationStage,
     Source,
 )
+from rectification.steps import (  # noqa: F401 - re-exported: services.LEDGER_ROLES
+    LEDGER_ROLES,
+    NOT_IN_AREA,
+    PROGRESS_ROLES,
+    VERIFY_ROLES,
+)
 
-# The county bureau owns the ledger (DOMAIN.md "People and places"); officials never write.
-LEDGER_ROLES = frozenset({Role.COUNTY_REVIEWER})
-VERIFY_ROLES = frozenset({Role.COUNTY_REVIEWER, Role.COUNTY_APPROVER})
-PROGRESS_ROLES = frozenset({Role.COUNTY_REVIEWER, Role.TOWNSHIP_STAFF})
 COMPLAINT_ROLES = frozenset({Role.COUNTY_REVIEWER, Role.TOWNSHIP_STAFF})
 SELFCHECK_ROLES = frozenset({Role.COUNTY_REVIEWER, Role.COUNTY_APPROVER})
 
 MAX_FILES = 20
-NOT_IN_AREA = "该整改问题不在您的管辖区划内。"
+LONG_TERM_NEEDS_STAGE = "长期坚持的问题请至少填写一个阶段目标。"
 CLOSE_BY_OTHER = "销号须由提交人以外的人员核验"
 CLOSE_NEEDS_EVIDENCE = "销号前须上传整改佐证材料"
 
@@ -65,35 +69,19 @@ ITEM_FIELDS = (
 )
 
 
-def _require_role(by, roles, action: str) -> None:
-    if by.is_superuser and not by.role:
-        return
-    if by.role not in roles:
-        raise DomainError(f"您的角色无权{action}。")
-
-
-def _in_scope(by, code: str) -> bool:
+def _in_scope(by: User, code: str) -> bool:
     prefix = area_prefix(by)
     return prefix is not None and code.startswith(prefix)
 
 
-def _lock_item(item: RectificationItem, by) -> RectificationItem:
-    locked = (
-        RectificationItem.objects.visible_to(by)
-        .select_for_update(of=("self",))
-        .filter(pk=item.pk)
-        .first()
+def _lock_item(item: RectificationItem, by: User) -> RectificationItem:
+    """The item row of `by`'s area, locked for this transaction (core.locking: NOWAIT)."""
+    return lock_for_update(
+        RectificationItem.objects.visible_to(by), item.pk, related=("area",), missing=NOT_IN_AREA
     )
-    if locked is None:
-        raise DomainError(NOT_IN_AREA)
-    return locked
 
 
-def _status_error(item: RectificationItem, action: str) -> DomainError:
-    return DomainError(f"该问题当前状态为“{item.get_status_display()}”，不能{action}。")
-
-
-def _validate_item_fields(by, fields: dict, households: Sequence[Household] | None) -> None:
+def _validate_item_fields(by: User, fields: dict, households: Sequence[Household] | None) -> None:
     if not (fields.get("title") or "").strip():
         raise DomainError("请填写具体问题。")
     if fields.get("problem_type") not in ProblemType.values:
@@ -134,18 +122,21 @@ def _save_stages(item: RectificationItem, stages: Iterable[dict]) -> None:
 @attributed
 def item_create(
     *,
-    by,
+    by: User,
     households: Sequence[Household] = (),
     stages: Iterable[dict] = (),
     **fields,
 ) -> RectificationItem:
-    _require_role(by, LEDGER_ROLES, "录入整改问题（仅限县住建局）")
+    require_role(by, LEDGER_ROLES, "录入整改问题（仅限县住建局）")
     fields = {k: v for k, v in fields.items() if k in ITEM_FIELDS}
     fields.setdefault("deadline_kind", DeadlineKind.DATE)
     households = list(households)
     _validate_item_fields(by, fields, households)
     if fields["deadline_kind"] != DeadlineKind.DATE:
         fields["deadline"] = None
+    stages = list(stages or ())
+    if fields["deadline_kind"] == DeadlineKind.LONG_TERM and not stages:
+        raise DomainError(LONG_TERM_NEEDS_STAGE)
     with transaction.atomic():
         item = RectificationItem.objects.create(created_by=by, **fields)
         item.households.set(households)
@@ -158,22 +149,26 @@ def item_create(
 def item_update(
     *,
     item: RectificationItem,
-    by,
+    by: User,
     households: Sequence[Household] | None = None,
     stages: Iterable[dict] | None = None,
     **fields,
 ) -> RectificationItem:
-    _require_role(by, LEDGER_ROLES, "修改整改问题（仅限县住建局）")
+    require_role(by, LEDGER_ROLES, "修改整改问题（仅限县住建局）")
+    stages = None if stages is None else list(stages)
     with transaction.atomic():
         locked = _lock_item(item, by)
-        if locked.status == ItemStatus.CLOSED:
-            raise DomainError("已销号的问题不能修改；如需继续整改，请先重新打开。")
+        steps.require("edit", locked, by)
         merged = {name: getattr(locked, name) for name in ITEM_FIELDS}
         merged.update({k: v for k, v in fields.items() if k in ITEM_FIELDS})
         current = list(locked.households.all()) if households is None else list(households)
         _validate_item_fields(by, merged, current)
         if merged["deadline_kind"] != DeadlineKind.DATE:
             merged["deadline"] = None
+        if merged["deadline_kind"] == DeadlineKind.LONG_TERM and (
+            not stages if stages is not None else not locked.stages.exists()
+        ):
+            raise DomainError(LONG_TERM_NEEDS_STAGE)
         for name, value in merged.items():
             setattr(locked, name, value)
         locked.save()
@@ -186,12 +181,6 @@ def item_update(
     return locked
 
 
-def _check_progress_writer(item: RectificationItem, by) -> None:
-    _require_role(by, PROGRESS_ROLES, "填报整改进展")
-    if by.role == Role.TOWNSHIP_STAFF and item.area.level == AreaLevel.COUNTY:
-        raise DomainError(NOT_IN_AREA)
-
-
 def _validate_files(files: Iterable) -> list:
     files = [f for f in files or () if f]
     if len(files) > MAX_FILES:
@@ -199,44 +188,29 @@ def _validate_files(files: Iterable) -> list:
     return [(f, validate_upload(f, allowed=DOCUMENT_TYPES, label="佐证材料")) for f in files]
 
 
-@contextlib.contextmanager
-def _files_removed_on_error():
-    """Files written to storage in this block are deleted again if the block fails."""
-    stored: list = []
-    try:
-        yield stored
-    except BaseException:
-        for field_file in stored:
-            with contextlib.suppress(Exception):
-                field_file.storage.delete(field_file.name)
-        raise
-
-
 @attributed
-def item_start(*, item: RectificationItem, by) -> RectificationItem:
+def item_start(*, item: RectificationItem, by: User) -> RectificationItem:
     """open → in_progress."""
     with transaction.atomic():
         locked = _lock_item(item, by)
-        _check_progress_writer(locked, by)
-        if locked.status != ItemStatus.OPEN:
-            raise _status_error(locked, "开始整改")
+        steps.require("start", locked, by)
         locked.status = ItemStatus.IN_PROGRESS
         locked.save(update_fields=["status", "updated_at"])
     return locked
 
 
 @attributed
-def note_add(*, item: RectificationItem, by, content: str, files: Sequence = ()) -> ProgressNote:
+def note_add(
+    *, item: RectificationItem, by: User, content: str, files: Sequence = ()
+) -> ProgressNote:
     """A progress note with evidence files; an open item is then in progress."""
     content = (content or "").strip()
     if not content:
         raise DomainError("请填写整改进展。")
     validated = _validate_files(files)
-    with transaction.atomic(), _files_removed_on_error() as stored:
+    with transaction.atomic(), files_removed_on_error() as stored:
         locked = _lock_item(item, by)
-        _check_progress_writer(locked, by)
-        if locked.status not in (ItemStatus.OPEN, ItemStatus.IN_PROGRESS):
-            raise _status_error(locked, "填报整改进展")
+        steps.require("note", locked, by)
         note = ProgressNote.objects.create(item=locked, content=content, created_by=by)
         for upload, info in validated:
             evidence = Evidence(
@@ -247,9 +221,7 @@ def note_add(*, item: RectificationItem, by, content: str, files: Sequence = ())
                 content_type=info.content_type,
                 size=info.size,
             )
-            evidence._sniffed_extension = info.extension
-            evidence.file.save(upload.name or "evidence", upload, save=False)
-            stored.append(evidence.file)
+            store_upload(evidence, "file", upload, info, stored)
             evidence.save()
         if locked.status == ItemStatus.OPEN:
             locked.status = ItemStatus.IN_PROGRESS
@@ -259,13 +231,11 @@ def note_add(*, item: RectificationItem, by, content: str, files: Sequence = ())
 
 @attributed
 def stage_mark_done(
-    *, stage: RectificationStage, by, done_on: dt.date | None = None
+    *, stage: RectificationStage, by: User, done_on: dt.date | None = None
 ) -> RectificationStage:
     with transaction.atomic():
         locked_item = _lock_item(stage.item, by)
-        _check_progress_writer(locked_item, by)
-        if locked_item.status == ItemStatus.CLOSED:
-            raise _status_error(locked_item, "修改阶段目标")
+        steps.require("stage", locked_item, by)
         stage = RectificationStage.objects.select_for_update().get(pk=stage.pk)
         done_on = done_on or timezone.localdate()
         if done_on > timezone.localdate():
@@ -276,13 +246,11 @@ def stage_mark_done(
 
 
 @attributed
-def item_submit(*, item: RectificationItem, by, note: str = "") -> RectificationItem:
+def item_submit(*, item: RectificationItem, by: User, note: str = "") -> RectificationItem:
     """in_progress → submitted: the work is done, someone else is to verify it."""
     with transaction.atomic():
         locked = _lock_item(item, by)
-        _check_progress_writer(locked, by)
-        if locked.status != ItemStatus.IN_PROGRESS:
-            raise _status_error(locked, "提交核验")
+        steps.require("submit", locked, by)
         locked.status = ItemStatus.SUBMITTED
         locked.submitted_by = by
         locked.submitted_at = timezone.now()
@@ -296,14 +264,12 @@ def item_submit(*, item: RectificationItem, by, note: str = "") -> Rectification
 
 @attributed
 def item_close(
-    *, item: RectificationItem, by, note: str = "", closed_on: dt.date | None = None
+    *, item: RectificationItem, by: User, note: str = "", closed_on: dt.date | None = None
 ) -> RectificationItem:
     """submitted → closed (销号), verified by a county user other than the submitter."""
     with transaction.atomic():
         locked = _lock_item(item, by)
-        _require_role(by, VERIFY_ROLES, "核验销号（仅限县住建局）")
-        if locked.status != ItemStatus.SUBMITTED:
-            raise _status_error(locked, "销号")
+        steps.require("close", locked, by)
         if locked.submitted_by_id == by.pk:
             raise DomainError(CLOSE_BY_OTHER)
         if not locked.evidence.exists():
@@ -320,16 +286,14 @@ def item_close(
 
 
 @attributed
-def item_reopen(*, item: RectificationItem, by, reason: str) -> RectificationItem:
+def item_reopen(*, item: RectificationItem, by: User, reason: str) -> RectificationItem:
     """submitted or closed → in_progress: the verifier sends it back (or a closed one recurs)."""
     reason = (reason or "").strip()
     if not reason:
         raise DomainError("请填写退回（重新打开）的理由。")
     with transaction.atomic():
         locked = _lock_item(item, by)
-        _require_role(by, VERIFY_ROLES, "退回或重新打开整改问题（仅限县住建局）")
-        if locked.status not in (ItemStatus.SUBMITTED, ItemStatus.CLOSED):
-            raise _status_error(locked, "退回或重新打开")
+        steps.require("reopen", locked, by)
         label = "重新打开" if locked.status == ItemStatus.CLOSED else "退回"
         locked.status = ItemStatus.IN_PROGRESS
         locked.submitted_by = None
@@ -346,7 +310,7 @@ def item_reopen(*, item: RectificationItem, by, reason: str) -> RectificationIte
 # --- campaigns --------------------------------------------------------------------------
 
 
-def _county_of(by) -> Area:
+def _county_of(by: User) -> Area:
     if by.area is None:
         raise DomainError("您的账号尚未分配区划。")
     return Area.objects.get(pk=by.area.county_code)
@@ -355,14 +319,14 @@ def _county_of(by) -> Area:
 @attributed
 def campaign_create(
     *,
-    by,
+    by: User,
     name: str,
     source: str,
     plan_and_ledger_due: dt.date | None = None,
     report_due: dt.date | None = None,
     note: str = "",
 ) -> RectificationCampaign:
-    _require_role(by, LEDGER_ROLES, "创建整改批次（仅限县住建局）")
+    require_role(by, LEDGER_ROLES, "创建整改批次（仅限县住建局）")
     if not (name or "").strip():
         raise DomainError("请填写批次名称。")
     if source not in Source.values:
@@ -379,8 +343,10 @@ def campaign_create(
 
 
 @attributed
-def campaign_update(*, campaign: RectificationCampaign, by, **fields) -> RectificationCampaign:
-    _require_role(by, LEDGER_ROLES, "修改整改批次（仅限县住建局）")
+def campaign_update(
+    *, campaign: RectificationCampaign, by: User, **fields
+) -> RectificationCampaign:
+    require_role(by, LEDGER_ROLES, "修改整改批次（仅限县住建局）")
     with transaction.atomic():
         locked = (
             RectificationCampaign.objects.visible_to(by)
@@ -402,22 +368,16 @@ def campaign_update(*, campaign: RectificationCampaign, by, **fields) -> Rectifi
 # --- complaints (群众反映) ------------------------------------------------------------------
 
 
-def _lock_complaint(complaint: Complaint, by) -> Complaint:
-    locked = (
-        Complaint.objects.visible_to(by)
-        .select_for_update(of=("self",))
-        .filter(pk=complaint.pk)
-        .first()
+def _lock_complaint(complaint: Complaint, by: User) -> Complaint:
+    return lock_for_update(
+        Complaint.objects.visible_to(by), complaint.pk, missing="该群众反映不在您的管辖区划内。"
     )
-    if locked is None:
-        raise DomainError("该群众反映不在您的管辖区划内。")
-    return locked
 
 
 @attributed
 def complaint_create(
     *,
-    by,
+    by: User,
     area: Area,
     channel: str,
     received_on: dt.date,
@@ -425,7 +385,7 @@ def complaint_create(
     contact: str = "",
     handler: str = "",
 ) -> Complaint:
-    _require_role(by, COMPLAINT_ROLES, "登记群众反映")
+    require_role(by, COMPLAINT_ROLES, "登记群众反映")
     if area is None or not _in_scope(by, area.code):
         raise DomainError("请选择您管辖范围内的区划。")
     if channel not in ComplaintChannel.values:
@@ -446,9 +406,9 @@ def complaint_create(
 
 
 @attributed
-def complaint_update(*, complaint: Complaint, by, **fields) -> Complaint:
+def complaint_update(*, complaint: Complaint, by: User, **fields) -> Complaint:
     """Record the handler and the reply; `closed=True` closes it (办结) on `closed_on` or today."""
-    _require_role(by, COMPLAINT_ROLES, "办理群众反映")
+    require_role(by, COMPLAINT_ROLES, "办理群众反映")
     with transaction.atomic():
         locked = _lock_complaint(complaint, by)
         if locked.closed and fields.get("closed", True):
@@ -469,9 +429,9 @@ def complaint_update(*, complaint: Complaint, by, **fields) -> Complaint:
 
 
 @attributed
-def complaint_convert(*, complaint: Complaint, by, **overrides) -> RectificationItem:
+def complaint_convert(*, complaint: Complaint, by: User, **overrides) -> RectificationItem:
     """One click: the complaint becomes a ledger item (source 群众反映), linked back."""
-    _require_role(by, LEDGER_ROLES, "将群众反映转入整改台账（仅限县住建局）")
+    require_role(by, LEDGER_ROLES, "将群众反映转入整改台账（仅限县住建局）")
     with transaction.atomic():
         locked = _lock_complaint(complaint, by)
         if locked.item_id:
@@ -502,11 +462,11 @@ def complaint_convert(*, complaint: Complaint, by, **overrides) -> Rectification
 
 
 @attributed
-def selfcheck_run(*, by, today: dt.date | None = None):
+def selfcheck_run(*, by: User, today: dt.date | None = None):
     """Run every registered rule over the user's county (on demand)."""
     from rectification import selfcheck
 
-    _require_role(by, SELFCHECK_ROLES, "运行自查（仅限县级）")
+    require_role(by, SELFCHECK_ROLES, "运行自查（仅限县级）")
     prefix = area_prefix(by)
     if prefix is None:
         raise DomainError("您的账号尚未分配区划。")
@@ -514,10 +474,10 @@ def selfcheck_run(*, by, today: dt.date | None = None):
 
 
 @attributed
-def finding_dismiss(*, finding, by, reason: str):
+def finding_dismiss(*, finding, by: User, reason: str):
     from rectification.models import FindingStatus, SelfCheckFinding
 
-    _require_role(by, LEDGER_ROLES, "排除自查发现（仅限县住建局）")
+    require_role(by, LEDGER_ROLES, "排除自查发现（仅限县住建局）")
     reason = (reason or "").strip()
     if not reason:
         raise DomainError("请填写排除理由。")
@@ -551,12 +511,12 @@ def _common_area(codes: Iterable[str]) -> Area:
 
 
 @attributed
-def findings_convert(*, rule: str, by, deadline: dt.date | None = None, **overrides):
+def findings_convert(*, rule: str, by: User, deadline: dt.date | None = None, **overrides):
     """One click: every open finding of `rule` in the user's area becomes one ledger item."""
     from rectification.models import FindingStatus, SelfCheckFinding
     from rectification.selfcheck import RULES
 
-    _require_role(by, LEDGER_ROLES, "将自查发现转入整改台账（仅限县住建局）")
+    require_role(by, LEDGER_ROLES, "将自查发现转入整改台账（仅限县住建局）")
     if rule not in RULES:
         raise DomainError("未知的自查规则。")
     definition = RULES[rule]
@@ -601,9 +561,9 @@ def findings_convert(*, rule: str, by, deadline: dt.date | None = None, **overri
 
 
 @attributed
-def ledger_import_upload(*, by, uploaded, source: str, campaign=None) -> LedgerImport:
+def ledger_import_upload(*, by: User, uploaded, source: str, campaign=None) -> LedgerImport:
     """Parse and keep a preview; nothing is written to the ledger yet."""
-    _require_role(by, LEDGER_ROLES, "导入整改台账（仅限县住建局）")
+    require_role(by, LEDGER_ROLES, "导入整改台账（仅限县住建局）")
     if source not in Source.values:
         raise DomainError("请选择问题来源。")
     from households.importer import read_upload
@@ -623,9 +583,9 @@ def ledger_import_upload(*, by, uploaded, source: str, campaign=None) -> LedgerI
 
 
 @attributed
-def ledger_import_apply(*, ledger_import: LedgerImport, by) -> list:
+def ledger_import_apply(*, ledger_import: LedgerImport, by: User) -> list:
     """Write every previewed row as an item, or none of them."""
-    _require_role(by, LEDGER_ROLES, "导入整改台账（仅限县住建局）")
+    require_role(by, LEDGER_ROLES, "导入整改台账（仅限县住建局）")
     with transaction.atomic():
         locked = (
             LedgerImport.objects.visible_to(by)
@@ -673,7 +633,7 @@ def ledger_import_apply(*, ledger_import: LedgerImport, by) -> list:
 
 
 @attributed
-def ledger_import_cancel(*, ledger_import: LedgerImport, by) -> LedgerImport:
+def ledger_import_cancel(*, ledger_import: LedgerImport, by: User) -> LedgerImport:
     with transaction.atomic():
         locked = (
             LedgerImport.objects.visible_to(by)

@@ -1,16 +1,18 @@
 from __future__ import annotations
 
 from django.contrib import messages
-from django.http import FileResponse, Http404, HttpResponse
+from django.core.exceptions import PermissionDenied
+from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect
 from django.utils import timezone
-from django.utils.http import content_disposition_header
 from django.views import View
 from django.views.generic import DetailView, FormView, ListView
 
 from accounts.models import Area
 from accounts.permissions import RoleRequiredMixin, can_write
-from core.errors import DomainError
+from core.downloads import download_response, serve_private_file, stored_filename
+from core.errors import DomainError, RoleRefused
+from core.forms_views import ServiceFormMixin
 from rectification import selectors, services
 from rectification.exports import XLSX_TYPE, ledger_title, write_ledger
 from rectification.filters import ComplaintFilter, ItemFilter
@@ -29,12 +31,12 @@ from rectification.models import (
     DeadlineKind,
     Evidence,
     FindingStatus,
-    ItemStatus,
     LedgerImport,
     RectificationItem,
     RectificationStage,
 )
 from rectification.selfcheck import RULES
+from rectification.steps import allowed_actions, refusal
 
 
 class _PaginatedListMixin:
@@ -50,6 +52,37 @@ class _PaginatedListMixin:
 
 def _may(user, roles) -> bool:
     return can_write(user, roles)
+
+
+class _ScopedObjectMixin:
+    """Scope first: the object is found in the user's area (or a 404) before
+    RoleRequiredMixin answers anything about the user's role.
+
+    With a `step`, the item's transition table then answers: a role refusal is a 403, a
+    status refusal sends the user back to the item with the reason.
+    """
+
+    step: str | None = None
+
+    def scoped_queryset(self):  # pragma: no cover - each view defines it
+        raise NotImplementedError
+
+    def step_item(self) -> RectificationItem:
+        return self.object
+
+    def dispatch(self, request, *args, **kwargs):
+        if not request.user.is_authenticated:
+            return super().dispatch(request, *args, **kwargs)
+        self.object = get_object_or_404(self.scoped_queryset(), pk=kwargs["pk"])
+        if self.step is not None:
+            item = self.step_item()
+            reason = refusal(self.step, item, request.user)
+            if isinstance(reason, RoleRefused):
+                raise PermissionDenied(str(reason))
+            if reason is not None:
+                messages.error(request, str(reason))
+                return redirect(item)
+        return super().dispatch(request, *args, **kwargs)
 
 
 # --- the ledger -------------------------------------------------------------------------
@@ -93,12 +126,8 @@ class _LedgerDownloadMixin(RoleRequiredMixin):
         return filterset.qs, title
 
     def attachment(self, content: bytes, content_type: str, ext: str) -> HttpResponse:
-        response = HttpResponse(content, content_type=content_type)
         name = f"整改台账-{timezone.localdate():%Y%m%d}.{ext}"
-        response["Content-Disposition"] = content_disposition_header(
-            as_attachment=True, filename=name
-        )
-        return response
+        return download_response(content, filename=name, content_type=content_type)
 
 
 class LedgerXlsxView(_LedgerDownloadMixin, View):
@@ -115,7 +144,7 @@ class LedgerPdfView(_LedgerDownloadMixin, View):
         return self.attachment(ledger_pdf(items, title=title), "application/pdf", "pdf")
 
 
-class _ItemFormView(RoleRequiredMixin, FormView):
+class _ItemFormView(RoleRequiredMixin, ServiceFormMixin, FormView):
     template_name = "rectification/item_form.html"
     form_class = ItemForm
     write_roles = services.LEDGER_ROLES
@@ -131,19 +160,23 @@ class _ItemFormView(RoleRequiredMixin, FormView):
         return {**super().get_context_data(**kwargs), "item": self.object}
 
     def form_valid(self, form):
+        # The service refuses it too (page, API and import alike); here it sits by its field.
+        if form.cleaned_data.get("deadline_kind") == DeadlineKind.LONG_TERM and not (
+            form.cleaned_data.get("stages")
+        ):
+            form.add_error("stages", services.LONG_TERM_NEEDS_STAGE)
+            return self.form_invalid(form)
+        return super().form_valid(form)
+
+    def perform(self, form):
         data = dict(form.cleaned_data)
         households = list(data.pop("households", []))
         stages = data.pop("stages", [])
-        if data.get("deadline_kind") == DeadlineKind.LONG_TERM and not stages:
-            form.add_error("stages", "长期坚持的问题请至少填写一个阶段目标。")
-            return self.form_invalid(form)
-        try:
-            item = self.save(data, households, stages)
-        except DomainError as exc:
-            form.add_error(None, str(exc))
-            return self.form_invalid(form)
+        return self.save(data, households, stages)
+
+    def done(self, form, result):
         messages.success(self.request, "已保存整改问题。")
-        return redirect(item)
+        return redirect(result)
 
 
 class ItemCreateView(_ItemFormView):
@@ -153,13 +186,11 @@ class ItemCreateView(_ItemFormView):
         )
 
 
-class ItemUpdateView(_ItemFormView):
-    def dispatch(self, request, *args, **kwargs):
-        if request.user.is_authenticated:
-            self.object = get_object_or_404(
-                RectificationItem.objects.visible_to(request.user), pk=kwargs["pk"]
-            )
-        return super().dispatch(request, *args, **kwargs)
+class ItemUpdateView(_ScopedObjectMixin, _ItemFormView):
+    step = "edit"
+
+    def scoped_queryset(self):
+        return RectificationItem.objects.visible_to(self.request.user)
 
     def save(self, data, households, stages):
         return services.item_update(
@@ -176,18 +207,15 @@ class ItemDetailView(RoleRequiredMixin, DetailView):
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
-        user, item = self.request.user, self.object
-        progress = _may(user, services.PROGRESS_ROLES) and not (
-            user.role == "township_staff" and item.area.level == "county"
-        )
-        verify = _may(user, services.VERIFY_ROLES)
+        actions = {step.name for step in allowed_actions(self.object, self.request.user)}
         context.update(
-            can_edit=_may(user, services.LEDGER_ROLES) and item.status != ItemStatus.CLOSED,
-            can_note=progress and item.status in (ItemStatus.OPEN, ItemStatus.IN_PROGRESS),
-            can_submit=progress and item.status == ItemStatus.IN_PROGRESS,
-            can_verify=verify and item.status == ItemStatus.SUBMITTED,
-            can_reopen=verify and item.status in (ItemStatus.SUBMITTED, ItemStatus.CLOSED),
-            can_stage=progress and item.status != ItemStatus.CLOSED,
+            actions=actions,
+            can_edit="edit" in actions,
+            can_note="note" in actions,
+            can_submit="submit" in actions,
+            can_verify="close" in actions,
+            can_reopen="reopen" in actions,
+            can_stage="stage" in actions,
             note_form=NoteForm(),
             close_form=CloseForm(),
             reason_form=ReasonForm(),
@@ -195,13 +223,16 @@ class ItemDetailView(RoleRequiredMixin, DetailView):
         return context
 
 
-class _ItemActionView(RoleRequiredMixin, View):
+class _ItemActionView(_ScopedObjectMixin, RoleRequiredMixin, View):
     """A POST on one item of the user's area; the service decides and says why not."""
 
     write_roles = services.PROGRESS_ROLES
 
+    def scoped_queryset(self):
+        return RectificationItem.objects.visible_to(self.request.user)
+
     def post(self, request, pk):
-        item = get_object_or_404(RectificationItem.objects.visible_to(request.user), pk=pk)
+        item = self.object
         try:
             message = self.perform(item, request)
         except DomainError as exc:
@@ -212,6 +243,8 @@ class _ItemActionView(RoleRequiredMixin, View):
 
 
 class ItemNoteView(_ItemActionView):
+    step = "note"
+
     def perform(self, item, request):
         form = NoteForm(request.POST, request.FILES)
         if not form.is_valid():
@@ -226,12 +259,15 @@ class ItemNoteView(_ItemActionView):
 
 
 class ItemSubmitView(_ItemActionView):
+    step = "submit"
+
     def perform(self, item, request):
         services.item_submit(item=item, by=request.user, note=request.POST.get("note", ""))
         return "已提交核验。"
 
 
 class ItemCloseView(_ItemActionView):
+    step = "close"
     write_roles = services.VERIFY_ROLES
 
     def perform(self, item, request):
@@ -240,6 +276,7 @@ class ItemCloseView(_ItemActionView):
 
 
 class ItemReopenView(_ItemActionView):
+    step = "reopen"
     write_roles = services.VERIFY_ROLES
 
     def perform(self, item, request):
@@ -247,13 +284,18 @@ class ItemReopenView(_ItemActionView):
         return "已退回，问题重新进入整改。"
 
 
-class StageDoneView(RoleRequiredMixin, View):
+class StageDoneView(_ScopedObjectMixin, RoleRequiredMixin, View):
     write_roles = services.PROGRESS_ROLES
+    step = "stage"
+
+    def step_item(self):
+        return self.object.item
+
+    def scoped_queryset(self):
+        return RectificationStage.objects.visible_to(self.request.user).select_related("item")
 
     def post(self, request, pk):
-        stage = get_object_or_404(
-            RectificationStage.objects.visible_to(request.user).select_related("item"), pk=pk
-        )
+        stage = self.object
         try:
             services.stage_mark_done(stage=stage, by=request.user)
         except DomainError as exc:
@@ -268,21 +310,17 @@ class EvidenceFileView(RoleRequiredMixin, View):
 
     def get(self, request, pk):
         evidence = get_object_or_404(Evidence.objects.visible_to(request.user), pk=pk)
-        try:
-            handle = evidence.file.open("rb")
-        except FileNotFoundError as exc:
-            raise Http404("文件不存在。") from exc
-        ext = evidence.file.name.rsplit(".", 1)[-1]
-        response = FileResponse(handle, content_type=evidence.content_type)
-        response["Content-Disposition"] = f'inline; filename="evidence-{evidence.pk}.{ext}"'
-        response["Cache-Control"] = "private, no-store"
-        return response
+        return serve_private_file(
+            evidence.file,
+            filename=stored_filename(evidence.file, f"evidence-{evidence.pk}"),
+            content_type=evidence.content_type,
+        )
 
 
 # --- campaigns --------------------------------------------------------------------------
 
 
-class CampaignListView(RoleRequiredMixin, FormView):
+class CampaignListView(RoleRequiredMixin, ServiceFormMixin, FormView):
     template_name = "rectification/campaign_list.html"
     form_class = CampaignForm
     write_roles = services.LEDGER_ROLES
@@ -293,12 +331,10 @@ class CampaignListView(RoleRequiredMixin, FormView):
         context["can_create"] = _may(self.request.user, services.LEDGER_ROLES)
         return context
 
-    def form_valid(self, form):
-        try:
-            campaign = services.campaign_create(by=self.request.user, **form.cleaned_data)
-        except DomainError as exc:
-            form.add_error(None, str(exc))
-            return self.form_invalid(form)
+    def perform(self, form):
+        return services.campaign_create(by=self.request.user, **form.cleaned_data)
+
+    def done(self, form, campaign):
         messages.success(self.request, f"已创建整改批次：{campaign.name}。")
         return redirect("rectification:campaign_list")
 
@@ -325,7 +361,7 @@ class ComplaintListView(RoleRequiredMixin, _PaginatedListMixin, ListView):
         return context
 
 
-class ComplaintCreateView(RoleRequiredMixin, FormView):
+class ComplaintCreateView(RoleRequiredMixin, ServiceFormMixin, FormView):
     template_name = "rectification/simple_form.html"
     form_class = ComplaintForm
     write_roles = services.COMPLAINT_ROLES
@@ -337,17 +373,15 @@ class ComplaintCreateView(RoleRequiredMixin, FormView):
     def get_form_kwargs(self):
         return {**super().get_form_kwargs(), "user": self.request.user}
 
-    def form_valid(self, form):
-        try:
-            complaint = services.complaint_create(by=self.request.user, **form.cleaned_data)
-        except DomainError as exc:
-            form.add_error(None, str(exc))
-            return self.form_invalid(form)
+    def perform(self, form):
+        return services.complaint_create(by=self.request.user, **form.cleaned_data)
+
+    def done(self, form, complaint):
         messages.success(self.request, "已登记群众反映。")
         return redirect("rectification:complaint_detail", pk=complaint.pk)
 
 
-class ComplaintDetailView(RoleRequiredMixin, FormView):
+class ComplaintDetailView(RoleRequiredMixin, ServiceFormMixin, FormView):
     template_name = "rectification/complaint_detail.html"
     form_class = ComplaintReplyForm
     write_roles = services.COMPLAINT_ROLES
@@ -373,25 +407,25 @@ class ComplaintDetailView(RoleRequiredMixin, FormView):
         )
         return context
 
-    def form_valid(self, form):
-        try:
-            services.complaint_update(
-                complaint=self.complaint, by=self.request.user, **form.cleaned_data
-            )
-        except DomainError as exc:
-            form.add_error(None, str(exc))
-            return self.form_invalid(form)
+    def perform(self, form):
+        return services.complaint_update(
+            complaint=self.complaint, by=self.request.user, **form.cleaned_data
+        )
+
+    def done(self, form, result):
         messages.success(self.request, "已保存办理情况。")
         return redirect("rectification:complaint_detail", pk=self.complaint.pk)
 
 
-class ComplaintConvertView(RoleRequiredMixin, View):
+class ComplaintConvertView(_ScopedObjectMixin, RoleRequiredMixin, View):
     write_roles = services.LEDGER_ROLES
 
+    def scoped_queryset(self):
+        return Complaint.objects.visible_to(self.request.user)
+
     def post(self, request, pk):
-        complaint = get_object_or_404(Complaint.objects.visible_to(request.user), pk=pk)
         try:
-            item = services.complaint_convert(complaint=complaint, by=request.user)
+            item = services.complaint_convert(complaint=self.object, by=request.user)
         except DomainError as exc:
             messages.error(request, str(exc))
             return redirect("rectification:complaint_detail", pk=pk)
@@ -466,14 +500,16 @@ class FindingsConvertView(RoleRequiredMixin, View):
         return redirect(item)
 
 
-class FindingDismissView(RoleRequiredMixin, View):
+class FindingDismissView(_ScopedObjectMixin, RoleRequiredMixin, View):
     write_roles = services.LEDGER_ROLES
 
+    def scoped_queryset(self):
+        return selectors.finding_list(self.request.user)
+
     def post(self, request, pk):
-        finding = get_object_or_404(selectors.finding_list(request.user), pk=pk)
         try:
             services.finding_dismiss(
-                finding=finding, by=request.user, reason=request.POST.get("reason", "")
+                finding=self.object, by=request.user, reason=request.POST.get("reason", "")
             )
         except DomainError as exc:
             messages.error(request, str(exc))

@@ -25,6 +25,7 @@ from renovation.models import (
     RenovationProject,
     ReviewResult,
 )
+from renovation.steps import STEPS, require
 
 
 class HouseholdField(serializers.PrimaryKeyRelatedField):
@@ -303,7 +304,8 @@ class AcceptInput(serializers.Serializer):
     accepted_on = serializers.DateField()
     participants = serializers.CharField()
     evaluation_passed = serializers.BooleanField()
-    evaluation_form = serializers.FileField(required=False, allow_null=True)
+    # Passed on as None when missing, so the service says what is wanted (a 400, not a 500).
+    evaluation_form = serializers.FileField(required=False, allow_null=True, default=None)
     built_area = serializers.DecimalField(max_digits=7, decimal_places=2, min_value=0)
 
 
@@ -345,65 +347,9 @@ def _joint(data):
     return {**data, "opinions": opinions}
 
 
-# action name → (input serializer, service, roles, adapt input)
-STEPS = {
-    "village_review": (
-        VillageReviewInput,
-        services.village_review_record,
-        services.VILLAGE_REVIEW_ROLES,
-        None,
-    ),
-    "township_review": (
-        TownshipReviewInput,
-        services.township_review,
-        services.TOWNSHIP_REVIEW_ROLES,
-        None,
-    ),
-    "joint_review": (
-        JointReviewInput,
-        services.joint_review_record,
-        services.JOINT_REVIEW_ROLES,
-        _joint,
-    ),
-    "approve": (EmptyInput, services.project_approve, services.APPROVE_ROLES, None),
-    "override_amount": (
-        OverrideInput,
-        services.project_override_amount,
-        services.OVERRIDE_ROLES,
-        None,
-    ),
-    "notify": (NotifyInput, services.project_notify, services.NOTIFY_ROLES, None),
-    "commitment": (
-        CommitmentInput,
-        services.commitment_record,
-        services.CONSTRUCTION_ROLES,
-        None,
-    ),
-    "start": (StartInput, services.construction_start, services.CONSTRUCTION_ROLES, None),
-    "photos": (PhotosInput, services.project_photos_add, services.PHOTO_ROLES, None),
-    "complete": (
-        CompleteInput,
-        services.construction_complete,
-        services.CONSTRUCTION_ROLES,
-        None,
-    ),
-    "accept": (AcceptInput, services.project_accept, services.ACCEPT_ROLES, None),
-    "area_exception": (
-        ReasonInput,
-        services.area_exception_grant,
-        services.AREA_EXCEPTION_ROLES,
-        None,
-    ),
-    "demolition": (DemolitionInput, services.demolition_record, services.DEMOLITION_ROLES, None),
-    "no_demolition": (
-        ReasonInput,
-        services.demolition_not_applicable,
-        services.DEMOLITION_ROLES,
-        None,
-    ),
-    "close": (CloseInput, services.project_close, services.CLOSE_ROLES, None),
-    "end": (EndInput, services.project_end, services.END_ROLES, None),
-}
+# How an input's validated data becomes the service's keywords, where it differs.
+ADAPT = {"joint_review": _joint}
+API_STEPS = {name: step for name, step in STEPS.items() if step.api_action}
 
 
 class RenovationProjectViewSet(
@@ -421,8 +367,8 @@ class RenovationProjectViewSet(
 
     @property
     def write_roles(self):
-        if self.action in STEPS:
-            return STEPS[self.action][2]
+        if self.action in API_STEPS:
+            return API_STEPS[self.action].roles
         if self.action == "approve_batch":
             return services.APPROVE_ROLES
         if self.action == "publicity_batch":
@@ -435,14 +381,16 @@ class RenovationProjectViewSet(
         return selectors.project_list(self.request.user).select_related("approved_by")
 
     def _step(self, request, name):
+        # Scope first (404), then the step table: role (403), status (409), then the input.
         project = self.get_object()
-        input_class, service, _, adapt = STEPS[name]
-        data = input_class(data=request.data)
+        step = API_STEPS[name]
+        require(step, project, request.user)
+        data = step.serializer_class(data=request.data)
         data.is_valid(raise_exception=True)
         values = dict(data.validated_data)
-        if adapt:
-            values = adapt(values)
-        service(project=project, by=request.user, **values)
+        if name in ADAPT:
+            values = ADAPT[name](values)
+        step.service(project=project, by=request.user, **values)
         project = self.get_queryset().get(pk=project.pk)
         return Response(ProjectSerializer(project, context=self.get_serializer_context()).data)
 
@@ -508,7 +456,7 @@ class RenovationProjectViewSet(
 
 
 def _make_step_action(name: str):
-    input_class = STEPS[name][0]
+    input_class = API_STEPS[name].serializer_class
 
     @extend_schema(request=input_class, responses={200: ProjectSerializer})
     def handler(self, request, pk=None):
@@ -519,7 +467,7 @@ def _make_step_action(name: str):
     return action(detail=True, methods=["post"], url_path=name.replace("_", "-"))(handler)
 
 
-for _name in STEPS:
+for _name in API_STEPS:
     setattr(RenovationProjectViewSet, _name, _make_step_action(_name))
 
 

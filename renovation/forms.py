@@ -247,3 +247,7 @@ class EndForm(forms.Form):
         widget=forms.RadioSelect,
     )
     reason = forms.CharField(label="理由", widget=forms.Textarea(attrs={"rows": 3}))
+
+
+class ConfirmForm(forms.Form):
+    """Steps that need no input beyond the click (approval)."""

@@ -2,12 +2,9 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-from urllib.parse import quote
-
-from django import forms as django_forms
 from django.contrib import messages
-from django.http import FileResponse, Http404, HttpResponse
+from django.core.exceptions import PermissionDenied
+from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect
 from django.urls import reverse
 from django.utils import timezone
@@ -16,210 +13,30 @@ from django.views.generic import DetailView, FormView, ListView
 
 from accounts.models import Area, AreaLevel
 from accounts.permissions import RoleRequiredMixin
-from core.errors import DomainError
+from core.downloads import PDF, XLSX, download_response, serve_private_file, stored_filename
+from core.errors import DomainError, RoleRefused
+from core.forms_views import ServiceFormMixin
+from core.rules import has_role
 from households.models import Household
 from renovation import documents, forms, selectors, services
 from renovation.filters import ProjectFilter
 from renovation.models import (
-    ENDED,
     Acceptance,
     Commitment,
     Demolition,
     ProjectPhoto,
     ProjectStatus,
-    RenovationMethod,
     RenovationProject,
     VillageReview,
 )
+from renovation.steps import STEPS, Step, allowed_actions, refusal
 
 S = ProjectStatus
 
 
-class ConfirmForm(django_forms.Form):
-    """Steps that need no input beyond the click (approval)."""
-
-
-@dataclass(frozen=True)
-class Step:
-    title: str
-    form_class: type
-    service: object
-    roles: frozenset
-    statuses: tuple
-    success: str
-    only_for: tuple = field(default=())  # methods this step applies to (empty: all)
-    except_for: tuple = field(default=())
-
-
-_ACTIVE = tuple(s for s in S if s not in ENDED and s != S.CLOSED)
-STEPS: dict[str, Step] = {
-    "village_review": Step(
-        "村级评议",
-        forms.VillageReviewForm,
-        services.village_review_record,
-        services.VILLAGE_REVIEW_ROLES,
-        (S.APPLIED,),
-        "已录入村级评议。",
-    ),
-    "township_review": Step(
-        "乡镇初审",
-        forms.TownshipReviewForm,
-        services.township_review,
-        services.TOWNSHIP_REVIEW_ROLES,
-        (S.VILLAGE_REVIEWED,),
-        "已录入乡镇初审。",
-    ),
-    "joint_review": Step(
-        "联合审核",
-        forms.JointReviewForm,
-        services.joint_review_record,
-        services.JOINT_REVIEW_ROLES,
-        (S.TOWNSHIP_REVIEWED,),
-        "已录入联合审核。",
-    ),
-    "publicity": Step(
-        "录入公示",
-        forms.PublicityForm,
-        services.publicity_start,
-        services.PUBLICITY_ROLES,
-        (S.JOINT_REVIEWED, S.PUBLICITY),
-        "已录入公示。",
-    ),
-    "approve": Step(
-        "批准列入年度计划",
-        ConfirmForm,
-        services.project_approve,
-        services.APPROVE_ROLES,
-        (S.PUBLICITY,),
-        "已批准。",
-    ),
-    "override_amount": Step(
-        "调整补助金额",
-        forms.OverrideForm,
-        services.project_override_amount,
-        services.OVERRIDE_ROLES,
-        (S.APPROVED, S.NOTIFIED, S.UNDER_CONSTRUCTION, S.COMPLETED, S.ACCEPTED),
-        "已调整补助金额。",
-    ),
-    "notify": Step(
-        "函告农户",
-        forms.NotifyForm,
-        services.project_notify,
-        services.NOTIFY_ROLES,
-        (S.APPROVED,),
-        "已登记函告。",
-    ),
-    "commitment": Step(
-        "录入承诺书",
-        forms.CommitmentForm,
-        services.commitment_record,
-        services.CONSTRUCTION_ROLES,
-        (S.NOTIFIED,),
-        "已录入承诺书。",
-    ),
-    "start": Step(
-        "登记开工",
-        forms.StartForm,
-        services.construction_start,
-        services.CONSTRUCTION_ROLES,
-        (S.NOTIFIED,),
-        "已登记开工。",
-    ),
-    "photos": Step(
-        "上传照片",
-        forms.PhotosForm,
-        services.project_photos_add,
-        services.PHOTO_ROLES,
-        _ACTIVE,
-        "已上传照片。",
-    ),
-    "quality_check": Step(
-        "质量检查",
-        forms.QualityCheckForm,
-        services.quality_check_record,
-        services.QUALITY_ROLES,
-        (S.UNDER_CONSTRUCTION, S.COMPLETED),
-        "已录入质量检查。",
-    ),
-    "complete": Step(
-        "登记竣工",
-        forms.CompleteForm,
-        services.construction_complete,
-        services.CONSTRUCTION_ROLES,
-        (S.UNDER_CONSTRUCTION,),
-        "已登记竣工。",
-    ),
-    "area_exception": Step(
-        "面积标准例外",
-        forms.ReasonForm,
-        services.area_exception_grant,
-        services.AREA_EXCEPTION_ROLES,
-        (S.UNDER_CONSTRUCTION, S.COMPLETED),
-        "已录入面积标准例外。",
-        except_for=(RenovationMethod.REPAIR, RenovationMethod.REPLACEMENT),
-    ),
-    "accept": Step(
-        "竣工验收",
-        forms.AcceptForm,
-        services.project_accept,
-        services.ACCEPT_ROLES,
-        (S.COMPLETED,),
-        "已通过竣工验收。",
-    ),
-    "demolition": Step(
-        "旧房拆除",
-        forms.DemolitionForm,
-        services.demolition_record,
-        services.DEMOLITION_ROLES,
-        (S.NOTIFIED, S.UNDER_CONSTRUCTION, S.COMPLETED, S.ACCEPTED),
-        "已登记旧房拆除。",
-        except_for=(RenovationMethod.REPAIR,),
-    ),
-    "no_demolition": Step(
-        "无需拆除的理由",
-        forms.ReasonForm,
-        services.demolition_not_applicable,
-        services.DEMOLITION_ROLES,
-        _ACTIVE,
-        "已登记无需拆除的理由。",
-        only_for=(RenovationMethod.REPAIR,),
-    ),
-    "close": Step(
-        "销号",
-        forms.CloseForm,
-        services.project_close,
-        services.CLOSE_ROLES,
-        (S.ACCEPTED,),
-        "已销号。",
-    ),
-    "end": Step(
-        "终止项目（放弃/未通过/撤回）",
-        forms.EndForm,
-        services.project_end,
-        services.END_ROLES,
-        tuple(s for s in _ACTIVE if s not in (S.COMPLETED, S.ACCEPTED)),
-        "项目已终止。",
-    ),
-}
-
-
-def _may(user, roles) -> bool:
-    return (user.is_superuser and not user.role) or user.role in roles
-
-
 def available_steps(project: RenovationProject, user) -> list[tuple[str, Step]]:
-    result = []
-    for name, step in STEPS.items():
-        if project.status not in step.statuses or not _may(user, step.roles):
-            continue
-        if step.only_for and project.method not in step.only_for:
-            continue
-        if step.except_for and project.method in step.except_for:
-            continue
-        if name == "demolition" and hasattr(project, "demolition"):
-            continue
-        result.append((name, step))
-    return result
+    """The project page's buttons: the steps the step table opens to `user` now."""
+    return [(step.name, step) for step in allowed_actions(project, user)]
 
 
 class _ListMixin:
@@ -249,8 +66,8 @@ class ProjectListView(RoleRequiredMixin, _ListMixin, ListView):
         context = super().get_context_data(**kwargs)
         user = self.request.user
         context["filter"] = self.filterset
-        context["can_approve"] = _may(user, services.APPROVE_ROLES)
-        context["can_publicize"] = _may(user, services.PUBLICITY_ROLES)
+        context["can_approve"] = has_role(user, services.APPROVE_ROLES)
+        context["can_publicize"] = has_role(user, services.PUBLICITY_ROLES)
         context["publicity_form"] = forms.PublicityForm(prefix="pub")
         context["villages"] = Area.objects.visible_to(user).filter(level=AreaLevel.VILLAGE)
         context["year"] = timezone.localdate().year
@@ -273,7 +90,7 @@ class ProjectDetailView(RoleRequiredMixin, DetailView):
         context["blockers"] = (
             services.approval_blockers(project) if project.status == S.PUBLICITY else []
         )
-        context["can_objection"] = project.status == S.PUBLICITY and _may(
+        context["can_objection"] = project.status == S.PUBLICITY and has_role(
             user, services.OBJECTION_ROLES
         )
         context["commitment"] = Commitment.objects.filter(project=project).first()
@@ -284,7 +101,7 @@ class ProjectDetailView(RoleRequiredMixin, DetailView):
         return context
 
 
-class ProjectApplyView(RoleRequiredMixin, FormView):
+class ProjectApplyView(RoleRequiredMixin, ServiceFormMixin, FormView):
     template_name = "renovation/step_form.html"
     form_class = forms.ApplyForm
     write_roles = services.APPLY_ROLES
@@ -306,19 +123,17 @@ class ProjectApplyView(RoleRequiredMixin, FormView):
         context["cancel_url"] = reverse("households:detail", args=[self.household.pk])
         return context
 
-    def form_valid(self, form):
-        try:
-            project = services.project_apply(
-                household=self.household, by=self.request.user, **form.cleaned_data
-            )
-        except DomainError as exc:
-            form.add_error(None, str(exc))
-            return self.form_invalid(form)
+    def perform(self, form):
+        return services.project_apply(
+            household=self.household, by=self.request.user, **form.cleaned_data
+        )
+
+    def done(self, form, result):
         messages.success(self.request, "已录入改造申请。")
-        return redirect(project)
+        return redirect(result)
 
 
-class StepView(RoleRequiredMixin, FormView):
+class StepView(RoleRequiredMixin, ServiceFormMixin, FormView):
     """One step of one project; the service decides, the page only collects the input."""
 
     template_name = "renovation/step_form.html"
@@ -331,8 +146,16 @@ class StepView(RoleRequiredMixin, FormView):
         if self.step is None:
             raise Http404
         self.write_roles = self.step.roles
-        if request.user.is_authenticated:
-            self.project = get_object_or_404(selectors.project_list(request.user), pk=kwargs["pk"])
+        if not request.user.is_authenticated:
+            return super().dispatch(request, *args, **kwargs)
+        # Scope first: another area's project is a 404 before any role or status answer.
+        self.project = get_object_or_404(selectors.project_list(request.user), pk=kwargs["pk"])
+        reason = refusal(self.step, self.project, request.user)
+        if isinstance(reason, RoleRefused):
+            raise PermissionDenied(str(reason))
+        if reason is not None:
+            messages.error(request, str(reason))
+            return redirect(self.project)
         return super().dispatch(request, *args, **kwargs)
 
     def get_form_class(self):
@@ -355,16 +178,11 @@ class StepView(RoleRequiredMixin, FormView):
         )
         return context
 
-    def form_valid(self, form):
-        if hasattr(form, "service_kwargs"):
-            values = form.service_kwargs()
-        else:
-            values = dict(form.cleaned_data)
-        try:
-            self.step.service(project=self.project, by=self.request.user, **values)
-        except DomainError as exc:
-            form.add_error(None, str(exc))
-            return self.form_invalid(form)
+    def perform(self, form):
+        values = form.service_kwargs() if hasattr(form, "service_kwargs") else form.cleaned_data
+        return self.step.service(project=self.project, by=self.request.user, **values)
+
+    def done(self, form, result):
         messages.success(self.request, self.step.success)
         return redirect("renovation:detail", pk=self.project.pk)
 
@@ -425,7 +243,7 @@ class BatchPublicityView(RoleRequiredMixin, View):
         return redirect(back)
 
 
-class ObjectionCreateView(RoleRequiredMixin, FormView):
+class ObjectionCreateView(RoleRequiredMixin, ServiceFormMixin, FormView):
     template_name = "renovation/step_form.html"
     form_class = forms.ObjectionForm
     write_roles = services.OBJECTION_ROLES
@@ -451,19 +269,17 @@ class ObjectionCreateView(RoleRequiredMixin, FormView):
         )
         return context
 
-    def form_valid(self, form):
-        try:
-            services.objection_record(
-                publicity=self.publicity, by=self.request.user, **form.cleaned_data
-            )
-        except DomainError as exc:
-            form.add_error(None, str(exc))
-            return self.form_invalid(form)
+    def perform(self, form):
+        return services.objection_record(
+            publicity=self.publicity, by=self.request.user, **form.cleaned_data
+        )
+
+    def done(self, form, result):
         messages.success(self.request, "已登记异议。")
         return redirect(self.publicity.project)
 
 
-class ObjectionResolveView(RoleRequiredMixin, FormView):
+class ObjectionResolveView(RoleRequiredMixin, ServiceFormMixin, FormView):
     template_name = "renovation/step_form.html"
     form_class = forms.ObjectionResolveForm
     write_roles = services.OBJECTION_ROLES
@@ -490,32 +306,17 @@ class ObjectionResolveView(RoleRequiredMixin, FormView):
         )
         return context
 
-    def form_valid(self, form):
-        try:
-            services.objection_resolve(
-                objection=self.objection, by=self.request.user, **form.cleaned_data
-            )
-        except DomainError as exc:
-            form.add_error(None, str(exc))
-            return self.form_invalid(form)
+    def perform(self, form):
+        return services.objection_resolve(
+            objection=self.objection, by=self.request.user, **form.cleaned_data
+        )
+
+    def done(self, form, result):
         messages.success(self.request, "已处理异议。")
         return redirect(self.objection.publicity.project)
 
 
 # --- documents -------------------------------------------------------------------------
-
-
-def _attachment(content: bytes, content_type: str, ascii_name: str, name: str) -> HttpResponse:
-    response = HttpResponse(content, content_type=content_type)
-    response["Content-Disposition"] = (
-        f"attachment; filename={ascii_name}; filename*=UTF-8''{quote(name)}"
-    )
-    response["Cache-Control"] = "private, no-store"
-    return response
-
-
-PDF = "application/pdf"
-XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
 class LetterView(RoleRequiredMixin, View):
@@ -527,8 +328,8 @@ class LetterView(RoleRequiredMixin, View):
             content = documents.letters_pdf([project])
         except DomainError as exc:
             raise Http404(str(exc)) from exc
-        return _attachment(
-            content, PDF, f"letter-{project.pk}.pdf", f"函告书-{project.household.head_name}.pdf"
+        return download_response(
+            content, content_type=PDF, filename=f"函告书-{project.household.head_name}.pdf"
         )
 
 
@@ -550,7 +351,7 @@ class LettersBatchView(RoleRequiredMixin, View):
             return redirect("renovation:list")
         content = documents.letters_pdf(projects)
         day = timezone.localdate()
-        return _attachment(content, PDF, f"letters-{day:%Y%m%d}.pdf", f"函告书-{day:%Y%m%d}.pdf")
+        return download_response(content, content_type=PDF, filename=f"函告书-{day:%Y%m%d}.pdf")
 
 
 class PublicityNoticeView(RoleRequiredMixin, View):
@@ -567,12 +368,12 @@ class PublicityNoticeView(RoleRequiredMixin, View):
         rows = documents.notice_rows(request.user, village, year)
         if fmt == "xlsx":
             content = documents.notice_xlsx(village, year, rows)
-            return _attachment(
-                content, XLSX, f"notice-{code}-{year}.xlsx", f"公示-{village.name}-{year}.xlsx"
+            return download_response(
+                content, content_type=XLSX, filename=f"公示-{village.name}-{year}.xlsx"
             )
         content = documents.notice_pdf(village, year, rows)
-        return _attachment(
-            content, PDF, f"notice-{code}-{year}.pdf", f"公示-{village.name}-{year}.pdf"
+        return download_response(
+            content, content_type=PDF, filename=f"公示-{village.name}-{year}.pdf"
         )
 
 
@@ -601,8 +402,8 @@ class ArchivePdfView(RoleRequiredMixin, View):
 
         household = get_object_or_404(Household.objects.visible_to(request.user), pk=pk)
         content = build_archive_pdf(household, request.user)
-        return _attachment(
-            content, PDF, f"archive-{household.pk}.pdf", f"一户一档-{household.head_name}.pdf"
+        return download_response(
+            content, content_type=PDF, filename=f"一户一档-{household.head_name}.pdf"
         )
 
 
@@ -629,14 +430,8 @@ class FileView(RoleRequiredMixin, View):
         model, field_name, type_field = FILES[kind]
         obj = get_object_or_404(model.objects.visible_to(request.user), pk=pk)
         field_file = getattr(obj, field_name)
-        if not field_file:
-            raise Http404("文件不存在。")
-        try:
-            handle = field_file.open("rb")
-        except FileNotFoundError as exc:
-            raise Http404("文件不存在。") from exc
-        ext = field_file.name.rsplit(".", 1)[-1]
-        response = FileResponse(handle, content_type=getattr(obj, type_field) or PDF)
-        response["Content-Disposition"] = f'inline; filename="{kind}-{obj.pk}.{ext}"'
-        response["Cache-Control"] = "private, no-store"
-        return response
+        return serve_private_file(
+            field_file,
+            filename=stored_filename(field_file, f"{kind}-{obj.pk}") if field_file else kind,
+            content_type=getattr(obj, type_field) or PDF,
+        )

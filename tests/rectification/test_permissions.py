@@ -208,8 +208,9 @@ def test_api_lifecycle(
     api_client.force_authenticate(county_approver)
     response = api_client.post(f"/api/rectification-items/{pk}/close/", {"note": "核实"})
     assert response.status_code == 200 and response.json()["status"] == "closed"
+    # The step table refuses a step the status does not allow: a conflict with the state.
     response = api_client.post(f"/api/rectification-items/{pk}/close/")
-    assert response.status_code == 400 and "不能销号" in response.json()["detail"]
+    assert response.status_code == 409 and "不能销号" in response.json()["detail"]
 
 
 def test_api_close_by_submitter_refused(api_client, county_reviewer, item):

@@ -174,3 +174,44 @@ def test_complaint_close_needs_reply(areas, township_user):
         complaint=complaint, by=township_user, reply="已维修", closed=True
     )
     assert closed.closed and closed.closed_on == dt.date(2026, 11, 23)
+
+
+def test_long_term_item_needs_a_stage(areas, county_reviewer):
+    """The page's rule holds in the service too (issue 13: it had drifted)."""
+    from rectification.models import RectificationItem
+
+    with pytest.raises(DomainError, match="长期坚持的问题请至少填写一个阶段目标"):
+        services.item_create(by=county_reviewer, **_fields(areas, deadline_kind="long_term"))
+    assert not RectificationItem.objects.exists()
+
+
+def test_item_turned_long_term_needs_a_stage(areas, county_reviewer):
+    item = services.item_create(by=county_reviewer, **_fields(areas))
+    with pytest.raises(DomainError, match="长期坚持的问题请至少填写一个阶段目标"):
+        services.item_update(item=item, by=county_reviewer, deadline_kind="long_term")
+    item.refresh_from_db()
+    assert item.deadline_kind == DeadlineKind.IMMEDIATE
+
+
+def test_api_long_term_item_without_stage_is_400(api_client, areas, county_reviewer):
+    from rectification.models import RectificationItem
+
+    api_client.force_authenticate(county_reviewer)
+    body = {
+        "source": "provincial",
+        "problem_type": "work",
+        "title": "档案资料填写不规范",
+        "findings": "验收表开工时间统一为10月11日。",
+        "area": areas["township"].code,
+        "deadline_kind": "long_term",
+        "responsible_unit": "临泉镇人民政府",
+    }
+    response = api_client.post("/api/rectification-items/", body, format="json")
+    assert response.status_code == 400, response.content
+    assert "长期坚持的问题请至少填写一个阶段目标" in response.json()["detail"]
+    assert not RectificationItem.objects.exists()
+    stages = [{"goal": "全面排查", "due_on": "2027-06-30"}]
+    response = api_client.post(
+        "/api/rectification-items/", {**body, "stages": stages}, format="json"
+    )
+    assert response.status_code == 201, response.content

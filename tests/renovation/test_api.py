@@ -245,3 +245,23 @@ def test_commitment_without_a_date_is_400_with_the_rule(api_client, township_use
     assert response.status_code == 400
     assert "承诺书必须填写签署日期" in response.json()["detail"]
     assert not Commitment.objects.filter(project=project).exists()
+
+
+def test_accept_without_evaluation_form_is_400_in_chinese(api_client, township_user, household):
+    """Issue 14 point 8: the API left the form out and the service got no argument (500)."""
+    project = make_project(household, S.COMPLETED)
+    api_client.force_authenticate(township_user)
+    response = api_client.post(
+        f"{BASE}{project.pk}/accept/",
+        {
+            "accepted_on": "2026-05-15",
+            "participants": "乡镇、村、农户、工匠",
+            "evaluation_passed": True,
+            "built_area": "60",
+        },
+        format="json",
+    )
+    assert response.status_code == 400
+    assert response.json()["detail"] == "请上传基本安全评定表。"
+    project.refresh_from_db()
+    assert project.status == S.COMPLETED

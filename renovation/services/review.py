@@ -1,0 +1,545 @@
+"""Application, village, township and joint review, three-level publicity and objections,
+approval (one and in batch) and the amount override: DOMAIN.md "Renovation" steps 1–6."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Sequence
+from decimal import Decimal
+
+from django.conf import settings
+from django.db import transaction
+
+from accounts.models import User
+from core.audit import attributed
+from core.errors import DomainError
+from core.locking import save_versioned
+from core.rules import require_role
+from core.uploads import (
+    DOCUMENT_TYPES,
+    files_removed_on_error,
+    store_upload,
+)
+from households.models import Household
+from inspections.selectors import current_appraisal
+from renovation import steps
+from renovation.models import (
+    ACTIVE,
+    ENDED,
+    BuilderKind,
+    BuildMode,
+    DangerLevel,
+    JointDepartment,
+    JointReviewOpinion,
+    Objection,
+    Publicity,
+    PublicityLevel,
+    RenovationMethod,
+    RenovationProject,
+    ReviewResult,
+    VillageReview,
+)
+from renovation.services._common import (
+    MIN_REPRESENTATIVES,
+    BatchRefused,
+    S,
+    _date,
+    _lock,
+    _move,
+    _not_before,
+    _text,
+    _today,
+    _validate_file,
+    county_of,
+)
+from renovation.steps import APPLY_ROLES, APPROVE_ROLES, CONSTRUCTION_ROLES, OBJECTION_ROLES
+
+# --- 1. application --------------------------------------------------------------------
+
+
+@attributed
+def project_apply(
+    *,
+    household: Household,
+    by: User,
+    year: int,
+    applied_on: dt.date,
+    method: str,
+    method_note: str = "",
+    on_behalf: bool = False,
+    note: str = "",
+    application_file=None,
+    today: dt.date | None = None,
+) -> RenovationProject:
+    require_role(by, APPLY_ROLES, "录入改造申请（仅限村委会、乡镇）")
+    _date(applied_on, "申请日期", today)
+    if method not in RenovationMethod.values:
+        raise DomainError("请选择改造方式。")
+    if not 2000 <= int(year) <= _today(today).year + 1:
+        raise DomainError("请填写有效的年度。")
+    info = _validate_file(application_file, allowed=DOCUMENT_TYPES, label="申请书", required=False)
+    with transaction.atomic(), files_removed_on_error() as stored:
+        locked = (
+            Household.objects.visible_to(by)
+            .select_for_update(of=("self",))
+            .filter(pk=household.pk)
+            .first()
+        )
+        if locked is None:
+            raise DomainError("该农户不在您的管辖区划内。")
+        appraisal = current_appraisal(locked)
+        if appraisal is None or appraisal.level not in DangerLevel.values:
+            raise DomainError("只有当前鉴定为C级、D级危房或无房的农户可以申请改造，请先完成鉴定。")
+        if method == RenovationMethod.REPAIR and appraisal.level != DangerLevel.C:
+            raise DomainError("修缮加固只适用于C级危房；D级危房或无房户应翻建、新建或置换。")
+        mine = RenovationProject.objects.filter(household=locked)
+        if mine.filter(status__in=ACTIVE).exists():
+            raise DomainError("该农户已有进行中的改造项目，不能重复申请。")
+        if mine.filter(status=S.CLOSED, year=year).exists():
+            raise DomainError(f"该农户{year}年度的改造项目已销号，不能重复申请。")
+        project = RenovationProject(
+            household=locked,
+            year=year,
+            danger_level=appraisal.level,
+            appraisal=appraisal,
+            method=method,
+            method_note=(method_note or "").strip(),
+            on_behalf=on_behalf,
+            application_note=(note or "").strip(),
+            applied_on=applied_on,
+            applied_by=by,
+        )
+        if info:
+            project.application_content_type = info.content_type
+            store_upload(project, "application_file", application_file, info, stored)
+        project.save()
+    return project
+
+
+@attributed
+def project_update_plan(
+    *,
+    project: RenovationProject,
+    by: User,
+    version: int | None = None,
+    method: str | None = None,
+    method_note: str | None = None,
+    build_mode: str | None = None,
+    builder_kind: str | None = None,
+    builder_name: str | None = None,
+) -> RenovationProject:
+    """Method and builder may change until construction starts; nothing else is editable."""
+    require_role(by, CONSTRUCTION_ROLES | APPLY_ROLES, "修改改造方案")
+    with transaction.atomic():
+        project = _lock(project, by, version)
+        if project.status in ENDED or project.status in (
+            S.UNDER_CONSTRUCTION,
+            S.COMPLETED,
+            S.ACCEPTED,
+            S.CLOSED,
+        ):
+            raise DomainError("项目已开工或已终止，不能再修改改造方案。")
+        fields = {}
+        if method is not None:
+            if method not in RenovationMethod.values:
+                raise DomainError("请选择有效的改造方式。")
+            if method == RenovationMethod.REPAIR and project.danger_level != DangerLevel.C:
+                raise DomainError("修缮加固只适用于C级危房。")
+            fields["method"] = method
+        for name, value, choices in (
+            ("build_mode", build_mode, BuildMode.values),
+            ("builder_kind", builder_kind, BuilderKind.values),
+        ):
+            if value is not None:
+                if value and value not in choices:
+                    raise DomainError("请选择有效的选项。")
+                fields[name] = value
+        if method_note is not None:
+            fields["method_note"] = method_note.strip()
+        if builder_name is not None:
+            fields["builder_name"] = builder_name.strip()
+        return save_versioned(project, **fields) if fields else project
+
+
+# --- 2. village review -----------------------------------------------------------------
+
+
+def _names(values: Sequence[str] | str) -> list[str]:
+    if isinstance(values, str):
+        for sep in "，、,;；\n":
+            values = values.replace(sep, " ")
+        values = values.split()
+    return [v.strip() for v in values if v and v.strip()]
+
+
+@attributed
+def village_review_record(
+    *,
+    project: RenovationProject,
+    by: User,
+    held_on: dt.date,
+    cadres: Sequence[str] | str,
+    representatives: Sequence[str] | str,
+    result: str,
+    minutes_file,
+    note: str = "",
+    today: dt.date | None = None,
+) -> VillageReview:
+    steps.require_role("village_review", by)
+    _date(held_on, "评议日期", today)
+    cadres, representatives = _names(cadres), _names(representatives)
+    if not cadres:
+        raise DomainError("请填写参加评议的村干部。")
+    if len(representatives) < MIN_REPRESENTATIVES:
+        raise DomainError(
+            f"村级评议须有至少{MIN_REPRESENTATIVES}名村民代表参加，当前只有{len(representatives)}名。"
+        )
+    if len(set(representatives)) != len(representatives):
+        raise DomainError("村民代表名单中有重复的姓名。")
+    if result not in ReviewResult.values:
+        raise DomainError("请选择评议结果。")
+    if result == ReviewResult.FAILED and not (note or "").strip():
+        raise DomainError("评议不通过时请填写评议意见。")
+    info = _validate_file(minutes_file, allowed=DOCUMENT_TYPES, label="评议会议记录")
+    with transaction.atomic(), files_removed_on_error() as stored:
+        project = _lock(project, by)
+        steps.require("village_review", project, by)
+        _not_before(held_on, project.applied_on, "评议日期", "申请日期")
+        review = VillageReview(
+            project=project,
+            held_on=held_on,
+            cadres=cadres,
+            representatives=representatives,
+            result=result,
+            note=(note or "").strip(),
+            minutes_content_type=info.content_type,
+            recorded_by=by,
+        )
+        store_upload(review, "minutes_file", minutes_file, info, stored)
+        review.save()
+        if result == ReviewResult.PASSED:
+            _move(project, S.VILLAGE_REVIEWED, village_reviewed_on=held_on)
+        else:
+            _move(
+                project,
+                S.REJECTED,
+                end_reason=f"村级评议未通过：{review.note}",
+                ended_on=held_on,
+                ended_by=by,
+            )
+    return review
+
+
+# --- 3. township preliminary review ----------------------------------------------------
+
+
+@attributed
+def township_review(
+    *,
+    project: RenovationProject,
+    by: User,
+    reviewed_on: dt.date,
+    passed: bool,
+    opinion: str,
+    today: dt.date | None = None,
+) -> RenovationProject:
+    steps.require_role("township_review", by)
+    _date(reviewed_on, "初审日期", today)
+    opinion = _text(opinion, "请填写乡镇初审意见。")
+    with transaction.atomic():
+        project = _lock(project, by)
+        steps.require("township_review", project, by)
+        _not_before(reviewed_on, project.village_reviewed_on, "初审日期", "村级评议日期")
+        fields = {
+            "township_reviewed_on": reviewed_on,
+            "township_reviewed_by": by,
+            "township_opinion": opinion,
+        }
+        if passed:
+            return _move(project, S.TOWNSHIP_REVIEWED, **fields)
+        return _move(
+            project,
+            S.REJECTED,
+            end_reason=f"乡镇初审未通过：{opinion}",
+            ended_on=reviewed_on,
+            ended_by=by,
+            **fields,
+        )
+
+
+# --- 4. joint review -------------------------------------------------------------------
+
+
+@attributed
+def joint_review_record(
+    *,
+    project: RenovationProject,
+    by: User,
+    reviewed_on: dt.date,
+    opinions: dict[str, tuple[bool, str]],
+    today: dt.date | None = None,
+) -> RenovationProject:
+    """Opinions of the five departments; the review passes only if all five agree."""
+    steps.require_role("joint_review", by)
+    _date(reviewed_on, "联合审核日期", today)
+    missing = [d.label for d in JointDepartment if d.value not in opinions]
+    if missing:
+        raise DomainError(f"联合审核须有五个部门的意见，缺少：{'、'.join(missing)}。")
+    unknown = set(opinions) - set(JointDepartment.values)
+    if unknown:
+        raise DomainError("联合审核意见中有无效的部门。")
+    disagreeing = [JointDepartment(d).label for d, (agrees, _) in opinions.items() if not agrees]
+    for department, (agrees, note) in opinions.items():
+        if not agrees and not (note or "").strip():
+            raise DomainError(f"{JointDepartment(department).label}不同意时请填写意见。")
+    with transaction.atomic():
+        project = _lock(project, by)
+        steps.require("joint_review", project, by)
+        _not_before(reviewed_on, project.township_reviewed_on, "联合审核日期", "乡镇初审日期")
+        for department, (agrees, note) in opinions.items():
+            JointReviewOpinion.objects.create(
+                project=project,
+                department=department,
+                agrees=bool(agrees),
+                note=(note or "").strip(),
+                recorded_by=by,
+            )
+        fields = {"joint_reviewed_on": reviewed_on, "joint_reviewed_by": by}
+        if not disagreeing:
+            return _move(project, S.JOINT_REVIEWED, **fields)
+        return _move(
+            project,
+            S.REJECTED,
+            end_reason=f"联合审核未通过：{'、'.join(disagreeing)}不同意",
+            ended_on=reviewed_on,
+            ended_by=by,
+            **fields,
+        )
+
+
+# --- 5. three-level publicity ----------------------------------------------------------
+
+PUBLICITY_ORDER = [PublicityLevel.VILLAGE, PublicityLevel.TOWNSHIP, PublicityLevel.COUNTY]
+
+
+def publicity_days() -> int:
+    return int(getattr(settings, "ANJU_PUBLICITY_DAYS", 7))
+
+
+@attributed
+def publicity_start(
+    *,
+    project: RenovationProject,
+    by: User,
+    level: str,
+    starts_on: dt.date,
+    ends_on: dt.date | None = None,
+) -> Publicity:
+    """Record one level's notice; the village level comes first, the county last."""
+    steps.require_role("publicity", by)
+    if level not in PublicityLevel.values:
+        raise DomainError("请选择公示级别。")
+    if starts_on is None:
+        raise DomainError("请填写公示开始日期。")
+    ends_on = ends_on or starts_on + dt.timedelta(days=publicity_days() - 1)
+    if ends_on < starts_on:
+        raise DomainError("公示结束日期不能早于开始日期。")
+    with transaction.atomic():
+        project = _lock(project, by)
+        steps.require("publicity", project, by)
+        _not_before(starts_on, project.joint_reviewed_on, "公示开始日期", "联合审核日期")
+        existing = {p.level: p for p in project.publicities.all()}
+        if level in existing:
+            raise DomainError(f"该项目已录入{PublicityLevel(level).label}，不能重复录入。")
+        index = PUBLICITY_ORDER.index(level)
+        if index:
+            previous = existing.get(PUBLICITY_ORDER[index - 1])
+            if previous is None:
+                first, then = PUBLICITY_ORDER[index - 1].label, PublicityLevel(level).label
+                raise DomainError(f"请先录入{first}，再录入{then}。")
+            _not_before(starts_on, previous.starts_on, "公示开始日期", previous.get_level_display())
+        publicity = Publicity.objects.create(
+            project=project, level=level, starts_on=starts_on, ends_on=ends_on, recorded_by=by
+        )
+        if project.status == S.JOINT_REVIEWED:
+            _move(project, S.PUBLICITY)
+        else:
+            save_versioned(project)
+    return publicity
+
+
+@attributed
+def publicities_start(
+    *, projects: Sequence[RenovationProject], by: User, level: str, starts_on: dt.date, ends_on=None
+) -> list[Publicity]:
+    """One notice for many projects: all or nothing."""
+    return _batch(
+        projects,
+        lambda p: publicity_start(
+            project=p, by=by, level=level, starts_on=starts_on, ends_on=ends_on
+        ),
+        "录入公示",
+    )
+
+
+@attributed
+def objection_record(
+    *,
+    publicity: Publicity,
+    by: User,
+    raised_on: dt.date,
+    content: str,
+    raised_by_name: str = "",
+    today: dt.date | None = None,
+) -> Objection:
+    require_role(by, OBJECTION_ROLES, "登记公示异议")
+    _date(raised_on, "异议提出日期", today)
+    content = _text(content, "请填写异议内容。")
+    with transaction.atomic():
+        project = _lock(publicity.project, by)
+        steps.require_status(project, (S.PUBLICITY,), "登记公示异议")
+        objection = Objection.objects.create(
+            publicity=publicity,
+            raised_on=raised_on,
+            raised_by_name=(raised_by_name or "").strip(),
+            content=content,
+            recorded_by=by,
+        )
+        save_versioned(project)
+    return objection
+
+
+@attributed
+def objection_resolve(
+    *,
+    objection: Objection,
+    by: User,
+    resolution: str,
+    resolved_on: dt.date,
+    today: dt.date | None = None,
+) -> Objection:
+    require_role(by, OBJECTION_ROLES, "处理公示异议")
+    _date(resolved_on, "处理日期", today)
+    resolution = _text(resolution, "请填写异议处理结果。")
+    with transaction.atomic():
+        project = _lock(objection.publicity.project, by)
+        objection = Objection.objects.select_for_update().get(pk=objection.pk)
+        if objection.resolved_on:
+            raise DomainError("该异议已处理。")
+        steps.require_status(project, (S.PUBLICITY,), "处理公示异议")
+        _not_before(resolved_on, objection.raised_on, "处理日期", "异议提出日期")
+        objection.resolution = resolution
+        objection.resolved_on = resolved_on
+        objection.resolved_by = by
+        objection.save()
+        save_versioned(project)
+    return objection
+
+
+# --- 6. approval -----------------------------------------------------------------------
+
+
+def approval_blockers(project: RenovationProject, today: dt.date | None = None) -> list[str]:
+    """Why the project cannot be approved yet (empty when it can)."""
+    today = _today(today)
+    if project.status != S.PUBLICITY:
+        return [f"项目当前状态为“{project.get_status_display()}”，须公示结束后才能批准。"]
+    reasons = []
+    publicities = {p.level: p for p in project.publicities.all()}
+    for level in PUBLICITY_ORDER:
+        p = publicities.get(level)
+        if p is None:
+            reasons.append(f"尚未进行{level.label}。")
+        elif p.ends_on >= today:
+            reasons.append(f"{level.label}至{p.ends_on:%Y-%m-%d}结束，公示期未满不能批准。")
+    open_objections = Objection.objects.filter(
+        publicity__project=project, resolved_on__isnull=True
+    ).count()
+    if open_objections:
+        reasons.append(f"还有{open_objections}条公示异议未处理。")
+    return reasons
+
+
+@attributed
+def project_approve(
+    *, project: RenovationProject, by: User, today: dt.date | None = None
+) -> RenovationProject:
+    """Into the annual plan, with the subsidy per the county's standard for the year."""
+    from subsidies.calculator import calculate
+
+    steps.require_role("approve", by)
+    today = _today(today)
+    with transaction.atomic():
+        project = _lock(project, by)
+        if project.joint_reviewed_by_id == by.pk:
+            raise DomainError("联合审核录入人不能批准同一项目。")
+        blockers = approval_blockers(project, today)
+        if blockers:
+            raise DomainError("不能批准：" + "".join(blockers))
+        household = project.household
+        calculation = calculate(
+            county=county_of(household),
+            year=project.year,
+            category=household.category,
+            family_size=household.family_size,
+            level=project.danger_level,
+        )
+        return _move(
+            project,
+            S.APPROVED,
+            approved_on=today,
+            approved_by=by,
+            approved_amount=calculation.amount,
+            amount_explanation=calculation.explanation[:300],
+        )
+
+
+def _batch(projects: Sequence[RenovationProject], action, verb: str) -> list:
+    """Run `action` on every project in one transaction; any failure undoes all of them."""
+    if not projects:
+        raise DomainError("请至少选择一个项目。")
+    errors: dict[int, str] = {}
+    results = []
+    with transaction.atomic():
+        for project in sorted(projects, key=lambda p: p.pk):
+            try:
+                with transaction.atomic():
+                    results.append(action(project))
+            except DomainError as exc:
+                errors[project.pk] = str(exc)
+        if errors:
+            raise BatchRefused(
+                f"{verb}未执行：{len(errors)}个项目不符合条件，所选项目均未{verb}。", errors
+            )
+    return results
+
+
+@attributed
+def projects_approve_batch(
+    *, projects: Sequence[RenovationProject], by: User, today: dt.date | None = None
+) -> list[RenovationProject]:
+    """The annual list, approved in one action: all or nothing, with a reason per row."""
+    require_role(by, APPROVE_ROLES, "批准改造项目（仅限县分管领导）")
+    return _batch(projects, lambda p: project_approve(project=p, by=by, today=today), "批准")
+
+
+@attributed
+def project_override_amount(
+    *, project: RenovationProject, by: User, amount: Decimal, reason: str
+) -> RenovationProject:
+    steps.require_role("override_amount", by)
+    reason = _text(reason, "调整补助金额必须填写理由。")
+    amount = Decimal(amount)
+    if amount < 0:
+        raise DomainError("补助金额不能为负数。")
+    with transaction.atomic():
+        project = _lock(project, by)
+        if project.approved_amount is None:
+            raise DomainError("只有已批准的项目可以调整补助金额。")
+        steps.require("override_amount", project, by)
+        return save_versioned(
+            project,
+            approved_amount=amount.quantize(Decimal("0.01")),
+            amount_override_reason=reason,
+            amount_overridden_by=by,
+        )
