@@ -57,8 +57,11 @@ def running_pid(data_dir: Path) -> int | None:
     pgdata = (data_dir / "pgdata").resolve()
     try:
         first_line = (pgdata / "postmaster.pid").read_text().splitlines()[0]
-        pid = int(first_line.strip())
-    except (FileNotFoundError, IndexError, ValueError):
+        # A single-user backend (initdb, recovery) writes its pid negated: still a live server.
+        pid = abs(int(first_line.strip()))
+    except (OSError, IndexError, ValueError):
+        return None
+    if pid == 0:
         return None
     try:
         process = psutil.Process(pid)

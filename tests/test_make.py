@@ -4,9 +4,11 @@
 from __future__ import annotations
 
 import os
+import shutil
 import signal
 import subprocess
 import sys
+import tempfile
 import textwrap
 import time
 from pathlib import Path
@@ -102,8 +104,11 @@ _HOLDER = textwrap.dedent(
 
 
 @pytest.fixture
-def killed_holder(tmp_path):
-    data_dir = tmp_path / "var"
+def killed_holder():
+    # The server runs as the wheel's unprivileged user, which must reach the data directory:
+    # pytest's tmp_path sits under a root-only folder, so use a folder of /tmp of its own.
+    data_dir = Path(tempfile.mkdtemp(prefix="anju-db-stop-")) / "var"
+    data_dir.parent.chmod(0o755)
     data_dir.mkdir()
     holder = subprocess.Popen(  # noqa: S603
         [sys.executable, "-c", _HOLDER, str(data_dir)], stdout=subprocess.PIPE, text=True
@@ -121,6 +126,7 @@ def killed_holder(tmp_path):
         leftover = embedded_postgres.running_pid(data_dir)
         if leftover:
             os.kill(leftover, signal.SIGKILL)
+        shutil.rmtree(data_dir.parent, ignore_errors=True)
 
 
 def _cli(*args: str) -> subprocess.CompletedProcess:
