@@ -76,6 +76,32 @@ def objection_list(user) -> QuerySet:
     )
 
 
+# Why a project in the batch cannot be approved, by where it stands (not the guard's words).
+_ALREADY_APPROVED = (
+    ProjectStatus.APPROVED,
+    ProjectStatus.NOTIFIED,
+    ProjectStatus.UNDER_CONSTRUCTION,
+    ProjectStatus.COMPLETED,
+    ProjectStatus.ACCEPTED,
+)
+_ENDED = (ProjectStatus.DECLINED, ProjectStatus.REJECTED, ProjectStatus.WITHDRAWN)
+
+
+def approval_refusal(project) -> str | None:
+    """A reason in words that fit the project's status, or None while it is in publicity
+    (then the publicity or an objection is the reason, as the service says)."""
+    status = project.get_status_display()
+    if project.status == ProjectStatus.CLOSED:
+        return "已销号，无需再批准"
+    if project.status in _ALREADY_APPROVED:
+        return f"已批准过（当前：{status}），无需重复批准"
+    if project.status in _ENDED:
+        return f"{status}，不能批准"
+    if project.status != ProjectStatus.PUBLICITY:
+        return f"尚未公示（当前：{status}），三级公示期满后才能批准"
+    return None
+
+
 def ready_for_approval(queryset: QuerySet, today: dt.date | None = None) -> QuerySet:
     """Projects in publicity that may be approved today: every level's publicity ended before
     today and no objection unresolved (the query form of `services.approval_blockers`)."""

@@ -67,6 +67,14 @@ class ProjectListView(RoleRequiredMixin, _ListMixin, ListView):
         user = self.request.user
         context["filter"] = self.filterset
         context["can_approve"] = has_role(user, services.APPROVE_ROLES)
+        if context["can_approve"]:
+            # Batch approval offers only the rows that can be approved today.
+            shown = [p.pk for p in context["projects"]]
+            context["approvable"] = set(
+                selectors.ready_for_approval(RenovationProject.objects.filter(pk__in=shown)).values_list(
+                    "pk", flat=True
+                )
+            )
         context["can_publicize"] = has_role(user, services.PUBLICITY_ROLES)
         context["publicity_form"] = forms.PublicityForm(prefix="pub")
         context["villages"] = Area.objects.visible_to(user).filter(level=AreaLevel.VILLAGE)
@@ -211,6 +219,10 @@ class BatchApproveView(RoleRequiredMixin, View):
         try:
             services.projects_approve_batch(projects=projects, by=request.user)
         except services.BatchRefused as exc:
+            by_pk = {p.pk: p for p in projects}
+            for pk in exc.errors:
+                if pk in by_pk and (reason := selectors.approval_refusal(by_pk[pk])):
+                    exc.errors[pk] = reason
             _batch_errors(request, exc, projects)
             return redirect(back)
         except DomainError as exc:
