@@ -71,9 +71,9 @@ class ProjectListView(RoleRequiredMixin, _ListMixin, ListView):
             # Batch approval offers only the rows that can be approved today.
             shown = [p.pk for p in context["projects"]]
             context["approvable"] = set(
-                selectors.ready_for_approval(RenovationProject.objects.filter(pk__in=shown)).values_list(
-                    "pk", flat=True
-                )
+                selectors.ready_for_approval(
+                    RenovationProject.objects.filter(pk__in=shown)
+                ).values_list("pk", flat=True)
             )
         context["can_publicize"] = has_role(user, services.PUBLICITY_ROLES)
         context["publicity_form"] = forms.PublicityForm(prefix="pub")
