@@ -6,7 +6,7 @@ from decimal import Decimal
 from urllib.parse import quote
 
 from django.contrib import messages
-from django.http import FileResponse, Http404, HttpResponse
+from django.http import FileResponse, Http404, HttpResponse, HttpResponseBadRequest
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.views import View
@@ -41,7 +41,7 @@ class OverviewView(RoleRequiredMixin, View):
 
     def get(self, request):
         year = request.GET.get("year")
-        year = int(year) if year and year.isdigit() else None
+        year = int(year) if year and year.isascii() and year.isdigit() else None
         rows = selectors.township_overview(request.user, year)
         unpaid = selectors.accepted_unpaid(request.user)
         totals = {
@@ -227,9 +227,10 @@ class BatchActionView(BatchMixin, View):
             if action == "add_lines":
                 self._add_lines(request, batch)
             elif action == "remove_line":
-                line = get_object_or_404(
-                    PayoutLine.objects.filter(batch=batch), pk=request.POST.get("line") or 0
-                )
+                line_id = request.POST.get("line", "")
+                if not (line_id.isascii() and line_id.isdigit()):
+                    return HttpResponseBadRequest("请选择要删除的拨付明细（明细编号无效）。")
+                line = get_object_or_404(PayoutLine.objects.filter(batch=batch), pk=line_id)
                 services.batch_remove_line(line=line, by=user)
                 messages.success(request, "已删除该明细。")
             elif action == "submit":
@@ -255,7 +256,7 @@ class BatchActionView(BatchMixin, View):
         return redirect(batch)
 
     def _add_lines(self, request, batch):
-        ids = [int(v) for v in request.POST.getlist("projects") if v.isdigit()]
+        ids = [int(v) for v in request.POST.getlist("projects") if v.isascii() and v.isdigit()]
         if not ids:
             raise DomainError("请至少选择一个项目。")
         projects = RenovationProject.objects.visible_to(request.user).in_bulk(ids)
