@@ -7,7 +7,7 @@ from django.views.generic import FormView, TemplateView
 
 from accounts import forms, services
 from accounts.permissions import RoleRequiredMixin
-from core.errors import DomainError
+from core.forms_views import FAILED, call_service
 
 
 class HomeView(RoleRequiredMixin, TemplateView):
@@ -82,10 +82,8 @@ class _StaffFormView(_StaffMixin, FormView):
         return super().get_context_data(account=self.account, **kwargs)
 
     def form_valid(self, form):
-        try:
-            user = self.call(form.cleaned_data)
-        except DomainError as exc:
-            form.add_error(None, str(exc))
+        user = call_service(form, lambda: self.call(form.cleaned_data))
+        if user is FAILED:
             return self.form_invalid(form)
         messages.success(self.request, self.success_message.format(user=user))
         return redirect("accounts:staff_list")

@@ -13,7 +13,7 @@ from django.db.models import Q
 from django.utils import timezone
 
 from core import exports
-from core.errors import DomainError
+from core.errors import DomainError, RoleRefused
 from core.models import ExportJob
 
 logger = logging.getLogger(__name__)
@@ -24,7 +24,7 @@ def export_start(*, kind: str, params: dict, by) -> ExportJob:
     if exporter is None:
         raise DomainError("未知的导出类型。")
     if not exporter.allowed(by):
-        raise DomainError("您的角色无权执行此导出。")
+        raise RoleRefused("您的角色无权执行此导出。")
     cleaned = exporter.clean_params(by, params)
 
     with transaction.atomic():

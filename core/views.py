@@ -1,12 +1,13 @@
 from __future__ import annotations
 
-from django.http import FileResponse, Http404, HttpResponse, JsonResponse
+from django.http import Http404, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views import View
 
 from accounts.permissions import RoleRequiredMixin, has_any_role
 from core import exports
-from core.errors import DomainError
+from core.downloads import serve_private_file
+from core.errors import DomainError, RoleRefused
 from core.models import ExportJob
 from core.services import export_start
 
@@ -27,8 +28,10 @@ class ExportStartView(RoleRequiredMixin, View):
         params = {k: v for k, v in request.POST.items() if k != "csrfmiddlewaretoken"}
         try:
             job = export_start(kind=kind, params=params, by=request.user)
+        except RoleRefused as exc:
+            return HttpResponse(str(exc), status=403)
         except DomainError as exc:
-            return HttpResponse(str(exc), status=403 if "无权" in str(exc) else 400)
+            return HttpResponse(str(exc), status=400)
         return redirect("export-detail", pk=job.pk)
 
 
@@ -73,11 +76,8 @@ class ExportDownloadView(_OwnJobMixin, View):
             raise Http404
         if job.is_expired:
             return HttpResponse("该文件已过期，请重新导出。".encode(), status=410)
-        return FileResponse(
-            job.file.open("rb"),
-            as_attachment=True,
-            filename=job.filename,
-            content_type=job.content_type,
+        return serve_private_file(
+            job.file, filename=job.filename, content_type=job.content_type, inline=False
         )
 
 

@@ -3,10 +3,8 @@ from __future__ import annotations
 from django.db import transaction
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers, viewsets
-from rest_framework.exceptions import PermissionDenied
 
 from accounts.models import Area, AreaLevel
-from core.errors import DomainError
 from core.validators import id_number_error
 from households import selectors, services
 from households.filters import HouseholdFilter
@@ -153,9 +151,5 @@ class HouseholdViewSet(viewsets.ModelViewSet):
         return selectors.household_list(self.request.user).prefetch_related("members")
 
     def perform_destroy(self, instance):
-        try:
-            services.household_delete(household=instance, by=self.request.user)
-        except DomainError as exc:
-            if "无权" in str(exc):
-                raise PermissionDenied(str(exc)) from exc
-            raise
+        # A RoleRefused is a 403 by its class (core.api.exception_handler).
+        services.household_delete(household=instance, by=self.request.user)

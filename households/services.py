@@ -9,7 +9,8 @@ from django.db.models import F, ProtectedError
 
 from accounts.models import Role
 from core.audit import attributed
-from core.errors import ConflictError, DomainError
+from core.errors import ConflictError, DomainError, RoleRefused
+from core.rules import require_role
 from households.models import Household, Member, SensitiveAccessLog
 
 # Fields a household form or API may set; everything else (version, hashes, county) is derived.
@@ -97,8 +98,7 @@ DELETE_ROLES = frozenset({Role.COUNTY_REVIEWER, Role.TOWNSHIP_STAFF})
 @attributed
 def household_delete(*, household: Household, by) -> None:
     """Delete a household entered by mistake; refused once other records refer to it."""
-    if by.role not in DELETE_ROLES and not by.is_superuser:
-        raise DomainError("您的角色无权删除农户。")
+    require_role(by, DELETE_ROLES, "删除农户")
     try:
         with transaction.atomic():
             Household.objects.select_for_update().filter(pk=household.pk).first()
@@ -119,7 +119,7 @@ def members_save(*, household: Household, formset) -> None:
 def reveal_number(*, household: Household, field: str, by, purpose: str = "页面查看") -> str:
     """The full number, for a role allowed to see it; the display itself is logged."""
     if not by.may_see_full_numbers:
-        raise DomainError("您的角色无权查看完整号码。")
+        raise RoleRefused("您的角色无权查看完整号码。")
     SensitiveAccessLog.objects.create(user=by, household=household, field=field, purpose=purpose)
     return getattr(household, field)
 

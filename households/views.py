@@ -10,6 +10,7 @@ from django.views.generic import DetailView, FormView, ListView
 from accounts.models import Role
 from accounts.permissions import RoleRequiredMixin
 from core.errors import DomainError
+from core.forms_views import FAILED, call_service
 from households import selectors, services
 from households.filters import HouseholdFilter
 from households.forms import HouseholdForm, MemberFormSet
@@ -95,10 +96,10 @@ class HouseholdCreateView(_HouseholdFormMixin, FormView):
             for f in member_formset.forms
             if f.cleaned_data and not f.cleaned_data.get("DELETE")
         ]
-        try:
-            household = services.household_create(by=request.user, members=members, **fields)
-        except DomainError as exc:
-            form.add_error(None, str(exc))
+        household = call_service(
+            form, lambda: services.household_create(by=request.user, members=members, **fields)
+        )
+        if household is FAILED:
             return self.render_to_response(
                 self.get_context_data(form=form, member_formset=member_formset)
             )

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import contextlib
 import datetime as dt
 from collections.abc import Iterable, Sequence
 from decimal import Decimal
@@ -13,7 +12,9 @@ from django.utils import timezone
 from accounts.models import Area, Role
 from core.audit import attributed
 from core.errors import DomainError
-from core.uploads import DOCUMENT_TYPES, IMAGE_TYPES, validate_upload
+from core.locking import lock_for_update
+from core.rules import require_role
+from core.uploads import DOCUMENT_TYPES, IMAGE_TYPES, files_removed_on_error, validate_upload
 from core.workdays import add_working_days
 from households.models import Department, Household
 from inspections.models import (
@@ -48,13 +49,6 @@ MAX_PHOTOS = 20
 NOT_IN_AREA = "该农户不在您的管辖区划内。"
 
 
-def _require_role(by, roles, action: str) -> None:
-    if by.is_superuser and not by.role:
-        return
-    if by.role not in roles:
-        raise DomainError(f"您的角色无权{action}。")
-
-
 def _today(today: dt.date | None) -> dt.date:
     return today or timezone.localdate()
 
@@ -66,37 +60,12 @@ def _not_future(day: dt.date | None, label: str, today: dt.date | None) -> None:
         raise DomainError(f"{label}不能晚于今天。")
 
 
-def _lock_household(household: Household, by) -> Household:
-    locked = (
-        Household.objects.visible_to(by)
-        .select_for_update(of=("self",))
-        .filter(pk=household.pk)
-        .first()
-    )
-    if locked is None:
-        raise DomainError(NOT_IN_AREA)
-    return locked
-
-
 def _validate_files(files: Iterable, *, allowed=IMAGE_TYPES, label="照片") -> list:
     """Check every file before anything is written, so one bad file saves nothing."""
     files = [f for f in files or () if f]
     if len(files) > MAX_PHOTOS:
         raise DomainError(f"每次最多上传 {MAX_PHOTOS} 张{label}。")
     return [(f, validate_upload(f, allowed=allowed, label=label)) for f in files]
-
-
-@contextlib.contextmanager
-def _files_removed_on_error():
-    """Files written to storage in this block are deleted again if the block fails."""
-    stored: list = []
-    try:
-        yield stored
-    except BaseException:
-        for field_file in stored:
-            with contextlib.suppress(Exception):
-                field_file.storage.delete(field_file.name)
-        raise
 
 
 def _save_photos(validated, *, household, by, stored: list, **parent) -> list[Photo]:
@@ -138,7 +107,7 @@ def appraisal_record(
     is_reappraisal: bool = False,
     today: dt.date | None = None,
 ) -> Appraisal:
-    _require_role(by, APPRAISAL_ROLES, "录入鉴定结果（仅限县住建局）")
+    require_role(by, APPRAISAL_ROLES, "录入鉴定结果（仅限县住建局）")
     if level not in SafetyLevel.values:
         raise DomainError("请选择有效的安全等级。")
     if method not in AppraisalMethod.values:
@@ -155,8 +124,10 @@ def appraisal_record(
             validate_upload(report_file, allowed=DOCUMENT_TYPES, label="鉴定报告"),
         )
     validated = _validate_files(photos)
-    with transaction.atomic(), _files_removed_on_error() as stored:
-        household = _lock_household(household, by)
+    with transaction.atomic(), files_removed_on_error() as stored:
+        household = lock_for_update(
+            Household.objects.visible_to(by), household.pk, missing=NOT_IN_AREA
+        )
         previous = household.appraisals.order_by("-appraised_on", "-id").first()
         if is_reappraisal:
             if previous is None:
@@ -198,18 +169,13 @@ def appraisal_record(
 @attributed
 def appraisal_mark_disputed(*, appraisal: Appraisal, by, note: str) -> Appraisal:
     """The household disputes the result: a third-party re-appraisal is then due."""
-    _require_role(by, APPRAISAL_ROLES, "登记鉴定异议")
+    require_role(by, APPRAISAL_ROLES, "登记鉴定异议")
     if not (note or "").strip():
         raise DomainError("请填写异议说明。")
     with transaction.atomic():
-        locked = (
-            Appraisal.objects.visible_to(by)
-            .select_for_update(of=("self",))
-            .filter(pk=appraisal.pk)
-            .first()
+        locked = lock_for_update(
+            Appraisal.objects.visible_to(by), appraisal.pk, missing=NOT_IN_AREA
         )
-        if locked is None:
-            raise DomainError(NOT_IN_AREA)
         if locked.disputed:
             raise DomainError("该鉴定结果已登记异议，不能重复登记。")
         current = locked.household.appraisals.order_by("-appraised_on", "-id").first()
@@ -251,7 +217,7 @@ def inspection_record(
     location_accuracy: float | None = None,
     today: dt.date | None = None,
 ) -> InspectionRecord:
-    _require_role(by, INSPECTION_ROLES, "录入排查记录")
+    require_role(by, INSPECTION_ROLES, "录入排查记录")
     _not_future(inspected_on, "排查日期", today)
     if occupied is None:
         raise DomainError("请选择房屋是否住人。")
@@ -259,8 +225,10 @@ def inspection_record(
         raise DomainError("请填写排查情况。")
     _check_location(latitude, longitude, location_accuracy)
     validated = _validate_files(photos)
-    with transaction.atomic(), _files_removed_on_error() as stored:
-        household = _lock_household(household, by)
+    with transaction.atomic(), files_removed_on_error() as stored:
+        household = lock_for_update(
+            Household.objects.visible_to(by), household.pk, missing=NOT_IN_AREA
+        )
         if campaign is not None:
             campaign = Campaign.objects.visible_to(by).filter(pk=campaign.pk).first()
             if campaign is None:
@@ -301,13 +269,15 @@ def hazard_report_create(
     photos: Sequence = (),
     today: dt.date | None = None,
 ) -> HazardReport:
-    _require_role(by, HAZARD_REPORT_ROLES, "上报隐患")
+    require_role(by, HAZARD_REPORT_ROLES, "上报隐患")
     _not_future(reported_on, "上报日期", today)
     if not (description or "").strip():
         raise DomainError("请填写隐患情况。")
     validated = _validate_files(photos)
-    with transaction.atomic(), _files_removed_on_error() as stored:
-        household = _lock_household(household, by)
+    with transaction.atomic(), files_removed_on_error() as stored:
+        household = lock_for_update(
+            Household.objects.visible_to(by), household.pk, missing=NOT_IN_AREA
+        )
         report = HazardReport.objects.create(
             household=household,
             description=description.strip(),
@@ -324,20 +294,15 @@ def hazard_report_verify(
     *, report: HazardReport, by, is_real: bool, note: str = ""
 ) -> HazardReport:
     """The township's verdict: a real hazard goes on to the county for appraisal."""
-    _require_role(by, HAZARD_VERIFY_ROLES, "核实隐患（仅限乡镇工作人员）")
+    require_role(by, HAZARD_VERIFY_ROLES, "核实隐患（仅限乡镇工作人员）")
     if is_real is None:
         raise DomainError("请选择核实结论。")
     if not is_real and not (note or "").strip():
         raise DomainError("核实不属实时请填写核实意见。")
     with transaction.atomic():
-        locked = (
-            HazardReport.objects.visible_to(by)
-            .select_for_update(of=("self",))
-            .filter(pk=report.pk)
-            .first()
+        locked = lock_for_update(
+            HazardReport.objects.visible_to(by), report.pk, missing="该隐患上报不在您的管辖区划内。"
         )
-        if locked is None:
-            raise DomainError("该隐患上报不在您的管辖区划内。")
         if locked.status != HazardStatus.REPORTED:
             raise DomainError(f"该隐患上报已处理（{locked.get_status_display()}），不能重复核实。")
         locked.status = HazardStatus.VERIFIED if is_real else HazardStatus.REJECTED
@@ -378,7 +343,7 @@ def _check_campaign(*, by, name, kind, areas, starts_on, ends_on) -> list[Area]:
 def campaign_create(
     *, by, name: str, kind: str, areas: Iterable[Area], starts_on, ends_on, note: str = ""
 ) -> Campaign:
-    _require_role(by, CAMPAIGN_ROLES, "创建排查批次")
+    require_role(by, CAMPAIGN_ROLES, "创建排查批次")
     areas = _check_campaign(
         by=by, name=name, kind=kind, areas=areas, starts_on=starts_on, ends_on=ends_on
     )
@@ -397,11 +362,13 @@ def campaign_create(
 
 @attributed
 def campaign_update(*, campaign: Campaign, by, **fields) -> Campaign:
-    _require_role(by, CAMPAIGN_ROLES, "修改排查批次")
+    require_role(by, CAMPAIGN_ROLES, "修改排查批次")
     with transaction.atomic():
-        locked = Campaign.objects.visible_to(by).select_for_update().filter(pk=campaign.pk).first()
-        if locked is None:
-            raise DomainError("排查批次不存在或不在您的管辖区划内。")
+        locked = lock_for_update(
+            Campaign.objects.visible_to(by),
+            campaign.pk,
+            missing="排查批次不存在或不在您的管辖区划内。",
+        )
         values = {
             "name": fields.get("name", locked.name),
             "kind": fields.get("kind", locked.kind),
@@ -439,7 +406,7 @@ def emergency_measure_record(
     today: dt.date | None = None,
 ) -> EmergencyMeasure:
     """危房不住人: what was done for a D-level house that people still live in."""
-    _require_role(by, EMERGENCY_ROLES, "登记应急措施")
+    require_role(by, EMERGENCY_ROLES, "登记应急措施")
     if measure not in MeasureKind.values:
         raise DomainError("请选择措施类型。")
     _not_future(taken_on, "措施日期", today)
@@ -451,7 +418,9 @@ def emergency_measure_record(
     if measure == MeasureKind.OTHER and not (note or "").strip():
         raise DomainError("选择“其他”措施时请填写说明。")
     with transaction.atomic():
-        household = _lock_household(household, by)
+        household = lock_for_update(
+            Household.objects.visible_to(by), household.pk, missing=NOT_IN_AREA
+        )
         current = household.appraisals.order_by("-appraised_on", "-id").first()
         if current is None or current.level != SafetyLevel.D:
             raise DomainError("只有当前鉴定为D级危房的农户才需登记应急措施。")
@@ -470,12 +439,14 @@ def ledger_case_close(
     *, household: Household, by, closed_on: dt.date, reason: str, today: dt.date | None = None
 ) -> LedgerClosure:
     """销号: the house is safe again. The renovation app calls this on case close-out."""
-    _require_role(by, APPRAISAL_ROLES, "危房台账销号")
+    require_role(by, APPRAISAL_ROLES, "危房台账销号")
     _not_future(closed_on, "销号日期", today)
     if not (reason or "").strip():
         raise DomainError("请填写销号原因。")
     with transaction.atomic():
-        household = _lock_household(household, by)
+        household = lock_for_update(
+            Household.objects.visible_to(by), household.pk, missing=NOT_IN_AREA
+        )
         if LedgerClosure.objects.filter(household=household).exists():
             raise DomainError("该农户已销号，不能重复销号。")
         return LedgerClosure.objects.create(
@@ -499,7 +470,7 @@ def department_list_create(
     """Each listed household must be appraised within 5 working days of the list's arrival."""
     from inspections.selectors import holiday_calendar
 
-    _require_role(by, DEPARTMENT_LIST_ROLES, "登记部门名单")
+    require_role(by, DEPARTMENT_LIST_ROLES, "登记部门名单")
     if department not in Department.values:
         raise DomainError("请选择来源部门。")
     _not_future(received_on, "收到日期", today)

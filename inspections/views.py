@@ -1,16 +1,14 @@
 from __future__ import annotations
 
-from urllib.parse import quote
-
 from django.contrib import messages
-from django.http import FileResponse, Http404, HttpResponse
+from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect
-from django.utils import timezone
 from django.views import View
 from django.views.generic import DetailView, FormView, ListView
 
 from accounts.permissions import RoleRequiredMixin
-from core.errors import DomainError
+from core.downloads import download_response, serve_private_file, stored_filename
+from core.forms_views import FAILED, call_service
 from households.models import Household
 from inspections import selectors, services
 from inspections.exports import LedgerExporter
@@ -107,10 +105,7 @@ class _HouseholdActionView(RoleRequiredMixin, FormView):
         return context
 
     def form_valid(self, form):
-        try:
-            self.perform(form.cleaned_data)
-        except DomainError as exc:
-            form.add_error(None, str(exc))
+        if call_service(form, lambda: self.perform(form.cleaned_data)) is FAILED:
             return self.form_invalid(form)
         messages.success(self.request, self.success_message)
         return redirect("inspections:household", pk=self.household.pk)
@@ -186,12 +181,9 @@ class LedgerExportView(RoleRequiredMixin, View):
 
     def get(self, request):
         result = LedgerExporter().run(request.user, request.GET.dict())
-        response = HttpResponse(result.content, content_type=result.content_type)
-        ascii_name = f"ledger-{timezone.localdate():%Y%m%d}.xlsx"
-        response["Content-Disposition"] = (
-            f"attachment; filename={ascii_name}; filename*=UTF-8''{quote(result.filename)}"
+        return download_response(
+            result.content, filename=result.filename, content_type=result.content_type
         )
-        return response
 
 
 class PendingAppraisalsView(RoleRequiredMixin, _PaginatedListMixin, ListView):
@@ -238,12 +230,13 @@ class HazardDetailView(RoleRequiredMixin, FormView):
         return context
 
     def form_valid(self, form):
-        try:
-            services.hazard_report_verify(
+        done = call_service(
+            form,
+            lambda: services.hazard_report_verify(
                 report=self.report, by=self.request.user, **form.cleaned_data
-            )
-        except DomainError as exc:
-            form.add_error(None, str(exc))
+            ),
+        )
+        if done is FAILED:
             return self.form_invalid(form)
         messages.success(self.request, "已保存核实结果。")
         return redirect("inspections:hazard_queue")
@@ -269,10 +262,10 @@ class CampaignCreateView(RoleRequiredMixin, FormView):
         return {**super().get_form_kwargs(), "user": self.request.user}
 
     def form_valid(self, form):
-        try:
-            campaign = services.campaign_create(by=self.request.user, **form.cleaned_data)
-        except DomainError as exc:
-            form.add_error(None, str(exc))
+        campaign = call_service(
+            form, lambda: services.campaign_create(by=self.request.user, **form.cleaned_data)
+        )
+        if campaign is FAILED:
             return self.form_invalid(form)
         messages.success(self.request, f"已创建排查批次：{campaign.name}。")
         return redirect(campaign)
@@ -291,24 +284,16 @@ class CampaignDetailView(RoleRequiredMixin, DetailView):
         return context
 
 
-def _file_response(field_file, content_type: str, download_name: str):
-    try:
-        handle = field_file.open("rb")
-    except FileNotFoundError as exc:
-        raise Http404("文件不存在。") from exc
-    response = FileResponse(handle, content_type=content_type)
-    response["Content-Disposition"] = f'inline; filename="{download_name}"'
-    response["Cache-Control"] = "private, no-store"
-    return response
-
-
 class PhotoFileView(RoleRequiredMixin, View):
     """Photos hold personal data: served only after the area check (never via MEDIA_URL)."""
 
     def get(self, request, pk):
         photo = get_object_or_404(Photo.objects.visible_to(request.user), pk=pk)
-        ext = photo.file.name.rsplit(".", 1)[-1]
-        return _file_response(photo.file, photo.content_type, f"photo-{photo.pk}.{ext}")
+        return serve_private_file(
+            photo.file,
+            filename=stored_filename(photo.file, f"photo-{photo.pk}"),
+            content_type=photo.content_type,
+        )
 
 
 class AppraisalReportView(RoleRequiredMixin, View):
@@ -316,7 +301,8 @@ class AppraisalReportView(RoleRequiredMixin, View):
         appraisal = get_object_or_404(Appraisal.objects.visible_to(request.user), pk=pk)
         if not appraisal.report_file:
             raise Http404("该鉴定没有上传报告。")
-        ext = appraisal.report_file.name.rsplit(".", 1)[-1]
-        return _file_response(
-            appraisal.report_file, appraisal.report_content_type, f"appraisal-{appraisal.pk}.{ext}"
+        return serve_private_file(
+            appraisal.report_file,
+            filename=stored_filename(appraisal.report_file, f"appraisal-{appraisal.pk}"),
+            content_type=appraisal.report_content_type,
         )

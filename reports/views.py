@@ -2,15 +2,15 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
-from django.http import Http404, HttpResponse
+from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect
 from django.utils import timezone
-from django.utils.http import content_disposition_header
 from django.views import View
 from django.views.generic import DetailView, ListView
 
 from accounts.models import AreaLevel, Role
 from accounts.permissions import RoleRequiredMixin
+from core.downloads import download_response
 from core.errors import DomainError
 from core.exports import PDF, XLSX
 from households.models import CATEGORY_SHORT, CURRENT_CATEGORIES
@@ -129,22 +129,22 @@ class MonthlyDetailView(_ReportMixin, DetailView):
         }
 
 
-def _attachment(content: bytes, content_type: str, name: str) -> HttpResponse:
-    response = HttpResponse(content, content_type=content_type)
-    response["Content-Disposition"] = content_disposition_header(as_attachment=True, filename=name)
-    return response
-
-
 class MonthlyXlsxView(_ReportMixin, View):
     def get(self, request, pk):
         report = self.get_report(request, pk)
-        return _attachment(exports.monthly_xlsx(report), XLSX, f"月报-{report.month:%Y%m}.xlsx")
+        return download_response(
+            exports.monthly_xlsx(report),
+            filename=f"月报-{report.month:%Y%m}.xlsx",
+            content_type=XLSX,
+        )
 
 
 class MonthlyPdfView(_ReportMixin, View):
     def get(self, request, pk):
         report = self.get_report(request, pk)
-        return _attachment(exports.monthly_pdf(report), PDF, f"月报-{report.month:%Y%m}.pdf")
+        return download_response(
+            exports.monthly_pdf(report), filename=f"月报-{report.month:%Y%m}.pdf", content_type=PDF
+        )
 
 
 class _RowActionView(RoleRequiredMixin, View):

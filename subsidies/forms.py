@@ -26,9 +26,13 @@ class CalculatorForm(forms.Form):
 
 
 class StandardForm(forms.Form):
-    base_amount = forms.DecimalField(label="基础金额（元）", min_value=0, decimal_places=2)
-    per_person = forms.DecimalField(label="每增加1人增加（元）", min_value=0, decimal_places=2)
-    cap = forms.DecimalField(label="封顶金额（元）", min_value=0, decimal_places=2)
+    base_amount = forms.DecimalField(
+        label="基础金额（元）", min_value=0, max_digits=10, decimal_places=2
+    )
+    per_person = forms.DecimalField(
+        label="每增加1人增加（元）", min_value=0, max_digits=10, decimal_places=2
+    )
+    cap = forms.DecimalField(label="封顶金额（元）", min_value=0, max_digits=10, decimal_places=2)
     note = forms.CharField(label="说明", required=False, max_length=200)
 
 
@@ -46,7 +50,9 @@ class PayForm(forms.Form):
 
 class AdvanceForm(forms.Form):
     project = forms.IntegerField(label="改造项目编号", min_value=1)
-    amount = forms.DecimalField(label="垫付金额（元）", min_value=0.01, decimal_places=2)
+    amount = forms.DecimalField(
+        label="垫付金额（元）", min_value=0.01, max_digits=10, decimal_places=2
+    )
     advanced_on = _date("垫付日期")
     note = forms.CharField(label="说明", required=False, max_length=200)
 

@@ -8,21 +8,22 @@ database triggers (subsidies.models) for anything that bypasses this module.
 
 from __future__ import annotations
 
-import contextlib
 import datetime as dt
 from collections.abc import Sequence
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 
 from django.db import OperationalError, transaction
-from django.db.models import F, Max, Sum
+from django.db.models import Max, Sum
 from django.utils import timezone
 
 from accounts.models import Area, AreaLevel, Role
 from core import crypto
 from core.audit import attributed
 from core.errors import ConflictError, DomainError
-from core.uploads import DOCUMENT_TYPES, validate_upload
+from core.locking import lock_for_update, save_versioned
+from core.rules import require_role
+from core.uploads import DOCUMENT_TYPES, files_removed_on_error, store_upload, validate_upload
 from households.models import Household
 from renovation.models import RenovationProject
 from subsidies.models import (
@@ -69,13 +70,6 @@ class LinesRefused(DomainError):
 # --- helpers ---------------------------------------------------------------------------
 
 
-def _require_role(by, roles, action: str) -> None:
-    if by.is_superuser and not by.role:
-        return
-    if by.role not in roles:
-        raise DomainError(f"您的角色无权{action}。")
-
-
 def _today(today: dt.date | None = None) -> dt.date:
     return today or timezone.localdate()
 
@@ -101,20 +95,14 @@ def _money(value, label: str = "金额") -> Decimal:
 
 
 def _lock_batch(batch: PayoutBatch, by, version: int | None = None) -> PayoutBatch:
-    try:
-        locked = (
-            PayoutBatch.objects.visible_to(by)
-            .select_for_update(nowait=True, of=("self",))
-            .filter(pk=batch.pk)
-            .first()
-        )
-    except OperationalError as exc:  # lock_not_available
-        raise ConflictError(CONFLICT_MESSAGE) from exc
-    if locked is None:
-        raise DomainError("该批次不在您的管辖区划内。")
-    if version is not None and locked.version != version:
-        raise ConflictError("该批次已被他人修改，请刷新页面后重试。")
-    return locked
+    return lock_for_update(
+        PayoutBatch.objects.visible_to(by),
+        batch.pk,
+        version=version,
+        missing="该批次不在您的管辖区划内。",
+        busy=CONFLICT_MESSAGE,
+        changed="该批次已被他人修改，请刷新页面后重试。",
+    )
 
 
 def _lock_projects(ids: Sequence[int]) -> dict[int, RenovationProject]:
@@ -138,37 +126,14 @@ def _lock_projects(ids: Sequence[int]) -> dict[int, RenovationProject]:
     return {p.pk: p for p in projects}
 
 
-def _save(obj, **fields):
-    for name, value in fields.items():
-        setattr(obj, name, value)
-    obj.version = F("version") + 1
-    obj.save()
-    obj.refresh_from_db()
-    return obj
+# The result import (moving to the shared import pipeline) still calls it by this name.
+_save = save_versioned
 
 
 def _county_of(by) -> Area:
     if by.area is None:
         raise DomainError("您的账号没有所属区划。")
     return Area.objects.get(pk=by.area.county_code)
-
-
-@contextlib.contextmanager
-def _files_removed_on_error():
-    stored: list = []
-    try:
-        yield stored
-    except BaseException:
-        for field_file in stored:
-            with contextlib.suppress(Exception):
-                field_file.storage.delete(field_file.name)
-        raise
-
-
-def _store(instance, field: str, upload, info, stored: list) -> None:
-    instance._sniffed_extension = info.extension
-    getattr(instance, field).save(upload.name or field, upload, save=False)
-    stored.append(getattr(instance, field))
 
 
 # --- standards -------------------------------------------------------------------------
@@ -185,7 +150,7 @@ def standard_update(
     note: str = "",
 ) -> SubsidyStandard:
     """A county reviewer edits one line of the county's standard (audited by pghistory)."""
-    _require_role(by, STANDARD_ROLES, "修改补助标准（仅限县住建局审核员）")
+    require_role(by, STANDARD_ROLES, "修改补助标准（仅限县住建局审核员）")
     values = {}
     for name, value in (("base_amount", base_amount), ("per_person", per_person), ("cap", cap)):
         try:
@@ -238,7 +203,7 @@ def batch_create(
     funding_source: str,
     note: str = "",
 ) -> PayoutBatch:
-    _require_role(by, BATCH_ROLES, "创建拨付批次（仅限县住建局审核员）")
+    require_role(by, BATCH_ROLES, "创建拨付批次（仅限县住建局审核员）")
     title = (title or "").strip()
     if not title:
         raise DomainError("请填写批次名称。")
@@ -319,7 +284,7 @@ class LineRequest:
 @attributed
 def batch_add_lines(*, batch: PayoutBatch, by, items: Sequence[LineRequest]) -> list[PayoutLine]:
     """Add lines to a draft batch: all or nothing, with a reason for each refused row."""
-    _require_role(by, BATCH_ROLES, "编辑拨付批次（仅限县住建局审核员）")
+    require_role(by, BATCH_ROLES, "编辑拨付批次（仅限县住建局审核员）")
     if not items:
         raise DomainError("请至少选择一个项目。")
     with transaction.atomic():
@@ -387,7 +352,7 @@ def batch_add_lines(*, batch: PayoutBatch, by, items: Sequence[LineRequest]) -> 
 
 @attributed
 def batch_remove_line(*, line: PayoutLine, by) -> None:
-    _require_role(by, BATCH_ROLES, "编辑拨付批次（仅限县住建局审核员）")
+    require_role(by, BATCH_ROLES, "编辑拨付批次（仅限县住建局审核员）")
     with transaction.atomic():
         batch = _lock_batch(line.batch, by)
         if batch.status != B.DRAFTED:
@@ -399,7 +364,7 @@ def batch_remove_line(*, line: PayoutLine, by) -> None:
 @attributed
 def batch_submit(*, batch: PayoutBatch, by, version: int | None = None) -> PayoutBatch:
     """The batch goes to the finance bureau; its lines are checked once more."""
-    _require_role(by, BATCH_ROLES, "提交拨付批次（仅限县住建局审核员）")
+    require_role(by, BATCH_ROLES, "提交拨付批次（仅限县住建局审核员）")
     with transaction.atomic():
         batch = _lock_batch(batch, by, version)
         if batch.status != B.DRAFTED:
@@ -420,7 +385,7 @@ def batch_submit(*, batch: PayoutBatch, by, version: int | None = None) -> Payou
 @attributed
 def batch_return(*, batch: PayoutBatch, by, version: int | None = None) -> PayoutBatch:
     """A submitted batch back to draft (the finance bureau sent it back)."""
-    _require_role(by, PAY_ROLES, "退回拨付批次")
+    require_role(by, PAY_ROLES, "退回拨付批次")
     with transaction.atomic():
         batch = _lock_batch(batch, by, version)
         if batch.status != B.SUBMITTED:
@@ -444,7 +409,7 @@ def batch_pay(
     today: dt.date | None = None,
 ) -> PayoutBatch:
     """The finance bureau paid: payment date (never before any line's acceptance), voucher."""
-    _require_role(by, PAY_ROLES, "确认拨付（仅限县住建局）")
+    require_role(by, PAY_ROLES, "确认拨付（仅限县住建局）")
     if paid_on is None:
         raise DomainError("请填写拨付日期。")
     if paid_on > _today(today):
@@ -452,7 +417,7 @@ def batch_pay(
     info = validate_upload(voucher, allowed=DOCUMENT_TYPES, label="拨付凭证") if voucher else None
     if info is None:
         raise DomainError("请上传拨付凭证（PDF或图片）。")
-    with transaction.atomic(), _files_removed_on_error() as stored:
+    with transaction.atomic(), files_removed_on_error() as stored:
         batch = _lock_batch(batch, by, version)
         if batch.status != B.SUBMITTED:
             raise DomainError(f"批次当前状态为“{batch.get_status_display()}”，不能确认拨付。")
@@ -474,7 +439,7 @@ def batch_pay(
                 f"拨付日期{_d(paid_on)}早于竣工验收日期，不能拨付：{details}。"
                 "补助资金须在竣工验收后拨付。"
             )
-        _store(batch, "voucher", voucher, info, stored)
+        store_upload(batch, "voucher", voucher, info, stored)
         batch.voucher_content_type = info.content_type
         batch = _save(batch, status=B.PAID, paid_on=paid_on, paid_by=by, paid_at=timezone.now())
         PayoutLine.objects.filter(batch=batch, status=LineStatus.PENDING).update(
@@ -485,7 +450,7 @@ def batch_pay(
 
 @attributed
 def batch_reconcile(*, batch: PayoutBatch, by, version: int | None = None) -> PayoutBatch:
-    _require_role(by, PAY_ROLES, "对账（仅限县住建局）")
+    require_role(by, PAY_ROLES, "对账（仅限县住建局）")
     with transaction.atomic():
         batch = _lock_batch(batch, by, version)
         if batch.status != B.PAID:
@@ -504,7 +469,7 @@ def line_mark_failed(*, line: PayoutLine, by, reason: str) -> PayoutLine:
 
     Used by the import of the bureau's result file; the amount no longer counts as paid.
     """
-    _require_role(by, PAY_ROLES, "登记拨付失败")
+    require_role(by, PAY_ROLES, "登记拨付失败")
     reason = (reason or "").strip()
     if not reason:
         raise DomainError("请填写拨付失败原因。")
@@ -541,7 +506,7 @@ def batch_apply_results(
     *, batch: PayoutBatch, by, results: Sequence[LineResult], version: int | None = None
 ) -> dict[str, int]:
     """Mark lines paid or failed from the bureau's result file: all or nothing."""
-    _require_role(by, PAY_ROLES, "导入财政支付结果（仅限县住建局）")
+    require_role(by, PAY_ROLES, "导入财政支付结果（仅限县住建局）")
     with transaction.atomic():
         locked = _lock_batch(batch, by, version)
         if locked.status not in RESULT_BATCH_STATUSES:
@@ -582,11 +547,11 @@ def readmission_record(
     today: dt.date | None = None,
 ) -> DisasterReadmission:
     """Re-admit a household renovated before whose house a disaster damaged again."""
-    _require_role(by, RECORD_ROLES, "登记因灾再次纳入")
+    require_role(by, RECORD_ROLES, "登记因灾再次纳入")
     if not proof_file:
         raise DomainError("请上传乡镇出具的灾害损毁证明。")
     info = validate_upload(proof_file, allowed=DOCUMENT_TYPES, label="灾害损毁证明")
-    with transaction.atomic(), _files_removed_on_error() as stored:
+    with transaction.atomic(), files_removed_on_error() as stored:
         project = RenovationProject.objects.visible_to(by).filter(pk=project.pk).first()
         if project is None:
             raise DomainError("该项目不在您的管辖区划内。")
@@ -600,7 +565,7 @@ def readmission_record(
             recorded_by=by,
             recorded_on=_today(today),
         )
-        _store(record, "proof_file", proof_file, info, stored)
+        store_upload(record, "proof_file", proof_file, info, stored)
         record.save()
         return record
 
@@ -609,7 +574,7 @@ def readmission_record(
 def rebuild_subsidy_record(
     *, household: Household, by, year: int, amount: Decimal, source_note: str = ""
 ) -> DisasterRebuildSubsidy:
-    _require_role(by, RECORD_ROLES, "登记灾后重建补助")
+    require_role(by, RECORD_ROLES, "登记灾后重建补助")
     amount = _money(amount)
     if not Household.objects.visible_to(by).filter(pk=household.pk).exists():
         raise DomainError("该农户不在您的管辖区划内。")
@@ -639,7 +604,7 @@ def advance_record(
     today: dt.date | None = None,
 ) -> TownshipAdvance:
     """A township pre-finances a project by construction progress (DOMAIN "Subsidies")."""
-    _require_role(by, ADVANCE_ROLES, "登记乡镇垫付")
+    require_role(by, ADVANCE_ROLES, "登记乡镇垫付")
     amount = _money(amount, "垫付金额")
     if advanced_on is None:
         raise DomainError("请填写垫付日期。")
@@ -689,7 +654,7 @@ def advance_reimburse(
     today: dt.date | None = None,
 ) -> TownshipAdvance:
     """The county pays the township back, once, not before the advance."""
-    _require_role(by, REIMBURSE_ROLES, "登记垫付归还（仅限县住建局审核员）")
+    require_role(by, REIMBURSE_ROLES, "登记垫付归还（仅限县住建局审核员）")
     if reimbursed_on is None:
         raise DomainError("请填写归还日期。")
     if reimbursed_on > _today(today):

@@ -3,17 +3,18 @@
 from __future__ import annotations
 
 from decimal import Decimal
-from urllib.parse import quote
 
 from django.contrib import messages
-from django.http import FileResponse, Http404, HttpResponse
+from django.http import Http404, HttpResponseBadRequest
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.views import View
 
 from accounts.models import Area, Role
 from accounts.permissions import RoleRequiredMixin, can_write
+from core.downloads import PDF, XLSX, download_response, serve_private_file, stored_filename
 from core.errors import DomainError
+from core.forms_views import FAILED, call_service
 from renovation.models import RenovationProject
 from subsidies import exports, forms, selectors, services
 from subsidies.calculator import calculate, ensure_standards
@@ -41,7 +42,7 @@ class OverviewView(RoleRequiredMixin, View):
 
     def get(self, request):
         year = request.GET.get("year")
-        year = int(year) if year and year.isdigit() else None
+        year = int(year) if year and year.isascii() and year.isdigit() else None
         rows = selectors.township_overview(request.user, year)
         unpaid = selectors.accepted_unpaid(request.user)
         totals = {
@@ -131,10 +132,13 @@ class StandardEditView(RoleRequiredMixin, View):
         form = forms.StandardForm(request.POST)
         if not form.is_valid():
             return self._render(request, form)
-        try:
-            services.standard_update(standard=self.object, by=request.user, **form.cleaned_data)
-        except DomainError as exc:
-            form.add_error(None, str(exc))
+        done = call_service(
+            form,
+            lambda: services.standard_update(
+                standard=self.object, by=request.user, **form.cleaned_data
+            ),
+        )
+        if done is FAILED:
             return self._render(request, form)
         messages.success(request, f"已修改补助标准：{self.object}。")
         return redirect(f"/subsidies/standards/?year={self.object.year}")
@@ -161,10 +165,10 @@ class BatchListView(RoleRequiredMixin, View):
         form = forms.BatchForm(request.POST)
         if not form.is_valid():
             return self._render(request, form)
-        try:
-            batch = services.batch_create(by=request.user, **form.cleaned_data)
-        except DomainError as exc:
-            form.add_error(None, str(exc))
+        batch = call_service(
+            form, lambda: services.batch_create(by=request.user, **form.cleaned_data)
+        )
+        if batch is FAILED:
             return self._render(request, form)
         messages.success(request, f"已创建拨付批次 {batch.number}。")
         return redirect(batch)
@@ -227,9 +231,10 @@ class BatchActionView(BatchMixin, View):
             if action == "add_lines":
                 self._add_lines(request, batch)
             elif action == "remove_line":
-                line = get_object_or_404(
-                    PayoutLine.objects.filter(batch=batch), pk=request.POST.get("line") or 0
-                )
+                line_id = request.POST.get("line", "")
+                if not (line_id.isascii() and line_id.isdigit()):
+                    return HttpResponseBadRequest("请选择要删除的拨付明细（明细编号无效）。")
+                line = get_object_or_404(PayoutLine.objects.filter(batch=batch), pk=line_id)
                 services.batch_remove_line(line=line, by=user)
                 messages.success(request, "已删除该明细。")
             elif action == "submit":
@@ -255,7 +260,7 @@ class BatchActionView(BatchMixin, View):
         return redirect(batch)
 
     def _add_lines(self, request, batch):
-        ids = [int(v) for v in request.POST.getlist("projects") if v.isdigit()]
+        ids = [int(v) for v in request.POST.getlist("projects") if v.isascii() and v.isdigit()]
         if not ids:
             raise DomainError("请至少选择一个项目。")
         projects = RenovationProject.objects.visible_to(request.user).in_bulk(ids)
@@ -266,25 +271,22 @@ class BatchActionView(BatchMixin, View):
         messages.success(request, f"已添加 {len(lines)} 条拨付明细。")
 
 
-def _attachment(content: bytes, name: str, content_type: str) -> HttpResponse:
-    response = HttpResponse(content, content_type=content_type)
-    response["Content-Disposition"] = f"attachment; filename*=UTF-8''{quote(name)}"
-    response["Cache-Control"] = "private, no-store"
-    return response
-
-
 class BatchXlsxView(BatchMixin, View):
     """Direct download of the finance list (the background export is on the batch page)."""
 
     def get(self, request, pk):
         content = exports.build_workbook(request.user, self.batch)
-        return _attachment(content, exports.filename(self.batch, "xlsx"), exports.exports.XLSX)
+        return download_response(
+            content, filename=exports.filename(self.batch, "xlsx"), content_type=XLSX
+        )
 
 
 class BatchPdfView(BatchMixin, View):
     def get(self, request, pk):
         content = exports.render_summary_pdf(self.batch)
-        return _attachment(content, exports.filename(self.batch, "pdf"), exports.exports.PDF)
+        return download_response(
+            content, filename=exports.filename(self.batch, "pdf"), content_type=PDF
+        )
 
 
 class BatchVoucherView(BatchMixin, View):
@@ -292,15 +294,11 @@ class BatchVoucherView(BatchMixin, View):
         voucher = self.batch.voucher
         if not voucher:
             raise Http404("没有拨付凭证。")
-        try:
-            handle = voucher.open("rb")
-        except FileNotFoundError as exc:
-            raise Http404("文件不存在。") from exc
-        response = FileResponse(handle, content_type=self.batch.voucher_content_type)
-        ext = voucher.name.rsplit(".", 1)[-1]
-        response["Content-Disposition"] = f'inline; filename="voucher-{self.batch.pk}.{ext}"'
-        response["Cache-Control"] = "private, no-store"
-        return response
+        return serve_private_file(
+            voucher,
+            filename=stored_filename(voucher, f"voucher-{self.batch.pk}"),
+            content_type=self.batch.voucher_content_type,
+        )
 
 
 class LineListView(RoleRequiredMixin, View):
@@ -362,10 +360,10 @@ class AdvanceListView(RoleRequiredMixin, View):
         if project is None:
             form.add_error("project", "项目不存在或不在您的管辖区划内。")
             return self._render(request, form)
-        try:
-            services.advance_record(project=project, by=request.user, **data)
-        except DomainError as exc:
-            form.add_error(None, str(exc))
+        done = call_service(
+            form, lambda: services.advance_record(project=project, by=request.user, **data)
+        )
+        if done is FAILED:
             return self._render(request, form)
         messages.success(request, "已登记乡镇垫付。")
         return redirect("subsidies:advance_list")

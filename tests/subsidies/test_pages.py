@@ -171,3 +171,23 @@ def test_advance_pages(client, household, township_user, official, county_review
     client.post(f"/subsidies/advances/{advance.pk}/reimburse/", {"reimbursed_on": "2026-12-01"})
     advance.refresh_from_db()
     assert advance.reimbursed_on == dt.date(2026, 12, 1)
+
+
+def test_junk_amounts_and_line_ids_are_refused_in_chinese(client, areas, county_reviewer):
+    """Issue 14 point 8: 100000000 in a standard and line=abc were server errors."""
+    client.force_login(county_reviewer)
+    client.get("/subsidies/standards/?year=2026")
+    line = SubsidyStandard.objects.filter(year=2026, level="C").first()
+    before = line.base_amount
+    response = client.post(
+        f"/subsidies/standards/{line.pk}/edit/",
+        {"base_amount": "100000000", "per_person": "100000000", "cap": "100000000"},
+    )
+    errors = response.context["form"].errors
+    assert response.status_code == 200 and set(errors) == {"base_amount", "per_person", "cap"}
+    assert "确认" in errors["cap"][0]  # Django's Chinese message, shown beside the field
+    line.refresh_from_db()
+    assert line.base_amount == before
+    created = batch(county_reviewer)
+    response = client.post(f"/subsidies/batches/{created.pk}/do/remove_line/", {"line": "abc"})
+    assert response.status_code == 400 and "明细编号无效" in response.content.decode()
