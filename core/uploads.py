@@ -163,9 +163,12 @@ def validate_upload(file, *, allowed=IMAGE_TYPES, label: str = "文件") -> Uplo
                 taken_at = _exif_taken_at(image)
                 if max(image.size) > MAX_SIDE:
                     kind, size = _downscale(file, image, kind)
+        except Image.DecompressionBombError as exc:
+            raise UploadRejected(
+                f"“{name}”像素过大，图片不能超过 {MAX_PIXELS // 1_000_000} 百万像素。"
+            ) from exc
         except (
             UnidentifiedImageError,
-            Image.DecompressionBombError,
             OSError,
             SyntaxError,
             ValueError,
