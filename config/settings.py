@@ -107,6 +107,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "core.middleware.SecurityHeadersMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "core.middleware.RejectNulBytesMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -212,6 +213,8 @@ MEDIA_ROOT = Path(os.environ.get("MEDIA_ROOT", DATA_DIR / "media"))
 MEDIA_URL = "/media/"
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 DATA_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
+# Files in one request, on every page and API endpoint (services allow 20 photos per upload).
+DATA_UPLOAD_MAX_NUMBER_FILES = 20
 ANJU_IMPORT_MAX_BYTES = env_int("ANJU_IMPORT_MAX_BYTES", 20 * 1024 * 1024)
 ANJU_IMPORT_MAX_ROWS = env_int("ANJU_IMPORT_MAX_ROWS", 50_000)
 

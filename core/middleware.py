@@ -73,3 +73,41 @@ class AuditContextMiddleware:
             else:  # pragma: no cover - ASGI is not used
                 request.__class__ = ASGIRequest
             return self.get_response(request)
+
+
+# Pages whose forms take photos with the phone camera (`capture="environment"`), and those
+# that also fill in the location; every other page gets neither.
+CAMERA_PAGES = frozenset(
+    {"inspections:inspection_create", "inspections:appraisal_create", "inspections:hazard_create"}
+)
+LOCATION_PAGES = frozenset({"inspections:inspection_create", "inspections:hazard_create"})
+CONTENT_SECURITY_POLICY = (
+    "default-src 'self'; img-src 'self' data: blob:; object-src 'none'; base-uri 'self'; "
+    "form-action 'self'; frame-ancestors 'none'"
+)
+_DENIED = ("microphone", "payment", "usb", "serial", "bluetooth", "midi", "display-capture")
+
+
+def permissions_policy(url_name: str | None) -> str:
+    camera = "(self)" if url_name in CAMERA_PAGES else "()"
+    location = "(self)" if url_name in LOCATION_PAGES else "()"
+    denied = ", ".join(f"{feature}=()" for feature in _DENIED)
+    return f"camera={camera}, geolocation={location}, {denied}"
+
+
+class SecurityHeadersMiddleware:
+    """Content-Security-Policy (own origin only: no inline script or style attribute, the
+    vendored Chart.js is served from /static/), Referrer-Policy, Permissions-Policy."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        response = self.get_response(request)
+        match = getattr(request, "resolver_match", None)
+        response.headers.setdefault("Content-Security-Policy", CONTENT_SECURITY_POLICY)
+        response.headers.setdefault("Referrer-Policy", "same-origin")
+        response.headers.setdefault(
+            "Permissions-Policy", permissions_policy(match.view_name if match else None)
+        )
+        return response

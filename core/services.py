@@ -17,6 +17,7 @@ from core.errors import DomainError, RoleRefused
 from core.models import ExportJob
 
 logger = logging.getLogger(__name__)
+STARTED_AS = "_started_as"
 
 
 def export_start(*, kind: str, params: dict, by) -> ExportJob:
@@ -28,7 +29,10 @@ def export_start(*, kind: str, params: dict, by) -> ExportJob:
     cleaned = exporter.clean_params(by, params)
 
     with transaction.atomic():
-        job = ExportJob.objects.create(kind=kind, params=cleaned, created_by=by)
+        # The area and role the export was asked under: a user moved or re-roled since is
+        # refused when the job runs, not served rows of the area they no longer hold.
+        started_as = {STARTED_AS: [by.area_id, str(by.role)]}
+        job = ExportJob.objects.create(kind=kind, params=cleaned | started_as, created_by=by)
         # Enqueued only if the job row is committed: a rolled-back request enqueues nothing.
         transaction.on_commit(lambda: _enqueue_export(str(job.pk)))
     return job
@@ -76,10 +80,15 @@ def export_run(job_id: str) -> None:
             progress=max(1, min(99, percent)), message=message[:300]
         )
 
+    user = job.created_by
+    params = dict(job.params)
+    started_as = params.pop(STARTED_AS, None)
     try:
-        if exporter is None or not exporter.allowed(job.created_by) or not job.created_by.is_active:
+        if exporter is None or not exporter.allowed(user) or not user.is_active:
             raise DomainError("您的账号或角色已无权执行此导出。")
-        result = exporter.run(job.created_by, job.params, progress)
+        if started_as is not None and started_as != [user.area_id, str(user.role)]:
+            raise DomainError("您的账号所属区域或角色已变更，请重新发起导出。")
+        result = exporter.run(user, params, progress)
     except DomainError as exc:
         ExportJob.objects.filter(pk=job.pk).update(
             status=ExportJob.Status.FAILED, message=str(exc)[:300], finished_at=timezone.now()

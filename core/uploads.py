@@ -2,7 +2,10 @@
 
 A file's name and the browser's Content-Type are chosen by the sender, so neither is trusted:
 the first bytes decide the type, Pillow must be able to read an image to the end (`verify()`),
-and a PDF must carry its header and end-of-file marker. Files are kept as uploaded.
+and a PDF must carry its header and end-of-file marker. PDFs are kept as uploaded; an image
+above `MAX_PIXELS` is refused before it is decoded (a 420 KB PNG can hold 144 megapixels and
+cost the archive PDF 1.35 GB), and one whose longest side passes `MAX_SIDE` is stored
+downscaled, with its EXIF (the capture time the app reads) kept.
 """
 
 from __future__ import annotations
@@ -33,6 +36,9 @@ _DATETIME_ORIGINAL = 36867
 _DATETIME = 306
 
 DEFAULT_MAX_BYTES = 10 * 1024 * 1024
+MAX_PIXELS = 40_000_000  # a 40 MP phone photo is the largest a village camera takes
+Image.MAX_IMAGE_PIXELS = MAX_PIXELS  # Pillow's own bomb check, for every image the app opens
+MAX_SIDE = 2560  # longest side of a stored photo: sharp on an A4 page, a few hundred KB
 
 
 class UploadRejected(DomainError):
@@ -93,6 +99,30 @@ def _exif_taken_at(image: Image.Image) -> dt.datetime | None:
     return timezone.make_aware(naive, timezone.get_default_timezone())
 
 
+def _downscale(file, image: Image.Image, kind: str) -> tuple[str, int]:
+    """Replace the upload's content by the image shrunk to `MAX_SIDE`, keeping its EXIF.
+    HEIC is written as JPEG (Pillow cannot encode HEIC without extra codecs)."""
+    exif = image.info.get("exif") or image.getexif().tobytes()
+    small = image.copy()
+    small.thumbnail((MAX_SIDE, MAX_SIDE), Image.Resampling.LANCZOS)
+    buffer = io.BytesIO()
+    if kind == PNG:
+        small.save(buffer, "PNG", exif=exif, optimize=True)
+    else:
+        kind = JPEG
+        small.convert("RGB").save(buffer, "JPEG", exif=exif, quality=85)
+    content = buffer.getvalue()
+    # The upload object itself is rewritten, so every service that stores it stores the
+    # smaller file (a temporary-file upload is rewritten on disk, which storage then moves).
+    file.seek(0)
+    file.truncate()
+    file.write(content)
+    file.flush()
+    file.seek(0)
+    file.size = len(content)
+    return kind, len(content)
+
+
 def validate_upload(file, *, allowed=IMAGE_TYPES, label: str = "文件") -> UploadInfo:
     """Check one uploaded file; raise UploadRejected with a message the user can act on."""
     name = getattr(file, "name", "") or label
@@ -121,14 +151,24 @@ def validate_upload(file, *, allowed=IMAGE_TYPES, label: str = "文件") -> Uplo
             _register_heif()
         try:
             with Image.open(io.BytesIO(data)) as image:
+                if image.width * image.height > MAX_PIXELS:
+                    raise UploadRejected(
+                        f"“{name}”像素过大（{image.width}×{image.height}），"
+                        f"图片不能超过 {MAX_PIXELS // 1_000_000} 百万像素。"
+                    )
                 image.verify()
             # verify() leaves the image unusable; reopen it to decode fully and read EXIF.
             with Image.open(io.BytesIO(data)) as image:
                 image.load()
                 taken_at = _exif_taken_at(image)
+                if max(image.size) > MAX_SIDE:
+                    kind, size = _downscale(file, image, kind)
+        except Image.DecompressionBombError as exc:
+            raise UploadRejected(
+                f"“{name}”像素过大，图片不能超过 {MAX_PIXELS // 1_000_000} 百万像素。"
+            ) from exc
         except (
             UnidentifiedImageError,
-            Image.DecompressionBombError,
             OSError,
             SyntaxError,
             ValueError,

@@ -40,6 +40,11 @@
   });
 })();
 
+// Progress bars: the width comes from data-width (the CSP allows no style attribute).
+document.querySelectorAll('.progress [data-width]').forEach(function (bar) {
+  bar.style.width = bar.dataset.width + '%';
+});
+
 // Background exports: poll the job and show its progress, then the download link.
 (function () {
   var box = document.getElementById('export-job');

@@ -144,3 +144,23 @@ def test_fresh_running_job_is_left_alone(township_user, household):
     export_run(str(job.pk))
     job.refresh_from_db()
     assert job.status == "running" and not job.file
+
+
+@pytest.mark.parametrize("change", ["area", "role", "deactivated"])
+def test_job_of_a_user_moved_re_roled_or_deactivated_since_is_refused(
+    township_user, areas, household, change
+):
+    from accounts.models import Role
+    from core.services import export_start
+
+    job = export_start(kind="households", params={}, by=township_user)
+    if change == "area":
+        township_user.area = areas["other_township"]
+    elif change == "role":
+        township_user.role = Role.OFFICIAL
+    else:
+        township_user.is_active = False
+    township_user.save()
+    export_run(str(job.pk))
+    job.refresh_from_db()
+    assert job.status == "failed" and not job.file

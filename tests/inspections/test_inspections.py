@@ -32,7 +32,7 @@ def test_form_is_mobile_camera_ready(client, township_user, household):
     ).content.decode()
     assert 'name="viewport"' in page
     assert 'accept="image/*,.heic,.heif"' in page and 'capture="environment"' in page
-    assert "multiple" in page and "navigator.geolocation" in page
+    assert "multiple" in page and "js/location.js" in page
 
 
 def test_township_user_records_inspection_with_photos(client, township_user, household, settings):

@@ -5,6 +5,7 @@ import io
 
 import pytest
 from openpyxl import Workbook, load_workbook
+from PIL import Image
 
 from core.uploads import UploadRejected, sniff, validate_upload
 from core.xlsx import safe_row
@@ -55,3 +56,35 @@ def test_safe_cells_keep_formula_text_as_text():
     assert [c.value for c in cells[:7]] == values[:7]
     assert all(c.data_type == "s" for c in cells[:7])
     assert cells[7].value == 3
+
+
+def _png(size) -> bytes:
+    buffer = io.BytesIO()
+    Image.new("L", size, 0).save(buffer, "PNG", optimize=True)
+    return buffer.getvalue()
+
+
+def test_image_above_the_pixel_limit_is_refused():
+    # 12000×12000 of one colour: a few hundred KB on the wire, 144 MP once decoded.
+    bomb = _png((12000, 12000))
+    assert len(bomb) < 1024 * 1024
+    with pytest.raises(UploadRejected, match="像素过大"):
+        validate_upload(upload("bomb.png", bomb))
+
+
+def test_large_photo_is_stored_downscaled_with_its_capture_time():
+    photo = upload("big.jpg", jpeg_bytes("2026:05:01 08:00:00", size=(4000, 3000)))
+    info = validate_upload(photo)
+    assert info.taken_at.isoformat() == "2026-05-01T08:00:00+08:00"
+    photo.seek(0)
+    with Image.open(photo) as stored:
+        assert stored.size == (2560, 1920)
+        assert stored.getexif().get_ifd(0x8769)[36867] == "2026:05:01 08:00:00"
+    photo.seek(0)
+    assert info.size == photo.size == len(photo.read()) < len(jpeg_bytes(size=(4000, 3000)))
+
+
+def test_too_many_files_in_one_request_is_refused(client):
+    files = [upload(f"{i}.png", png_bytes()) for i in range(21)]
+    response = client.post("/accounts/login/", {"files": files})
+    assert response.status_code == 400
