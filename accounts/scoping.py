@@ -31,6 +31,7 @@ from dataclasses import dataclass, field
 
 from django.db import models
 from django.db.models import Q
+from django.forms.models import BaseInlineFormSet
 
 
 class ScopeError(RuntimeError):
@@ -187,7 +188,7 @@ class ScopedQuerySet(models.QuerySet):
         """The rows `user` may see."""
         prefix = area_prefix(user)
         if prefix is None:
-            return self.none()._marked("visible_to")
+            return self.none()
         condition = self.get_scope().user_condition(user, prefix)
         return self._narrow(condition)._marked("visible_to")
 
@@ -201,6 +202,10 @@ class ScopedQuerySet(models.QuerySet):
         """The condition of `in_area(area)`, to combine with others (`|`)."""
         prefix = area if isinstance(area, str) else area.prefix
         return self.get_scope().area_condition(prefix)
+
+    def none(self):
+        # Nothing is read: no scope is needed (an unsaved parent's inline formset).
+        return super().none()._marked("none")
 
     def unscoped(self, reason: str):
         """Every row, on purpose: `reason` says why no user's scope applies here."""
@@ -258,6 +263,15 @@ class ScopedQuerySet(models.QuerySet):
     def contains(self, obj):
         self._check_scope()
         return super().contains(obj)
+
+
+class HeldParentInlineFormSet(BaseInlineFormSet):
+    """An inline formset edits the children of a parent the view already holds (scoped)."""
+
+    def __init__(self, *args, queryset=None, **kwargs):
+        if queryset is None:
+            queryset = self.model._default_manager.unscoped("children of the held parent")
+        super().__init__(*args, queryset=queryset, **kwargs)
 
 
 def scoped_queryset(area_lookup: str = "", scope: Scope | None = None):

@@ -546,7 +546,11 @@ def batch_apply_results(
         locked = _lock_batch(batch, by, version)
         if locked.status not in RESULT_BATCH_STATUSES:
             raise DomainError("只有已提交财政的批次可以登记支付结果。")
-        lines = PayoutLine.objects.select_for_update().in_bulk([r.line_id for r in results])
+        lines = (
+            PayoutLine.objects.unscoped("lines of the locked batch")
+            .select_for_update()
+            .in_bulk([r.line_id for r in results])
+        )
         for r in results:
             line = lines.get(r.line_id)
             if line is None or line.batch_id != locked.pk or line.status != r.expected_status:
