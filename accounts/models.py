@@ -6,6 +6,7 @@ from django.core.validators import RegexValidator
 from django.db import models
 from django.db.models import Q
 
+from accounts.scoping import Scope, ScopedQuerySet
 from core.audit import tracked
 
 
@@ -29,14 +30,11 @@ def level_of_code(code: str) -> str:
     return AreaLevel.VILLAGE
 
 
-class AreaQuerySet(models.QuerySet):
-    def visible_to(self, user) -> AreaQuerySet:
-        from accounts.scoping import area_prefix
-
-        prefix = area_prefix(user)
-        if prefix is None:
-            return self.none()
-        return self.filter(code__startswith=prefix)
+class AreaQuerySet(ScopedQuerySet):
+    # An area is inside the user's area when its own code starts with the user's prefix.
+    # Area names and codes are not secret: unscoped reads do not raise.
+    scope = Scope(code="code")
+    guarded = False
 
     def townships(self):
         return self.filter(level=AreaLevel.TOWNSHIP)

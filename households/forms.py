@@ -3,6 +3,7 @@ from __future__ import annotations
 from django import forms
 
 from accounts.models import Area, AreaLevel
+from accounts.scoping import HeldParentInlineFormSet
 from core.validators import id_number_error
 from households.models import Household, Member, Relation
 
@@ -139,5 +140,11 @@ class MemberForm(forms.ModelForm):
 
 
 MemberFormSet = forms.inlineformset_factory(
-    Household, Member, form=MemberForm, extra=1, can_delete=True, max_num=29
+    Household,
+    Member,
+    form=MemberForm,
+    formset=HeldParentInlineFormSet,
+    extra=1,
+    can_delete=True,
+    max_num=29,
 )

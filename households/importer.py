@@ -563,9 +563,9 @@ def plan_rows(rows: list[ImportRow], *, prefix: str, lock: bool = False) -> Impo
     codes = {r.values["village"] for r in rows if "village" in r.values}
     villages = {
         a.code: a
-        for a in Area.objects.filter(
-            level=AreaLevel.VILLAGE, code__in=codes, code__startswith=prefix
-        ).select_related("parent")
+        for a in Area.objects.in_area(prefix)
+        .filter(level=AreaLevel.VILLAGE, code__in=codes)
+        .select_related("parent")
     }
     plan = ImportPlan(rows=rows, villages=villages)
     for row in rows:
@@ -586,7 +586,9 @@ def plan_rows(rows: list[ImportRow], *, prefix: str, lock: bool = False) -> Impo
     existing: dict[tuple[str, str], dict[str, Any]] = {}
     hashes = list(by_hash)
     for start in range(0, len(hashes), HASH_CHUNK):
-        query = Household.objects.filter(id_number_hash__in=hashes[start : start + HASH_CHUNK])
+        query = Household.objects.unscoped("import matches ID numbers county-wide").filter(
+            id_number_hash__in=hashes[start : start + HASH_CHUNK]
+        )
         if lock:
             query = query.select_for_update()
         for record in query.values(*_EXISTING_FIELDS):
@@ -793,7 +795,11 @@ def apply_stored_import(
     refused = 0
     try:
         with transaction.atomic(), acting_as(by, household_import=record.pk):
-            locked = HouseholdImport.objects.select_for_update().get(pk=record.pk)
+            locked = (
+                HouseholdImport.objects.unscoped("re-lock of a held import")
+                .select_for_update()
+                .get(pk=record.pk)
+            )
             if not locked.is_pending:
                 raise _not_pending(locked)
             plan = kind.plan_rows(rows, prefix=locked.scope_prefix, lock=True)
@@ -846,7 +852,11 @@ def import_apply(
 def import_cancel(*, household_import: HouseholdImport, by) -> HouseholdImport:
     """Drop a pending import and its stored file."""
     with transaction.atomic():
-        locked = HouseholdImport.objects.select_for_update().get(pk=household_import.pk)
+        locked = (
+            HouseholdImport.objects.unscoped("re-lock of a held import")
+            .select_for_update()
+            .get(pk=household_import.pk)
+        )
         if not locked.is_pending:
             raise DomainError(f"该导入的状态为“{locked.get_status_display()}”，不能取消。")
         stored = locked.file.name

@@ -6,8 +6,8 @@ from django.db import models
 from django.db.models import Q
 from django.db.models.functions import Left
 
-from accounts.models import Area
-from accounts.scoping import scoped_queryset
+from accounts.models import Area, Role
+from accounts.scoping import Scope, ScopedQuerySet, scoped_queryset
 from core import crypto
 from core.audit import tracked
 from core.fields import EncryptedTextField
@@ -266,21 +266,11 @@ class ImportKind(models.TextChoices):
     MONITORING = "monitoring", "防返贫监测名单"
 
 
-class HouseholdImportQuerySet(models.QuerySet):
-    def visible_to(self, user) -> HouseholdImportQuerySet:
-        """The uploader's own imports; a county reviewer also sees those of the county."""
-        from accounts.models import Role
-        from accounts.scoping import area_prefix
-
-        prefix = area_prefix(user)
-        if prefix is None:
-            return self.none()
-        if prefix == "":
-            return self
-        condition = Q(created_by=user)
-        if user.role == Role.COUNTY_REVIEWER:
-            condition |= Q(area__code__startswith=prefix)
-        return self.filter(condition)
+class HouseholdImportQuerySet(ScopedQuerySet):
+    # The uploader's own imports; a county reviewer also sees those of the county.
+    scope = Scope(
+        code="area__code", owner="created_by", area_roles=frozenset({Role.COUNTY_REVIEWER})
+    )
 
 
 def _import_upload_to(instance, filename: str) -> str:

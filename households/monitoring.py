@@ -370,9 +370,11 @@ def _resolve_villages(rows: list[PersonRow], prefix: str) -> dict:
     wanted = {(r.cells.get("township", ""), r.cells.get("village", "")) for r in rows}
     names = {v for _t, v in wanted if v}
     found: dict[tuple[str, str], list[Area]] = defaultdict(list)
-    for village in Area.objects.filter(
-        level=AreaLevel.VILLAGE, code__startswith=prefix, name__in=names
-    ).select_related("parent"):
+    for village in (
+        Area.objects.in_area(prefix)
+        .filter(level=AreaLevel.VILLAGE, name__in=names)
+        .select_related("parent")
+    ):
         township = village.parent.name if village.parent_id else ""
         found[(township, village.name)].append(village)
     resolved: dict = {}
@@ -390,7 +392,8 @@ def _current_levels(ids: list[int]) -> dict[int, str]:
 
     current = Appraisal.objects.filter(household=OuterRef("pk")).order_by("-appraised_on", "-id")
     return dict(
-        Household.objects.filter(pk__in=ids)
+        Household.objects.unscoped("rows matched by the import")
+        .filter(pk__in=ids)
         .annotate(level=Subquery(current.values("level")[:1]))
         .values_list("pk", "level")
     )
@@ -590,7 +593,9 @@ def plan_rows(rows: list[PersonRow], *, prefix: str, lock: bool = False) -> Moni
     existing: dict[tuple[str, str], Household] = {}
     hashes = list(heads)
     for start in range(0, len(hashes), HASH_CHUNK):
-        query = Household.objects.filter(id_number_hash__in=hashes[start : start + HASH_CHUNK])
+        query = Household.objects.unscoped("import matches ID numbers county-wide").filter(
+            id_number_hash__in=hashes[start : start + HASH_CHUNK]
+        )
         if lock:
             query = query.select_for_update()
         for household in query.prefetch_related("members"):
@@ -764,7 +769,9 @@ def _write(plan: MonitoringPlan, *, by) -> list[Household]:
     for names, households in by_fields.items():
         Household.objects.bulk_update(households, names, batch_size=BATCH_SIZE)
 
-    Member.objects.filter(household_id__in=[pk for pk, _g in replaced]).delete()
+    Member.objects.unscoped("members of matched households").filter(
+        household_id__in=[pk for pk, _g in replaced]
+    ).delete()
     members = []
     for pk, group in replaced:
         for values in group.members:

@@ -39,9 +39,11 @@ DUPLICATE_ID_MESSAGE = "本县已有身份证号相同的农户，请勿重复�
 
 def _check_unique_id(household: Household) -> None:
     household.sync_sensitive()
-    clash = Household.objects.filter(
-        county_code=household.village_id[:6], id_number_hash=household.id_number_hash
-    ).exclude(pk=household.pk)
+    clash = (
+        Household.objects.unscoped("ID numbers are unique county-wide")
+        .filter(county_code=household.village_id[:6], id_number_hash=household.id_number_hash)
+        .exclude(pk=household.pk)
+    )
     if clash.exists():
         raise DomainError(DUPLICATE_ID_MESSAGE)
 
@@ -68,7 +70,11 @@ def household_update(
 ) -> Household:
     """Apply `fields`; refuse if someone saved the household since `version` was read."""
     with transaction.atomic():
-        locked = Household.objects.select_for_update().get(pk=household.pk)
+        locked = (
+            Household.objects.unscoped("re-lock of a held household")
+            .select_for_update()
+            .get(pk=household.pk)
+        )
         if version is not None and locked.version != version:
             raise ConflictError("该农户信息已被他人修改，请刷新页面后重新编辑。")
         changed = False
@@ -101,7 +107,9 @@ def household_delete(*, household: Household, by) -> None:
     require_role(by, DELETE_ROLES, "删除农户")
     try:
         with transaction.atomic():
-            Household.objects.select_for_update().filter(pk=household.pk).first()
+            Household.objects.unscoped("re-lock of a held household").select_for_update().filter(
+                pk=household.pk
+            ).first()
             household.members.all().delete()
             household.delete()
     except ProtectedError as exc:

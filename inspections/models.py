@@ -7,7 +7,7 @@ from django.db import models
 from django.db.models import Q
 
 from accounts.models import Area
-from accounts.scoping import area_prefix, scoped_queryset
+from accounts.scoping import Scope, ScopedQuerySet, scoped_queryset
 from core.audit import tracked
 from core.uploads import stored_name
 from households.models import Department, Household
@@ -48,20 +48,9 @@ class CampaignKind(models.TextChoices):
     NEW_LIST = "new_list", "新增名单排查"
 
 
-class CampaignQuerySet(models.QuerySet):
-    def visible_to(self, user):
-        """Campaigns covering part of the user's area, or an area the user lies within."""
-        prefix = area_prefix(user)
-        if prefix is None:
-            return self.none()
-        if prefix == "":
-            return self
-        code = user.area.code
-        ancestors = {code, code[:9] + "000", code[:6] + "000000"}
-        ids = Campaign.areas.through.objects.filter(
-            Q(area__code__startswith=prefix) | Q(area__code__in=ancestors)
-        ).values("campaign_id")
-        return self.filter(pk__in=ids)
+class CampaignQuerySet(ScopedQuerySet):
+    # Campaigns covering part of the user's area, or an area the user lies within.
+    scope = Scope(code="areas__code", with_ancestors=True, many=True)
 
 
 @tracked()
@@ -373,14 +362,9 @@ class Holiday(models.Model):
         return f"{self.date:%Y-%m-%d} {self.name}{'（调休上班）' if self.is_workday else ''}"
 
 
-class DepartmentListQuerySet(models.QuerySet):
-    def visible_to(self, user):
-        prefix = area_prefix(user)
-        if prefix is None:
-            return self.none()
-        if prefix == "":
-            return self
-        return self.filter(county_code=prefix[:6])
+class DepartmentListQuerySet(ScopedQuerySet):
+    # A department's list is the business of the whole county it was sent to.
+    scope = Scope(code="county_code", county_wide=True)
 
 
 @tracked()

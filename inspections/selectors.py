@@ -198,7 +198,7 @@ def campaign_households(campaign: Campaign, user) -> QuerySet:
     """Households in the campaign's scope that the user may see."""
     condition = Q(pk__in=[])
     for area in campaign.areas.all():
-        condition |= Q(village__code__startswith=area.prefix)
+        condition |= Household.objects.area_q(area)
     return Household.objects.visible_to(user).filter(condition)
 
 

@@ -158,7 +158,7 @@ def appraisal_record(
         appraisal.save()
         _save_photos(validated, household=household, by=by, stored=stored, appraisal=appraisal)
         # Verified hazard reports of this household reach their last level: appraised.
-        HazardReport.objects.filter(
+        HazardReport.objects.unscoped("of the held household").filter(
             household=household,
             status=HazardStatus.VERIFIED,
             reported_on__lte=appraised_on,

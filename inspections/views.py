@@ -78,7 +78,9 @@ class HouseholdRecordView(RoleRequiredMixin, DetailView):
             "reporter", "verified_by"
         ).prefetch_related("photos")
         context["measures"] = h.emergency_measures.select_related("created_by")
-        context["closure"] = LedgerClosure.objects.filter(household=h).first()
+        context["closure"] = (
+            LedgerClosure.objects.unscoped("of the held household").filter(household=h).first()
+        )
         return context
 
 

@@ -55,7 +55,7 @@ class ItemFilter(django_filters.FilterSet):
         return queryset.filter(Q(title__icontains=value) | Q(findings__icontains=value))
 
     def filter_area(self, queryset, name, value):
-        return queryset.filter(area__code__startswith=value.prefix)
+        return queryset.in_area(value)
 
     def filter_overdue(self, queryset, name, value):
         if not value:
@@ -77,7 +77,7 @@ class ComplaintFilter(django_filters.FilterSet):
         fields = ["channel", "closed", "area"]
 
     def filter_area(self, queryset, name, value):
-        return queryset.filter(area__code__startswith=value.prefix)
+        return queryset.in_area(value)
 
 
 class FindingFilter(django_filters.FilterSet):

@@ -13,7 +13,7 @@ from django.db.models import Q
 from django.utils import timezone
 
 from accounts.models import Area
-from accounts.scoping import area_prefix, scoped_queryset
+from accounts.scoping import Scope, ScopedQuerySet, scoped_queryset
 from core.audit import tracked
 from core.uploads import stored_name
 from households.models import Household
@@ -55,15 +55,9 @@ def evidence_upload_to(instance, filename):
     return stored_name(instance, "rectification")
 
 
-class CampaignQuerySet(models.QuerySet):
-    def visible_to(self, user):
-        """A campaign belongs to a county; everyone in the county sees it."""
-        prefix = area_prefix(user)
-        if prefix is None:
-            return self.none()
-        if prefix == "":
-            return self
-        return self.filter(area__code__startswith=prefix[:6])
+class CampaignQuerySet(ScopedQuerySet):
+    # A campaign belongs to a county; everyone in the county sees it.
+    scope = Scope(code="area__code", county_wide=True)
 
 
 @tracked()
@@ -429,12 +423,9 @@ class ImportStatus(models.TextChoices):
     CANCELLED = "cancelled", "已取消"
 
 
-class LedgerImportQuerySet(models.QuerySet):
-    def visible_to(self, user):
-        """Imports are the uploader's own business."""
-        if area_prefix(user) is None:
-            return self.none()
-        return self.filter(created_by=user)
+class LedgerImportQuerySet(ScopedQuerySet):
+    # Imports are the uploader's own business.
+    scope = Scope(code=None, owner="created_by")
 
 
 @tracked(exclude=["preview"])

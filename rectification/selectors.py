@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from django.db.models import Count, Prefetch, QuerySet
+from django.db.models import Count, Prefetch, Q, QuerySet
 
 from rectification.models import (
     Complaint,
@@ -45,7 +45,7 @@ def ledger_items(user, *, campaign=None, area=None, status=None) -> QuerySet:
     if campaign is not None:
         qs = qs.filter(campaign=campaign)
     if area is not None:
-        qs = qs.filter(area__code__startswith=area.prefix)
+        qs = qs.in_area(area)
     if status:
         qs = qs.filter(status__in=status if isinstance(status, list | tuple) else [status])
     return qs.order_by("problem_type", "id")
@@ -75,7 +75,11 @@ def ledger_groups(items) -> list[dict]:
 
 
 def campaign_list(user) -> QuerySet:
-    return RectificationCampaign.objects.visible_to(user).annotate(item_count=Count("items"))
+    # A campaign is seen county-wide, its items only in their area: count only those.
+    visible = RectificationItem.objects.visible_to(user)
+    return RectificationCampaign.objects.visible_to(user).annotate(
+        item_count=Count("items", filter=Q(items__in=visible))
+    )
 
 
 def complaint_list(user) -> QuerySet:

@@ -84,9 +84,7 @@ def _date(day: dt.date | None) -> str:
 def _households(prefix: str):
     from households.models import Household
 
-    return Household.objects.filter(village__code__startswith=prefix).select_related(
-        "village", "village__parent"
-    )
+    return Household.objects.in_area(prefix).select_related("village", "village__parent")
 
 
 # --- rules ------------------------------------------------------------------------------
@@ -138,9 +136,8 @@ def new_list_not_appraised(prefix: str, today: dt.date) -> list[Finding]:
         household=OuterRef("household"), appraised_on__lte=OuterRef("appraisal_due")
     )
     entries = (
-        DepartmentListEntry.objects.filter(
-            household__village__code__startswith=prefix, appraisal_due__lt=today
-        )
+        DepartmentListEntry.objects.in_area(prefix)
+        .filter(appraisal_due__lt=today)
         .filter(~Exists(in_time))
         .select_related("household", "household__village", "household__village__parent")
         .select_related("department_list")
@@ -227,9 +224,9 @@ def cd_not_started(prefix: str, today: dt.date) -> list[Finding]:
 def _projects(prefix: str):
     from renovation.models import RenovationProject
 
-    return RenovationProject.objects.filter(
-        household__village__code__startswith=prefix
-    ).select_related("household", "household__village", "household__village__parent")
+    return RenovationProject.objects.in_area(prefix).select_related(
+        "household", "household__village", "household__village__parent"
+    )
 
 
 def _who(household) -> str:
@@ -264,9 +261,8 @@ def payout_before_acceptance(prefix: str, today: dt.date) -> list[Finding]:
     from subsidies.models import PAYABLE_PROJECT_STATUSES, LineStatus, PayoutLine
 
     lines = (
-        PayoutLine.objects.filter(
-            project__household__village__code__startswith=prefix, batch__paid_on__isnull=False
-        )
+        PayoutLine.objects.in_area(prefix)
+        .filter(batch__paid_on__isnull=False)
         .exclude(status=LineStatus.FAILED)
         .filter(
             Q(project__accepted_on__isnull=True)
@@ -562,15 +558,17 @@ def run(*, prefix: str = "", today: dt.date | None = None, rules=None) -> RunRes
             findings = current.check(prefix, today)
             result.per_rule[current.code] = len(findings)
             seen_open: set[int] = set()
-            existing = SelfCheckFinding.objects.filter(
-                rule=current.code, area__code__startswith=prefix
-            )
+            existing = SelfCheckFinding.objects.in_area(prefix).filter(rule=current.code)
             # A finding may concern an area wider than `prefix` (a township group found by a
             # run over one village): look its subject up wherever it is stored.
             subjects = [found.subject for found in findings]
             by_subject: dict[str, list[SelfCheckFinding]] = {}
-            for f in SelfCheckFinding.objects.filter(rule=current.code).filter(
-                Q(area__code__startswith=prefix) | Q(subject__in=subjects)
+            found_here = SelfCheckFinding.objects.area_q(prefix) | Q(subject__in=subjects)
+            # Findings stored elsewhere for these subjects belong to the system's run.
+            for f in (
+                SelfCheckFinding.objects.unscoped("self-check run")
+                .filter(rule=current.code)
+                .filter(found_here)
             ):
                 by_subject.setdefault(f.subject, []).append(f)
             for found in findings:

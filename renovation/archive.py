@@ -206,7 +206,12 @@ def _project_items(project: RenovationProject, user) -> list[Item]:
             pending=not _reached(project, S.NOTIFIED),
         )
     )
-    commitment = Commitment.objects.filter(project=project).select_related("recorded_by").first()
+    commitment = (
+        Commitment.objects.unscoped("of the held project")
+        .filter(project=project)
+        .select_related("recorded_by")
+        .first()
+    )
     items.append(
         Item(
             "承诺书",
@@ -253,7 +258,12 @@ def _project_items(project: RenovationProject, user) -> list[Item]:
             pending=not _reached(project, S.COMPLETED),
         )
     )
-    acceptance = Acceptance.objects.filter(project=project).select_related("recorded_by").first()
+    acceptance = (
+        Acceptance.objects.unscoped("of the held project")
+        .filter(project=project)
+        .select_related("recorded_by")
+        .first()
+    )
     items.append(
         Item(
             "竣工验收及基本安全评定表",
@@ -271,7 +281,12 @@ def _project_items(project: RenovationProject, user) -> list[Item]:
         )
     )
     items.append(_payout_item(project, user))
-    demolition = Demolition.objects.filter(project=project).select_related("recorded_by").first()
+    demolition = (
+        Demolition.objects.unscoped("of the held project")
+        .filter(project=project)
+        .select_related("recorded_by")
+        .first()
+    )
     items.append(
         Item(
             "旧房拆除证明",
@@ -298,7 +313,8 @@ def _payout_item(project: RenovationProject, user) -> Item:
     from subsidies.models import LineStatus, PayoutBatch, PayoutLine
 
     lines = list(
-        PayoutLine.objects.filter(project=project)
+        PayoutLine.objects.unscoped("of the held project")
+        .filter(project=project)
         .select_related("batch", "batch__paid_by")
         .order_by("batch__batch_date", "id")
     )

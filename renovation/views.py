@@ -101,9 +101,15 @@ class ProjectDetailView(RoleRequiredMixin, DetailView):
         context["can_objection"] = project.status == S.PUBLICITY and has_role(
             user, services.OBJECTION_ROLES
         )
-        context["commitment"] = Commitment.objects.filter(project=project).first()
-        context["acceptance"] = Acceptance.objects.filter(project=project).first()
-        context["demolition"] = Demolition.objects.filter(project=project).first()
+        context["commitment"] = (
+            Commitment.objects.unscoped("of the held project").filter(project=project).first()
+        )
+        context["acceptance"] = (
+            Acceptance.objects.unscoped("of the held project").filter(project=project).first()
+        )
+        context["demolition"] = (
+            Demolition.objects.unscoped("of the held project").filter(project=project).first()
+        )
         context["area_exception"] = getattr(project, "area_exception", None)
         context["open_problems"] = services.open_quality_problems(project)
         return context

@@ -7,7 +7,7 @@ from django.db import models
 from django.db.models import Q
 
 from accounts.models import Area, Role
-from accounts.scoping import ScopedQuerySet, area_prefix
+from accounts.scoping import Scope, ScopedQuerySet
 from core.audit import tracked
 
 
@@ -40,13 +40,7 @@ ALERT_ROLE_TYPES: dict[str, frozenset[str] | None] = {
 
 class AlertQuerySet(ScopedQuerySet):
     # The alert's own area (village, township or county) decides who sees it.
-    def visible_to(self, user):
-        prefix = area_prefix(user)
-        if prefix is None:
-            return self.none()
-        if prefix == "":
-            return self
-        return self.filter(area__code__startswith=prefix)
+    area_lookup = "area"
 
     def responsible(self, user):
         """The alerts `user` must act on (the bell, "my alerts", the e-mail): those of the
@@ -111,15 +105,9 @@ class Alert(models.Model):
         return f"{self.get_type_display()}：{self.object_label}"
 
 
-class MonthlyReportQuerySet(models.QuerySet):
-    def visible_to(self, user):
-        """The county's report (with its ranking) is read by every area of the county."""
-        prefix = area_prefix(user)
-        if prefix is None:
-            return self.none()
-        if prefix == "":
-            return self
-        return self.filter(county__code__startswith=prefix[:6])
+class MonthlyReportQuerySet(ScopedQuerySet):
+    # The county's report (with its ranking) is read by every area of the county.
+    scope = Scope(code="county__code", county_wide=True)
 
 
 @tracked()

@@ -56,16 +56,14 @@ def township_figures(county: Area, month: dt.date) -> dict[str, dict]:
     )
 
     for r in (
-        Household.objects.filter(county_code=code6)
-        .values("township_code", "category")
-        .annotate(n=Count("id"))
+        Household.objects.in_area(code6).values("township_code", "category").annotate(n=Count("id"))
     ):
         row = rows[r["township_code"] + "000"]
         row["households_by_category"][r["category"]] = r["n"]
         row["households_total"] += r["n"]
 
     for r in (
-        with_current_appraisal(Household.objects.filter(county_code=code6))
+        with_current_appraisal(Household.objects.in_area(code6))
         .filter(current_level__in=["C", "D"])
         .values("township_code", "current_level")
         .annotate(n=Count("id"))
@@ -73,7 +71,8 @@ def township_figures(county: Area, month: dt.date) -> dict[str, dict]:
         rows[r["township_code"] + "000"][f"appraised_{r['current_level'].lower()}"] = r["n"]
 
     for r in (
-        RenovationProject.objects.filter(household__county_code=code6, year=year, status__in=FUNDED)
+        RenovationProject.objects.in_area(code6)
+        .filter(year=year, status__in=FUNDED)
         .values("household__township_code")
         .annotate(
             planned=Count("id"),
@@ -87,11 +86,8 @@ def township_figures(county: Area, month: dt.date) -> dict[str, dict]:
         row.update(r)
 
     for r in (
-        PayoutLine.objects.filter(
-            status=LineStatus.PAID,
-            project__year=year,
-            project__household__county_code=code6,
-        )
+        PayoutLine.objects.in_area(code6)
+        .filter(status=LineStatus.PAID, project__year=year)
         .values("project__household__township_code")
         .annotate(n=Count("project", distinct=True), amount=Sum("amount"))
     ):
@@ -100,7 +96,8 @@ def township_figures(county: Area, month: dt.date) -> dict[str, dict]:
         row["paid_amount"] = r["amount"] or ZERO
 
     for r in (
-        Alert.objects.filter(status=AlertStatus.OPEN, area__code__startswith=code6)
+        Alert.objects.in_area(code6)
+        .filter(status=AlertStatus.OPEN)
         .annotate(t=Left("area_id", 9))
         .values("t")
         .annotate(n=Count("id"))
@@ -109,7 +106,7 @@ def township_figures(county: Area, month: dt.date) -> dict[str, dict]:
             rows[r["t"] + "000"]["overdue_alerts"] = r["n"]
 
     for r in (
-        RectificationItem.objects.filter(area__code__startswith=code6)
+        RectificationItem.objects.in_area(code6)
         .annotate(t=Left("area_id", 9))
         .values("t")
         .annotate(

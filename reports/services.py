@@ -206,7 +206,12 @@ def monthly_report_submit(*, row: MonthlyReportRow, by) -> MonthlyReportRow:
     flagged as late, which the county sees in the report.
     """
     with transaction.atomic():
-        row = MonthlyReportRow.objects.select_for_update().select_related("report").get(pk=row.pk)
+        row = (
+            MonthlyReportRow.objects.unscoped("re-lock of a held row")
+            .select_for_update()
+            .select_related("report")
+            .get(pk=row.pk)
+        )
         if row.is_total:
             raise DomainError("全县合计行不需要报送。")
         if by.role != Role.TOWNSHIP_STAFF or by.area_id != row.area_id:
@@ -225,7 +230,12 @@ def monthly_report_submit(*, row: MonthlyReportRow, by) -> MonthlyReportRow:
 def monthly_report_reopen(*, row: MonthlyReportRow, by) -> MonthlyReportRow:
     """The county sends a submitted row back (退回): it is refreshed by the next draft."""
     with transaction.atomic():
-        row = MonthlyReportRow.objects.select_for_update().select_related("report").get(pk=row.pk)
+        row = (
+            MonthlyReportRow.objects.unscoped("re-lock of a held row")
+            .select_for_update()
+            .select_related("report")
+            .get(pk=row.pk)
+        )
         if by.role != Role.COUNTY_REVIEWER or by.area_id != row.report.county_id:
             raise DomainError("只有县住建局审核员可以退回月报。")
         if not row.is_frozen:

@@ -110,7 +110,7 @@ class PayoutBatchSerializer(serializers.ModelSerializer):
         return _name(obj.reconciled_by)
 
     def get_line_count(self, obj) -> int:
-        return getattr(obj, "line_count", None) or obj.lines.count()
+        return obj.line_count if hasattr(obj, "line_count") else obj.lines.count()
 
     def get_total(self, obj) -> str:
         total = getattr(obj, "total", None)

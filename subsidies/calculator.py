@@ -30,11 +30,18 @@ def _yuan(value: Decimal) -> str:
 
 def ensure_standards(county: Area, year: int) -> None:
     """A county/year without a standard gets last year's lines, or the defaults."""
-    if SubsidyStandard.objects.filter(county=county, year=year).exists():
+    if (
+        SubsidyStandard.objects.unscoped("the county's own")
+        .filter(county=county, year=year)
+        .exists()
+    ):
         return
     with transaction.atomic():
         previous = (
-            SubsidyStandard.objects.filter(county=county, year__lt=year).order_by("-year").first()
+            SubsidyStandard.objects.unscoped("the county's own")
+            .filter(county=county, year__lt=year)
+            .order_by("-year")
+            .first()
         )
         if previous:
             lines = [
@@ -44,7 +51,7 @@ def ensure_standards(county: Area, year: int) -> None:
         else:
             lines = DEFAULT_STANDARD
         for name, categories, level, base, per_person, cap, note in lines:
-            SubsidyStandard.objects.get_or_create(
+            SubsidyStandard.objects.unscoped("the county's own").get_or_create(
                 county=county,
                 year=year,
                 name=name,
@@ -68,9 +75,16 @@ def calculate(
     if family_size < 1:
         raise DomainError("家庭人口至少为1人。")
     ensure_standards(county, year)
-    standard = SubsidyStandard.objects.filter(
-        county=county, year=year, level=LEVEL_FOR_APPRAISAL[level], categories__contains=[category]
-    ).first()
+    standard = (
+        SubsidyStandard.objects.unscoped("the county's own")
+        .filter(
+            county=county,
+            year=year,
+            level=LEVEL_FOR_APPRAISAL[level],
+            categories__contains=[category],
+        )
+        .first()
+    )
     if standard is None:
         raise DomainError(f"{year}年度补助标准中没有适用于该类别的{LEVEL_LABEL[level]}标准。")
     further = family_size - 1

@@ -26,13 +26,15 @@ MONEY = DecimalField(max_digits=14, decimal_places=2)
 
 
 def batch_list(user):
+    # A batch is seen county-wide, its lines only in their area: count and sum only those.
+    visible = Q(lines__in=PayoutLine.objects.visible_to(user))
     return (
         PayoutBatch.objects.visible_to(user)
         .select_related("created_by", "submitted_by", "paid_by", "reconciled_by")
         .annotate(
-            line_count=Count("lines"),
+            line_count=Count("lines", filter=visible),
             total=Coalesce(
-                Sum("lines__amount", filter=~Q(lines__status=LineStatus.FAILED)),
+                Sum("lines__amount", filter=visible & ~Q(lines__status=LineStatus.FAILED)),
                 Value(ZERO),
                 output_field=MONEY,
             ),

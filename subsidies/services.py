@@ -109,14 +109,16 @@ def _lock_projects(ids: Sequence[int]) -> dict[int, RenovationProject]:
     """Projects and their households, locked in id order (no deadlock between two batches)."""
     try:
         projects = list(
-            RenovationProject.objects.select_for_update(nowait=True, of=("self",))
+            RenovationProject.objects.unscoped("ids come from a scoped read")
+            .select_for_update(nowait=True, of=("self",))
             .select_related("household", "household__village", "household__village__parent")
             .filter(pk__in=ids)
             .order_by("pk")
         )
         household_ids = sorted({p.household_id for p in projects})
         list(
-            Household.objects.select_for_update(nowait=True)
+            Household.objects.unscoped("households of the scoped projects")
+            .select_for_update(nowait=True)
             .filter(pk__in=household_ids)
             .order_by("pk")
             .values_list("pk", flat=True)
@@ -186,7 +188,8 @@ def standard_update(
 def _next_number(county: Area, day: dt.date) -> str:
     prefix = f"BF{day.year}-"
     last = (
-        PayoutBatch.objects.filter(county=county, number__startswith=prefix)
+        PayoutBatch.objects.unscoped("numbers are unique county-wide")
+        .filter(county=county, number__startswith=prefix)
         .aggregate(m=Max("number"))
         .get("m")
     )
@@ -228,7 +231,11 @@ def batch_create(
 
 def paid_total(project: RenovationProject, *, exclude_batch: PayoutBatch | None = None) -> Decimal:
     """Sum of the project's paid and pending lines (failed ones do not count)."""
-    qs = PayoutLine.objects.filter(project=project).exclude(status=LineStatus.FAILED)
+    qs = (
+        PayoutLine.objects.unscoped("of the held project")
+        .filter(project=project)
+        .exclude(status=LineStatus.FAILED)
+    )
     if exclude_batch is not None:
         qs = qs.exclude(batch=exclude_batch)
     return qs.aggregate(s=Sum("amount"))["s"] or Decimal("0")
@@ -254,7 +261,8 @@ def line_refusal(
             f"{_yuan(approved)}元（已拨付或待拨付{_yuan(already)}元）。"
         )
     earlier = (
-        PayoutLine.objects.filter(project__household_id=project.household_id)
+        PayoutLine.objects.unscoped("of the held project's household")
+        .filter(project__household_id=project.household_id)
         .exclude(project=project)
         .exclude(status=LineStatus.FAILED)
         .select_related("project")
@@ -265,9 +273,11 @@ def line_refusal(
             f"{name}：该户已享受过{earlier.project.year}年度危房改造补助，"
             "未经因灾再次纳入（须有灾害损毁证明）不能再次补助。"
         )
-    if DisasterRebuildSubsidy.objects.filter(
-        household_id=project.household_id, year=project.year
-    ).exists():
+    if (
+        DisasterRebuildSubsidy.objects.unscoped("of the held project's household")
+        .filter(household_id=project.household_id, year=project.year)
+        .exists()
+    ):
         return f"{name}：该户{project.year}年已享受灾后重建补助，不能同时享受危房改造补助。"
     if not project.household.bank_account:
         return f"{name}：{NO_ACCOUNT}。"
@@ -306,7 +316,12 @@ def batch_add_lines(*, batch: PayoutBatch, by, items: Sequence[LineRequest]) -> 
             if project is None:
                 errors[pk] = "项目不存在或不在您的管辖区划内。"
                 continue
-            if pk in seen or PayoutLine.objects.filter(batch=batch, project=project).exists():
+            if (
+                pk in seen
+                or PayoutLine.objects.unscoped("of the locked batch")
+                .filter(batch=batch, project=project)
+                .exists()
+            ):
                 errors[pk] = f"{project.household.head_name}：该项目已在本批次中。"
                 continue
             seen.add(pk)
@@ -442,9 +457,9 @@ def batch_pay(
         store_upload(batch, "voucher", voucher, info, stored)
         batch.voucher_content_type = info.content_type
         batch = _save(batch, status=B.PAID, paid_on=paid_on, paid_by=by, paid_at=timezone.now())
-        PayoutLine.objects.filter(batch=batch, status=LineStatus.PENDING).update(
-            status=LineStatus.PAID
-        )
+        PayoutLine.objects.unscoped("of the locked batch").filter(
+            batch=batch, status=LineStatus.PENDING
+        ).update(status=LineStatus.PAID)
         return batch
 
 
@@ -511,7 +526,11 @@ def batch_apply_results(
         locked = _lock_batch(batch, by, version)
         if locked.status not in RESULT_BATCH_STATUSES:
             raise DomainError("只有已提交财政的批次可以登记支付结果。")
-        lines = PayoutLine.objects.select_for_update().in_bulk([r.line_id for r in results])
+        lines = (
+            PayoutLine.objects.unscoped("lines of the locked batch")
+            .select_for_update()
+            .in_bulk([r.line_id for r in results])
+        )
         for r in results:
             line = lines.get(r.line_id)
             if line is None or line.batch_id != locked.pk or line.status != r.expected_status:
@@ -623,9 +642,9 @@ def advance_record(
             raise DomainError("该项目不在您的管辖区划内。")
         if project.approved_amount is None:
             raise DomainError("项目尚未批准，不能垫付。")
-        advanced = TownshipAdvance.objects.filter(project=project).aggregate(s=Sum("amount"))[
-            "s"
-        ] or Decimal("0")
+        advanced = TownshipAdvance.objects.unscoped("of the locked project").filter(
+            project=project
+        ).aggregate(s=Sum("amount"))["s"] or Decimal("0")
         if advanced + amount > project.approved_amount:
             raise DomainError(
                 f"垫付合计{_yuan(advanced + amount)}元将超过核定补助金额"

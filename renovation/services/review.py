@@ -92,7 +92,9 @@ def project_apply(
             raise DomainError("只有当前鉴定为C级、D级危房或无房的农户可以申请改造，请先完成鉴定。")
         if method == RenovationMethod.REPAIR and appraisal.level != DangerLevel.C:
             raise DomainError("修缮加固只适用于C级危房；D级危房或无房户应翻建、新建或置换。")
-        mine = RenovationProject.objects.filter(household=locked)
+        mine = RenovationProject.objects.unscoped("of the locked household").filter(
+            household=locked
+        )
         if mine.filter(status__in=ACTIVE).exists():
             raise DomainError("该农户已有进行中的改造项目，不能重复申请。")
         if mine.filter(status=S.CLOSED, year=year).exists():
@@ -423,7 +425,11 @@ def objection_resolve(
     resolution = _text(resolution, "请填写异议处理结果。")
     with transaction.atomic():
         project = _lock(objection.publicity.project, by)
-        objection = Objection.objects.select_for_update().get(pk=objection.pk)
+        objection = (
+            Objection.objects.unscoped("of the locked project")
+            .select_for_update()
+            .get(pk=objection.pk)
+        )
         if objection.resolved_on:
             raise DomainError("该异议已处理。")
         steps.require_status(project, (S.PUBLICITY,), "处理公示异议")
@@ -452,9 +458,11 @@ def approval_blockers(project: RenovationProject, today: dt.date | None = None) 
             reasons.append(f"尚未进行{level.label}。")
         elif p.ends_on >= today:
             reasons.append(f"{level.label}至{p.ends_on:%Y-%m-%d}结束，公示期未满不能批准。")
-    open_objections = Objection.objects.filter(
-        publicity__project=project, resolved_on__isnull=True
-    ).count()
+    open_objections = (
+        Objection.objects.unscoped("of the held project")
+        .filter(publicity__project=project, resolved_on__isnull=True)
+        .count()
+    )
     if open_objections:
         reasons.append(f"还有{open_objections}条公示异议未处理。")
     return reasons
