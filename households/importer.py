@@ -32,6 +32,7 @@ from core import crypto
 from core.audit import acting_as
 from core.errors import DomainError
 from core.validators import id_number_error
+from households import providers
 from households.models import (
     CATEGORY_SHORT,
     PRIORITY_FIELDS,
@@ -806,9 +807,7 @@ def apply_stored_import(
                 created = kind.write(plan, by=by)
                 department = kind.department(locked)
                 if department and created:
-                    from inspections.services import department_list_create
-
-                    department_list_create(
+                    providers.appraisals().department_list_created(
                         by=by,
                         department=department,
                         received_on=locked.received_on or timezone.localdate(),
