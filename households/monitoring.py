@@ -40,6 +40,7 @@ from accounts.models import Area, AreaLevel
 from accounts.scoping import area_prefix
 from core import crypto
 from core.errors import DomainError
+from core.imports.xlsx_reader import Sheet, XlsxError
 from core.validators import id_number_error
 from households import providers
 from households.importer import (
@@ -67,7 +68,6 @@ from households.models import (
     Member,
     Relation,
 )
-from households.xlsx_reader import Sheet, XlsxError
 
 # The header is on row 3 of the national export; it is looked for in the first rows so that a
 # file saved without the title rows still reads.

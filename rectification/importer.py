@@ -13,9 +13,9 @@ import datetime as dt
 import io
 import re
 
+from core.imports.files import ImportFileError
 from openpyxl import load_workbook
 
-from households.importer import ImportFileError
 from rectification.exports import HEADERS
 from rectification.models import DeadlineKind, ProblemType
 
