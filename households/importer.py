@@ -370,7 +370,7 @@ def _read_rows(sheet: Sheet) -> list[ImportRow]:
     rows: list[ImportRow] = []
     blank_run = 0
     for number, values in rows_iter:
-        if all(_text(v) == "" for v in values):
+        if all(_text(v) == "" for v in values.present()):
             blank_run += 1  # styled but empty rows (a formatted column) end the data
             if blank_run > MAX_BLANK_RUN:
                 break

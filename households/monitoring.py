@@ -216,7 +216,7 @@ def _read_rows(sheet: Sheet) -> list[PersonRow]:
     rows: list[PersonRow] = []
     blank_run = 0
     for number, values in rows_iter:
-        if all(_text(v) == "" for v in values):
+        if all(_text(v) == "" for v in values.present()):
             blank_run += 1
             if blank_run > MAX_BLANK_RUN:
                 break
