@@ -110,6 +110,16 @@ class ImportDetailView(_ImportMixin, DetailView):
     def get_object(self, queryset=None):
         return self.get_import()
 
+    def get(self, request, *args, **kwargs):
+        household_import = self.get_import()
+        if household_import.is_pending:
+            try:
+                importer.require_current_scope(household_import, by=request.user)
+            except DomainError as exc:
+                messages.error(request, str(exc))
+                return redirect("households:import")
+        return super().get(request, *args, **kwargs)
+
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
         preview = self.object.preview or {}

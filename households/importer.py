@@ -26,7 +26,7 @@ from django.db.models import F
 from django.utils import timezone
 from lxml import etree
 
-from accounts.models import Area, AreaLevel
+from accounts.models import Area, AreaLevel, Role
 from accounts.scoping import area_prefix
 from core import crypto
 from core.audit import acting_as
@@ -42,6 +42,7 @@ from core.imports.files import (  # noqa: F401 - re-exported for the other house
     read_upload,
 )
 from core.imports.xlsx_reader import Sheet, XlsxError
+from core.rules import require_role
 from core.validators import id_number_error
 from households import providers
 from households.models import (
@@ -687,6 +688,25 @@ def _read_stored(record: HouseholdImport) -> bytes:
         raise ImportFileError("导入文件已丢失或无法解密，请重新上传。") from exc
 
 
+#: Who may upload and confirm a list (the pages check it too).
+IMPORT_ROLES = frozenset({Role.COUNTY_REVIEWER, Role.TOWNSHIP_STAFF})
+
+
+def require_current_scope(record: HouseholdImport, *, by) -> None:
+    """Refuse to preview or write `record` unless `by`, as the account is now, may: still
+    active, still in an importing role, and the area saved at upload still inside the user's
+    current area (a user moved or demoted since the upload cannot confirm it)."""
+    if not by.is_active:
+        raise DomainError("您的账号已停用，不能查看或确认导入。")
+    require_role(by, IMPORT_ROLES, "确认导入名单")
+    prefix = area_prefix(by)
+    if prefix is None or not record.scope_prefix.startswith(prefix):
+        raise DomainError(
+            "该导入上传时的区划已不在您当前的管辖范围内（账号的区划或角色已变更），"
+            "不能确认，未导入任何数据。请在当前区划重新上传。"
+        )
+
+
 def _not_pending(record: HouseholdImport) -> DomainError:
     return DomainError(f"该导入的状态为“{record.get_status_display()}”，不能再次确认。")
 
@@ -700,6 +720,7 @@ def apply_stored_import(
     have changed since the preview. Households created from a department's list start that
     department's 5-working-day appraisal clock (以人找房).
     """
+    require_current_scope(record, by=by)
     if not record.is_pending:
         raise _not_pending(record)
     try:
