@@ -12,13 +12,12 @@ from django.utils.http import content_disposition_header
 from django.views import View
 from django.views.generic import DetailView, FormView
 
-from accounts.models import Role
 from accounts.permissions import RoleRequiredMixin
 from core.errors import DomainError
 from households import importer
 from households.models import Department, HouseholdImport, ImportKind
 
-IMPORT_ROLES = frozenset({Role.COUNTY_REVIEWER, Role.TOWNSHIP_STAFF})
+IMPORT_ROLES = importer.IMPORT_ROLES
 XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
