@@ -103,6 +103,7 @@ INSTALLED_APPS = [
     "subsidies",
     "rectification",
     "reports",
+    "demo",
 ]
 
 MIDDLEWARE = [

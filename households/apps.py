@@ -6,4 +6,4 @@ class HouseholdsConfig(AppConfig):
     verbose_name = "农户"
 
     def ready(self) -> None:
-        from households import department_exports, exports  # noqa: F401 - registers exporters
+        from households import exports  # noqa: F401 - registers exporters

@@ -12,13 +12,12 @@ from django.utils.http import content_disposition_header
 from django.views import View
 from django.views.generic import DetailView, FormView
 
-from accounts.models import Role
 from accounts.permissions import RoleRequiredMixin
 from core.errors import DomainError
 from households import importer
 from households.models import Department, HouseholdImport, ImportKind
 
-IMPORT_ROLES = frozenset({Role.COUNTY_REVIEWER, Role.TOWNSHIP_STAFF})
+IMPORT_ROLES = importer.IMPORT_ROLES
 XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
@@ -109,6 +108,16 @@ class ImportDetailView(_ImportMixin, DetailView):
 
     def get_object(self, queryset=None):
         return self.get_import()
+
+    def get(self, request, *args, **kwargs):
+        household_import = self.get_import()
+        if household_import.is_pending:
+            try:
+                importer.require_current_scope(household_import, by=request.user)
+            except DomainError as exc:
+                messages.error(request, str(exc))
+                return redirect("households:import")
+        return super().get(request, *args, **kwargs)
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)

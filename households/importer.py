@@ -26,12 +26,25 @@ from django.db.models import F
 from django.utils import timezone
 from lxml import etree
 
-from accounts.models import Area, AreaLevel
+from accounts.models import Area, AreaLevel, Role
 from accounts.scoping import area_prefix
 from core import crypto
 from core.audit import acting_as
 from core.errors import DomainError
+from core.imports.files import (  # noqa: F401 - re-exported for the other household imports
+    MAX_BLANK_RUN,
+    ImportFileError,
+    _decrypt_file,
+    _encrypt_file,
+    _normalize_header,
+    _text,
+    check_archive,
+    read_upload,
+)
+from core.imports.xlsx_reader import Sheet, XlsxError
+from core.rules import require_role
 from core.validators import id_number_error
+from households import providers
 from households.models import (
     CATEGORY_SHORT,
     PRIORITY_FIELDS,
@@ -41,7 +54,6 @@ from households.models import (
     HouseholdImport,
     ImportStatus,
 )
-from households.xlsx_reader import Sheet, XlsxError
 
 DATA_SHEET = "农户名单"
 NOTES_SHEET = "填写说明"
@@ -51,16 +63,7 @@ PREVIEW_ROWS = 200  # rows "to create / to update" listed on the preview page
 MAX_ERRORS_KEPT = 1000  # error rows kept for the preview page
 BATCH_SIZE = 500
 HASH_CHUNK = 5000
-# Styled but empty rows (a whole formatted column) end the data: stop scanning after this many.
-MAX_BLANK_RUN = 1000
-ZIP_MAX_MEMBERS = 2000
-ZIP_MAX_UNCOMPRESSED = 200 * 1024 * 1024
-
 OUTSIDE_AREA = "不存在或不在您的管辖范围内"
-
-
-class ImportFileError(DomainError):
-    """The file as a whole cannot be imported (not an xlsx, wrong columns, too large...)."""
 
 
 @dataclass(frozen=True)
@@ -217,45 +220,6 @@ def build_template() -> bytes:
 # --- Reading the file ---------------------------------------------------------------------
 
 
-def unzipped_limit() -> int:
-    return min(ZIP_MAX_UNCOMPRESSED, 20 * settings.ANJU_IMPORT_MAX_BYTES)
-
-
-def check_archive(data: bytes, filename: str = "") -> None:
-    """Refuse anything that is not a plausible, reasonably sized .xlsx before openpyxl sees it."""
-    name = filename.lower()
-    if not data:
-        raise ImportFileError("上传的文件是空的。")
-    if data[:8] == b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1":
-        raise ImportFileError(
-            "这是旧版 Excel（.xls）文件或设置了密码的工作簿，无法导入。"
-            "请在 Excel 中“另存为”Excel 工作簿（.xlsx，不设密码）后再上传。"
-        )
-    if data[:4] == b"%PDF":
-        raise ImportFileError("这是 PDF 文件，不是 Excel 表格。请使用导入模板（.xlsx）填写后上传。")
-    if data[:4] != b"PK\x03\x04":
-        hint = "（CSV 文件请在 Excel 中另存为 .xlsx）" if name.endswith((".csv", ".txt")) else ""
-        raise ImportFileError(
-            f"文件不是有效的 Excel（.xlsx）表格{hint}，请使用导入模板填写后上传。"
-        )
-    try:
-        with zipfile.ZipFile(io.BytesIO(data)) as archive:
-            members = archive.infolist()
-            names = {m.filename for m in members}
-    except (zipfile.BadZipFile, zipfile.LargeZipFile, ValueError, OSError) as exc:
-        raise ImportFileError("文件已损坏或不是有效的 Excel（.xlsx）表格。") from exc
-    if len(members) > ZIP_MAX_MEMBERS:
-        raise ImportFileError("文件结构异常（包含的部件过多），已拒绝。")
-    # Declared sizes bound what zipfile will inflate (it stops at file_size), so their sum
-    # is a safe upper bound of what openpyxl can be made to read: a zip bomb ends here.
-    if sum(m.file_size for m in members) > unzipped_limit():
-        raise ImportFileError(
-            "文件解压后体积异常（疑似压缩炸弹），已拒绝。请上传正常的 Excel 表格。"
-        )
-    if "xl/workbook.xml" not in names or "[Content_Types].xml" not in names:
-        raise ImportFileError("文件不是 Excel 工作簿（.xlsx），可能是 Word 文档或其他压缩文件。")
-
-
 @dataclass
 class ImportRow:
     number: int  # the Excel row number shown to the user
@@ -275,24 +239,6 @@ class ImportRow:
     @property
     def id_masked(self) -> str:
         return crypto.mask(self.id_number) if self.id_number else ""
-
-
-def _text(value: Any) -> str:
-    if value is None:
-        return ""
-    if isinstance(value, bool):
-        return "是" if value else "否"
-    if isinstance(value, float) and value.is_integer():
-        return str(int(value))
-    if isinstance(value, dt.datetime):
-        return value.date().isoformat()
-    if isinstance(value, dt.date):
-        return value.isoformat()
-    return str(value).replace("\u3000", " ").strip()
-
-
-def _normalize_header(value: Any) -> str:
-    return "".join(_text(value).split()).replace("*", "").replace("＊", "")
 
 
 def _clean_cell(key: str, raw: Any, row: ImportRow, today: dt.date) -> Any:
@@ -425,7 +371,7 @@ def _read_rows(sheet: Sheet) -> list[ImportRow]:
     rows: list[ImportRow] = []
     blank_run = 0
     for number, values in rows_iter:
-        if all(_text(v) == "" for v in values):
+        if all(_text(v) == "" for v in values.present()):
             blank_run += 1  # styled but empty rows (a formatted column) end the data
             if blank_run > MAX_BLANK_RUN:
                 break
@@ -648,29 +594,6 @@ def _compare(row: ImportRow, record: dict[str, Any], plan: ImportPlan) -> None:
 # --- Services -----------------------------------------------------------------------------
 
 
-def _encrypt_file(data: bytes) -> bytes:
-    return crypto._fernet().encrypt(data)
-
-
-def _decrypt_file(token: bytes) -> bytes:
-    return crypto._fernet().decrypt(token)
-
-
-def read_upload(uploaded) -> bytes:
-    """The uploaded file's bytes, after the size and archive checks."""
-    limit = settings.ANJU_IMPORT_MAX_BYTES
-    if uploaded.size > limit:
-        raise ImportFileError(
-            f"文件过大（{uploaded.size / 1024 / 1024:.1f} MB），"
-            f"上限为 {limit / 1024 / 1024:.1f} MB。请拆分为多个文件分别导入。"
-        )
-    data = uploaded.read(limit + 1)
-    if len(data) > limit:
-        raise ImportFileError(f"文件过大，上限为 {limit / 1024 / 1024:.1f} MB。")
-    check_archive(data, getattr(uploaded, "name", "") or "")
-    return data
-
-
 def _store_preview(household_import: HouseholdImport, plan: ImportPlan) -> None:
     counts = plan.counts
     household_import.row_count = len(plan.rows)
@@ -767,6 +690,25 @@ def _read_stored(record: HouseholdImport) -> bytes:
         raise ImportFileError("导入文件已丢失或无法解密，请重新上传。") from exc
 
 
+#: Who may upload and confirm a list (the pages check it too).
+IMPORT_ROLES = frozenset({Role.COUNTY_REVIEWER, Role.TOWNSHIP_STAFF})
+
+
+def require_current_scope(record: HouseholdImport, *, by) -> None:
+    """Refuse to preview or write `record` unless `by`, as the account is now, may: still
+    active, still in an importing role, and the area saved at upload still inside the user's
+    current area (a user moved or demoted since the upload cannot confirm it)."""
+    if not by.is_active:
+        raise DomainError("您的账号已停用，不能查看或确认导入。")
+    require_role(by, IMPORT_ROLES, "确认导入名单")
+    prefix = area_prefix(by)
+    if prefix is None or not record.scope_prefix.startswith(prefix):
+        raise DomainError(
+            "该导入上传时的区划已不在您当前的管辖范围内（账号的区划或角色已变更），"
+            "不能确认，未导入任何数据。请在当前区划重新上传。"
+        )
+
+
 def _not_pending(record: HouseholdImport) -> DomainError:
     return DomainError(f"该导入的状态为“{record.get_status_display()}”，不能再次确认。")
 
@@ -780,6 +722,7 @@ def apply_stored_import(
     have changed since the preview. Households created from a department's list start that
     department's 5-working-day appraisal clock (以人找房).
     """
+    require_current_scope(record, by=by)
     if not record.is_pending:
         raise _not_pending(record)
     try:
@@ -812,9 +755,7 @@ def apply_stored_import(
                 created = kind.write(plan, by=by)
                 department = kind.department(locked)
                 if department and created:
-                    from inspections.services import department_list_create
-
-                    department_list_create(
+                    providers.appraisals().department_list_created(
                         by=by,
                         department=department,
                         received_on=locked.received_on or timezone.localdate(),

@@ -27,7 +27,6 @@ from django.db.models import (
     BooleanField,
     Case,
     F,
-    OuterRef,
     Q,
     QuerySet,
     Subquery,
@@ -41,7 +40,9 @@ from accounts.models import Area, AreaLevel
 from accounts.scoping import area_prefix
 from core import crypto
 from core.errors import DomainError
+from core.imports.xlsx_reader import Sheet, XlsxError
 from core.validators import id_number_error
+from households import providers
 from households.importer import (
     BATCH_SIZE,
     HASH_CHUNK,
@@ -67,7 +68,6 @@ from households.models import (
     Member,
     Relation,
 )
-from households.xlsx_reader import Sheet, XlsxError
 
 # The header is on row 3 of the national export; it is looked for in the first rows so that a
 # file saved without the title rows still reads.
@@ -216,7 +216,7 @@ def _read_rows(sheet: Sheet) -> list[PersonRow]:
     rows: list[PersonRow] = []
     blank_run = 0
     for number, values in rows_iter:
-        if all(_text(v) == "" for v in values):
+        if all(_text(v) == "" for v in values.present()):
             blank_run += 1
             if blank_run > MAX_BLANK_RUN:
                 break
@@ -388,9 +388,7 @@ def _resolve_villages(rows: list[PersonRow], prefix: str) -> dict:
 
 
 def _current_levels(ids: list[int]) -> dict[int, str]:
-    from inspections.models import Appraisal
-
-    current = Appraisal.objects.filter(household=OuterRef("pk")).order_by("-appraised_on", "-id")
+    current = providers.appraisals().current()
     return dict(
         Household.objects.unscoped("rows matched by the import")
         .filter(pk__in=ids)
@@ -401,27 +399,25 @@ def _current_levels(ids: list[int]) -> dict[int, str]:
 
 def verify_reason(dangerous: bool | None, level: str | None) -> str:
     """Why the monitoring list's 是否危房户 disagrees with Anju's current appraisal, or ''."""
-    from inspections.models import LEDGER_LEVELS, SafetyLevel
-
-    on_ledger = level in LEDGER_LEVELS
+    appraisals = providers.appraisals()
+    on_ledger = level in appraisals.ledger_levels
     if dangerous is True and not on_ledger:
         if not level:
             return "监测系统为危房户，本系统尚无鉴定"
-        return f"监测系统为危房户，本系统鉴定为{SafetyLevel(level).label}"
+        return f"监测系统为危房户，本系统鉴定为{appraisals.level_label(level)}"
     if dangerous is False and on_ledger:
-        return f"监测系统不是危房户，本系统鉴定为{SafetyLevel(level).label}"
+        return f"监测系统不是危房户，本系统鉴定为{appraisals.level_label(level)}"
     return ""
 
 
 def with_monitoring_mismatch(qs: QuerySet) -> QuerySet:
     """Annotate `monitoring_mismatch`: 是否危房户 disagrees with the current appraisal."""
-    from inspections.models import LEDGER_LEVELS, Appraisal
-
-    current = Appraisal.objects.filter(household=OuterRef("pk")).order_by("-appraised_on", "-id")
+    appraisals = providers.appraisals()
+    current = appraisals.current()
     qs = qs.annotate(
         _current_level=Subquery(current.values("level")[:1]),
         _on_ledger=Case(
-            When(_current_level__in=LEDGER_LEVELS, then=Value(True)),
+            When(_current_level__in=sorted(appraisals.ledger_levels), then=Value(True)),
             default=Value(False),
             output_field=BooleanField(),
         ),

@@ -14,6 +14,7 @@ from accounts.permissions import RoleRequiredMixin
 from core.errors import DomainError
 from households import monitoring
 from households.import_views import IMPORT_ROLES, XLSX_TYPE
+from households.importer import require_current_scope
 from households.models import HouseholdImport, ImportKind
 
 
@@ -88,6 +89,16 @@ class MonitoringDetailView(_MonitoringMixin, DetailView):
 
     def get_object(self, queryset=None):
         return self.get_import()
+
+    def get(self, request, *args, **kwargs):
+        record = self.get_import()
+        if record.is_pending:
+            try:
+                require_current_scope(record, by=request.user)
+            except DomainError as exc:
+                messages.error(request, str(exc))
+                return redirect("households:monitoring-import")
+        return super().get(request, *args, **kwargs)
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)

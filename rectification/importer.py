@@ -15,7 +15,7 @@ import re
 
 from openpyxl import load_workbook
 
-from households.importer import ImportFileError
+from core.imports.files import ImportFileError
 from rectification.exports import HEADERS
 from rectification.models import DeadlineKind, ProblemType
 

@@ -566,7 +566,7 @@ def ledger_import_upload(*, by: User, uploaded, source: str, campaign=None) -> L
     require_role(by, LEDGER_ROLES, "导入整改台账（仅限县住建局）")
     if source not in Source.values:
         raise DomainError("请选择问题来源。")
-    from households.importer import read_upload
+    from core.imports.files import read_upload
     from rectification.importer import parse_ledger
 
     parsed = parse_ledger(read_upload(uploaded))

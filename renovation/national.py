@@ -15,8 +15,8 @@ from django.utils import timezone
 from accounts.models import Area, AreaLevel
 from core import exports
 from core.errors import DomainError
-from households.department_exports import NATIONAL_CATEGORY
 from households.models import Category, SensitiveAccessLog
+from inspections.department_exports import NATIONAL_CATEGORY
 from renovation.models import FUNDED, BuildMode, RenovationMethod, RenovationProject
 
 PURPOSE = "全国系统录入表导出"

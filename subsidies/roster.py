@@ -33,10 +33,10 @@ from openpyxl.utils import get_column_letter
 from accounts.models import Role
 from core import crypto, exports
 from core.errors import DomainError
+from core.imports.files import ImportFileError, check_archive
+from core.imports.xlsx_reader import Sheet, XlsxError
 from core.xlsx import FORMULA_TRIGGERS, freeze_header, safe_cell
-from households.importer import ImportFileError, check_archive
 from households.models import SensitiveAccessLog
-from households.xlsx_reader import Sheet, XlsxError
 from subsidies import services
 from subsidies.calculator import LEVEL_FOR_APPRAISAL
 from subsidies.exports import batch_for

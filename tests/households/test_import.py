@@ -13,6 +13,9 @@ import time_machine
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
+from accounts.models import Role
+from core.errors import DomainError
+from households import importer
 from households.importer import COLUMNS
 from households.models import Category, Household, HouseholdImport, ImportStatus
 from households.selectors import household_history
@@ -466,3 +469,38 @@ def test_received_date_cannot_be_in_the_future(township_client):
     )
     assert "收到名单日期不能晚于今天" in response.content.decode()
     assert not HouseholdImport.objects.exists()
+
+
+def _uploaded(client):
+    upload(client, workbook_bytes([entry("吴一", make_id_number())]))
+    return HouseholdImport.objects.get()
+
+
+@pytest.mark.parametrize("change", ["moved", "demoted", "deactivated"])
+def test_confirm_rechecks_the_users_current_area_and_role(
+    client, township_user, areas, settings, change
+):
+    """Issue 14 point 3: an upload made before the account changed writes nothing."""
+    client.force_login(township_user)
+    imp = _uploaded(client)
+    count = Household.objects.count()
+    if change == "moved":
+        township_user.area = areas["other_township"]
+    elif change == "demoted":
+        township_user.role = Role.OFFICIAL
+    else:
+        township_user.is_active = False
+    township_user.save()
+    with pytest.raises(DomainError):
+        importer.import_apply(household_import=imp, by=township_user)
+    imp.refresh_from_db()
+    assert imp.is_pending
+    assert Household.objects.count() == count
+    if change == "moved":  # the page refuses too, with the reason, and shows no rows
+        client.force_login(township_user)
+        detail = client.get(reverse("households:import-detail", args=[imp.pk]), follow=True)
+        assert "已不在您当前的管辖范围内" in detail.content.decode()
+        assert "吴一" not in detail.content.decode()
+        response = confirm(client, imp)
+        assert "已不在您当前的管辖范围内" in response.content.decode()
+        assert Household.objects.count() == count

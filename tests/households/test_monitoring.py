@@ -401,3 +401,24 @@ def test_wrong_file_layout(township_client):
     page = upload(township_client, b"not a zip").content.decode()
     assert "不是有效的 Excel" in page
     assert not HouseholdImport.objects.exists()
+
+
+def test_a_user_moved_since_the_upload_can_neither_preview_nor_confirm(
+    township_client, township_user, three_households, areas
+):
+    rows, _ids = three_households
+    upload(township_client, monitoring_file(rows))
+    imp = HouseholdImport.objects.get()
+    township_user.area = areas["other_township"]
+    township_user.save()
+    township_client.force_login(township_user)
+    detail = township_client.get(
+        reverse("households:monitoring-detail", args=[imp.pk]), follow=True
+    )
+    assert "已不在您当前的管辖范围内" in detail.content.decode()
+    assert "H004" not in detail.content.decode()
+    response = confirm(township_client, imp)
+    assert "已不在您当前的管辖范围内" in response.content.decode()
+    assert not Household.objects.exists()
+    imp.refresh_from_db()
+    assert imp.is_pending

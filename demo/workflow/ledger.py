@@ -6,7 +6,7 @@ import datetime as dt
 from collections import Counter
 
 from accounts.models import Area, User
-from households.demo_workflow.common import act, pdf
+from demo.workflow.common import act, pdf
 from rectification import services
 from rectification.models import DeadlineKind, ProblemType, RectificationItem, Source
 

@@ -24,10 +24,10 @@ from django.utils import timezone
 
 from accounts.models import Area, User
 from core.audit import acting_as
-from households.demo import DEMO_COUNTY, DEMO_USERS
-from households.demo_workflow.common import COMMAND, act
-from households.demo_workflow.ledger import seed_rectification
-from households.demo_workflow.projects import ProjectSeeder
+from demo.county import DEMO_COUNTY, DEMO_USERS
+from demo.workflow.common import COMMAND, act
+from demo.workflow.ledger import seed_rectification
+from demo.workflow.projects import ProjectSeeder
 from rectification import services as rectification
 from rectification.models import ItemStatus
 from renovation.models import ProjectStatus, RenovationProject

@@ -10,8 +10,8 @@ from django.urls import reverse
 from openpyxl import load_workbook
 
 from core.models import ExportJob
-from households.department_exports import HEADER, PURPOSE
 from households.models import SensitiveAccessLog
+from inspections.department_exports import HEADER, PURPOSE
 from tests.factories import HouseholdFactory
 from tests.inspections.factories import AppraisalFactory
 from tests.renovation.factories import make_project

@@ -10,7 +10,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from PIL import Image, ImageDraw
 
 from core.audit import acting_as
-from households.demo import person_name
+from demo.county import person_name
 
 COMMAND = "seed_demo"
 

@@ -15,9 +15,11 @@ import io
 import posixpath
 import re
 import zipfile
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 
 from lxml import etree
+
+from core.imports.files import ImportFileError
 
 NS = "{http://schemas.openxmlformats.org/spreadsheetml/2006/main}"
 DOC_REL = "{http://schemas.openxmlformats.org/officeDocument/2006/relationships}id"
@@ -31,12 +33,63 @@ PARSER_OPTIONS = {
 _FIRST_ELEMENT = re.compile(rb"<[A-Za-z_]")
 _DOCTYPE = re.compile(rb"<!DOCTYPE", re.IGNORECASE)
 _CELL_REF = re.compile(r"^([A-Z]+)")
+# What a valid workbook can hold (Excel 2007+: A..XFD, 1..1048576).
+MAX_COLUMNS = 16384
+MAX_ROWS = 1_048_576
 _PROLOG_LIMIT = 64 * 1024
 _V, _IS = f"{NS}v", f"{NS}is"
 
 
 class XlsxError(Exception):
     """The workbook cannot be read safely."""
+
+
+class OutOfBounds(ImportFileError):
+    """A cell lies beyond what any Excel workbook can hold: a damaged or crafted file."""
+
+    def __init__(self, where: str):
+        super().__init__(
+            f"文件中的单元格位置超出了 Excel 的范围（{where}；Excel 最多 {MAX_COLUMNS} 列、"
+            f"{MAX_ROWS} 行）。文件可能已损坏或被篡改，已拒绝导入，未保存任何数据。"
+            "请在 Excel 中打开并另存为新的 .xlsx 文件后重新上传。"
+        )
+
+
+class Cells(Sequence):
+    """One row's values by column from A (index 0), kept sparse: a row with one cell at
+    XFD holds one value, not 16384; absent cells read as None."""
+
+    __slots__ = ("_values", "_width")
+
+    def __init__(self, values: dict[int, object]):
+        self._values = values  # 0-based column -> value
+        self._width = max(values, default=-1) + 1
+
+    def __len__(self) -> int:
+        return self._width
+
+    def __getitem__(self, index):
+        if isinstance(index, slice):
+            return [self._values.get(i) for i in range(*index.indices(self._width))]
+        if index < 0:
+            index += self._width
+        if not 0 <= index < self._width:
+            raise IndexError(index)
+        return self._values.get(index)
+
+    def __iter__(self):
+        for i in range(self._width):
+            yield self._values.get(i)
+
+    def present(self):
+        """The values of the cells the row holds (not the gaps between them)."""
+        return self._values.values()
+
+    def __eq__(self, other):
+        return list(self) == list(other) if isinstance(other, Sequence) else NotImplemented
+
+    def __repr__(self) -> str:
+        return f"Cells({self._values!r})"
 
 
 class Sheet:
@@ -101,24 +154,31 @@ class Sheet:
                 item.clear()
         return strings
 
-    def rows(self) -> Iterator[tuple[int, list]]:
-        """(Excel row number, values by column from A) for each row present in the sheet."""
+    def rows(self) -> Iterator[tuple[int, Cells]]:
+        """(Excel row number, values by column from A) for each row present in the sheet.
+
+        A row or column index beyond what Excel can hold refuses the file (`OutOfBounds`)
+        before anything is allocated for it."""
         number = 0
         with self._open(self.path) as stream:
             for _, row in etree.iterparse(stream, tag=f"{NS}row", **PARSER_OPTIONS):
                 number = int(row.get("r") or number + 1)
+                if not 1 <= number <= MAX_ROWS:
+                    raise OutOfBounds(f"第 {number} 行")
                 values: dict[int, object] = {}
                 column = 0
                 for cell in row.iterchildren(f"{NS}c"):
                     ref = cell.get("r")
                     match = _CELL_REF.match(ref) if ref else None
                     column = _column_index(match.group(1)) if match else column + 1
-                    values[column] = self._value(cell)
+                    if column > MAX_COLUMNS:
+                        where = f"单元格 {ref[:20]}" if ref else f"第 {number} 行第 {column} 列"
+                        raise OutOfBounds(where)
+                    values[column - 1] = self._value(cell)
                 row.clear()
                 while row.getprevious() is not None:
                     del row.getparent()[0]
-                width = max(values, default=0)
-                yield number, [values.get(i) for i in range(1, width + 1)]
+                yield number, Cells(values)
 
     def _value(self, cell):
         kind = cell.get("t", "n")
@@ -161,6 +221,10 @@ def _text_of(element) -> str:
 
 
 def _column_index(letters: str) -> int:
+    """1-based index of column `letters`; anything longer than XFD's three letters is
+    MAX_COLUMNS + 1 (never computed: ZZZZZZZZZZ would be a huge number)."""
+    if len(letters) > 3:
+        return MAX_COLUMNS + 1
     index = 0
     for letter in letters:
         index = index * 26 + ord(letter) - 64

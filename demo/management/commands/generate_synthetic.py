@@ -32,7 +32,7 @@ from django.utils import timezone
 from accounts.models import Area, AreaLevel, level_of_code
 from core import crypto
 from core.audit import acting_as
-from households.demo import (
+from demo.county import (
     SyntheticSpec,
     synthetic_areas,
     synthetic_batch,

@@ -5,7 +5,7 @@ from django.core.management import CommandError, call_command
 
 from accounts.models import Area, Role, User
 from core.validators import id_number_error
-from households.demo import DEMO_PASSWORD, SyntheticSpec, synthetic_batch
+from demo.county import DEMO_PASSWORD, SyntheticSpec, synthetic_batch
 from households.models import (
     CURRENT_CATEGORIES,
     LEGACY_CATEGORIES,

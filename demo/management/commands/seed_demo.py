@@ -4,7 +4,7 @@ Idempotent: areas and accounts are found by code and user name, households by th
 hash of their (deterministic) ID number, so a second run creates nothing. Existing demo
 accounts keep the password their user set, unless --reset-passwords is given.
 
-Then the workflow data (households.demo_workflow: appraisals, renovation projects at every
+Then the workflow data (demo.workflow: appraisals, renovation projects at every
 step, a paid payout batch, rectification items, alerts and self-check findings), in its own
 transaction and only while the demo county has no renovation project yet.
 """
@@ -17,15 +17,15 @@ from django.db import transaction
 from accounts.models import Area, Role, User, level_of_code
 from core import crypto
 from core.audit import acting_as
-from households import services
-from households.demo import (
+from demo.county import (
     DEMO_COUNTY,
     DEMO_PASSWORD,
     DEMO_TOWNSHIPS,
     DEMO_USERS,
     demo_households,
 )
-from households.demo_workflow import seed_workflow
+from demo.workflow import seed_workflow
+from households import services
 from households.models import Household
 
 COMMAND = "seed_demo"

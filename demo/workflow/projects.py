@@ -9,8 +9,8 @@ from decimal import Decimal
 from typing import TYPE_CHECKING
 
 from accounts.models import Area, Role, User
-from households.demo import DEMO_SEED, DEMO_USERS
-from households.demo_workflow.common import act, jpeg, names, pdf
+from demo.county import DEMO_SEED, DEMO_USERS
+from demo.workflow.common import act, jpeg, names, pdf
 from households.models import CURRENT_CATEGORIES, Household
 from inspections import services as inspections
 from inspections.models import AppraisalMethod, MeasureKind
@@ -32,7 +32,7 @@ from subsidies import services as subsidies
 from subsidies.models import FundingSource
 
 if TYPE_CHECKING:
-    from households.demo_workflow import WorkflowResult
+    from demo.workflow import WorkflowResult
 
 S = ProjectStatus
 

@@ -1,0 +1,39 @@
+"""What the household registry needs from the apps built on it, provided by them at start-up.
+
+`households` imports none of inspections, renovation, subsidies, rectification, reports or
+demo (tests/households/test_layering.py): the monitoring import compares 是否危房户 with the
+current appraisal and a department's list starts that department's appraisal clock, so the
+inspections app hands those two things over in its `AppConfig.ready` (`provide`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from django.core.exceptions import ImproperlyConfigured
+
+
+@dataclass(frozen=True)
+class Appraisals:
+    #: () -> a queryset of the appraisals of `OuterRef("pk")`, current first (its `level`)
+    current: Callable[[], object]
+    #: levels that put a house on the dangerous-house ledger (C, D, 无房)
+    ledger_levels: frozenset[str]
+    #: level value -> its Chinese label
+    level_label: Callable[[str], str]
+    #: (by, department, received_on, households, note): a department's list was imported
+    department_list_created: Callable[..., object]
+
+
+_provided: list[Appraisals] = []
+
+
+def provide(appraisals: Appraisals) -> None:
+    _provided[:] = [appraisals]
+
+
+def appraisals() -> Appraisals:
+    if not _provided:
+        raise ImproperlyConfigured("the inspections app provides households.providers.Appraisals")
+    return _provided[0]
