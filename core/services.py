@@ -8,10 +8,11 @@ from datetime import timedelta
 
 from django.conf import settings
 from django.core.files.base import ContentFile
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import Q
 from django.utils import timezone
 
+from config.celery import app as celery_app
 from core import exports
 from core.errors import DomainError, RoleRefused
 from core.models import ExportJob
@@ -38,9 +39,13 @@ def export_start(*, kind: str, params: dict, by) -> ExportJob:
     return job
 
 
-def _enqueue_export(job_id: str) -> None:
-    from core.tasks import run_export
+def _run_export_task():
+    # Looked up by name in the Celery app (core.tasks imports this module, not the reverse).
+    return celery_app.tasks["core.tasks.run_export"]
 
+
+def _enqueue_export(job_id: str) -> None:
+    run_export = _run_export_task()
     if getattr(settings, "ANJU_TASKS_IN_THREAD", False):
         # Development without a broker: an eager task would run inside the POST (the browser
         # hangs, then shows 100 %). A thread lets the page poll a moving bar as in production.
@@ -50,12 +55,8 @@ def _enqueue_export(job_id: str) -> None:
 
 
 def _run_export_in_thread(job_id: str) -> None:
-    from django.db import connection
-
-    from core.tasks import run_export
-
     try:
-        run_export.apply(args=[job_id])
+        _run_export_task().apply(args=[job_id])
     finally:
         connection.close()
 

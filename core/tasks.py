@@ -1,6 +1,8 @@
 from celery import shared_task
 from django.db import OperationalError
 
+from core.services import export_run, exports_purge_expired
+
 
 @shared_task(
     bind=True,
@@ -10,13 +12,9 @@ from django.db import OperationalError
     acks_late=True,
 )
 def run_export(self, job_id: str) -> None:
-    from core.services import export_run
-
     export_run(job_id)
 
 
 @shared_task
 def purge_expired_exports() -> int:
-    from core.services import exports_purge_expired
-
     return exports_purge_expired()

@@ -4,3 +4,7 @@ from django.apps import AppConfig
 class RectificationConfig(AppConfig):
     name = "rectification"
     verbose_name = "问题整改"
+
+    def ready(self):
+        # The self-check rules register themselves (and their labels) on import.
+        from rectification import selfcheck  # noqa: F401

@@ -349,6 +349,11 @@ class FindingStatus(models.TextChoices):
     RESOLVED = "resolved", "已消除"
 
 
+# Filled by rectification.selfcheck as its rules register (loaded in the app's ready()), so
+# the model names a rule without importing the module that imports the model.
+RULE_LABELS: dict[str, str] = {}
+
+
 @tracked()
 class SelfCheckFinding(models.Model):
     """One problem the self-check found; `subject` names what it is about, `fingerprint` the data.
@@ -411,10 +416,7 @@ class SelfCheckFinding(models.Model):
 
     @property
     def rule_label(self) -> str:
-        from rectification.selfcheck import RULES
-
-        rule = RULES.get(self.rule)
-        return rule.label if rule else self.rule
+        return RULE_LABELS.get(self.rule, self.rule)
 
 
 class ImportStatus(models.TextChoices):

@@ -24,7 +24,7 @@ from django.db.models import Q
 from django.utils import timezone
 
 from accounts.models import Area
-from rectification.models import FindingStatus, ProblemType, SelfCheckFinding
+from rectification.models import RULE_LABELS, FindingStatus, ProblemType, SelfCheckFinding
 
 
 @dataclass
@@ -63,6 +63,7 @@ def rule(code: str, *, label: str, title: str, problem_type: str = ProblemType.W
         RULES[code] = Rule(
             code=code, label=label, problem_type=problem_type, title=title, check=func
         )
+        RULE_LABELS[code] = label
         return func
 
     return decorator
