@@ -56,7 +56,7 @@ class StepRefused(ConflictError):
 def _demolition_recorded(project: RenovationProject) -> str | None:
     from renovation.models import Demolition
 
-    if Demolition.objects.filter(project=project).exists():
+    if Demolition.objects.unscoped("of the held project").filter(project=project).exists():
         return "该项目已登记旧房拆除。"
     return None
 

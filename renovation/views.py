@@ -72,7 +72,7 @@ class ProjectListView(RoleRequiredMixin, _ListMixin, ListView):
             shown = [p.pk for p in context["projects"]]
             context["approvable"] = set(
                 selectors.ready_for_approval(
-                    RenovationProject.objects.filter(pk__in=shown)
+                    RenovationProject.objects.unscoped("rows of this page").filter(pk__in=shown)
                 ).values_list("pk", flat=True)
             )
         context["can_publicize"] = has_role(user, services.PUBLICITY_ROLES)
