@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import django_filters
 from django import forms
+from django_filters.rest_framework import DjangoFilterBackend
 
 ALL = "全部"
 
@@ -29,3 +30,25 @@ class YesNoFilter(django_filters.BooleanFilter):
     def __init__(self, *args, **kwargs):
         kwargs.setdefault("widget", YesNoSelect)
         super().__init__(*args, **kwargs)
+
+
+def scope_choice_fields(form, user) -> None:
+    """Narrow every model-choice field of a filter form to what `user` may see.
+
+    A filter by `?household=<id>` must not accept (nor look up) another area's row: its
+    choices come from the same scoping helper as the list itself.
+    """
+    for field in form.fields.values():
+        queryset = getattr(field, "queryset", None)
+        if queryset is not None and hasattr(queryset, "visible_to"):
+            field.queryset = queryset.visible_to(user)
+
+
+class ScopedFilterBackend(DjangoFilterBackend):
+    """DRF's django-filter backend with the choices of model filters scoped to the user."""
+
+    def get_filterset(self, request, queryset, view):
+        filterset = super().get_filterset(request, queryset, view)
+        if filterset is not None:
+            scope_choice_fields(filterset.form, request.user)
+        return filterset
