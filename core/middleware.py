@@ -37,7 +37,11 @@ class RejectNulBytesMiddleware:
             return True
         content_type = request.META.get("CONTENT_TYPE", "")
         if content_type.startswith("multipart/"):
-            return False  # files may hold NUL bytes; text fields are checked by forms
+            # Files may hold NUL bytes; the text fields of the form may not.
+            try:
+                return any("\x00" in value for value in request.POST.values())
+            except Exception:  # noqa: BLE001 - a malformed body: let Django answer
+                return False
         try:
             body = request.body
         except Exception:  # noqa: BLE001 - body too large etc.: let Django answer

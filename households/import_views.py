@@ -5,14 +5,13 @@ from __future__ import annotations
 from django import forms
 from django.conf import settings
 from django.contrib import messages
-from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect
 from django.utils import timezone
-from django.utils.http import content_disposition_header
 from django.views import View
 from django.views.generic import DetailView, FormView
 
 from accounts.permissions import RoleRequiredMixin
+from core.downloads import download_response
 from core.errors import DomainError
 from households import importer
 from households.models import Department, HouseholdImport, ImportKind
@@ -95,11 +94,9 @@ class ImportTemplateView(RoleRequiredMixin, View):
     """The blank list; it holds no personal data, so every role may download it."""
 
     def get(self, request):
-        response = HttpResponse(importer.build_template(), content_type=XLSX_TYPE)
-        response["Content-Disposition"] = content_disposition_header(
-            as_attachment=True, filename="农户名单导入模板.xlsx"
+        return download_response(
+            importer.build_template(), filename="农户名单导入模板.xlsx", content_type=XLSX_TYPE
         )
-        return response
 
 
 class ImportDetailView(_ImportMixin, DetailView):

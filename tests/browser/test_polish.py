@@ -43,10 +43,10 @@ def test_official_sees_projects_without_checkboxes_and_table_fits(
 
 
 @pytest.mark.parametrize("width", [1366, 375])
-def test_reviewer_keeps_checkboxes(live_server, page, areas, county_approver, width):
+def test_reviewer_keeps_checkboxes(live_server, page, areas, county_reviewer, width):
     make_project(HouseholdFactory(village=areas["village"], head_name="乙"), S.JOINT_REVIEWED)
     page.set_viewport_size({"width": width, "height": 900})
-    _login(page, live_server, county_approver)
+    _login(page, live_server, county_reviewer)
     page.goto(f"{live_server.url}/renovation/")
     assert page.locator("#project-table input[name=ids]").count() == 1
     assert page.evaluate("document.documentElement.scrollWidth") <= width + 1

@@ -29,3 +29,11 @@ def test_number_filter_on_a_scoped_list_finds_nothing_elsewhere(
     response = api_client.get("/api/inspections/", {"household": other_household.pk})
     assert response.status_code == 200
     assert response.json()["results"] == []
+
+
+@pytest.mark.django_db
+def test_nul_byte_in_a_multipart_form_field_is_a_400(client, county_reviewer):
+    # Browsers post forms with files as multipart: their text fields are checked too.
+    client.force_login(county_reviewer)
+    response = client.post("/exports/ledger/start/", {"emergency": "1\x002"})
+    assert response.status_code == 400
