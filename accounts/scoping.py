@@ -273,6 +273,14 @@ class HeldParentInlineFormSet(BaseInlineFormSet):
             queryset = self.model._default_manager.unscoped("children of the held parent")
         super().__init__(*args, queryset=queryset, **kwargs)
 
+    def add_fields(self, form, index):
+        super().add_fields(form, index)
+        # Django looks a posted child id up in the whole table for extra forms: narrow it to
+        # the held parent's children, so a junk or foreign id is an invalid choice.
+        field = form.fields.get(self.model._meta.pk.name)
+        if field is not None and hasattr(field, "queryset"):
+            field.queryset = self.queryset
+
 
 def scoped_queryset(area_lookup: str = "", scope: Scope | None = None):
     """A ScopedQuerySet subclass for a model whose area is at `area_lookup` (or `scope`)."""
