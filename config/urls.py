@@ -2,10 +2,9 @@ from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
-from rest_framework.authtoken.views import obtain_auth_token
 from rest_framework.routers import DefaultRouter
 
-from accounts.api import AreaViewSet
+from accounts.api import AreaViewSet, LogoutView, ObtainTokenView, TokenViewSet
 from accounts.views import HomeView
 from core import views as core_views
 from households.api import HouseholdViewSet
@@ -17,6 +16,7 @@ from subsidies import api as subsidies_api
 
 router = DefaultRouter()
 router.register("areas", AreaViewSet, basename="area")
+router.register("auth/tokens", TokenViewSet, basename="api-tokens")
 router.register("households", HouseholdViewSet, basename="household")
 inspections_api.register(router)
 renovation_api.register(router)
@@ -59,7 +59,8 @@ urlpatterns = [
     path("rectification/", include("rectification.urls")),
     path("subsidies/", include("subsidies.urls")),
     path("reports/", include("reports.urls")),
-    path("api/auth/token/", obtain_auth_token, name="api-token"),
+    path("api/auth/token/", ObtainTokenView.as_view(), name="api-token"),
+    path("api/auth/logout/", LogoutView.as_view(), name="api-logout"),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
     path("api/", include(router.urls)),

@@ -131,17 +131,25 @@ def full_numbers_in(text: str) -> list[str]:
     """Valid 18-character national IDs and bank-card-like digit runs found in `text`."""
     from core.validators import id_number_error
 
+    # Standing alone, as core.logging defines it: the digits of a decimal (`1.6269…e-08`, a
+    # fuzzed float in a URL) are a measurement, not a number of a person.
     ids = [
-        m for m in re.findall(r"(?<![0-9])[0-9]{17}[0-9X](?![0-9])", text) if not id_number_error(m)
+        m
+        for m in re.findall(r"(?<![0-9.])[0-9]{17}[0-9X](?![0-9]|\.[0-9])", text)
+        if not id_number_error(m)
     ]
-    cards = re.findall(r"(?<![0-9*])62[0-9]{14,17}(?![0-9])", text)
+    cards = re.findall(r"(?<![0-9*.])62[0-9]{14,17}(?![0-9]|\.[0-9])", text)
     return ids + cards
 
 
 def pytest_sessionfinish(session, exitstatus):
-    leaks = sorted({n for line in _LOG_LINES for n in full_numbers_in(line)})
-    if leaks:
+    found = [(line, n) for line in _LOG_LINES for n in full_numbers_in(line)]
+    if found:
         session.exitstatus = 1
-        print(f"\nFULL NUMBERS IN LOG OUTPUT ({len(leaks)}): {[n[:6] + '…' for n in leaks[:10]]}")
+        print(f"\nFULL NUMBERS IN LOG OUTPUT ({len(found)}):")
+        for line, number in found[:10]:  # where each was, the number itself cut short
+            at = line.index(number)
+            shown = line[max(0, at - 60) : at] + number[:6] + "…" + line[at + len(number) :][:40]
+            print("  ", shown.replace("\n", " "))
     elif _LOG_LINES:
         print(f"\nlog scan: {len(_LOG_LINES)} log lines, no full ID or bank-card number")

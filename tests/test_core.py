@@ -74,6 +74,10 @@ def test_log_scan_finds_ids_and_card_numbers():
     assert full_numbers_in(f"saved {good} ok") == [good]
     assert full_numbers_in("masked 141124********1234 only") == []
     assert full_numbers_in("card 6217000011112222333") == ["6217000011112222333"]
+    # A fuzzed float in a URL is not a card number (CI saw `/api/campaigns/1.6269…e-08/`).
+    assert full_numbers_in("Not Found: /api/campaigns/1.6269221234567890123e-08/") == []
+    assert full_numbers_in("took 6217000011112222.5 s") == []
+    assert full_numbers_in(f"at the end of a sentence: {good}.") == [good]
 
 
 @pytest.mark.django_db

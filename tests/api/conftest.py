@@ -11,7 +11,7 @@ import datetime as dt
 import pytest
 from django.core.signals import request_finished, request_started
 from django.db import close_old_connections
-from rest_framework.authtoken.models import Token
+from knox.models import AuthToken
 from rest_framework.test import APIClient
 
 from households.models import Department
@@ -83,8 +83,8 @@ def role_user(request):
 
 
 def token_header(user) -> dict[str, str]:
-    token, _ = Token.objects.get_or_create(user=user)
-    return {"Authorization": f"Token {token.key}"}
+    _, token = AuthToken.objects.create(user=user)
+    return {"Authorization": f"Token {token}"}
 
 
 def client_for(user) -> APIClient:

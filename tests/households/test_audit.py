@@ -11,10 +11,10 @@ pytestmark = pytest.mark.django_db
 
 
 def test_api_edit_with_token_records_acting_user(api_client, township_user, household):
-    from rest_framework.authtoken.models import Token
+    from knox.models import AuthToken
 
-    token = Token.objects.create(user=township_user)
-    api_client.credentials(HTTP_AUTHORIZATION=f"Token {token.key}")
+    _, token = AuthToken.objects.create(user=township_user)
+    api_client.credentials(HTTP_AUTHORIZATION=f"Token {token}")
     response = api_client.patch(f"/api/households/{household.pk}/", {"phone": "135"}, format="json")
     assert response.status_code == 200
     event = HouseholdEvent.objects.filter(pgh_obj=household, pgh_label="update").get()
