@@ -43,5 +43,5 @@ RUN useradd --system --uid 10001 --user-group --home-dir /app --no-create-home a
 USER anju
 
 EXPOSE 8000
-CMD ["gunicorn", "config.wsgi", "--bind", "0.0.0.0:8000", "--workers", "3", \
-     "--worker-tmp-dir", "/dev/shm", "--access-logfile", "-", "--timeout", "120"]
+# Bind, workers, timeout and the masked access log: config/gunicorn.conf.py.
+CMD ["gunicorn", "-c", "config/gunicorn.conf.py", "config.wsgi"]

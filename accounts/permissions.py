@@ -50,6 +50,16 @@ class RolePermission(permissions.BasePermission):
         return False
 
 
+class ReadPermission(permissions.BasePermission):
+    """An API action that is posted but only reads (a search by a number that must stay out
+    of the URL): any role may, officials included."""
+
+    message = RolePermission.message
+
+    def has_permission(self, request, view) -> bool:
+        return has_any_role(request.user)
+
+
 class RoleRequiredMixin(AccessMixin):
     """Pages: sign-in required; a write role for anything but GET/HEAD."""
 
@@ -66,12 +76,15 @@ class RoleRequiredMixin(AccessMixin):
             request.user.role in self.read_roles or request.user.is_superuser
         ):
             raise PermissionDenied("您的角色无权访问此页面。")
-        if (request.method not in SAFE_METHODS or self.requires_write()) and not can_write(
-            request.user, self.write_roles
-        ):
+        if self.is_write(request) and not can_write(request.user, self.write_roles):
             raise PermissionDenied("您的角色无权执行此操作。")
         return super().dispatch(request, *args, **kwargs)
 
     def requires_write(self) -> bool:
         """Pages whose GET already prepares a write (forms) are for writers only."""
         return False
+
+    def is_write(self, request) -> bool:
+        """A POST writes, unless the page says otherwise (a search posted to keep an ID number
+        out of the address, `households.views.HouseholdListView`)."""
+        return request.method not in SAFE_METHODS or self.requires_write()

@@ -1,13 +1,16 @@
 from __future__ import annotations
 
 from django.db import transaction
-from drf_spectacular.utils import extend_schema_field
+from drf_spectacular.utils import extend_schema, extend_schema_field
 from rest_framework import serializers, viewsets
+from rest_framework.decorators import action
+from rest_framework.response import Response
 
 from accounts.models import Area, AreaLevel
+from accounts.permissions import ReadPermission
 from core.validators import id_number_error
 from households import selectors, services
-from households.filters import HouseholdFilter
+from households.filters import HouseholdFilter, id_lookup_token, is_full_id_number
 from households.models import Household, Member, Relation
 
 
@@ -140,6 +143,15 @@ class HouseholdSerializer(serializers.ModelSerializer):
         return household
 
 
+class FindByIdSerializer(serializers.Serializer):
+    id_number = serializers.CharField(max_length=40, help_text="户主的完整身份证号")
+
+    def validate_id_number(self, value: str) -> str:
+        if not is_full_id_number(value):
+            raise serializers.ValidationError("请填写完整的 18 位身份证号。")
+        return value
+
+
 class HouseholdViewSet(viewsets.ModelViewSet):
     """农户名册：列表、新增、查看、修改、删除（仅限本人所属区划）。"""
 
@@ -149,6 +161,34 @@ class HouseholdViewSet(viewsets.ModelViewSet):
 
     def get_queryset(self):
         return selectors.household_list(self.request.user).prefetch_related("members")
+
+    def list(self, request, *args, **kwargs):
+        if is_full_id_number(request.query_params.get("q", "")):
+            raise serializers.ValidationError(
+                {"q": ["完整身份证号不能放在网址中：请用 POST /api/households/find/ 查找。"]}
+            )
+        return super().list(request, *args, **kwargs)
+
+    @extend_schema(
+        request=FindByIdSerializer,
+        responses=HouseholdSerializer(many=True),
+        description="按完整身份证号查找农户（号码放在请求体中，不进入网址和访问日志）。",
+    )
+    @action(
+        detail=False,
+        methods=["post"],
+        url_path="find",
+        filter_backends=[],
+        pagination_class=None,
+        permission_classes=[ReadPermission],
+    )
+    def find(self, request):
+        body = FindByIdSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        found = self.get_queryset().filter(
+            id_number_hash=id_lookup_token(body.validated_data["id_number"])
+        )
+        return Response(self.get_serializer(found.order_by("pk"), many=True).data)
 
     def perform_destroy(self, instance):
         # A RoleRefused is a 403 by its class (core.api.exception_handler).

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import django_filters
+from django import forms
 from django.db.models import Q
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
@@ -19,8 +20,25 @@ def _visible_areas(request, level):
     return Area.objects.visible_to(request.user).filter(level=level)
 
 
+def is_full_id_number(value: str) -> bool:
+    """A whole 18-character ID number (what must never appear in an address)."""
+    normalized = crypto.normalize_number(value or "")
+    return len(normalized) == 18 and normalized[:17].isdigit()
+
+
+def id_lookup_token(value: str) -> str:
+    """The token that finds a household by its full ID number in a URL: the keyed hash the
+    database already indexes, which tells nothing without the server's key."""
+    return crypto.search_hash(value)
+
+
 class HouseholdFilter(django_filters.FilterSet):
     q = django_filters.CharFilter(method="filter_q", label="搜索（姓名、身份证后四位、村名）")
+    # An exact ID search travels as its keyed hash (`id_lookup_token`), never as the number:
+    # query strings end up in access logs and browser histories.
+    idt = django_filters.CharFilter(
+        label="身份证号查找令牌", field_name="id_number_hash", widget=forms.HiddenInput
+    )
     # Area filters take the 12-digit area code (documented as a string in the API schema).
     township = extend_schema_field(OpenApiTypes.STR)(
         django_filters.ModelChoiceFilter(
@@ -42,15 +60,15 @@ class HouseholdFilter(django_filters.FilterSet):
 
     class Meta:
         model = Household
-        fields = ["q", "township", "village", "category", "priority", "monitoring_mismatch"]
+        fields = ["q", "idt", "township", "village", "category", "priority", "monitoring_mismatch"]
 
     def filter_q(self, queryset, name, value):
         value = value.strip()
         if not value:
             return queryset
+        if is_full_id_number(value):
+            return queryset.filter(id_number_hash=crypto.search_hash(value))
         normalized = crypto.normalize_number(value)
-        if len(normalized) == 18:
-            return queryset.filter(id_number_hash=crypto.search_hash(normalized))
         condition = Q(head_name__icontains=value) | Q(village__name__icontains=value)
         is_id_tail = normalized.isdigit() or (normalized[:-1].isdigit() and normalized[-1] == "X")
         if is_id_tail and len(normalized) <= 4:

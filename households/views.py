@@ -2,8 +2,9 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.db import transaction
-from django.http import Http404, JsonResponse
+from django.http import Http404, JsonResponse, QueryDict
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.views import View
 from django.views.generic import DetailView, FormView, ListView
 
@@ -12,7 +13,7 @@ from accounts.permissions import RoleRequiredMixin
 from core.errors import DomainError
 from core.forms_views import FAILED, call_service
 from households import selectors, services
-from households.filters import HouseholdFilter
+from households.filters import HouseholdFilter, id_lookup_token, is_full_id_number
 from households.forms import HouseholdForm, MemberFormSet
 from households.models import Household
 from households.services import DELETE_ROLES
@@ -29,6 +30,31 @@ class HouseholdListView(RoleRequiredMixin, ListView):
         except ValueError:
             return self.paginate_by
         return max(1, min(size, 200))
+
+    def is_write(self, request) -> bool:
+        # The search form is posted (so that an ID number typed into it stays out of the
+        # address and the access log) and answered with a redirect to the list: a read.
+        return request.method != "POST" and super().is_write(request)
+
+    def get(self, request, *args, **kwargs):
+        if is_full_id_number(request.GET.get("q", "")):
+            return self._search_redirect(request.GET)  # an old link or a typed address
+        return super().get(request, *args, **kwargs)
+
+    def post(self, request, *args, **kwargs):
+        return self._search_redirect(request.POST)
+
+    def _search_redirect(self, data):
+        """To the list with the same filters; a full ID number becomes its lookup token."""
+        query = QueryDict(mutable=True)
+        for key in HouseholdFilter.base_filters:
+            value = data.get(key, "").strip()
+            if key == "q" and is_full_id_number(value):
+                query["idt"] = id_lookup_token(value)
+            elif value:
+                query[key] = value
+        url = reverse("households:list")
+        return redirect(f"{url}?{query.urlencode()}" if query else url, permanent=False)
 
     def get_queryset(self):
         self.filterset = HouseholdFilter(

@@ -57,6 +57,18 @@ def _import(areas, user):
     return own, other
 
 
+def _tokens(areas, user):
+    from knox.models import AuthToken
+
+    from accounts.models import Role
+    from tests.factories import UserFactory
+
+    other_user = UserFactory(
+        username="matrix_tokens", role=Role.TOWNSHIP_STAFF, area=areas["other_township"]
+    )
+    return AuthToken.objects.create(user=user)[0], AuthToken.objects.create(user=other_user)[0]
+
+
 ENTRIES = {
     "home": Case("page", lambda o: reverse("home")),
     "login": Case("page", lambda o: reverse("login"), public=True, reader=None),
@@ -147,6 +159,21 @@ ENTRIES = {
         get=False,
     ),
     "api-token": Case("api", lambda o: reverse("api-token"), public=True, get=False),
+    # Every signed-in user manages their own tokens; another user's token is a 404.
+    "api-logout": Case(
+        "api", lambda o: reverse("api-logout"), writes=("POST",), get=False, official_may_write=True
+    ),
+    "api-tokens-list": Case("api", lambda o: reverse("api-tokens-list")),
+    "api-tokens-detail": Case(
+        "api",
+        lambda o: reverse("api-tokens-detail", args=[o.token_key]),
+        objects=_tokens,
+        writes=("DELETE",),
+        get=False,
+        official_may_write=True,
+    ),
+    # A search posted to keep the ID number out of the URL: a read for every role.
+    "household-find": Case("api", lambda o: reverse("household-find"), get=False),
     "api-schema": Case("api", lambda o: reverse("api-schema")),
     "api-docs": Case("api", lambda o: reverse("api-docs")),
     "api-root": Case("api", lambda o: reverse("api-root")),
