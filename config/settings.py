@@ -220,6 +220,12 @@ DATA_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
 DATA_UPLOAD_MAX_NUMBER_FILES = 20
 ANJU_IMPORT_MAX_BYTES = env_int("ANJU_IMPORT_MAX_BYTES", 20 * 1024 * 1024)
 ANJU_IMPORT_MAX_ROWS = env_int("ANJU_IMPORT_MAX_ROWS", 50_000)
+# Background exports: the building process beats every few seconds; a job silent for longer
+# than the stale limit belongs to a dead worker and is taken over (or failed after 3 tries).
+ANJU_EXPORT_HEARTBEAT_SECONDS = env_int("ANJU_EXPORT_HEARTBEAT_SECONDS", 10)
+ANJU_EXPORT_STALE_SECONDS = env_int("ANJU_EXPORT_STALE_SECONDS", 60)
+ANJU_EXPORT_MAX_ATTEMPTS = env_int("ANJU_EXPORT_MAX_ATTEMPTS", 3)
+ANJU_EXPORT_KEEP_HOURS = env_int("ANJU_EXPORT_KEEP_HOURS", 24)
 
 # Sessions and cookies.
 SESSION_COOKIE_AGE = env_int("SESSION_COOKIE_AGE", 8 * 3600)
@@ -330,6 +336,10 @@ CELERY_BEAT_SCHEDULE = {
     "purge-expired-exports": {
         "task": "core.tasks.purge_expired_exports",
         "schedule": crontab(minute=15),
+    },
+    "sweep-stalled-exports": {
+        "task": "core.tasks.sweep_stalled_exports",
+        "schedule": 120.0,  # seconds
     },
 }
 

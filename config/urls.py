@@ -47,6 +47,7 @@ urlpatterns = [
     path("exports/<slug:kind>/start/", core_views.ExportStartView.as_view(), name="export-start"),
     path("exports/<uuid:pk>/", core_views.ExportDetailView.as_view(), name="export-detail"),
     path("exports/<uuid:pk>/status/", core_views.ExportStatusView.as_view(), name="export-status"),
+    path("exports/<uuid:pk>/retry/", core_views.ExportRetryView.as_view(), name="export-retry"),
     path(
         "exports/<uuid:pk>/download/",
         core_views.ExportDownloadView.as_view(),

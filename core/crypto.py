@@ -30,6 +30,15 @@ def decrypt(token: str) -> str:
         raise ValueError("无法解密：加密密钥不匹配") from exc
 
 
+def encrypt_bytes(data: bytes) -> bytes:
+    """Files at rest (imports, exports): Fernet with the field keys; every listed key decrypts."""
+    return _fernet().encrypt(data)
+
+
+def decrypt_bytes(token: bytes) -> bytes:
+    return _fernet().decrypt(token)
+
+
 def normalize_number(value: str) -> str:
     return "".join(value.split()).upper()
 

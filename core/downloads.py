@@ -47,6 +47,13 @@ def serve_private_file(
         handle = field_file.open("rb")
     except FileNotFoundError as exc:
         raise Http404("文件不存在。") from exc
+    return stream_response(handle, filename=filename, content_type=content_type, inline=inline)
+
+
+def stream_response(
+    handle, *, filename: str, content_type: str | None, inline: bool = False
+) -> FileResponse:
+    """An open binary file (or a BytesIO of decrypted content), streamed in chunks."""
     response = FileResponse(handle, content_type=content_type or "application/octet-stream")
     return _finish(response, filename=filename, inline=inline)
 

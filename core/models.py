@@ -35,6 +35,13 @@ class ExportJob(models.Model):
     )
     created_at = models.DateTimeField(auto_now_add=True)
     started_at = models.DateTimeField(null=True, blank=True)
+    # Written every few seconds by the process building the file (core.services): a job whose
+    # heartbeat stopped belongs to a dead worker and is taken over or failed.
+    heartbeat_at = models.DateTimeField(null=True, blank=True)
+    # How many times a worker claimed it: a job that kills its workers is not retried forever.
+    attempts = models.PositiveSmallIntegerField(default=0)
+    # The stored file is Fernet-encrypted (core.crypto keys); decrypted while downloading.
+    encrypted = models.BooleanField(default=False)
     finished_at = models.DateTimeField(null=True, blank=True)
     expires_at = models.DateTimeField(null=True, blank=True)
 

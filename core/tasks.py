@@ -1,7 +1,13 @@
 from celery import shared_task
+from django.conf import settings
 from django.db import OperationalError
 
-from core.services import export_run, exports_purge_expired
+from core.services import (
+    BUSY,
+    export_run,
+    exports_purge_expired,
+    exports_sweep_stalled,
+)
 
 
 @shared_task(
@@ -11,10 +17,23 @@ from core.services import export_run, exports_purge_expired
     max_retries=5,
     acks_late=True,
 )
-def run_export(self, job_id: str) -> None:
-    export_run(job_id)
+def run_export(self, job_id: str) -> str:
+    outcome = export_run(job_id)
+    if outcome == BUSY and not self.request.is_eager:
+        # Another delivery holds the job (or did, in a worker that was just killed): look
+        # again once its heartbeat would have gone stale, and take it over then.
+        wait = getattr(settings, "ANJU_EXPORT_STALE_SECONDS", 60) + 1
+        raise self.retry(
+            countdown=wait, max_retries=getattr(settings, "ANJU_EXPORT_MAX_ATTEMPTS", 3)
+        )
+    return outcome
 
 
 @shared_task
 def purge_expired_exports() -> int:
     return exports_purge_expired()
+
+
+@shared_task
+def sweep_stalled_exports() -> int:
+    return exports_sweep_stalled()

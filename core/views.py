@@ -6,10 +6,10 @@ from django.views import View
 
 from accounts.permissions import RoleRequiredMixin, has_any_role
 from core import exports
-from core.downloads import serve_private_file
+from core.downloads import serve_private_file, stream_response
 from core.errors import DomainError, RoleRefused
 from core.models import ExportJob
-from core.services import export_start
+from core.services import STARTED_AS, export_delete, export_open, export_start
 
 
 class ExportStartView(RoleRequiredMixin, View):
@@ -75,10 +75,37 @@ class ExportDownloadView(_OwnJobMixin, View):
         if job.status != ExportJob.Status.DONE or not job.file:
             raise Http404
         if job.is_expired:
+            export_delete(job)  # gone from the storage now, not at the next hourly purge
             return HttpResponse("该文件已过期，请重新导出。".encode(), status=410)
-        return serve_private_file(
-            job.file, filename=job.filename, content_type=job.content_type, inline=False
-        )
+        if not job.encrypted:  # a file written before exports were encrypted at rest
+            return serve_private_file(
+                job.file, filename=job.filename, content_type=job.content_type, inline=False
+            )
+        try:
+            handle = export_open(job)
+        except FileNotFoundError as exc:
+            raise Http404("文件不存在。") from exc
+        return stream_response(handle, filename=job.filename, content_type=job.content_type)
+
+
+class ExportRetryView(_OwnJobMixin, View):
+    """A failed export started again with the same filters (a new job)."""
+
+    def dispatch(self, request, *args, **kwargs):
+        return ExportStartView.dispatch(self, request, *args, **kwargs)
+
+    def post(self, request, pk):
+        job = self.get_job(request, pk)
+        if job.status != ExportJob.Status.FAILED:
+            return redirect("export-detail", pk=job.pk)
+        params = {k: v for k, v in job.params.items() if k != STARTED_AS}
+        try:
+            new = export_start(kind=job.kind, params=params, by=request.user)
+        except RoleRefused as exc:
+            return HttpResponse(str(exc), status=403)
+        except DomainError as exc:
+            return HttpResponse(str(exc), status=400)
+        return redirect("export-detail", pk=new.pk)
 
 
 def favicon(request):

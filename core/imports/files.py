@@ -84,11 +84,11 @@ def _normalize_header(value: Any) -> str:
 
 
 def _encrypt_file(data: bytes) -> bytes:
-    return crypto._fernet().encrypt(data)
+    return crypto.encrypt_bytes(data)
 
 
 def _decrypt_file(token: bytes) -> bytes:
-    return crypto._fernet().decrypt(token)
+    return crypto.decrypt_bytes(token)
 
 
 def read_upload(uploaded) -> bytes:

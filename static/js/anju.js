@@ -52,6 +52,7 @@ document.querySelectorAll('.progress [data-width]').forEach(function (bar) {
   var bar = document.getElementById('export-bar');
   var msg = document.getElementById('export-message');
   var link = document.getElementById('export-download');
+  var retry = document.getElementById('export-retry');
   var bg = box.querySelector('[role=progressbar]');
   function poll() {
     fetch(box.dataset.statusUrl, { credentials: 'same-origin' })
@@ -60,7 +61,11 @@ document.querySelectorAll('.progress [data-width]').forEach(function (bar) {
         bar.style.width = d.progress + '%';
         bg.setAttribute('aria-valuenow', d.progress);
         if (d.status === 'done') { msg.textContent = '已完成'; link.hidden = false; return; }
-        if (d.status === 'failed') { msg.textContent = d.message || '导出失败'; return; }
+        if (d.status === 'failed') {
+          msg.textContent = d.message || '导出失败';
+          if (retry) retry.hidden = false;
+          return;
+        }
         msg.textContent = (d.message || '正在生成，请稍候…') + '（' + d.progress + '%）';
         setTimeout(poll, 700);
       })

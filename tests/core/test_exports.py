@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import io
+import os
 from datetime import timedelta
 
 import pytest
@@ -84,9 +85,12 @@ def test_expired_file_is_410(client, township_user, household, django_capture_on
     client.force_login(township_user)
     job = _start(client, django_capture_on_commit_callbacks)
     ExportJob.objects.filter(pk=job.pk).update(expires_at=timezone.now() - timedelta(seconds=1))
+    assert client.get(reverse("export-status", args=[job.pk])).json()["download_url"] is None
+    stored = job.file.path
     response = client.get(reverse("export-download", args=[job.pk]))
     assert response.status_code == 410
-    assert client.get(reverse("export-status", args=[job.pk])).json()["download_url"] is None
+    # Deleted, not only hidden: the file leaves the storage with its job.
+    assert not os.path.exists(stored) and not ExportJob.objects.filter(pk=job.pk).exists()
 
 
 def test_job_runs_once_even_if_delivered_twice(township_user, household):
@@ -119,31 +123,114 @@ def test_anonymous_redirected(client, household):
 
 
 def test_job_of_a_worker_killed_half_way_is_taken_over_once(township_user, household):
-    """A worker died after claiming: once stale, a redelivery finishes it, and only once."""
-    stale = timezone.now() - timedelta(hours=2)
-    job = ExportJob.objects.create(
-        kind="households", params={}, created_by=township_user, status="running", started_at=stale
-    )
-    export_run(str(job.pk))
-    job.refresh_from_db()
-    assert job.status == "done" and job.file
-    first_file = job.file.name
-    export_run(str(job.pk))  # the original delivery, arriving late
-    job.refresh_from_db()
-    assert job.file.name == first_file
-
-
-def test_fresh_running_job_is_left_alone(township_user, household):
+    """A worker died after claiming: once its heartbeat is stale, a delivery finishes the job,
+    and only once."""
+    stale = timezone.now() - timedelta(minutes=5)
     job = ExportJob.objects.create(
         kind="households",
         params={},
         created_by=township_user,
         status="running",
-        started_at=timezone.now(),
+        started_at=stale,
+        heartbeat_at=stale,
+        attempts=1,
     )
-    export_run(str(job.pk))
+    assert export_run(str(job.pk)) == "done"
+    job.refresh_from_db()
+    assert job.status == "done" and job.file and job.attempts == 2
+    first_file = job.file.name
+    assert export_run(str(job.pk)) == "skipped"  # the original delivery, arriving late
+    job.refresh_from_db()
+    assert job.file.name == first_file
+
+
+def test_fresh_running_job_is_left_alone(township_user, household):
+    """A job whose heartbeat is recent is someone else's: the delivery answers "busy" (its
+    task looks again later), even if the job started long ago."""
+    job = ExportJob.objects.create(
+        kind="households",
+        params={},
+        created_by=township_user,
+        status="running",
+        started_at=timezone.now() - timedelta(hours=3),
+        heartbeat_at=timezone.now() - timedelta(seconds=5),
+    )
+    assert export_run(str(job.pk)) == "busy"
     job.refresh_from_db()
     assert job.status == "running" and not job.file
+
+
+def test_a_job_that_keeps_killing_its_workers_fails_with_a_clear_message(
+    client, township_user, household, django_capture_on_commit_callbacks
+):
+    stale = timezone.now() - timedelta(minutes=5)
+    job = ExportJob.objects.create(
+        kind="households",
+        params={"q": "张三"},
+        created_by=township_user,
+        status="running",
+        started_at=stale,
+        heartbeat_at=stale,
+        attempts=3,
+    )
+    assert export_run(str(job.pk)) == "skipped"
+    job.refresh_from_db()
+    assert job.status == "failed" and "请重新导出" in job.message and not job.file
+    client.force_login(township_user)
+    page = client.get(reverse("export-detail", args=[job.pk])).content.decode()
+    assert "请重新导出" in page and 'id="export-retry"' in page
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(reverse("export-retry", args=[job.pk]))
+    new = ExportJob.objects.exclude(pk=job.pk).get()
+    assert response.status_code == 302 and response.url == reverse("export-detail", args=[new.pk])
+    assert new.status == "done" and new.params["q"] == "张三"  # eager in tests
+
+
+def test_sweeper_requeues_or_fails_jobs_that_stopped_beating(township_user, household, monkeypatch):
+    from core import services
+
+    sent = []
+    monkeypatch.setattr(services, "_enqueue_export", sent.append)
+    stale = timezone.now() - timedelta(minutes=5)
+    common = {"kind": "households", "created_by": township_user, "status": "running"}
+    retry = ExportJob.objects.create(**common, started_at=stale, heartbeat_at=stale, attempts=1)
+    spent = ExportJob.objects.create(**common, started_at=stale, heartbeat_at=stale, attempts=3)
+    alive = ExportJob.objects.create(
+        **common, started_at=stale, heartbeat_at=timezone.now(), attempts=1
+    )
+    assert services.exports_sweep_stalled() == 2
+    assert sent == [str(retry.pk)]
+    assert ExportJob.objects.get(pk=spent.pk).status == "failed"
+    assert ExportJob.objects.get(pk=alive.pk).status == "running"
+
+
+@pytest.mark.django_db(transaction=True)  # the heartbeat writes through its own connection
+def test_the_heartbeat_beats_while_a_long_step_reports_nothing(
+    township_user, settings, monkeypatch
+):
+    """One long step (a big PDF) without progress calls still keeps the job alive."""
+    import time
+
+    from core import exports, services
+
+    settings.ANJU_EXPORT_HEARTBEAT_SECONDS = 0.2
+    beats = []
+
+    class Slow(exports.Exporter):
+        key = "test-slow"
+
+        def run(self, user, params, progress):
+            job = ExportJob.objects.get(kind="test-slow")
+            first = job.heartbeat_at
+            time.sleep(1.0)
+            beats.append((first, ExportJob.objects.get(pk=job.pk).heartbeat_at))
+            return exports.ExportResult(b"x", "x.txt", "text/plain")
+
+    monkeypatch.setitem(exports.REGISTRY, "test-slow", Slow())
+    job = ExportJob.objects.create(kind="test-slow", created_by=township_user)
+    assert services.export_run(str(job.pk)) == "done"
+    first, later = beats[0]
+    assert later > first
 
 
 @pytest.mark.parametrize("change", ["area", "role", "deactivated"])

@@ -93,6 +93,15 @@ ENTRIES = {
     "export-download": Case(
         "page", lambda o: reverse("export-download", args=[o.pk]), objects=_export_job
     ),
+    # Officials export too, so they may start a failed export again.
+    "export-retry": Case(
+        "page",
+        lambda o: reverse("export-retry", args=[o.pk]),
+        objects=_export_job,
+        writes=("POST",),
+        get=False,
+        official_may_write=True,
+    ),
     "households:list": Case("page", lambda o: reverse("households:list")),
     "households:create": Case("page", lambda o: reverse("households:create"), writes=("POST",)),
     "households:detail": Case(
