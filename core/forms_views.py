@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import PermissionDenied, ValidationError
 
 from core.errors import DomainError, RoleRefused
 
@@ -24,6 +24,18 @@ def call_service(form, call: Callable[[], Any]) -> Any:
     except DomainError as exc:
         form.add_error(None, str(exc))
         return _FAILED
+    except ValidationError as exc:  # a rule checked again by the service, by field
+        add_validation_errors(form, exc)
+        return _FAILED
+
+
+def add_validation_errors(form, exc: ValidationError) -> None:
+    """A ValidationError's messages on the form's fields (others above the form)."""
+    if not hasattr(exc, "error_dict"):
+        form.add_error(None, exc.messages)
+        return
+    for field, messages in exc.message_dict.items():
+        form.add_error(field if field in form.fields else None, messages)
 
 
 FAILED = _FAILED

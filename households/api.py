@@ -9,7 +9,7 @@ from rest_framework.response import Response
 from accounts.models import Area, AreaLevel
 from accounts.permissions import ReadPermission
 from core.validators import id_number_error
-from households import selectors, services
+from households import selectors, services, validation
 from households.filters import HouseholdFilter, id_lookup_token, is_full_id_number
 from households.models import Household, Member, Relation
 
@@ -110,16 +110,21 @@ class HouseholdSerializer(serializers.ModelSerializer):
     def validate_id_number(self, value):
         return _clean_id(value)
 
-    def validate_family_size(self, value):
-        if not 1 <= value <= 30:
-            raise serializers.ValidationError("家庭人口应在1到30人之间。")
-        return value
-
     def validate_bank_account(self, value):
-        value = "".join((value or "").split())
-        if value and not (value.isdigit() and 12 <= len(value) <= 30):
-            raise serializers.ValidationError("一卡通账号应为12到30位数字。")
-        return value
+        return "".join((value or "").split())
+
+    def validate(self, attrs):
+        # The rules of the page form and the imports (households.validation). An update
+        # checks what it changes; the members against the size it will have.
+        fields = {k: v for k, v in attrs.items() if k not in ("members", "version")}
+        if self.instance is not None:
+            fields = {k: v for k, v in fields.items() if getattr(self.instance, k, None) != v}
+        members = attrs.get("members")
+        size = self.instance.family_size if self.instance is not None else None
+        errors = validation.household_errors(fields, members=members, family_size=size)
+        if errors:
+            raise serializers.ValidationError(errors)
+        return attrs
 
     def create(self, validated_data):
         members = validated_data.pop("members", [])
@@ -136,6 +141,7 @@ class HouseholdSerializer(serializers.ModelSerializer):
                 household=instance,
                 by=self.context["request"].user,
                 version=version,
+                members_follow=members is not None,
                 **validated_data,
             )
             if members is not None:

@@ -5,6 +5,7 @@ from django import forms
 from accounts.models import Area, AreaLevel
 from accounts.scoping import HeldParentInlineFormSet
 from core.validators import id_number_error
+from households import validation
 from households.models import Household, Member, Relation
 
 
@@ -90,23 +91,19 @@ class HouseholdForm(forms.ModelForm):
         else:
             self.fields["id_number"].error_messages["required"] = "请填写户主身份证号。"
 
-    def clean_family_size(self):
-        size = self.cleaned_data["family_size"]
-        if size is not None and not 1 <= size <= 30:
-            raise forms.ValidationError("家庭人口应在1到30人之间。")
-        return size
-
     def clean_bank_account(self):
-        value = "".join((self.cleaned_data.get("bank_account") or "").split())
-        if value and not (value.isdigit() and 12 <= len(value) <= 30):
-            raise forms.ValidationError("一卡通账号应为12到30位数字。")
-        return value
+        return "".join((self.cleaned_data.get("bank_account") or "").split())
 
     def clean_phone(self):
-        value = (self.cleaned_data.get("phone") or "").strip()
-        if value and not all(c.isdigit() or c in "-+ " for c in value):
-            raise forms.ValidationError("联系电话只能包含数字和“-”。")
-        return value
+        return (self.cleaned_data.get("phone") or "").strip()
+
+    def clean(self):
+        # The rules the API, the imports and the services apply too (households.validation).
+        cleaned = super().clean()
+        for field, messages in validation.household_errors(cleaned).items():
+            if field in self.fields and field not in self.errors:
+                self.add_error(field, messages)
+        return cleaned
 
     def _post_clean(self):
         # Model validation would decrypt/compare secrets; the service layer checks them.
@@ -131,6 +128,13 @@ class MemberForm(forms.ModelForm):
             self.fields[
                 "id_number"
             ].help_text = f"当前：{self.instance.id_number_masked or '未登记'}；留空不修改"
+
+    def clean_name(self):
+        name = (self.cleaned_data.get("name") or "").strip()
+        message = validation.text_error("name", name)
+        if message:
+            raise forms.ValidationError(message)
+        return name
 
     def clean_id_number(self):
         value = self.cleaned_data.get("id_number")

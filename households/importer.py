@@ -44,7 +44,7 @@ from core.imports.files import (  # noqa: F401 - re-exported for the other house
 from core.imports.xlsx_reader import Sheet, XlsxError
 from core.rules import require_role
 from core.validators import id_number_error
-from households import providers
+from households import providers, validation
 from households.models import (
     CATEGORY_SHORT,
     PRIORITY_FIELDS,
@@ -270,7 +270,7 @@ def _clean_cell(key: str, raw: Any, row: ImportRow, today: dt.date) -> Any:
     if key == "family_size":
         if isinstance(raw, float) and not raw.is_integer():
             text = "x"
-        if not text.isdigit() or not 1 <= int(text) <= 30:
+        if not text.isdigit() or validation.family_size_error(int(text)):
             row.errors.append(f"家庭人口“{text}”无效，应为1到30之间的整数")
             return None
         return int(text)
@@ -301,8 +301,8 @@ def _clean_cell(key: str, raw: Any, row: ImportRow, today: dt.date) -> Any:
             if value is None:
                 row.errors.append(f"认定日期“{text}”无效，应为日期或 YYYY-MM-DD 格式")
                 return None
-        if value > today:
-            row.errors.append(f"认定日期 {value:%Y-%m-%d} 晚于今天")
+        if message := validation.date_error("identified_on", value, today=today):
+            row.errors.append(message)
             return None
         return value
     if key in BOOLEAN_KEYS:
@@ -314,8 +314,8 @@ def _clean_cell(key: str, raw: Any, row: ImportRow, today: dt.date) -> Any:
         row.errors.append(f"{label}应填“是”或“否”，不能填“{text}”")
         return None
     if key == "phone":
-        if len(text) > 20 or not all(c.isdigit() or c in "-+ " for c in text):
-            row.errors.append(f"联系电话“{text}”无效，只能包含数字和“-”")
+        if message := validation.phone_error(text):
+            row.errors.append(f"联系电话“{text[:30]}”无效：" + message.split("：", 1)[-1])
             return None
         return text
     if key == "bank_account":
@@ -325,13 +325,12 @@ def _clean_cell(key: str, raw: Any, row: ImportRow, today: dt.date) -> Any:
             )
             return None
         value = "".join(text.split())
-        if not (value.isdigit() and 12 <= len(value) <= 30):
-            row.errors.append("一卡通账号应为12到30位数字")
+        if message := validation.bank_account_error(value):
+            row.errors.append(message.rstrip("。"))
             return None
         return value
-    limits = {"head_name": 50, "address": 200, "bank_name": 60, "note": 2000}
-    if len(text) > limits[key]:
-        row.errors.append(f"{label}过长（最多{limits[key]}字）")
+    if message := validation.text_error(key, text):
+        row.errors.append(message)
         return None
     return text
 

@@ -42,7 +42,7 @@ from core import crypto
 from core.errors import DomainError
 from core.imports.xlsx_reader import Sheet, XlsxError
 from core.validators import id_number_error
-from households import providers
+from households import providers, validation
 from households.importer import (
     BATCH_SIZE,
     HASH_CHUNK,
@@ -325,8 +325,8 @@ def _household_values(group: Group, villages: dict[str, Area]) -> None:
     }
     if not values["head_name"]:
         group.error(head, "户主姓名为空")
-    elif len(values["head_name"]) > 50:
-        group.error(head, "户主姓名过长（最多50字）")
+    elif message := validation.text_error("head_name", values["head_name"]):
+        group.error(head, message)
     if not head.id_number and not head.errors:
         group.error(head, "户主的证件号码为空")
     identified = _month(head, group)
@@ -339,8 +339,8 @@ def _household_values(group: Group, villages: dict[str, Area]) -> None:
         group.error(head, f"是否危房户应填“是”或“否”，不能填“{dangerous}”")
     phone = cells.get("phone", "")
     if phone:
-        if len(phone) > 20 or not all(c.isdigit() or c in "-+" for c in phone):
-            group.error(head, f"户联系电话“{phone}”无效，只能包含数字和“-”")
+        if message := validation.phone_error(phone):
+            group.error(head, message)
         else:
             values["phone"] = phone
     key = (cells.get("township", ""), cells.get("village", ""))
@@ -363,6 +363,8 @@ def _household_values(group: Group, villages: dict[str, Area]) -> None:
     for row in group.rows:
         if row is not head and not row.name:
             group.error(row, "家庭成员姓名为空")
+        elif row is not head and (message := validation.text_error("name", row.name)):
+            group.error(row, message)
 
 
 def _resolve_villages(rows: list[PersonRow], prefix: str) -> dict:

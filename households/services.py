@@ -12,6 +12,7 @@ from core.audit import attributed
 from core.errors import ConflictError, DomainError, RoleRefused
 from core.rules import require_role
 from households.models import Household, Member, SensitiveAccessLog
+from households.validation import validate_household
 
 # Fields a household form or API may set; everything else (version, hashes, county) is derived.
 EDITABLE_FIELDS = (
@@ -50,6 +51,8 @@ def _check_unique_id(household: Household) -> None:
 
 @attributed
 def household_create(*, by, members: Iterable[dict] = (), **fields) -> Household:
+    members = list(members)
+    validate_household({k: v for k, v in fields.items() if k in EDITABLE_FIELDS}, members=members)
     household = Household(
         created_by=by, **{k: v for k, v in fields.items() if k in EDITABLE_FIELDS}
     )
@@ -66,9 +69,17 @@ def household_create(*, by, members: Iterable[dict] = (), **fields) -> Household
 
 @attributed
 def household_update(
-    *, household: Household, by, version: int | None = None, **fields
+    *,
+    household: Household,
+    by,
+    version: int | None = None,
+    members_follow: bool = False,
+    **fields,
 ) -> Household:
-    """Apply `fields`; refuse if someone saved the household since `version` was read."""
+    """Apply `fields`; refuse if someone saved the household since `version` was read.
+
+    `members_follow`: the caller saves the members next, in the same transaction, and their
+    number is checked against the new family size then (`members_save`)."""
     with transaction.atomic():
         locked = (
             Household.objects.unscoped("re-lock of a held household")
@@ -77,16 +88,26 @@ def household_update(
         )
         if version is not None and locked.version != version:
             raise ConflictError("该农户信息已被他人修改，请刷新页面后重新编辑。")
-        changed = False
+        changes = {}
         for name, value in fields.items():
             if name not in EDITABLE_FIELDS:
                 continue
             if name in {"id_number", "bank_account"} and not value:
                 continue  # sensitive numbers are never pre-filled: blank means "keep"
             if getattr(locked, name) != value:
-                setattr(locked, name, value)
-                changed = True
-        if changed:
+                changes[name] = value
+        # The rules of what changes (a record from before a rule keeps its old values).
+        validate_household(
+            changes,
+            members=(
+                list(locked.members.values("name"))
+                if "family_size" in changes and not members_follow
+                else None
+            ),
+        )
+        for name, value in changes.items():
+            setattr(locked, name, value)
+        if changes:
             _check_unique_id(locked)
             locked.version = F("version") + 1
             try:
@@ -121,6 +142,14 @@ def members_save(*, household: Household, formset) -> None:
     formset.instance = household
     with transaction.atomic():
         formset.save()
+        _check_member_count(household)
+
+
+def _check_member_count(household: Household) -> None:
+    family_size = Household.objects.unscoped("size of a held household").get(pk=household.pk)
+    validate_household(
+        {}, members=list(household.members.values("name")), family_size=family_size.family_size
+    )
 
 
 @attributed
@@ -134,6 +163,8 @@ def reveal_number(*, household: Household, field: str, by, purpose: str = "页�
 
 def member_replace_all(*, household: Household, members: Iterable[dict]) -> None:
     """Replace the household's member list (used by forms and imports)."""
+    members = list(members)
+    validate_household({}, members=members, family_size=household.family_size)
     with transaction.atomic():
         household.members.all().delete()
         for member in members:

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 from django.contrib import messages
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.http import Http404, JsonResponse, QueryDict
 from django.shortcuts import get_object_or_404, redirect, render
@@ -11,7 +12,7 @@ from django.views.generic import DetailView, FormView, ListView
 from accounts.models import Role
 from accounts.permissions import RoleRequiredMixin
 from core.errors import DomainError
-from core.forms_views import FAILED, call_service
+from core.forms_views import FAILED, add_validation_errors, call_service
 from households import selectors, services
 from households.filters import HouseholdFilter, id_lookup_token, is_full_id_number
 from households.forms import HouseholdForm, MemberFormSet
@@ -162,11 +163,17 @@ class HouseholdUpdateView(_HouseholdFormMixin, FormView):
                     household=self.object,
                     by=request.user,
                     version=form.cleaned_data.get("version"),
+                    members_follow=True,
                     **fields,
                 )
                 services.members_save(household=household, formset=member_formset)
         except DomainError as exc:
             form.add_error(None, str(exc))
+            return self.render_to_response(
+                self.get_context_data(form=form, member_formset=member_formset)
+            )
+        except ValidationError as exc:  # the shared household rules, checked by the service
+            add_validation_errors(form, exc)
             return self.render_to_response(
                 self.get_context_data(form=form, member_formset=member_formset)
             )

@@ -89,8 +89,11 @@ def test_create_and_update(api_client, township_user, areas):
 def test_stale_version_is_409(api_client, township_user, household):
     api_client.force_authenticate(township_user)
     url = f"{LIST}{household.pk}/"
-    assert api_client.patch(url, {"phone": "1", "version": 1}, format="json").status_code == 200
-    response = api_client.patch(url, {"phone": "2", "version": 1}, format="json")
+    assert (
+        api_client.patch(url, {"phone": "13500000001", "version": 1}, format="json").status_code
+        == 200
+    )
+    response = api_client.patch(url, {"phone": "13500000002", "version": 1}, format="json")
     assert response.status_code == 409
     assert "已被他人修改" in response.json()["detail"]
     household.refresh_from_db()

@@ -15,11 +15,13 @@ def test_api_edit_with_token_records_acting_user(api_client, township_user, hous
 
     _, token = AuthToken.objects.create(user=township_user)
     api_client.credentials(HTTP_AUTHORIZATION=f"Token {token}")
-    response = api_client.patch(f"/api/households/{household.pk}/", {"phone": "135"}, format="json")
+    response = api_client.patch(
+        f"/api/households/{household.pk}/", {"phone": "13500000135"}, format="json"
+    )
     assert response.status_code == 200
     event = HouseholdEvent.objects.filter(pgh_obj=household, pgh_label="update").get()
     assert event.pgh_context.metadata["user"] == township_user.pk
-    assert event.phone == "135"
+    assert event.phone == "13500000135"
 
 
 def test_bulk_update_and_raw_sql_are_audited(areas, county_reviewer):
