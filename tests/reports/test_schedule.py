@@ -19,6 +19,7 @@ def test_every_scheduled_task_is_registered():
         "reports.tasks.scan_overdue",
         "rectification.tasks.run_selfcheck_nightly",
         "core.tasks.purge_expired_exports",
+        "core.tasks.sweep_stalled_exports",
     }
     assert names <= set(app.tasks), names - set(app.tasks)
 

@@ -10,6 +10,7 @@ import pytest
 from openpyxl import load_workbook
 
 from core.models import ExportJob
+from core.services import export_open
 from households.models import SensitiveAccessLog
 from subsidies import services
 from subsidies.exports import HEADER
@@ -93,7 +94,7 @@ def test_background_export_job(
     assert response.status_code == 302
     job = ExportJob.objects.get()
     assert job.status == ExportJob.Status.DONE, job.message
-    ws = load_workbook(job.file.open("rb")).active
+    ws = load_workbook(export_open(job)).active  # stored encrypted
     assert [c.value for c in ws[1]] == HEADER
 
 
