@@ -10,17 +10,6 @@ from accounts.permissions import RoleRequiredMixin
 from core.forms_views import FAILED, call_service
 
 
-class HomeView(RoleRequiredMixin, TemplateView):
-    """The user's desk: key figures, charts, the queue of pending work and open alerts."""
-
-    template_name = "home.html"
-
-    def get_context_data(self, **kwargs):
-        from reports.dashboard import dashboard
-
-        return super().get_context_data(**kwargs) | dashboard(self.request.user)
-
-
 class _StaffMixin(RoleRequiredMixin):
     """County reviewers only, for every method (the pages are forms); another county's
     account is a 404."""

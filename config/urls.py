@@ -5,13 +5,13 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 from rest_framework.routers import DefaultRouter
 
 from accounts.api import AreaViewSet, LogoutView, ObtainTokenView, TokenViewSet
-from accounts.views import HomeView
 from core import views as core_views
 from households.api import HouseholdViewSet
 from inspections import api as inspections_api
 from rectification import api as rectification_api
 from renovation import api as renovation_api
 from reports import api as reports_api
+from reports.views import HomeView
 from subsidies import api as subsidies_api
 
 router = DefaultRouter()

@@ -6,7 +6,7 @@ from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect
 from django.utils import timezone
 from django.views import View
-from django.views.generic import DetailView, ListView
+from django.views.generic import DetailView, ListView, TemplateView
 
 from accounts.models import AreaLevel, Role
 from accounts.permissions import RoleRequiredMixin
@@ -15,8 +15,18 @@ from core.errors import DomainError
 from core.exports import PDF, XLSX
 from households.models import CATEGORY_SHORT, CURRENT_CATEGORIES
 from reports import exports, services
+from reports.dashboard import dashboard
 from reports.models import Alert, AlertStatus, AlertType, MonthlyReport, MonthlyReportRow
 from reports.selectors import completion_chart, report_rows
+
+
+class HomeView(RoleRequiredMixin, TemplateView):
+    """The user's desk: key figures, charts, the queue of pending work and open alerts."""
+
+    template_name = "home.html"
+
+    def get_context_data(self, **kwargs):
+        return super().get_context_data(**kwargs) | dashboard(self.request.user)
 
 
 class AlertListView(RoleRequiredMixin, ListView):

@@ -112,3 +112,17 @@ def test_export_bar_moves_while_the_file_is_built(live_server, page, township_us
         )
         assert f"（{percent}%）" in page.locator("#export-message").inner_text()
     assert not page.locator("#export-download").is_visible()
+
+
+@pytest.mark.parametrize("width", WIDTHS)
+def test_payout_lines_show_their_total_and_fit(live_server, page, areas, county_reviewer, width):
+    """#20 points 6 and 9: 拨付明细 totals the whole filter with separators; the table scrolls
+    inside its card."""
+    from tests.subsidies.test_line_list import _lines
+
+    _lines(areas, county_reviewer, ["50000", "20000", "3000.50"])
+    _login(page, live_server, county_reviewer, width)
+    page.goto(f"{live_server.url}/subsidies/lines/")
+    assert "共 3 条，合计 73,000.50 元" in page.locator("#line-totals").inner_text()
+    assert page.locator("#line-table tbody tr").count() == 3
+    _fits_and_scrolls_inside(page, "line-table", width)
