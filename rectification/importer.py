@@ -12,14 +12,20 @@ from __future__ import annotations
 import datetime as dt
 import io
 import re
+import zipfile
 
+from lxml import etree
 from openpyxl import load_workbook
 
 from core.imports.files import ImportFileError
+from core.imports.xlsx_reader import Sheet, XlsxError
 from rectification.exports import HEADERS
 from rectification.models import DeadlineKind, ProblemType
 
 MAX_ITEMS = 2000
+# Rows read at most: the items, their merged continuation rows, the title and the form lines.
+MAX_ROWS = 2 * MAX_ITEMS + 100
+MAX_MERGE_COLUMN = 26  # a title merged across A:Z at most; the ledger itself has 9 columns
 MAX_ERRORS_SHOWN = 200
 _DATE_CN = re.compile(r"(\d{4})\s*年\s*(\d{1,2})\s*月\s*(\d{1,2})\s*日?")
 _DATE_ISO = re.compile(r"(\d{4})[-/.](\d{1,2})[-/.](\d{1,2})")
@@ -41,21 +47,45 @@ def _text(value) -> str:
 
 
 def _grid(ws) -> dict[tuple[int, int], object]:
-    """Cell values by (row, column), every merged range filled with its top-left value."""
+    """Cell values by (row, column), every merged range filled with its top-left value.
+
+    Only the ledger's own columns and at most MAX_ROWS rows are read: a crafted file with a
+    cell at row 1,048,576 or a merged range over the whole sheet would otherwise make openpyxl
+    create (and this loop fill) millions of cells."""
     values = {}
-    for row in ws.iter_rows(min_row=1, max_col=len(HEADERS) + 2):
+    last_row, last_col = min(ws.max_row, MAX_ROWS), len(HEADERS) + 2
+    for row in ws.iter_rows(min_row=1, max_row=last_row, max_col=last_col):
         for cell in row:
             if cell.value is not None:
                 values[(cell.row, cell.column)] = cell.value
     for merged in ws.merged_cells.ranges:
         top_left = values.get((merged.min_row, merged.min_col))
-        for r in range(merged.min_row, merged.max_row + 1):
-            for c in range(merged.min_col, merged.max_col + 1):
+        for r in range(merged.min_row, min(merged.max_row, last_row) + 1):
+            for c in range(merged.min_col, min(merged.max_col, last_col) + 1):
                 if top_left is None:
                     values.pop((r, c), None)
                 else:
                     values[(r, c)] = top_left
     return values
+
+
+def _refuse_oversized_merges(data: bytes) -> None:
+    """A merged range beyond the ledger's rows and columns refuses the file before openpyxl
+    loads it (openpyxl creates a cell object for every cell of a merged range)."""
+    try:
+        sheet = Sheet(data)
+    except (XlsxError, zipfile.BadZipFile, KeyError, ValueError, etree.LxmlError) as exc:
+        raise ImportFileError("文件已损坏或不是有效的 Excel（.xlsx）表格。") from exc
+    try:
+        for _, _, last_row, last_col in sheet.merged_ranges():
+            if last_row > MAX_ROWS or last_col > MAX_MERGE_COLUMN:
+                raise ImportFileError(
+                    "表格中有超出整改台账范围的合并单元格（行数或列数过大），请检查后重新上传。"
+                )
+    except (XlsxError, etree.LxmlError) as exc:
+        raise ImportFileError("文件已损坏或不是有效的 Excel（.xlsx）表格。") from exc
+    finally:
+        sheet.close()
 
 
 def _find_header(values, max_row: int) -> int | None:
@@ -94,11 +124,17 @@ def parse_deadline(value) -> tuple[str, str | None, str | None]:
 
 def parse_ledger(data: bytes) -> dict:
     """Rows and errors of a ledger workbook; nothing is written."""
+    _refuse_oversized_merges(data)
     try:
         wb = load_workbook(io.BytesIO(data), data_only=True)
     except Exception as exc:  # noqa: BLE001 - whatever openpyxl trips on, the file is unusable
         raise ImportFileError("文件已损坏或不是有效的 Excel（.xlsx）表格。") from exc
     ws = wb.worksheets[0]
+    if ws.max_row > MAX_ROWS:  # openpyxl counts only the cells the file holds
+        raise ImportFileError(
+            f"表格有 {ws.max_row} 行，超过整改台账导入的上限 {MAX_ROWS} 行；"
+            "请删除表格下方多余的行（含空白但有格式的行），或拆分后分别导入。"
+        )
     values = _grid(ws)
     header = _find_header(values, ws.max_row)
     if header is None:

@@ -154,6 +154,19 @@ class Sheet:
                 item.clear()
         return strings
 
+    def merged_ranges(self) -> Iterator[tuple[int, int, int, int]]:
+        """(first row, first column, last row, last column) of each merged range, read from the
+        XML without building any cell (openpyxl builds one per cell of a range on load)."""
+        with self._open(self.path) as stream:
+            for _, element in etree.iterparse(stream, tag=f"{NS}mergeCell", **PARSER_OPTIONS):
+                ref = element.get("ref", "")
+                element.clear()
+                corners = ref.split(":")
+                if len(corners) != 2:
+                    continue
+                (r1, c1), (r2, c2) = (_reference(corner) for corner in corners)
+                yield r1, c1, r2, c2
+
     def rows(self) -> Iterator[tuple[int, Cells]]:
         """(Excel row number, values by column from A) for each row present in the sheet.
 
@@ -218,6 +231,14 @@ def _text_of(element) -> str:
             continue
         parts.append(node.text or "")
     return "".join(parts)
+
+
+def _reference(ref: str) -> tuple[int, int]:
+    """(row, column) of `B12`; a malformed or out-of-grid reference is one beyond the grid."""
+    match = re.fullmatch(r"\$?([A-Za-z]{1,10})\$?(\d{1,10})", ref.strip())
+    if match is None:
+        return MAX_ROWS + 1, MAX_COLUMNS + 1
+    return int(match[2]), _column_index(match[1].upper())
 
 
 def _column_index(letters: str) -> int:

@@ -174,3 +174,62 @@ def test_township_and_official_cannot_import(client, township_user, official):
     for user in (township_user, official):
         client.force_login(user)
         assert client.get(reverse("rectification:import")).status_code == 403
+
+
+def _patched(content: bytes, *, merge: str | None = None, far_cell: bool = False) -> bytes:
+    """The workbook with its sheet XML edited as an attacker would (openpyxl cannot write it)."""
+    import re
+    import zipfile
+
+    source, out = zipfile.ZipFile(io.BytesIO(content)), io.BytesIO()
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as target:
+        for item in source.infolist():
+            data = source.read(item.filename)
+            if item.filename == "xl/worksheets/sheet1.xml":
+                xml = data.decode()
+                if merge:
+                    xml = re.sub(
+                        r'<mergeCells count="(\d+)">',
+                        lambda m: f'<mergeCells count="{int(m[1]) + 1}"><mergeCell ref="{merge}"/>',
+                        xml,
+                    )
+                if far_cell:
+                    xml = xml.replace(
+                        "</sheetData>",
+                        '<row r="1048576"><c r="A1048576" t="inlineStr"><is><t>x</t></is></c>'
+                        "</row></sheetData>",
+                    )
+                data = xml.encode()
+            target.writestr(item, data)
+    return out.getvalue()
+
+
+@pytest.mark.parametrize(
+    ("edit", "reason"),
+    [
+        ({"merge": "A10:I1048576"}, "合并单元格"),
+        ({"merge": "A1:XFD1"}, "合并单元格"),
+        ({"far_cell": True}, "超过整改台账导入的上限"),
+    ],
+    ids=["merge-all-rows", "merge-all-columns", "cell-at-last-row"],
+)
+def test_a_crafted_sheet_is_refused_quickly_and_small(edit, reason):
+    """Like #14 point 1 for the department lists: openpyxl would build a cell object for every
+    cell of a merged range (9 million here) and this reader would walk a million rows."""
+    import time
+    import tracemalloc
+
+    from core.imports.files import ImportFileError
+    from rectification.importer import parse_ledger
+
+    data = _patched(_doc004_workbook(), **edit)
+    tracemalloc.start()
+    started = time.monotonic()
+    try:
+        with pytest.raises(ImportFileError) as refused:
+            parse_ledger(data)
+        elapsed, peak = time.monotonic() - started, tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert reason in str(refused.value)
+    assert elapsed < 2 and peak < 200 * 1024 * 1024
