@@ -20,6 +20,10 @@ from households.models import Household
 from households.services import DELETE_ROLES
 
 
+# A search longer than this is no name, ID number or village: cut, not sent back in a URL.
+SEARCH_MAX_LENGTH = 100
+
+
 class HouseholdListView(RoleRequiredMixin, ListView):
     template_name = "households/household_list.html"
     context_object_name = "households"
@@ -49,7 +53,7 @@ class HouseholdListView(RoleRequiredMixin, ListView):
         """To the list with the same filters; a full ID number becomes its lookup token."""
         query = QueryDict(mutable=True)
         for key in HouseholdFilter.base_filters:
-            value = data.get(key, "").strip()
+            value = data.get(key, "").strip()[:SEARCH_MAX_LENGTH]
             if key == "q" and is_full_id_number(value):
                 query["idt"] = id_lookup_token(value)
             elif value:

@@ -534,7 +534,7 @@ def findings_convert(*, rule: str, by: User, deadline: dt.date | None = None, **
         if not findings:
             raise DomainError("该规则没有待处理的自查发现。")
         households = list(
-            Household.objects.filter(
+            Household.objects.visible_to(by).filter(
                 pk__in=[h for f in findings for h in f.households.values_list("pk", flat=True)]
             )
         )
@@ -555,7 +555,7 @@ def findings_convert(*, rule: str, by: User, deadline: dt.date | None = None, **
         }
         fields.update({k: v for k, v in overrides.items() if k in ITEM_FIELDS and v})
         item = item_create(by=by, households=households, **fields)
-        SelfCheckFinding.objects.filter(pk__in=[f.pk for f in findings]).update(
+        SelfCheckFinding.objects.visible_to(by).filter(pk__in=[f.pk for f in findings]).update(
             status=FindingStatus.CONVERTED, item=item
         )
     return item

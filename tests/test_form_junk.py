@@ -131,11 +131,6 @@ def _shape(action: str) -> str:
     return re.sub(r"\d+", "N", urlsplit(action).path)
 
 
-@pytest.mark.xfail(
-    strict=False,
-    reason="first full run found 206 5xx (NUL bytes in multipart fields, junk member ids: both "
-    "fixed); the re-run on the final tree did not finish before the stop — see issue 14 notes",
-)
 def test_junk_in_any_page_form_field_never_gives_a_server_error(db, client):
     failures: dict[tuple, str] = {}
     posted = 0

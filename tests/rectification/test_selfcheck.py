@@ -11,7 +11,13 @@ from django.core.management import call_command
 from core.errors import DomainError
 from inspections.models import DepartmentList, DepartmentListEntry
 from rectification import selfcheck, services
-from rectification.models import FindingStatus, ItemStatus, SelfCheckFinding, Source
+from rectification.models import (
+    FindingStatus,
+    ItemStatus,
+    RectificationItem,
+    SelfCheckFinding,
+    Source,
+)
 from tests.factories import HouseholdFactory
 from tests.inspections.factories import AppraisalFactory, InspectionFactory
 
@@ -198,3 +204,22 @@ def test_management_command_is_idempotent(d_occupied, capsys):
     call_command("run_selfcheck")
     assert _open("d_house_occupied").count() == 1
     assert "自查完成" in capsys.readouterr().out
+
+
+def test_convert_through_the_page_reads_households_in_scope(client, areas, county_reviewer):
+    """The page runs under the scope guard: an unscoped read of the findings' households was a
+    ScopeError (500), found by the junk-form walk."""
+    from django.urls import reverse
+
+    h = HouseholdFactory(village=areas["village"])
+    AppraisalFactory(
+        household=h, level="C", appraised_on=dt.date(2026, 1, 5), created_by=county_reviewer
+    )
+    services.selfcheck_run(by=county_reviewer)
+    client.force_login(county_reviewer)
+    response = client.post(
+        reverse("rectification:findings_convert"), {"rule": "cd_not_started", "deadline": ""}
+    )
+    assert response.status_code == 302
+    item = RectificationItem.objects.get()
+    assert list(item.households.values_list("pk", flat=True)) == [h.pk]
