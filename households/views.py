@@ -19,7 +19,6 @@ from households.forms import HouseholdForm, MemberFormSet
 from households.models import Household
 from households.services import DELETE_ROLES
 
-
 # A search longer than this is no name, ID number or village: cut, not sent back in a URL.
 SEARCH_MAX_LENGTH = 100
 
