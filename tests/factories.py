@@ -45,7 +45,8 @@ class UserFactory(factory.django.DjangoModelFactory):
     username = factory.Sequence(lambda n: f"user{n}")
     full_name = factory.Sequence(lambda n: f"用户{n}")
     role = Role.TOWNSHIP_STAFF
-    password = factory.PostGenerationMethodCall("set_password", "Anju-pass-2026")
+    # Hashed when built: no second save after creation (factory_boy's deprecated path).
+    password = factory.django.Password("Anju-pass-2026")
 
 
 class HouseholdFactory(factory.django.DjangoModelFactory):

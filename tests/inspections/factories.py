@@ -91,6 +91,7 @@ class HazardReportFactory(factory.django.DjangoModelFactory):
 class CampaignFactory(factory.django.DjangoModelFactory):
     class Meta:
         model = Campaign
+        skip_postgeneration_save = True  # the areas are a many-to-many: set() saves them
 
     name = "2026年雨季后回头看"
     kind = CampaignKind.AFTER_RAINY
