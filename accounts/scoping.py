@@ -33,6 +33,10 @@ from django.db import models
 from django.db.models import Q
 from django.forms.models import BaseInlineFormSet
 
+# The reason to give `unscoped()` for the children of a row the caller already found in the
+# user's scope (and holds, usually under a row lock): the parent's scope is theirs.
+HELD_PARENT = "child of a row found in the user's scope"
+
 
 class ScopeError(RuntimeError):
     """An area-bound queryset was read, inside a request, without being scoped."""

@@ -10,6 +10,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from accounts.models import Area, Role
+from accounts.scoping import HELD_PARENT
 from core.audit import attributed
 from core.errors import DomainError
 from core.locking import lock_for_update
@@ -447,7 +448,7 @@ def ledger_case_close(
         household = lock_for_update(
             Household.objects.visible_to(by), household.pk, missing=NOT_IN_AREA
         )
-        if LedgerClosure.objects.filter(household=household).exists():
+        if LedgerClosure.objects.unscoped(HELD_PARENT).filter(household=household).exists():
             raise DomainError("该农户已销号，不能重复销号。")
         return LedgerClosure.objects.create(
             household=household, closed_on=closed_on, reason=reason.strip(), closed_by=by

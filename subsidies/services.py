@@ -18,6 +18,7 @@ from django.db.models import Max, Sum
 from django.utils import timezone
 
 from accounts.models import Area, AreaLevel, Role
+from accounts.scoping import HELD_PARENT
 from core import crypto
 from core.audit import attributed
 from core.errors import ConflictError, DomainError
@@ -268,7 +269,10 @@ def line_refusal(
         .select_related("project")
         .first()
     )
-    if earlier and not DisasterReadmission.objects.filter(project=project).exists():
+    if (
+        earlier
+        and not DisasterReadmission.objects.unscoped(HELD_PARENT).filter(project=project).exists()
+    ):
         return (
             f"{name}：该户已享受过{earlier.project.year}年度危房改造补助，"
             "未经因灾再次纳入（须有灾害损毁证明）不能再次补助。"
@@ -574,7 +578,7 @@ def readmission_record(
         project = RenovationProject.objects.visible_to(by).filter(pk=project.pk).first()
         if project is None:
             raise DomainError("该项目不在您的管辖区划内。")
-        if DisasterReadmission.objects.filter(project=project).exists():
+        if DisasterReadmission.objects.unscoped(HELD_PARENT).filter(project=project).exists():
             raise DomainError("该项目已登记因灾再次纳入。")
         record = DisasterReadmission(
             household_id=project.household_id,
@@ -598,7 +602,11 @@ def rebuild_subsidy_record(
     if not Household.objects.visible_to(by).filter(pk=household.pk).exists():
         raise DomainError("该农户不在您的管辖区划内。")
     with transaction.atomic():
-        if DisasterRebuildSubsidy.objects.filter(household=household, year=year).exists():
+        if (
+            DisasterRebuildSubsidy.objects.unscoped(HELD_PARENT)
+            .filter(household=household, year=year)
+            .exists()
+        ):
             raise DomainError(f"该户{year}年的灾后重建补助已登记。")
         return DisasterRebuildSubsidy.objects.create(
             household=household,

@@ -12,6 +12,7 @@ from django.views import View
 
 from accounts.models import Area, Role
 from accounts.permissions import RoleRequiredMixin, can_write
+from accounts.scoping import HELD_PARENT
 from core.downloads import PDF, XLSX, download_response, serve_private_file, stored_filename
 from core.errors import DomainError
 from core.forms_views import FAILED, call_service
@@ -234,7 +235,9 @@ class BatchActionView(BatchMixin, View):
                 line_id = request.POST.get("line", "")
                 if not (line_id.isascii() and line_id.isdigit()):
                     return HttpResponseBadRequest("请选择要删除的拨付明细（明细编号无效）。")
-                line = get_object_or_404(PayoutLine.objects.filter(batch=batch), pk=line_id)
+                line = get_object_or_404(
+                    PayoutLine.objects.unscoped(HELD_PARENT).filter(batch=batch), pk=line_id
+                )
                 services.batch_remove_line(line=line, by=user)
                 messages.success(request, "已删除该明细。")
             elif action == "submit":

@@ -9,6 +9,7 @@ from decimal import Decimal
 from django.db import transaction
 
 from accounts.models import Area, User
+from accounts.scoping import HELD_PARENT
 from core.audit import attributed
 from core.errors import DomainError
 from core.locking import save_versioned
@@ -100,7 +101,7 @@ def area_exception_grant(*, project: RenovationProject, by: User, reason: str) -
     with transaction.atomic():
         project = _lock(project, by)
         steps.require("area_exception", project, by)
-        if AreaException.objects.filter(project=project).exists():
+        if AreaException.objects.unscoped(HELD_PARENT).filter(project=project).exists():
             raise DomainError("该项目已有面积标准例外。")
         exception = AreaException.objects.create(project=project, reason=reason, granted_by=by)
         save_versioned(project)
@@ -140,7 +141,10 @@ def project_accept(
         if open_quality_problems(project):
             raise DomainError("质量检查发现的问题尚未整改复查合格，不能验收。")
         violation = area_violation(project, built_area)
-        if violation and not AreaException.objects.filter(project=project).exists():
+        if (
+            violation
+            and not AreaException.objects.unscoped(HELD_PARENT).filter(project=project).exists()
+        ):
             raise DomainError(
                 f"建筑面积不符合面积标准：{violation}如确有正当理由，须由县住建局录入面积标准例外。"
             )
@@ -214,10 +218,10 @@ def project_close(
         project = _lock(project, by)
         steps.require("close", project, by)
         _not_before(closed_on, project.accepted_on, "销号日期", "验收日期")
-        acceptance = Acceptance.objects.get(project=project)
+        acceptance = Acceptance.objects.unscoped(HELD_PARENT).get(project=project)
         if acceptance.recorded_by_id == by.pk:
             raise DomainError("验收录入人不能为同一项目销号。")
-        has_demolition = Demolition.objects.filter(project=project).exists()
+        has_demolition = Demolition.objects.unscoped(HELD_PARENT).filter(project=project).exists()
         if not has_demolition and not project.demolition_not_applicable_reason:
             raise DomainError(
                 "旧房尚未登记拆除（需拆除日期和照片），也没有无需拆除的理由，不能销号。"

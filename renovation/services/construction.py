@@ -9,6 +9,7 @@ from collections.abc import Sequence
 from django.db import transaction
 
 from accounts.models import User
+from accounts.scoping import HELD_PARENT
 from core.audit import attributed
 from core.errors import DomainError
 from core.locking import save_versioned
@@ -88,7 +89,7 @@ def commitment_record(
     with transaction.atomic(), files_removed_on_error() as stored:
         project = _lock(project, by)
         steps.require("commitment", project, by)
-        if Commitment.objects.filter(project=project).exists():
+        if Commitment.objects.unscoped(HELD_PARENT).filter(project=project).exists():
             raise DomainError("该项目已录入承诺书。")
         _not_before(signed_on, project.notified_on, "承诺书签署日期", "函告日期")
         commitment = Commitment(project=project, signed_on=signed_on, recorded_by=by)
@@ -124,7 +125,7 @@ def construction_start(
     with transaction.atomic():
         project = _lock(project, by)
         steps.require("start", project, by)
-        commitment = Commitment.objects.filter(project=project).first()
+        commitment = Commitment.objects.unscoped(HELD_PARENT).filter(project=project).first()
         if commitment is None:
             raise DomainError("农户尚未签署承诺书，不能开工。")
         _not_before(started_on, project.notified_on, "开工日期", "函告日期")

@@ -13,6 +13,7 @@ from core.errors import DomainError
 from renovation import services
 from renovation.models import (
     Acceptance,
+    AreaException,
     Commitment,
     JointDepartment,
     Objection,
@@ -532,3 +533,21 @@ def test_database_refuses_approval_without_amount(household):
             "UPDATE renovation_renovationproject SET status = 'approved' WHERE id = %s",
             [project.pk],
         )
+
+
+def test_area_exception_through_the_page_reads_within_the_held_project(
+    client, areas, county_reviewer
+):
+    """Under the scope guard of a request, the check for an existing exception was an
+    unscoped read (a 500, found by the junk-form walk)."""
+    from django.urls import reverse
+
+    project = make_project(HouseholdFactory(village=areas["village"], family_size=7), S.COMPLETED)
+    client.force_login(county_reviewer)
+    url = reverse("renovation:step", args=[project.pk, "area_exception"])
+    response = client.post(url, {"reason": "农户自愿分期建设，已承诺2027年前扩建"})
+    assert response.status_code == 302, response.content.decode()[:500]
+    assert AreaException.objects.unscoped("test").filter(project=project).exists()
+    again = client.post(url, {"reason": "再来一次"})
+    assert again.status_code in (200, 302)
+    assert AreaException.objects.unscoped("test").filter(project=project).count() == 1
