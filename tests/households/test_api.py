@@ -97,7 +97,7 @@ def test_stale_version_is_409(api_client, township_user, household):
     assert response.status_code == 409
     assert "已被他人修改" in response.json()["detail"]
     household.refresh_from_db()
-    assert household.phone == "1"
+    assert household.phone == "13500000001"
 
 
 def test_cannot_create_in_another_township(api_client, township_user, areas):
