@@ -64,5 +64,5 @@ class ExportJob(models.Model):
 
     @staticmethod
     def default_expiry():
-        hours = getattr(settings, "ANJU_EXPORT_KEEP_HOURS", 24)
+        hours = settings.ANJU_EXPORT_KEEP_HOURS
         return timezone.now() + timedelta(hours=hours)

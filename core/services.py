@@ -69,12 +69,12 @@ INTERRUPTED = "导出在后台中断（处理进程退出）多次，请重新�
 
 
 def heartbeat_seconds() -> int:
-    return getattr(settings, "ANJU_EXPORT_HEARTBEAT_SECONDS", 10)
+    return settings.ANJU_EXPORT_HEARTBEAT_SECONDS
 
 
 def stale_before():
     """A running job whose last heartbeat is older than this belongs to a dead worker."""
-    return timezone.now() - timedelta(seconds=getattr(settings, "ANJU_EXPORT_STALE_SECONDS", 60))
+    return timezone.now() - timedelta(seconds=settings.ANJU_EXPORT_STALE_SECONDS)
 
 
 def _stalled():
@@ -120,7 +120,7 @@ def export_run(job_id: str) -> str:
     worker died), a delivery takes it over. After `ANJU_EXPORT_MAX_ATTEMPTS` claims it fails."""
     now = timezone.now()
     claimable = Q(status=ExportJob.Status.QUEUED) | _stalled()
-    max_attempts = getattr(settings, "ANJU_EXPORT_MAX_ATTEMPTS", 3)
+    max_attempts = settings.ANJU_EXPORT_MAX_ATTEMPTS
     exhausted = ExportJob.objects.filter(claimable, pk=job_id, attempts__gte=max_attempts)
     if exhausted.update(
         status=ExportJob.Status.FAILED, message=INTERRUPTED, finished_at=timezone.now()
@@ -182,7 +182,7 @@ def exports_sweep_stalled() -> int:
     over), or fail with a clear message once they have used their attempts. The user sees
     "failed, try again" instead of a bar frozen for ever."""
     count = 0
-    max_attempts = getattr(settings, "ANJU_EXPORT_MAX_ATTEMPTS", 3)
+    max_attempts = settings.ANJU_EXPORT_MAX_ATTEMPTS
     for job_id, attempts in ExportJob.objects.filter(_stalled()).values_list("pk", "attempts"):
         if attempts >= max_attempts:
             ExportJob.objects.filter(_stalled(), pk=job_id).update(

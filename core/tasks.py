@@ -22,10 +22,8 @@ def run_export(self, job_id: str) -> str:
     if outcome == BUSY and not self.request.is_eager:
         # Another delivery holds the job (or did, in a worker that was just killed): look
         # again once its heartbeat would have gone stale, and take it over then.
-        wait = getattr(settings, "ANJU_EXPORT_STALE_SECONDS", 60) + 1
-        raise self.retry(
-            countdown=wait, max_retries=getattr(settings, "ANJU_EXPORT_MAX_ATTEMPTS", 3)
-        )
+        wait = settings.ANJU_EXPORT_STALE_SECONDS + 1
+        raise self.retry(countdown=wait, max_retries=settings.ANJU_EXPORT_MAX_ATTEMPTS)
     return outcome
 
 
