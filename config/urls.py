@@ -6,7 +6,7 @@ from rest_framework.routers import DefaultRouter
 
 from accounts.api import AreaViewSet, LogoutView, ObtainTokenView, TokenViewSet
 from core import views as core_views
-from households.api import HouseholdViewSet
+from households.api import HouseholdChangeViewSet, HouseholdViewSet
 from inspections import api as inspections_api
 from rectification import api as rectification_api
 from renovation import api as renovation_api
@@ -18,6 +18,7 @@ router = DefaultRouter()
 router.register("areas", AreaViewSet, basename="area")
 router.register("auth/tokens", TokenViewSet, basename="api-tokens")
 router.register("households", HouseholdViewSet, basename="household")
+router.register("household-changes", HouseholdChangeViewSet, basename="household-change")
 inspections_api.register(router)
 renovation_api.register(router)
 rectification_api.register(router)

@@ -1,6 +1,5 @@
 from __future__ import annotations
 
-from django.db import transaction
 from drf_spectacular.utils import extend_schema, extend_schema_field
 from rest_framework import serializers, viewsets
 from rest_framework.decorators import action
@@ -11,7 +10,7 @@ from accounts.permissions import ReadPermission
 from core.validators import id_number_error
 from households import selectors, services, validation
 from households.filters import HouseholdFilter, id_lookup_token, is_full_id_number
-from households.models import Household, Member, Relation
+from households.models import Household, HouseholdChange, Member, Relation
 
 
 def _clean_id(value: str) -> str:
@@ -35,6 +34,13 @@ class MemberSerializer(serializers.ModelSerializer):
         return _clean_id(value) if value else ""
 
 
+class PendingChangeSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = HouseholdChange
+        fields = ["id", "summary", "status", "requested_at"]
+        read_only_fields = fields
+
+
 class VillageField(serializers.SlugRelatedField):
     def get_queryset(self):
         request = self.context.get("request")
@@ -55,6 +61,10 @@ class HouseholdSerializer(serializers.ModelSerializer):
     )
     members = MemberSerializer(many=True, required=False)
     priority_marks = serializers.SerializerMethodField()
+    pending_change = serializers.SerializerMethodField(
+        help_text="本次修改中须经县住建局审核员确认的部分（重点对象类型、家庭人口、家庭成员、"
+        "一卡通账号）：待确认的变更申请；其余情况为 null。"
+    )
 
     class Meta:
         model = Household
@@ -83,6 +93,7 @@ class HouseholdSerializer(serializers.ModelSerializer):
             "bank_name",
             "note",
             "members",
+            "pending_change",
             "version",
             "created_at",
             "updated_at",
@@ -106,6 +117,11 @@ class HouseholdSerializer(serializers.ModelSerializer):
     @extend_schema_field(serializers.ListField(child=serializers.CharField()))
     def get_priority_marks(self, obj) -> list[str]:
         return obj.priority_marks
+
+    @extend_schema_field(PendingChangeSerializer(allow_null=True))
+    def get_pending_change(self, obj):
+        change = getattr(obj, "pending_change", None)
+        return PendingChangeSerializer(change).data if change is not None else None
 
     def validate_id_number(self, value):
         return _clean_id(value)
@@ -136,17 +152,14 @@ class HouseholdSerializer(serializers.ModelSerializer):
     def update(self, instance, validated_data):
         members = validated_data.pop("members", None)
         version = validated_data.pop("version", None)
-        with transaction.atomic():
-            household = services.household_update(
-                household=instance,
-                by=self.context["request"].user,
-                version=version,
-                members_follow=members is not None,
-                **validated_data,
-            )
-            if members is not None:
-                services.member_replace_all(household=household, members=members)
-        return household
+        return services.household_update(
+            household=instance,
+            by=self.context["request"].user,
+            version=version,
+            members=members,
+            source="接口修改",
+            **validated_data,
+        )
 
 
 class FindByIdSerializer(serializers.Serializer):
@@ -199,3 +212,69 @@ class HouseholdViewSet(viewsets.ModelViewSet):
     def perform_destroy(self, instance):
         # A RoleRefused is a 403 by its class (core.api.exception_handler).
         services.household_delete(household=instance, by=self.request.user)
+
+
+class HouseholdChangeSerializer(serializers.ModelSerializer):
+    household_name = serializers.CharField(source="household.head_name", read_only=True)
+    status_display = serializers.CharField(source="get_status_display", read_only=True)
+    has_evidence = serializers.SerializerMethodField()
+
+    class Meta:
+        model = HouseholdChange
+        fields = [
+            "id",
+            "household",
+            "household_name",
+            "summary",
+            "source",
+            "has_evidence",
+            "requested_by",
+            "requested_at",
+            "status",
+            "status_display",
+            "decided_by",
+            "decided_at",
+            "decision_note",
+        ]
+        read_only_fields = fields
+
+    def get_has_evidence(self, obj) -> bool:
+        return bool(obj.evidence)
+
+
+class ChangeDecisionInput(serializers.Serializer):
+    note = serializers.CharField(required=False, allow_blank=True, max_length=200)
+
+
+class HouseholdChangeViewSet(viewsets.ReadOnlyModelViewSet):
+    """农户信息变更申请（重点对象类型、家庭人口、家庭成员、一卡通账号）：县住建局审核员
+    （非申请人）确认或驳回；确认前补助测算和拨付花名册使用原信息。"""
+
+    serializer_class = HouseholdChangeSerializer
+    filterset_fields = ["household", "status"]
+    write_roles = services.CHANGE_CONFIRM_ROLES
+
+    def get_queryset(self):
+        return HouseholdChange.objects.visible_to(self.request.user).select_related("household")
+
+    def _decide(self, request, confirm: bool):
+        change = self.get_object()
+        data = ChangeDecisionInput(data=request.data)
+        data.is_valid(raise_exception=True)
+        change = services.household_change_decide(
+            change=change,
+            by=request.user,
+            confirm=confirm,
+            note=data.validated_data.get("note", ""),
+        )
+        return Response(self.get_serializer(change).data)
+
+    @extend_schema(request=ChangeDecisionInput, responses={200: HouseholdChangeSerializer})
+    @action(detail=True, methods=["post"])
+    def confirm(self, request, pk=None):
+        return self._decide(request, True)
+
+    @extend_schema(request=ChangeDecisionInput, responses={200: HouseholdChangeSerializer})
+    @action(detail=True, methods=["post"])
+    def reject(self, request, pk=None):
+        return self._decide(request, False)

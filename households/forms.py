@@ -7,6 +7,7 @@ from accounts.scoping import HeldParentInlineFormSet
 from core.validators import id_number_error
 from households import validation
 from households.models import Household, Member, Relation
+from households.services import confirms_directly
 
 
 class IdNumberField(forms.CharField):
@@ -34,6 +35,12 @@ class HouseholdForm(forms.ModelForm):
         widget=forms.TextInput(attrs={"inputmode": "numeric", "autocomplete": "off"}),
     )
     version = forms.IntegerField(widget=forms.HiddenInput, required=False)
+    change_evidence = forms.FileField(
+        label="变更证明材料",
+        required=False,
+        help_text="修改重点对象类型、家庭人口、家庭成员或一卡通账号时上传（如认定文件、银行卡照片），"
+        "由县住建局审核员确认后生效。",
+    )
 
     class Meta:
         model = Household
@@ -90,6 +97,8 @@ class HouseholdForm(forms.ModelForm):
             ].help_text = f"当前：{self.instance.bank_account_masked or '未登记'}。留空表示不修改。"
         else:
             self.fields["id_number"].error_messages["required"] = "请填写户主身份证号。"
+        if not self.instance.pk or confirms_directly(user):
+            del self.fields["change_evidence"]
 
     def clean_bank_account(self):
         return "".join((self.cleaned_data.get("bank_account") or "").split())
@@ -152,3 +161,22 @@ MemberFormSet = forms.inlineformset_factory(
     can_delete=True,
     max_num=29,
 )
+
+
+def formset_members(formset) -> list[dict]:
+    """The member list a valid formset describes (blank ID numbers keep the one on file)."""
+    members = []
+    for form in formset.forms:
+        if form in formset.deleted_forms:
+            continue
+        if not form.instance.pk and not form.has_changed():
+            continue  # the spare empty row
+        data = form.cleaned_data
+        members.append(
+            {
+                "name": data.get("name", ""),
+                "relation": data.get("relation", ""),
+                "id_number": data.get("id_number") or "",
+            }
+        )
+    return members

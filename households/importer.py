@@ -54,6 +54,7 @@ from households.models import (
     HouseholdImport,
     ImportStatus,
 )
+from households.services import import_change_requests, split_import_changes
 
 DATA_SHEET = "农户名单"
 NOTES_SHEET = "填写说明"
@@ -647,7 +648,13 @@ def _write(plan: ImportPlan, *, by) -> list[Household]:
 
     now = timezone.now()
     groups: dict[tuple[str, ...], list[Household]] = defaultdict(list)
+    requests = []
     for row in plan.of("update"):
+        requested = split_import_changes(row.changes)
+        if requested:
+            requests.append((row.household_id, requested))
+        if not row.changes:
+            continue
         household = Household(pk=row.household_id, id_number=row.id_number)
         for key, value in row.changes.items():
             setattr(household, "village_id" if key == "village" else key, value)
@@ -662,6 +669,7 @@ def _write(plan: ImportPlan, *, by) -> list[Household]:
         groups[tuple(names + ["version", "updated_at"])].append(household)
     for names, households in groups.items():
         Household.objects.bulk_update(households, names, batch_size=BATCH_SIZE)
+    import_change_requests(requests, by=by, source="部门名单导入")
     return new
 
 

@@ -360,3 +360,92 @@ class HouseholdImport(models.Model):
     @property
     def is_pending(self) -> bool:
         return self.status == ImportStatus.PENDING
+
+
+# --- changes that decide money (issue 16 point 4) ----------------------------------------
+
+#: What the calculator and the 一卡通 roster read: changed by township or village staff only
+#: through a request that a county reviewer confirms.
+MONEY_FIELDS = ("category", "family_size", "bank_account", "bank_name")
+MONEY_FIELD_LABELS = {
+    "category": "重点对象类型",
+    "family_size": "家庭人口",
+    "bank_account": "一卡通账号",
+    "bank_name": "开户银行",
+    "members": "家庭成员",
+}
+
+
+class ChangeStatus(models.TextChoices):
+    PENDING = "pending", "待确认"
+    CONFIRMED = "confirmed", "已确认"
+    REJECTED = "rejected", "已驳回"
+
+
+def _change_evidence_to(instance, filename: str) -> str:
+    from core.uploads import stored_name
+
+    return stored_name(instance, "households/change_evidence")
+
+
+@tracked(exclude=["old_values", "new_values"])
+class HouseholdChange(models.Model):
+    """A requested change of what decides a household's money (category, family size,
+    members, 一卡通 account): old → new, with evidence; it counts once a county reviewer
+    other than the requester confirms it. Until then the household keeps its values."""
+
+    household = models.ForeignKey(
+        Household, verbose_name="农户", on_delete=models.PROTECT, related_name="changes"
+    )
+    # JSON of {field: value}; encrypted because account and member ID numbers are in it.
+    old_values = EncryptedTextField("原值")
+    new_values = EncryptedTextField("新值")
+    summary = models.CharField("变更内容", max_length=600)
+    evidence = models.FileField(
+        "证明材料", upload_to=_change_evidence_to, blank=True, max_length=200
+    )
+    evidence_content_type = models.CharField(max_length=40, blank=True, editable=False)
+    source = models.CharField("来源", max_length=100, blank=True)
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name="申请人", on_delete=models.PROTECT, related_name="+"
+    )
+    requested_at = models.DateTimeField("申请时间", auto_now_add=True)
+    status = models.CharField(
+        "状态", max_length=10, choices=ChangeStatus.choices, default=ChangeStatus.PENDING
+    )
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name="确认人",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    decided_at = models.DateTimeField("确认时间", null=True, blank=True)
+    decision_note = models.CharField("确认意见", max_length=200, blank=True)
+
+    objects = scoped_queryset("household__village").as_manager()
+
+    class Meta:
+        verbose_name = "农户信息变更申请"
+        verbose_name_plural = "农户信息变更申请"
+        ordering = ["-requested_at", "-id"]
+        constraints = [
+            # Two people: whoever asked for the change does not confirm it.
+            models.CheckConstraint(
+                name="household_change_four_eyes",
+                condition=Q(decided_by__isnull=True) | ~Q(decided_by=models.F("requested_by")),
+            ),
+            models.CheckConstraint(
+                name="household_change_decided_has_decider",
+                condition=Q(status="pending") | Q(decided_by__isnull=False),
+            ),
+        ]
+        indexes = [models.Index(fields=["status", "household"], name="household_change_open_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.household} {self.summary}"
+
+    @property
+    def is_pending(self) -> bool:
+        return self.status == ChangeStatus.PENDING

@@ -68,6 +68,7 @@ from households.models import (
     Member,
     Relation,
 )
+from households.services import import_change_requests, split_import_changes
 
 # The header is on row 3 of the national export; it is looked for in the first rows so that a
 # file saved without the title rows still reads.
@@ -752,8 +753,14 @@ def _write(plan: MonitoringPlan, *, by) -> list[Household]:
     now = timezone.now()
     by_fields: dict[tuple[str, ...], list[Household]] = defaultdict(list)
     replaced: list[tuple[int, Group]] = [(h.pk, g) for h, g in zip(new, creating, strict=True)]
+    requests = []
     for group in plan.of("update"):
         if group.replace_members:
+            group.changes["members"] = group.members
+        requested = split_import_changes(group.changes)
+        if requested:
+            requests.append((group.household_id, requested))
+        if group.changes.pop("members", None) is not None:
             replaced.append((group.household_id, group))
         if not group.changes:
             continue
@@ -777,6 +784,7 @@ def _write(plan: MonitoringPlan, *, by) -> list[Household]:
             member.sync_sensitive()
             members.append(member)
     Member.objects.bulk_create(members, batch_size=BATCH_SIZE)
+    import_change_requests(requests, by=by, source="防返贫监测名单导入")
     return new
 
 

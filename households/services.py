@@ -2,16 +2,30 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterable
 
 from django.db import IntegrityError, transaction
 from django.db.models import F, ProtectedError
+from django.utils import timezone
 
 from accounts.models import Role
+from core import crypto
 from core.audit import attributed
 from core.errors import ConflictError, DomainError, RoleRefused
-from core.rules import require_role
-from households.models import Household, Member, SensitiveAccessLog
+from core.locking import lock_for_update, save_versioned
+from core.rules import has_role, require_role
+from core.uploads import DOCUMENT_TYPES, files_removed_on_error, store_upload, validate_upload
+from households.models import (
+    CATEGORY_SHORT,
+    MONEY_FIELD_LABELS,
+    MONEY_FIELDS,
+    ChangeStatus,
+    Household,
+    HouseholdChange,
+    Member,
+    SensitiveAccessLog,
+)
 from households.validation import validate_household
 
 # Fields a household form or API may set; everything else (version, hashes, county) is derived.
@@ -67,20 +81,72 @@ def household_create(*, by, members: Iterable[dict] = (), **fields) -> Household
     return household
 
 
+#: Who changes money-deciding fields at once; anyone else files a `HouseholdChange`.
+CHANGE_CONFIRM_ROLES = frozenset({Role.COUNTY_REVIEWER})
+PENDING_MESSAGE = (
+    "重点对象类型、家庭人口、家庭成员和一卡通账号的变更已提交，待县住建局审核员确认后生效。"
+)
+
+
+def confirms_directly(by) -> bool:
+    """County reviewers change money-deciding fields at once; others ask for a change."""
+    return has_role(by, CHANGE_CONFIRM_ROLES)
+
+
+def _member_dicts(members: Iterable) -> list[dict]:
+    return [
+        {
+            "name": (m.get("name") or "").strip(),
+            "relation": m.get("relation") or "",
+            "id_number": crypto.normalize_number(m.get("id_number") or ""),
+        }
+        for m in members
+    ]
+
+
+def _current_members(household: Household) -> list[dict]:
+    return _member_dicts(
+        {"name": m.name, "relation": m.relation, "id_number": m.id_number}
+        for m in household.members.all().order_by("id")
+    )
+
+
+def _shown(name: str, value) -> str:
+    if name == "bank_account":
+        return crypto.mask_account(value) if value else "（空）"
+    if name == "category":
+        return CATEGORY_SHORT.get(value, value) or "（空）"
+    if name == "members":
+        return "、".join(m["name"] for m in value) or "（无）"
+    return str(value) if value not in (None, "") else "（空）"
+
+
+def _summary(old: dict, new: dict) -> str:
+    parts = [f"{MONEY_FIELD_LABELS[k]}：{_shown(k, old.get(k))} → {_shown(k, new[k])}" for k in new]
+    return "；".join(parts)[:600]
+
+
 @attributed
 def household_update(
     *,
     household: Household,
     by,
     version: int | None = None,
-    members_follow: bool = False,
+    members: list[dict] | None = None,
+    evidence=None,
+    source: str = "页面修改",
     **fields,
 ) -> Household:
-    """Apply `fields`; refuse if someone saved the household since `version` was read.
+    """Apply `fields` (and replace the members with `members`, when given); refuse if someone
+    saved the household since `version` was read.
 
-    `members_follow`: the caller saves the members next, in the same transaction, and their
-    number is checked against the new family size then (`members_save`)."""
-    with transaction.atomic():
+    A change of what decides money (`MONEY_FIELDS`, the members) by anyone but a county
+    reviewer is not applied: it becomes a pending `HouseholdChange`, returned as
+    `household.pending_change`; the rest of the change is applied at once."""
+    info = None
+    if evidence:
+        info = validate_upload(evidence, allowed=DOCUMENT_TYPES, label="证明材料")
+    with transaction.atomic(), files_removed_on_error() as stored:
         locked = (
             Household.objects.unscoped("re-lock of a held household")
             .select_for_update()
@@ -94,27 +160,189 @@ def household_update(
                 continue
             if name in {"id_number", "bank_account"} and not value:
                 continue  # sensitive numbers are never pre-filled: blank means "keep"
+            if name == "bank_account":
+                value = crypto.normalize_number(value)
             if getattr(locked, name) != value:
                 changes[name] = value
+        new_members = None
+        if members is not None:
+            new_members = _member_dicts(members)
+            if new_members == _current_members(locked):
+                new_members = None
         # The rules of what changes (a record from before a rule keeps its old values).
         validate_household(
             changes,
             members=(
-                list(locked.members.values("name"))
-                if "family_size" in changes and not members_follow
+                new_members
+                if new_members is not None
+                else list(locked.members.values("name"))
+                if "family_size" in changes
                 else None
             ),
+            family_size=locked.family_size,
         )
-        for name, value in changes.items():
-            setattr(locked, name, value)
-        if changes:
-            _check_unique_id(locked)
-            locked.version = F("version") + 1
-            try:
-                locked.save()
-            except IntegrityError as exc:
-                raise DomainError(DUPLICATE_ID_MESSAGE) from exc
-            locked.refresh_from_db()
+        requested = {k: changes.pop(k) for k in MONEY_FIELDS if k in changes}
+        if new_members is not None:
+            requested["members"] = new_members
+        pending = None
+        if requested and not confirms_directly(by):
+            pending = _request_change(
+                locked,
+                requested,
+                by=by,
+                source=source,
+                evidence=evidence,
+                info=info,
+                stored=stored,
+            )
+        else:
+            new_members = requested.pop("members", None)
+            changes.update(requested)
+        _apply(locked, changes, new_members if pending is None else None)
+    locked.pending_change = pending
+    return locked
+
+
+def _apply(locked: Household, changes: dict, members: list[dict] | None) -> None:
+    for name, value in changes.items():
+        setattr(locked, name, value)
+    if changes:
+        _check_unique_id(locked)
+        locked.version = F("version") + 1
+        try:
+            locked.save()
+        except IntegrityError as exc:
+            raise DomainError(DUPLICATE_ID_MESSAGE) from exc
+        locked.refresh_from_db()
+    if members is not None:
+        locked.members.all().delete()
+        for member in members:
+            Member.objects.create(household=locked, **member)
+        if not changes:
+            save_versioned(locked)
+
+
+def _request_change(locked, requested: dict, *, by, source, evidence, info, stored):
+    old = {
+        k: (_current_members(locked) if k == "members" else getattr(locked, k)) for k in requested
+    }
+    change = HouseholdChange(
+        household=locked,
+        old_values=json.dumps(old, ensure_ascii=False),
+        new_values=json.dumps(requested, ensure_ascii=False),
+        summary=_summary(old, requested),
+        source=(source or "")[:100],
+        requested_by=by,
+    )
+    if evidence:
+        store_upload(change, "evidence", evidence, info, stored)
+        change.evidence_content_type = info.content_type
+    change.save()
+    return change
+
+
+def split_import_changes(changes: dict) -> dict:
+    """For an import: take the money-deciding fields out of `changes`; returns them. A list
+    never overwrites them, whoever imports it: they become requests through
+    `import_change_requests`, confirmed by a county reviewer other than the importer."""
+    return {k: changes.pop(k) for k in MONEY_FIELDS + ("members",) if k in changes}
+
+
+def import_change_requests(requests: list[tuple[int, dict]], *, by, source: str) -> int:
+    """Pending `HouseholdChange`s for what an import would change in money-deciding fields
+    (`requests`: household id → new values), inside the import's transaction."""
+    if not requests:
+        return 0
+    households = Household.objects.unscoped("households the import matched").in_bulk(
+        [pk for pk, _values in requests]
+    )
+    members: dict[int, list[dict]] = {}
+    if any("members" in values for _pk, values in requests):
+        for m in (
+            Member.objects.unscoped("members of the matched households")
+            .filter(household_id__in=[pk for pk, v in requests if "members" in v])
+            .order_by("id")
+        ):
+            members.setdefault(m.household_id, []).append(
+                {"name": m.name, "relation": m.relation, "id_number": m.id_number}
+            )
+    changes = []
+    for pk, new in requests:
+        household = households[pk]
+        if "members" in new:
+            new = {**new, "members": _member_dicts(new["members"])}
+        old = {
+            k: (_member_dicts(members.get(pk, [])) if k == "members" else getattr(household, k))
+            for k in new
+        }
+        changes.append(
+            HouseholdChange(
+                household_id=pk,
+                old_values=json.dumps(old, ensure_ascii=False, default=str),
+                new_values=json.dumps(new, ensure_ascii=False, default=str),
+                summary=_summary(old, new),
+                source=source[:100],
+                requested_by=by,
+            )
+        )
+    HouseholdChange.objects.bulk_create(changes, batch_size=1000)
+    return len(changes)
+
+
+def change_values(change: HouseholdChange) -> tuple[dict, dict]:
+    return json.loads(change.old_values or "{}"), json.loads(change.new_values or "{}")
+
+
+def _lock_change(change: HouseholdChange, by) -> HouseholdChange:
+    return lock_for_update(
+        HouseholdChange.objects.visible_to(by),
+        change.pk,
+        missing="该变更申请不在您的管辖区划内。",
+        busy="其他用户正在处理该变更申请，请稍后再试。",
+    )
+
+
+@attributed
+def household_change_decide(
+    *, change: HouseholdChange, by, confirm: bool, note: str = ""
+) -> HouseholdChange:
+    """A county reviewer other than the requester confirms (the values count from now) or
+    rejects (the household keeps its values) a pending change."""
+    require_role(by, CHANGE_CONFIRM_ROLES, "确认农户信息变更（仅限县住建局审核员）")
+    note = (note or "").strip()
+    if not confirm and not note:
+        raise DomainError("驳回变更申请须填写理由。")
+    with transaction.atomic():
+        locked = _lock_change(change, by)
+        if not locked.is_pending:
+            raise ConflictError(f"该变更申请已{locked.get_status_display()}。")
+        if locked.requested_by_id == by.pk:
+            raise DomainError("申请人不能确认自己提交的变更，请由其他审核员确认。")
+        household = (
+            Household.objects.unscoped("parent of the held change")
+            .select_for_update()
+            .get(pk=locked.household_id)
+        )
+        if confirm:
+            old, new = change_values(locked)
+            current = {
+                k: (_current_members(household) if k == "members" else getattr(household, k))
+                for k in new
+            }
+            if current != old:
+                raise ConflictError("该户信息在申请后已被修改，请驳回本申请后重新提交。")
+            members = new.pop("members", None)
+            validate_household(
+                new,
+                members=members if members is not None else None,
+                family_size=household.family_size,
+            )
+            _apply(household, new, members)
+        locked.status = ChangeStatus.CONFIRMED if confirm else ChangeStatus.REJECTED
+        locked.decided_by = by
+        locked.decided_at = timezone.now()
+        locked.decision_note = note[:200]
+        locked.save(update_fields=["status", "decided_by", "decided_at", "decision_note"])
     return locked
 
 
@@ -135,21 +363,6 @@ def household_delete(*, household: Household, by) -> None:
             household.delete()
     except ProtectedError as exc:
         raise DomainError("该农户已有排查、鉴定、改造或补助等记录，不能删除。") from exc
-
-
-def members_save(*, household: Household, formset) -> None:
-    """Save a validated member formset (blank ID numbers keep the number on file)."""
-    formset.instance = household
-    with transaction.atomic():
-        formset.save()
-        _check_member_count(household)
-
-
-def _check_member_count(household: Household) -> None:
-    family_size = Household.objects.unscoped("size of a held household").get(pk=household.pk)
-    validate_household(
-        {}, members=list(household.members.values("name")), family_size=family_size.family_size
-    )
 
 
 @attributed

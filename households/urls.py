@@ -1,6 +1,6 @@
 from django.urls import path
 
-from households import import_views, monitoring_views, views
+from households import change_views, import_views, monitoring_views, views
 
 app_name = "households"
 
@@ -11,6 +11,13 @@ urlpatterns = [
     path("<int:pk>/edit/", views.HouseholdUpdateView.as_view(), name="edit"),
     path("<int:pk>/delete/", views.HouseholdDeleteView.as_view(), name="delete"),
     path("<int:pk>/reveal/<str:field>/", views.RevealNumberView.as_view(), name="reveal"),
+    path("changes/", change_views.ChangeListView.as_view(), name="changes"),
+    path("changes/<int:pk>/", change_views.ChangeDetailView.as_view(), name="change-detail"),
+    path(
+        "changes/<int:pk>/evidence/",
+        change_views.ChangeEvidenceView.as_view(),
+        name="change-evidence",
+    ),
     path("import/", import_views.VIEWS["upload"], name="import"),
     path(
         "import/template.xlsx",

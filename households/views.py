@@ -2,7 +2,6 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.db import transaction
 from django.http import Http404, JsonResponse, QueryDict
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -11,12 +10,13 @@ from django.views.generic import DetailView, FormView, ListView
 
 from accounts.models import Role
 from accounts.permissions import RoleRequiredMixin
+from accounts.scoping import HELD_PARENT
 from core.errors import DomainError
 from core.forms_views import FAILED, add_validation_errors, call_service
 from households import selectors, services
 from households.filters import HouseholdFilter, id_lookup_token, is_full_id_number
-from households.forms import HouseholdForm, MemberFormSet
-from households.models import Household
+from households.forms import HouseholdForm, MemberFormSet, formset_members
+from households.models import ChangeStatus, Household, HouseholdChange
 from households.services import DELETE_ROLES
 
 # A search longer than this is no name, ID number or village: cut, not sent back in a URL.
@@ -87,6 +87,11 @@ class HouseholdDetailView(RoleRequiredMixin, DetailView):
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
         context["history"] = selectors.household_history(self.object)
+        context["pending_changes"] = list(
+            HouseholdChange.objects.unscoped(HELD_PARENT)
+            .filter(household=self.object, status=ChangeStatus.PENDING)
+            .select_related("requested_by")
+        )
         return context
 
 
@@ -159,17 +164,18 @@ class HouseholdUpdateView(_HouseholdFormMixin, FormView):
             return self.render_to_response(
                 self.get_context_data(form=form, member_formset=member_formset)
             )
-        fields = {k: v for k, v in form.cleaned_data.items() if k != "version"}
+        fields = {
+            k: v for k, v in form.cleaned_data.items() if k not in ("version", "change_evidence")
+        }
         try:
-            with transaction.atomic():
-                household = services.household_update(
-                    household=self.object,
-                    by=request.user,
-                    version=form.cleaned_data.get("version"),
-                    members_follow=True,
-                    **fields,
-                )
-                services.members_save(household=household, formset=member_formset)
+            household = services.household_update(
+                household=self.object,
+                by=request.user,
+                version=form.cleaned_data.get("version"),
+                members=formset_members(member_formset),
+                evidence=form.cleaned_data.get("change_evidence"),
+                **fields,
+            )
         except DomainError as exc:
             form.add_error(None, str(exc))
             return self.render_to_response(
@@ -180,6 +186,9 @@ class HouseholdUpdateView(_HouseholdFormMixin, FormView):
             return self.render_to_response(
                 self.get_context_data(form=form, member_formset=member_formset)
             )
+        if household.pending_change is not None:
+            messages.info(request, services.PENDING_MESSAGE)
+            return redirect(household)
         messages.success(request, "已保存修改。")
         return redirect(household)
 

@@ -234,8 +234,13 @@ def test_same_file_twice_creates_no_duplicates(township_client):
 
 
 def test_update_changes_only_changed_fields_and_shows_in_history(
-    township_client, township_user, household
+    township_client, township_user, county_reviewer, household
 ):
+    """A list's family size (it decides money) is a pending change, not an overwrite; the
+    county reviewer's confirmation writes it, in the household's history."""
+    from households.models import HouseholdChange
+    from households.services import household_change_decide
+
     account, phone, version = household.bank_account, household.phone, household.version
     data = workbook_bytes(
         [entry("张三", household.id_number, size=5, category="低保户", phone=household.phone)]
@@ -249,15 +254,23 @@ def test_update_changes_only_changed_fields_and_shows_in_history(
 
     confirm(township_client, HouseholdImport.objects.get())
     household.refresh_from_db()
+    assert household.family_size == 3 and household.version == version  # not overwritten
+    change = HouseholdChange.objects.get(household=household, status="pending")
+    assert change.summary == "家庭人口：3 → 5" and change.requested_by == township_user
+    detail = township_client.get(household.get_absolute_url()).content.decode()
+    assert "待确认的信息变更" in detail and "家庭人口：3 → 5" in detail
+
+    household_change_decide(change=change, by=county_reviewer, confirm=True)
+    household.refresh_from_db()
     assert household.family_size == 5
     assert household.version == version + 1
     assert (household.phone, household.bank_account) == (phone, account)
     latest = household_history(household)[0]
     assert latest.action == "修改"
-    assert latest.user == township_user.display_name
+    assert latest.user == county_reviewer.display_name
     assert [label for label, _old, _new in latest.changes] == ["家庭人口"]
     detail = township_client.get(household.get_absolute_url()).content.decode()
-    assert "township_a" in detail and "家庭人口" in detail
+    assert "reviewer" in detail and "待确认的信息变更" not in detail
 
 
 def test_confirm_revalidates_against_current_registry(township_client, other_household):

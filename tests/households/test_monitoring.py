@@ -229,7 +229,12 @@ def test_importing_the_same_file_again_changes_nothing(
     ) == counts
 
 
-def test_changes_update_only_changed_fields_and_members(township_client, three_households):
+def test_changes_update_only_changed_fields_and_members(
+    township_client, county_reviewer, three_households
+):
+    from households.models import HouseholdChange
+    from households.services import household_change_decide
+
     rows, ids = three_households
     upload(township_client, monitoring_file(rows))
     confirm(township_client, HouseholdImport.objects.get())
@@ -243,9 +248,15 @@ def test_changes_update_only_changed_fields_and_members(township_client, three_h
     assert "联系电话：13900001111 → 13900002222" in page
     confirm(township_client, HouseholdImport.objects.filter(status="pending").get())
     wang.refresh_from_db()
-    assert (wang.phone, wang.family_size, wang.version) == ("13900002222", 2, version + 1)
-    assert _members(wang) == [("李花", "spouse")]
+    # The phone is written; family size and members (they decide money) wait for the county.
+    assert (wang.phone, wang.family_size, wang.version) == ("13900002222", 3, version + 1)
+    assert len(_members(wang)) == 2
     assert Household.objects.get(head_name="赵强").version == 1
+    change = HouseholdChange.objects.get(household=wang, status="pending")
+    assert change.summary.startswith("家庭人口：3 → 2；家庭成员：")
+    household_change_decide(change=change, by=county_reviewer, confirm=True)
+    wang.refresh_from_db()
+    assert wang.family_size == 2 and _members(wang) == [("李花", "spouse")]
 
 
 def test_bad_id_reported_with_row_number_and_nothing_written(township_client, three_households):
