@@ -3,6 +3,8 @@ quality checks. Every write calls a service; status, amounts and approvers are r
 
 from __future__ import annotations
 
+from decimal import Decimal
+
 from django.urls import reverse
 from drf_spectacular.utils import extend_schema, inline_serializer
 from rest_framework import mixins, serializers, status, viewsets
@@ -269,8 +271,25 @@ class EmptyInput(serializers.Serializer):
 
 
 class OverrideInput(serializers.Serializer):
-    amount = serializers.DecimalField(max_digits=10, decimal_places=2, min_value=0)
+    amount = serializers.DecimalField(
+        max_digits=10, decimal_places=2, min_value=Decimal("0.01"), max_value=Decimal("99999999")
+    )
     reason = serializers.CharField()
+    materials_file = serializers.FileField(required=False, allow_null=True, default=None)
+    materials_total = serializers.DecimalField(
+        max_digits=10,
+        decimal_places=2,
+        min_value=Decimal("0.01"),
+        max_value=Decimal("99999999"),
+        required=False,
+        allow_null=True,
+        default=None,
+    )
+
+
+class OverrideDecisionInput(serializers.Serializer):
+    confirm = serializers.BooleanField(help_text="true：确认调整；false：驳回（须填写意见）")
+    note = serializers.CharField(required=False, allow_blank=True, max_length=200, default="")
 
 
 class NotifyInput(serializers.Serializer):

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from decimal import Decimal
+
 from django import forms
 from django.utils import timezone
 
@@ -142,8 +144,43 @@ class ObjectionResolveForm(forms.Form):
 
 
 class OverrideForm(forms.Form):
-    amount = forms.DecimalField(label="调整后的补助金额（元）", max_digits=10, decimal_places=2)
+    amount = forms.DecimalField(
+        label="调整后的补助金额（元）", max_digits=10, decimal_places=2, min_value=Decimal("0.01")
+    )
     reason = forms.CharField(label="调整理由", widget=forms.Textarea(attrs={"rows": 3}))
+    materials_file = forms.FileField(
+        label="村级材料清单",
+        required=False,
+        help_text="C级危房补助超过标准金额时必须上传（照片或PDF），调整后金额不超过清单合计。",
+    )
+    materials_total = forms.DecimalField(
+        label="材料清单合计（元）",
+        required=False,
+        max_digits=10,
+        decimal_places=2,
+        min_value=Decimal("0.01"),
+    )
+
+
+class OverrideDecisionForm(forms.Form):
+    decision = forms.ChoiceField(
+        label="审核结果",
+        choices=[("confirm", "确认调整"), ("reject", "驳回")],
+        error_messages={"required": "请选择确认或驳回。"},
+    )
+    note = forms.CharField(label="意见", required=False, max_length=200)
+
+    def clean(self):
+        cleaned = super().clean()
+        if cleaned.get("decision") == "reject" and not (cleaned.get("note") or "").strip():
+            self.add_error("note", "驳回须填写理由。")
+        return cleaned
+
+    def service_kwargs(self) -> dict:
+        return {
+            "confirm": self.cleaned_data["decision"] == "confirm",
+            "note": self.cleaned_data.get("note", ""),
+        }
 
 
 class NotifyForm(forms.Form):

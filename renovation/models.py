@@ -135,6 +135,30 @@ class BuilderKind(models.TextChoices):
     CONTRACTOR = "contractor", "施工企业"
 
 
+# The approved amount never drops below what has already gone out (payout lines that did not
+# fail, and township advances): whatever writes it (issue 16 point 2). The tables are the
+# subsidies app's; the function resolves them when it runs.
+_AMOUNT_COVERS_PAID = pgtrigger.Trigger(
+    name="approved_amount_covers_paid",
+    operation=pgtrigger.UpdateOf("approved_amount"),
+    when=pgtrigger.Before,
+    condition=pgtrigger.Q(old__approved_amount__df=pgtrigger.F("new__approved_amount")),
+    declare=[("paid", "numeric")],
+    func="""
+        SELECT COALESCE((SELECT SUM(amount) FROM subsidies_payoutline
+                          WHERE project_id = NEW.id AND status <> 'failed'), 0)
+             + COALESCE((SELECT SUM(amount) FROM subsidies_townshipadvance
+                          WHERE project_id = NEW.id), 0)
+          INTO paid;
+        IF paid > COALESCE(NEW.approved_amount, 0) THEN
+            RAISE EXCEPTION '核定补助金额 % 低于已拨付（含乡镇垫付）的 %', NEW.approved_amount, paid
+                USING ERRCODE = 'check_violation';
+        END IF;
+        RETURN NEW;
+    """,
+)
+
+
 def application_upload_to(instance, filename):
     return stored_name(instance, "renovation/applications")
 
@@ -153,6 +177,10 @@ def evaluation_upload_to(instance, filename):
 
 def demolition_upload_to(instance, filename):
     return stored_name(instance, "renovation/demolitions")
+
+
+def materials_upload_to(instance, filename):
+    return stored_name(instance, "renovation/materials")
 
 
 def photo_upload_to(instance, filename):
@@ -284,7 +312,7 @@ class RenovationProject(models.Model):
             ),
         ]
         indexes = [models.Index(fields=["status", "year"], name="renovation_status_year_idx")]
-        triggers = [_transition_trigger()]
+        triggers = [_transition_trigger(), _AMOUNT_COVERS_PAID]
 
     def __str__(self) -> str:
         return f"{self.year}年 {self.household.head_name} {self.get_status_display()}"
@@ -634,3 +662,65 @@ class ProjectPhoto(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_stage_display()}照片 {self.pk}"
+
+
+class OverrideStatus(models.TextChoices):
+    PENDING = "pending", "待确认"
+    CONFIRMED = "confirmed", "已确认"
+    REJECTED = "rejected", "已驳回"
+
+
+@tracked(exclude=["materials_file"])
+class AmountOverride(models.Model):
+    """A requested change of the approved subsidy (补助金额调整): within the standard's cap for
+    the case and never below what is already paid; it counts once the county approver (not
+    the requester) confirms it. A C-level amount above the standard needs the village's
+    materials list (村级材料清单) and its total."""
+
+    project = models.ForeignKey(
+        RenovationProject, on_delete=models.PROTECT, related_name="amount_overrides"
+    )
+    previous_amount = models.DecimalField("原核定金额（元）", max_digits=10, decimal_places=2)
+    amount = models.DecimalField("调整后金额（元）", max_digits=10, decimal_places=2)
+    reason = models.TextField("调整理由")
+    materials_file = models.FileField(
+        "村级材料清单", upload_to=materials_upload_to, blank=True, max_length=200
+    )
+    materials_content_type = models.CharField(max_length=40, blank=True, editable=False)
+    materials_total = models.DecimalField(
+        "材料清单合计（元）", max_digits=10, decimal_places=2, null=True, blank=True
+    )
+    requested_by = _user_fk("申请人")
+    requested_at = models.DateTimeField("申请时间", auto_now_add=True)
+    status = models.CharField(
+        "状态", max_length=10, choices=OverrideStatus.choices, default=OverrideStatus.PENDING
+    )
+    decided_by = _user_fk("确认人", null=True, blank=True)
+    decided_at = models.DateTimeField("确认时间", null=True, blank=True)
+    decision_note = models.CharField("确认意见", max_length=200, blank=True)
+
+    objects = ChildQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = "补助金额调整"
+        verbose_name_plural = "补助金额调整"
+        ordering = ["-requested_at", "-id"]
+        constraints = [
+            models.CheckConstraint(
+                name="amount_override_four_eyes",
+                condition=Q(decided_by__isnull=True) | ~Q(decided_by=models.F("requested_by")),
+            ),
+            models.CheckConstraint(
+                name="amount_override_decided_has_decider",
+                condition=Q(status="pending") | Q(decided_by__isnull=False),
+            ),
+            models.CheckConstraint(name="amount_override_positive", condition=Q(amount__gt=0)),
+            models.UniqueConstraint(
+                fields=["project"],
+                condition=Q(status="pending"),
+                name="amount_override_one_pending",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"补助金额调整 {self.previous_amount} → {self.amount}"

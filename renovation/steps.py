@@ -47,10 +47,30 @@ END_ROLES = frozenset({R.COUNTY_REVIEWER, R.TOWNSHIP_STAFF, R.VILLAGE_CLERK})
 WRITE_ROLES = frozenset({R.COUNTY_REVIEWER, R.COUNTY_APPROVER, R.TOWNSHIP_STAFF, R.VILLAGE_CLERK})
 
 _LIVE = ACTIVE  # neither ended nor closed
+# Approved and not yet closed: the approved amount may still be adjusted.
+_FUNDED_LIVE = (S.APPROVED, S.NOTIFIED, S.UNDER_CONSTRUCTION, S.COMPLETED, S.ACCEPTED)
 
 
 class StepRefused(ConflictError):
     """The step does not apply to the project as it stands (status, method, already done)."""
+
+
+def _override_pending(project: RenovationProject) -> str | None:
+    from renovation.models import AmountOverride
+
+    if (
+        AmountOverride.objects.unscoped("of the held project")
+        .filter(project=project, status="pending")
+        .exists()
+    ):
+        return "该项目已有待确认的补助金额调整，请等待县分管领导确认或驳回。"
+    return None
+
+
+def _no_override_pending(project: RenovationProject) -> str | None:
+    if _override_pending(project) is None:
+        return "该项目没有待确认的补助金额调整。"
+    return None
 
 
 def _demolition_recorded(project: RenovationProject) -> str | None:
@@ -144,10 +164,17 @@ STEPS: dict[str, Step] = _steps(
         "批准改造项目（仅限县分管领导）", verb="批准",
     ),
     Step(
-        "override_amount", "调整补助金额", OVERRIDE_ROLES,
-        (S.APPROVED, S.NOTIFIED, S.UNDER_CONSTRUCTION, S.COMPLETED, S.ACCEPTED), (),
-        "project_override_amount", "OverrideForm", "OverrideInput", "已调整补助金额。",
+        "override_amount", "申请调整补助金额", OVERRIDE_ROLES, _FUNDED_LIVE, (),
+        "project_override_amount", "OverrideForm", "OverrideInput",
+        "已提交补助金额调整，待县分管领导确认后生效。",
         "调整补助金额（仅限县住建局审核员）", verb="调整补助金额",
+        condition=_override_pending,
+    ),
+    Step(
+        "override_decide", "确认补助金额调整", APPROVE_ROLES, _FUNDED_LIVE, (),
+        "project_override_decide", "OverrideDecisionForm", "OverrideDecisionInput",
+        "已处理补助金额调整。", "确认补助金额调整（仅限县分管领导）",
+        verb="确认补助金额调整", condition=_no_override_pending,
     ),
     Step(
         "notify", "函告农户", NOTIFY_ROLES, (S.APPROVED,), (S.NOTIFIED,), "project_notify",

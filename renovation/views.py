@@ -13,6 +13,7 @@ from django.views.generic import DetailView, FormView, ListView
 
 from accounts.models import Area, AreaLevel
 from accounts.permissions import RoleRequiredMixin
+from accounts.scoping import HELD_PARENT
 from core.downloads import PDF, XLSX, download_response, serve_private_file, stored_filename
 from core.errors import DomainError, RoleRefused
 from core.forms_views import ServiceFormMixin
@@ -22,6 +23,7 @@ from renovation import documents, forms, selectors, services
 from renovation.filters import ProjectFilter
 from renovation.models import (
     Acceptance,
+    AmountOverride,
     Commitment,
     Demolition,
     ProjectPhoto,
@@ -111,6 +113,11 @@ class ProjectDetailView(RoleRequiredMixin, DetailView):
             Demolition.objects.unscoped("of the held project").filter(project=project).first()
         )
         context["area_exception"] = getattr(project, "area_exception", None)
+        context["overrides"] = list(
+            AmountOverride.objects.unscoped(HELD_PARENT)
+            .filter(project=project)
+            .select_related("requested_by", "decided_by")
+        )
         context["open_problems"] = services.open_quality_problems(project)
         return context
 
@@ -434,6 +441,7 @@ FILES = {
     "evaluation": (Acceptance, "evaluation_form", "evaluation_content_type"),
     "demolition": (Demolition, "photo", "content_type"),
     "photo": (ProjectPhoto, "file", "content_type"),
+    "materials": (AmountOverride, "materials_file", "materials_content_type"),
 }
 
 

@@ -98,3 +98,30 @@ def calculate(
     return Calculation(
         amount=amount.quantize(Decimal("0.01")), explanation=explanation, standard=standard
     )
+
+
+@dataclass(frozen=True)
+class OverrideLimit:
+    """How far the approved amount of a case may be adjusted (document 003)."""
+
+    cap: Decimal  # the standard's ceiling for the case
+    computed: Decimal  # what the standard gives
+    needs_materials: bool  # above `computed` only with the village's materials list (C)
+    label: str
+
+
+def override_limit(
+    *, county: Area, year: int, category: str, family_size: int, level: str
+) -> OverrideLimit:
+    """C ≤ 15,000 with a materials list and its total; ④⑤ D ≤ 20,000 as the township
+    approves; ①②③⑥ D ≤ 50,000: the cap of the county's standard line for the case."""
+    calculation = calculate(
+        county=county, year=year, category=category, family_size=family_size, level=level
+    )
+    standard = calculation.standard
+    return OverrideLimit(
+        cap=standard.cap,
+        computed=calculation.amount,
+        needs_materials=standard.level == LevelKind.REPAIR,
+        label=f"{standard.name} {LEVEL_LABEL[level]}",
+    )

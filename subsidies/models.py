@@ -108,8 +108,18 @@ class SubsidyStandard(models.Model):
 class FundingSource(models.TextChoices):
     CENTRAL = "central", "中央资金"
     PROVINCIAL = "provincial", "省级资金"
+    CITY = "city", "市级资金"
     COUNTY = "county", "县级资金"
     TOWNSHIP_ADVANCE = "township_advance", "乡镇垫付"
+
+
+class FundLevel(models.TextChoices):
+    """The level a fund allocation (资金指标) comes from."""
+
+    CENTRAL = "central", "中央"
+    PROVINCIAL = "provincial", "省级"
+    CITY = "city", "市级"
+    COUNTY = "county", "县级"
 
 
 class BatchStatus(models.TextChoices):
@@ -205,14 +215,41 @@ _LINE_RULES = pgtrigger.Trigger(
                 b_paid_on, NEW.project_id, p_accepted USING ERRCODE = 'check_violation';
         END IF;
         IF NEW.status <> 'failed' THEN
+            -- Township advances count as paid: the roster pays only the difference.
             SELECT COALESCE(SUM(amount), 0) INTO other_total FROM subsidies_payoutline
                 WHERE project_id = NEW.project_id AND status <> 'failed'
                   AND id IS DISTINCT FROM NEW.id;
+            other_total := other_total + COALESCE((SELECT SUM(amount)
+                FROM subsidies_townshipadvance WHERE project_id = NEW.project_id), 0);
             IF other_total + NEW.amount > COALESCE(p_amount, 0) THEN
-                RAISE EXCEPTION '项目 % 的拨付合计 % 超过核定补助金额 %',
+                RAISE EXCEPTION '项目 % 的拨付合计（含乡镇垫付）% 超过核定补助金额 %',
                     NEW.project_id, other_total + NEW.amount, COALESCE(p_amount, 0)
                     USING ERRCODE = 'check_violation';
             END IF;
+        END IF;
+        RETURN NEW;
+    """,
+)
+
+
+# An advance, like a payout line, counts against the approved amount (issue 16 point 1).
+_ADVANCE_WITHIN_APPROVED = pgtrigger.Trigger(
+    name="advance_within_approved",
+    operation=pgtrigger.Insert | pgtrigger.Update,
+    when=pgtrigger.Before,
+    declare=[("p_amount", "numeric"), ("other_total", "numeric")],
+    func="""
+        SELECT approved_amount INTO p_amount
+            FROM renovation_renovationproject WHERE id = NEW.project_id FOR UPDATE;
+        SELECT COALESCE((SELECT SUM(amount) FROM subsidies_payoutline
+                          WHERE project_id = NEW.project_id AND status <> 'failed'), 0)
+             + COALESCE((SELECT SUM(amount) FROM subsidies_townshipadvance
+                          WHERE project_id = NEW.project_id AND id IS DISTINCT FROM NEW.id), 0)
+          INTO other_total;
+        IF other_total + NEW.amount > COALESCE(p_amount, 0) THEN
+            RAISE EXCEPTION '项目 % 的垫付与拨付合计 % 超过核定补助金额 %',
+                NEW.project_id, other_total + NEW.amount, COALESCE(p_amount, 0)
+                USING ERRCODE = 'check_violation';
         END IF;
         RETURN NEW;
     """,
@@ -238,6 +275,56 @@ def _user_fk(verbose_name: str, **kwargs):
 
 
 BatchQuerySet = scoped_queryset("county")
+
+
+@tracked()
+class FundAllocation(models.Model):
+    """资金指标: funds a higher level (or the county itself) allocated, by document number;
+    optionally earmarked for one township. Payout batches draw on them."""
+
+    county = models.ForeignKey(
+        Area,
+        verbose_name="县",
+        on_delete=models.PROTECT,
+        related_name="fund_allocations",
+        limit_choices_to={"level": "county"},
+    )
+    document_number = models.CharField("文号", max_length=80)
+    issued_on = models.DateField("下达日期")
+    level = models.CharField("资金级次", max_length=12, choices=FundLevel.choices)
+    year = models.PositiveSmallIntegerField("年度")
+    amount = models.DecimalField("金额（元）", max_digits=12, decimal_places=2)
+    township = models.ForeignKey(
+        Area,
+        verbose_name="指定乡镇",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        limit_choices_to={"level": "township"},
+        help_text="不填：全县统筹使用。",
+    )
+    note = models.CharField("备注", max_length=200, blank=True)
+    created_by = _user_fk("录入人")
+    created_at = models.DateTimeField("录入时间", auto_now_add=True)
+
+    objects = scoped_queryset("county").as_manager()
+
+    class Meta:
+        verbose_name = "资金指标"
+        verbose_name_plural = "资金指标"
+        ordering = ["-year", "level", "issued_on", "id"]
+        constraints = [
+            models.CheckConstraint(name="allocation_amount_positive", condition=Q(amount__gt=0)),
+            models.UniqueConstraint(
+                fields=["county", "document_number", "level"], name="allocation_document_unique"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.document_number}（{self.get_level_display()} {self.year}年）"
+
+
 LineQuerySet = scoped_queryset("project__household__village")
 HouseholdChildQuerySet = scoped_queryset("household__village")
 
@@ -257,6 +344,14 @@ class PayoutBatch(models.Model):
     title = models.CharField("批次名称", max_length=100)
     batch_date = models.DateField("批次日期")
     funding_source = models.CharField("资金来源", max_length=20, choices=FundingSource.choices)
+    allocation = models.ForeignKey(
+        FundAllocation,
+        verbose_name="资金指标",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="batches",
+    )
     status = models.CharField(
         "状态", max_length=12, choices=BatchStatus.choices, default=BatchStatus.DRAFTED
     )
@@ -272,6 +367,8 @@ class PayoutBatch(models.Model):
     paid_at = models.DateTimeField("确认拨付时间", null=True, blank=True)
     reconciled_by = _user_fk("对账人", null=True, blank=True)
     reconciled_at = models.DateTimeField("对账时间", null=True, blank=True)
+    results_by = _user_fk("导入支付结果人", null=True, blank=True)
+    results_at = models.DateTimeField("导入支付结果时间", null=True, blank=True)
     version = models.PositiveIntegerField(default=1, editable=False)
 
     objects = BatchQuerySet.as_manager()
@@ -287,11 +384,14 @@ class PayoutBatch(models.Model):
                 condition=~Q(status__in=["paid", "reconciled"])
                 | (Q(paid_on__isnull=False) & Q(paid_by__isnull=False)),
             ),
-            # Whoever submitted the batch does not also confirm the payment or reconcile it.
+            # Submitter, payer and reconciler are three people; whoever submitted the batch
+            # does not enter the finance bureau's result either (issue 16 point 3).
             models.CheckConstraint(
                 name="payout_batch_four_eyes",
                 condition=(Q(paid_by__isnull=True) | ~Q(paid_by=F("submitted_by")))
-                & (Q(reconciled_by__isnull=True) | ~Q(reconciled_by=F("submitted_by"))),
+                & (Q(reconciled_by__isnull=True) | ~Q(reconciled_by=F("submitted_by")))
+                & (Q(reconciled_by__isnull=True) | ~Q(reconciled_by=F("paid_by")))
+                & (Q(results_by__isnull=True) | ~Q(results_by=F("submitted_by"))),
             ),
         ]
         triggers = [_batch_transition_trigger(), _BATCH_PAID_AFTER_ACCEPTANCE]
@@ -446,6 +546,9 @@ class TownshipAdvance(models.Model):
         on_delete=models.PROTECT,
         related_name="reimbursed_advances",
     )
+    # Document 000: the township reports its advance up for reimbursement.
+    reported_on = models.DateField("申请归还日期", null=True, blank=True)
+    reported_by = _user_fk("申请归还人", null=True, blank=True)
 
     objects = LineQuerySet.as_manager()
 
@@ -460,6 +563,7 @@ class TownshipAdvance(models.Model):
                 condition=Q(reimbursed_on__isnull=True) | Q(reimbursed_on__gte=F("advanced_on")),
             ),
         ]
+        triggers = [_ADVANCE_WITHIN_APPROVED]
 
     def __str__(self) -> str:
         return f"{self.township} 垫付 {self.amount}"

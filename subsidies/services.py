@@ -32,7 +32,9 @@ from subsidies.models import (
     BatchStatus,
     DisasterReadmission,
     DisasterRebuildSubsidy,
+    FundAllocation,
     FundingSource,
+    FundLevel,
     LineStatus,
     PayoutBatch,
     PayoutLine,
@@ -198,19 +200,135 @@ def _next_number(county: Area, day: dt.date) -> str:
     return f"{prefix}{seq:03d}"
 
 
+# --- funds from higher levels ----------------------------------------------------------
+
+ALLOCATION_ROLES = frozenset({R.COUNTY_REVIEWER})
+
+
+@attributed
+def allocation_create(
+    *,
+    by,
+    document_number: str,
+    issued_on: dt.date,
+    level: str,
+    year: int,
+    amount,
+    township: Area | None = None,
+    note: str = "",
+    today: dt.date | None = None,
+) -> FundAllocation:
+    """Funds a level allocated to the county (资金指标文件), optionally for one township."""
+    require_role(by, ALLOCATION_ROLES, "登记资金指标（仅限县住建局审核员）")
+    document_number = (document_number or "").strip()
+    if not document_number:
+        raise DomainError("请填写资金指标文号。")
+    if level not in FundLevel.values:
+        raise DomainError("请选择资金级次（中央、省级、市级、县级）。")
+    if issued_on is None:
+        raise DomainError("请填写下达日期。")
+    if issued_on > _today(today):
+        raise DomainError("下达日期不能晚于今天。")
+    if not year or not 2000 <= int(year) <= _today(today).year + 1:
+        raise DomainError("年度无效。")
+    amount = _money(amount, "指标金额")
+    county = _county_of(by)
+    if township is not None and (
+        township.level != AreaLevel.TOWNSHIP or township.parent_id != county.pk
+    ):
+        raise DomainError("指定乡镇不在本县。")
+    with transaction.atomic():
+        if (
+            FundAllocation.objects.unscoped("numbers are unique county-wide")
+            .filter(county=county, document_number=document_number, level=level)
+            .exists()
+        ):
+            raise DomainError(f"文号“{document_number}”的{FundLevel(level).label}资金指标已登记。")
+        return FundAllocation.objects.create(
+            county=county,
+            document_number=document_number[:80],
+            issued_on=issued_on,
+            level=level,
+            year=int(year),
+            amount=amount,
+            township=township,
+            note=(note or "").strip()[:200],
+            created_by=by,
+        )
+
+
+def allocation_drawn(allocation: FundAllocation) -> Decimal:
+    """What batches drawing on the allocation take from it: their lines that did not fail
+    and the township advances they reimburse."""
+    lines = PayoutLine.objects.unscoped("lines of the allocation's batches").filter(
+        batch__allocation=allocation
+    ).exclude(status=LineStatus.FAILED).aggregate(s=Sum("amount"))["s"] or Decimal("0")
+    advances = TownshipAdvance.objects.unscoped("advances of the allocation's batches").filter(
+        reimbursement_batch__allocation=allocation
+    ).aggregate(s=Sum("amount"))["s"] or Decimal("0")
+    return lines + advances
+
+
+def _check_allocation(batch: PayoutBatch) -> None:
+    """Refuse a batch that would overdraw its allocation, naming the shortfall; and lines
+    outside the township an allocation is earmarked for. The allocation row is locked, so
+    two batches on one allocation are checked one after the other."""
+    if batch.allocation_id is None:
+        return
+    try:
+        allocation = (
+            FundAllocation.objects.unscoped("the held batch's allocation")
+            .select_for_update(nowait=True)
+            .get(pk=batch.allocation_id)
+        )
+    except OperationalError as exc:
+        raise ConflictError("其他用户正在使用该资金指标，请稍后再试。") from exc
+    if allocation.township_id:
+        outside = (
+            PayoutLine.objects.unscoped("lines of the held batch")
+            .filter(batch=batch)
+            .exclude(project__household__village__parent_id=allocation.township_id)
+            .count()
+        )
+        if outside:
+            raise DomainError(
+                f"资金指标“{allocation.document_number}”指定用于{allocation.township.name}，"
+                f"批次中有{outside}户不属于该乡镇。"
+            )
+    drawn = allocation_drawn(allocation)
+    if drawn > allocation.amount:
+        raise DomainError(
+            f"资金不足：资金指标“{allocation.document_number}”共{_yuan(allocation.amount)}元，"
+            f"各批次合计将使用{_yuan(drawn)}元，缺口{_yuan(drawn - allocation.amount)}元。"
+        )
+
+
+def _allocation_of(by, allocation: FundAllocation | None) -> FundAllocation | None:
+    if allocation is None:
+        return None
+    found = FundAllocation.objects.visible_to(by).filter(pk=allocation.pk).first()
+    if found is None:
+        raise DomainError("该资金指标不存在或不在您的管辖区划内。")
+    return found
+
+
 @attributed
 def batch_create(
     *,
     by,
     title: str,
     batch_date: dt.date,
-    funding_source: str,
+    funding_source: str = "",
+    allocation: FundAllocation | None = None,
     note: str = "",
 ) -> PayoutBatch:
     require_role(by, BATCH_ROLES, "创建拨付批次（仅限县住建局审核员）")
     title = (title or "").strip()
     if not title:
         raise DomainError("请填写批次名称。")
+    allocation = _allocation_of(by, allocation)
+    if allocation is not None:
+        funding_source = allocation.level  # the batch is paid from the allocation's level
     if funding_source not in FundingSource.values:
         raise DomainError("请选择资金来源。")
     if batch_date is None:
@@ -225,21 +343,64 @@ def batch_create(
             title=title[:100],
             batch_date=batch_date,
             funding_source=funding_source,
+            allocation=allocation,
             note=(note or "").strip(),
             created_by=by,
         )
 
 
-def paid_total(project: RenovationProject, *, exclude_batch: PayoutBatch | None = None) -> Decimal:
+@attributed
+def batch_set_allocation(
+    *, batch: PayoutBatch, by, allocation: FundAllocation, version: int | None = None
+) -> PayoutBatch:
+    """Choose the allocation a draft batch draws on (refused if it would overdraw it)."""
+    require_role(by, BATCH_ROLES, "编辑拨付批次（仅限县住建局审核员）")
+    allocation = _allocation_of(by, allocation)
+    if allocation is None:
+        raise DomainError("请选择资金指标。")
+    with transaction.atomic():
+        batch = _lock_batch(batch, by, version)
+        if batch.status != B.DRAFTED:
+            raise DomainError("只有草稿状态的批次可以更换资金指标。")
+        batch.allocation = allocation
+        batch.funding_source = allocation.level
+        batch.save(update_fields=["allocation", "funding_source"])
+        _check_allocation(batch)
+        return _save(batch)
+
+
+def lines_total(project: RenovationProject) -> Decimal:
     """Sum of the project's paid and pending lines (failed ones do not count)."""
-    qs = (
+    return PayoutLine.objects.unscoped("of the held project").filter(project=project).exclude(
+        status=LineStatus.FAILED
+    ).aggregate(s=Sum("amount"))["s"] or Decimal("0")
+
+
+def advances_total(project: RenovationProject) -> Decimal:
+    return TownshipAdvance.objects.unscoped("of the held project").filter(
+        project=project
+    ).aggregate(s=Sum("amount"))["s"] or Decimal("0")
+
+
+def paid_total(project: RenovationProject) -> Decimal:
+    """What has gone out for the project: its lines that did not fail and the township's
+    advances (an advance is settled against the first payout: the roster pays the rest).
+    The database checks the same sum (subsidies.models triggers)."""
+    return lines_total(project) + advances_total(project)
+
+
+def _failed_account_not_corrected(project: RenovationProject) -> bool:
+    """The project's latest line failed and the household's account is still the one it
+    failed on: the account goes back to the household's record for correction first."""
+    latest = (
         PayoutLine.objects.unscoped("of the held project")
         .filter(project=project)
-        .exclude(status=LineStatus.FAILED)
+        .order_by("-created_at", "-id")
+        .first()
     )
-    if exclude_batch is not None:
-        qs = qs.exclude(batch=exclude_batch)
-    return qs.aggregate(s=Sum("amount"))["s"] or Decimal("0")
+    if latest is None or latest.status != LineStatus.FAILED:
+        return False
+    return latest.account == crypto.normalize_number(project.household.bank_account or "")
 
 
 def line_refusal(
@@ -257,9 +418,16 @@ def line_refusal(
     approved = project.approved_amount or Decimal("0")
     already = paid_total(project)
     if already + amount > approved:
+        advanced = advances_total(project)
+        advance_note = f"，其中乡镇垫付{_yuan(advanced)}元" if advanced else ""
         return (
             f"{name}：拨付合计{_yuan(already + amount)}元将超过核定补助金额"
-            f"{_yuan(approved)}元（已拨付或待拨付{_yuan(already)}元）。"
+            f"{_yuan(approved)}元（已拨付或待拨付{_yuan(already)}元{advance_note}）。"
+        )
+    if _failed_account_not_corrected(project):
+        return (
+            f"{name}：上次拨付失败（卡号与户名不一致等），一卡通账号尚未更正，"
+            "请先在农户信息中更正账号并经县住建局确认。"
         )
     earlier = (
         PayoutLine.objects.unscoped("of the held project's household")
@@ -365,6 +533,7 @@ def batch_add_lines(*, batch: PayoutBatch, by, items: Sequence[LineRequest]) -> 
             raise LinesRefused(
                 f"未添加：{len(errors)}个项目不符合拨付条件，所选项目均未加入批次。", errors
             )
+        _check_allocation(batch)
         _save(batch)
         return created
 
@@ -398,6 +567,9 @@ def batch_submit(*, batch: PayoutBatch, by, version: int | None = None) -> Payou
                 problems.append(f"{project.household.head_name}：{NOT_ACCEPTED}。")
         if problems:
             raise DomainError("批次不能提交：" + "；".join(problems))
+        if batch.allocation_id is None:
+            raise DomainError("请先选择本批次使用的资金指标（文号），再提交财政。")
+        _check_allocation(batch)
         return _save(batch, status=B.SUBMITTED, submitted_by=by, submitted_at=timezone.now())
 
 
@@ -414,7 +586,7 @@ def batch_return(*, batch: PayoutBatch, by, version: int | None = None) -> Payou
 
 def _four_eyes(batch: PayoutBatch, by) -> None:
     if batch.submitted_by_id and batch.submitted_by_id == by.pk:
-        raise DomainError(f"{SAME_SUBMITTER}或对账，请由其他人员操作。")
+        raise DomainError(f"{SAME_SUBMITTER}、导入支付结果或对账，请由其他人员操作。")
 
 
 @attributed
@@ -475,11 +647,15 @@ def batch_reconcile(*, batch: PayoutBatch, by, version: int | None = None) -> Pa
         if batch.status != B.PAID:
             raise DomainError(f"批次当前状态为“{batch.get_status_display()}”，不能对账。")
         _four_eyes(batch, by)
+        if batch.paid_by_id == by.pk:
+            raise DomainError("确认拨付人不能同时对账，请由第三人操作。")
         return _save(batch, status=B.RECONCILED, reconciled_by=by, reconciled_at=timezone.now())
 
 
-# Batches the finance bureau has received: only these take payment results.
-RESULT_BATCH_STATUSES = (B.SUBMITTED, B.PAID, B.RECONCILED)
+# The finance bureau's result is a step of a paid batch: after the payment date and the
+# voucher are recorded, before reconciliation (issue 16 point 3).
+RESULT_BATCH_STATUSES = (B.PAID,)
+NOT_PAID_YET = "财政支付结果须在确认拨付（登记拨付日期和凭证）之后导入。"
 
 
 @attributed
@@ -495,14 +671,15 @@ def line_mark_failed(*, line: PayoutLine, by, reason: str) -> PayoutLine:
     with transaction.atomic():
         batch = _lock_batch(line.batch, by)
         if batch.status not in RESULT_BATCH_STATUSES:
-            raise DomainError("只有已提交财政的批次可以登记拨付失败。")
+            raise DomainError(NOT_PAID_YET)
+        _four_eyes(batch, by)
         locked = PayoutLine.objects.select_for_update().get(pk=line.pk, batch=batch)
         if locked.status == LineStatus.FAILED:
             raise DomainError("该明细已登记为拨付失败。")
         locked.status = LineStatus.FAILED
         locked.failure_reason = reason[:200]
         locked.save(update_fields=["status", "failure_reason"])
-        _save(batch)
+        _save(batch, results_by=by, results_at=timezone.now())
         return locked
 
 
@@ -529,7 +706,8 @@ def batch_apply_results(
     with transaction.atomic():
         locked = _lock_batch(batch, by, version)
         if locked.status not in RESULT_BATCH_STATUSES:
-            raise DomainError("只有已提交财政的批次可以登记支付结果。")
+            raise DomainError(NOT_PAID_YET)
+        _four_eyes(locked, by)
         lines = (
             PayoutLine.objects.unscoped("lines of the locked batch")
             .select_for_update()
@@ -552,8 +730,7 @@ def batch_apply_results(
         # One statement per kind of change, and the batch's version once.
         PayoutLine.objects.bulk_update(paid, ["status"])
         PayoutLine.objects.bulk_update([line for line, _ in failed], ["status", "failure_reason"])
-        if paid or failed:
-            _save(locked)
+        _save(locked, results_by=by, results_at=timezone.now())
         return {"paid": len(paid), "failed": len(failed)}
 
 
@@ -650,13 +827,11 @@ def advance_record(
             raise DomainError("该项目不在您的管辖区划内。")
         if project.approved_amount is None:
             raise DomainError("项目尚未批准，不能垫付。")
-        advanced = TownshipAdvance.objects.unscoped("of the locked project").filter(
-            project=project
-        ).aggregate(s=Sum("amount"))["s"] or Decimal("0")
-        if advanced + amount > project.approved_amount:
+        already = paid_total(project)
+        if already + amount > project.approved_amount:
             raise DomainError(
-                f"垫付合计{_yuan(advanced + amount)}元将超过核定补助金额"
-                f"{_yuan(project.approved_amount)}元。"
+                f"垫付与拨付合计{_yuan(already + amount)}元将超过核定补助金额"
+                f"{_yuan(project.approved_amount)}元（已垫付或拨付{_yuan(already)}元）。"
             )
         township = Area.objects.get(pk=project.household.village_id[:9] + "000")
         if township.level != AreaLevel.TOWNSHIP:

@@ -9,6 +9,7 @@ from decimal import Decimal
 
 from django.conf import settings
 from django.db import transaction
+from django.utils import timezone
 
 from accounts.models import User
 from core.audit import attributed
@@ -19,6 +20,7 @@ from core.uploads import (
     DOCUMENT_TYPES,
     files_removed_on_error,
     store_upload,
+    validate_upload,
 )
 from households.models import Household
 from inspections.selectors import current_appraisal
@@ -26,12 +28,14 @@ from renovation import steps
 from renovation.models import (
     ACTIVE,
     ENDED,
+    AmountOverride,
     BuilderKind,
     BuildMode,
     DangerLevel,
     JointDepartment,
     JointReviewOpinion,
     Objection,
+    OverrideStatus,
     Publicity,
     PublicityLevel,
     RenovationMethod,
@@ -531,23 +535,151 @@ def projects_approve_batch(
     return _batch(projects, lambda p: project_approve(project=p, by=by, today=today), "批准")
 
 
+def _override_limit(project: RenovationProject):
+    from subsidies.calculator import override_limit
+
+    household = project.household
+    return override_limit(
+        county=county_of(household),
+        year=project.year,
+        category=household.category,
+        family_size=household.family_size,
+        level=project.danger_level,
+    )
+
+
+def _paid_so_far(project: RenovationProject) -> Decimal:
+    from subsidies.services import paid_total
+
+    return paid_total(project)
+
+
+def _check_override(
+    project: RenovationProject, amount: Decimal, materials_total: Decimal | None
+) -> None:
+    """The adjusted amount stays within the standard's cap for the case and never drops
+    below what has gone out (lines and advances); a C-level amount above the standard needs
+    the materials list's total and stays within it."""
+    limit = _override_limit(project)
+    if amount > limit.cap:
+        raise DomainError(
+            f"调整后金额{amount:,.2f}元超过{limit.label}补助上限{limit.cap:,.2f}元，不能调整。"
+        )
+    paid = _paid_so_far(project)
+    if amount < paid:
+        raise DomainError(
+            f"调整后金额{amount:,.2f}元低于已拨付（含乡镇垫付）的{paid:,.2f}元，不能调整。"
+        )
+    if limit.needs_materials and amount > limit.computed:
+        if materials_total is None:
+            raise DomainError(
+                f"C级危房补助超过标准金额{limit.computed:,.2f}元的，须上传村级材料清单并填写其合计金额。"
+            )
+        if amount > materials_total:
+            raise DomainError(
+                f"调整后金额{amount:,.2f}元超过村级材料清单合计{materials_total:,.2f}元。"
+            )
+
+
 @attributed
 def project_override_amount(
-    *, project: RenovationProject, by: User, amount: Decimal, reason: str
-) -> RenovationProject:
+    *,
+    project: RenovationProject,
+    by: User,
+    amount: Decimal,
+    reason: str,
+    materials_file=None,
+    materials_total: Decimal | None = None,
+) -> AmountOverride:
+    """Ask to adjust the approved subsidy: it counts once the county approver confirms."""
     steps.require_role("override_amount", by)
     reason = _text(reason, "调整补助金额必须填写理由。")
-    amount = Decimal(amount)
-    if amount < 0:
-        raise DomainError("补助金额不能为负数。")
+    try:
+        amount = Decimal(str(amount)).quantize(Decimal("0.01"))
+        total = (
+            Decimal(str(materials_total)).quantize(Decimal("0.01"))
+            if materials_total not in (None, "")
+            else None
+        )
+    except (ArithmeticError, ValueError) as exc:
+        raise DomainError("金额不是有效的数字。") from exc
+    if not amount.is_finite() or amount <= 0:
+        raise DomainError("补助金额必须大于0。")
+    if total is not None and (not total.is_finite() or total <= 0):
+        raise DomainError("材料清单合计金额必须大于0。")
+    if total is not None and not materials_file:
+        raise DomainError("填写材料清单合计金额时须上传村级材料清单。")
+    info = (
+        validate_upload(materials_file, allowed=DOCUMENT_TYPES, label="村级材料清单")
+        if materials_file
+        else None
+    )
+    with transaction.atomic(), files_removed_on_error() as stored:
+        project = _lock(project, by)
+        steps.require("override_amount", project, by)
+        _check_override(project, amount, total if info else None)
+        override = AmountOverride(
+            project=project,
+            previous_amount=project.approved_amount,
+            amount=amount,
+            reason=reason,
+            materials_total=total if info else None,
+            requested_by=by,
+        )
+        if info:
+            store_upload(override, "materials_file", materials_file, info, stored)
+            override.materials_content_type = info.content_type
+        override.save()
+        save_versioned(project)
+    return override
+
+
+def pending_override(project: RenovationProject) -> AmountOverride | None:
+    return (
+        AmountOverride.objects.unscoped("of the held project")
+        .filter(project=project, status=OverrideStatus.PENDING)
+        .first()
+    )
+
+
+@attributed
+def project_override_decide(
+    *, project: RenovationProject, by: User, confirm: bool, note: str = ""
+) -> RenovationProject:
+    """The county approver (not the requester) confirms or rejects a pending adjustment;
+    on confirmation the limits are checked again against what has been paid by then."""
+    steps.require_role("override_decide", by)
+    note = (note or "").strip()
+    if not confirm and not note:
+        raise DomainError("驳回补助金额调整须填写理由。")
     with transaction.atomic():
         project = _lock(project, by)
-        if project.approved_amount is None:
-            raise DomainError("只有已批准的项目可以调整补助金额。")
-        steps.require("override_amount", project, by)
+        steps.require("override_decide", project, by)
+        override = (
+            AmountOverride.objects.unscoped("of the locked project")
+            .select_for_update()
+            .get(project=project, status=OverrideStatus.PENDING)
+        )
+        if override.requested_by_id == by.pk:
+            raise DomainError("申请人不能确认自己提交的补助金额调整。")
+        override.status = OverrideStatus.CONFIRMED if confirm else OverrideStatus.REJECTED
+        override.decided_by = by
+        override.decided_at = timezone.now()
+        override.decision_note = note[:200]
+        if not confirm:
+            override.save()
+            return save_versioned(project)
+        _check_override(project, override.amount, override.materials_total)
+        override.save()
+        base = project.amount_explanation.split("；调整为")[0]
+        explanation = (
+            f"{base}；调整为{override.amount:,.2f}元（{override.reason[:60]}；"
+            f"申请：{override.requested_by.display_name}，确认：{by.display_name}）"
+        )
         return save_versioned(
             project,
-            approved_amount=amount.quantize(Decimal("0.01")),
-            amount_override_reason=reason,
+            approved_amount=override.amount,
+            amount_override_reason=override.reason,
             amount_overridden_by=by,
+            amount_explanation=explanation[:300],
         )
