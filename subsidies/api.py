@@ -16,6 +16,7 @@ from renovation.models import RenovationProject
 from subsidies import selectors, services
 from subsidies.calculator import LEVEL_FOR_APPRAISAL, calculate
 from subsidies.models import (
+    FundAllocation,
     PayoutBatch,
     PayoutLine,
     SubsidyStandard,
@@ -60,8 +61,25 @@ class PayoutLineSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
 
+class AllocationField(serializers.PrimaryKeyRelatedField):
+    def get_queryset(self):
+        request = self.context.get("request")
+        return FundAllocation.objects.visible_to(request.user if request else None)
+
+
 class PayoutBatchSerializer(serializers.ModelSerializer):
     status_display = serializers.CharField(source="get_status_display", read_only=True)
+    allocation = AllocationField(
+        required=False,
+        allow_null=True,
+        help_text="本批次列支的资金指标；资金来源随指标级次。提交财政前必须选择。",
+    )
+    funding_source = serializers.ChoiceField(
+        choices=PayoutBatch._meta.get_field("funding_source").choices,
+        required=False,
+        allow_blank=True,
+    )
+    results_by_name = serializers.SerializerMethodField()
     created_by_name = serializers.SerializerMethodField()
     submitted_by_name = serializers.SerializerMethodField()
     paid_by_name = serializers.SerializerMethodField()
@@ -78,6 +96,7 @@ class PayoutBatchSerializer(serializers.ModelSerializer):
             "title",
             "batch_date",
             "funding_source",
+            "allocation",
             "status",
             "status_display",
             "note",
@@ -89,13 +108,20 @@ class PayoutBatchSerializer(serializers.ModelSerializer):
             "paid_at",
             "reconciled_by_name",
             "reconciled_at",
+            "results_by_name",
+            "results_at",
             "line_count",
             "total",
             "version",
         ]
         read_only_fields = [
-            f for f in fields if f not in {"title", "batch_date", "funding_source", "note"}
+            f
+            for f in fields
+            if f not in {"title", "batch_date", "funding_source", "allocation", "note"}
         ]
+
+    def get_results_by_name(self, obj) -> str:
+        return _name(obj.results_by)
 
     def get_created_by_name(self, obj) -> str:
         return _name(obj.created_by)
@@ -141,6 +167,11 @@ class PayInput(serializers.Serializer):
 
 
 class VersionInput(serializers.Serializer):
+    version = serializers.IntegerField(required=False)
+
+
+class SetAllocationInput(serializers.Serializer):
+    allocation = AllocationField()
     version = serializers.IntegerField(required=False)
 
 
@@ -207,6 +238,17 @@ class PayoutBatchViewSet(
             )
         lines = selectors.line_list(request.user).filter(pk__in=[line.pk for line in lines])
         return Response(PayoutLineSerializer(lines, many=True).data)
+
+    @extend_schema(request=SetAllocationInput, responses={200: PayoutBatchSerializer})
+    @action(detail=True, methods=["post"], url_path="set-allocation")
+    def set_allocation(self, request, pk=None):
+        """选择本批次列支的资金指标（超出指标余额的不能选择）。"""
+        batch = self.get_object()
+        data = SetAllocationInput(data=request.data, context=self.get_serializer_context())
+        data.is_valid(raise_exception=True)
+        return self._respond(
+            services.batch_set_allocation(batch=batch, by=request.user, **data.validated_data)
+        )
 
     @extend_schema(request=VersionInput, responses={200: PayoutBatchSerializer})
     @action(detail=True, methods=["post"])
@@ -452,10 +494,113 @@ class CalculateViewSet(viewsets.ViewSet):
         return Response({"amount": f"{result.amount:.2f}", "explanation": result.explanation})
 
 
+class FundAllocationSerializer(serializers.ModelSerializer):
+    level_display = serializers.CharField(source="get_level_display", read_only=True)
+    township = serializers.SlugRelatedField(
+        slug_field="code",
+        queryset=Area.objects.filter(level="township"),
+        required=False,
+        allow_null=True,
+    )
+    drawn = serializers.SerializerMethodField()
+
+    class Meta:
+        model = FundAllocation
+        fields = [
+            "id",
+            "county",
+            "document_number",
+            "issued_on",
+            "level",
+            "level_display",
+            "year",
+            "amount",
+            "township",
+            "note",
+            "drawn",
+            "created_at",
+        ]
+        read_only_fields = ["id", "county", "level_display", "drawn", "created_at"]
+
+    def get_drawn(self, obj) -> str:
+        return f"{services.allocation_drawn(obj):.2f}"
+
+    def create(self, validated_data):
+        return services.allocation_create(by=self.context["request"].user, **validated_data)
+
+
+class FundsRowSerializer(serializers.Serializer):
+    year = serializers.IntegerField()
+    level = serializers.CharField()
+    level_label = serializers.CharField()
+    township = serializers.CharField()
+    allocated = serializers.CharField()
+    drawn = serializers.CharField()
+    paid = serializers.CharField()
+    balance = serializers.CharField()
+    households = serializers.IntegerField()
+
+
+class FundsSummarySerializer(serializers.Serializer):
+    levels = FundsRowSerializer(many=True)
+    townships = FundsRowSerializer(many=True)
+    totals = FundsRowSerializer()
+
+
+def _row(r) -> dict:
+    return {
+        "year": r.year,
+        "level": r.level,
+        "level_label": r.level_label,
+        "township": r.township,
+        "allocated": f"{r.allocated:.2f}",
+        "drawn": f"{r.drawn:.2f}",
+        "paid": f"{r.paid:.2f}",
+        "balance": f"{r.balance:.2f}",
+        "households": r.households,
+    }
+
+
+class FundAllocationViewSet(
+    mixins.ListModelMixin,
+    mixins.CreateModelMixin,
+    mixins.RetrieveModelMixin,
+    viewsets.GenericViewSet,
+):
+    """资金指标（中央、省级、市级、县级下达，按文号）：登记、查看；资金汇总。"""
+
+    serializer_class = FundAllocationSerializer
+    filterset_fields = ["year", "level"]
+    write_roles = services.ALLOCATION_ROLES
+
+    def get_queryset(self):
+        return selectors.allocation_list(self.request.user)
+
+    @extend_schema(
+        parameters=[OpenApiParameter("year", int, required=False)],
+        responses={200: FundsSummarySerializer},
+    )
+    @action(detail=False, methods=["get"], filter_backends=[], pagination_class=None)
+    def summary(self, request):
+        """分级次、分乡镇的已下达、已安排、已拨付和结余（与资金页面和资金报表一致）。"""
+        year = request.query_params.get("year", "")
+        if year and not (year.isascii() and year.isdigit() and 2000 <= int(year) <= 2100):
+            raise DomainError("年度无效。")
+        summary = selectors.funds_summary(request.user, int(year) if year else None)
+        return Response(
+            {
+                "levels": [_row(r) for r in summary["levels"]],
+                "townships": [_row(r) for r in summary["townships"]],
+                "totals": _row(summary["totals"]),
+            }
+        )
+
+
 def register(router) -> None:
     """Register this app's API viewsets on the project router."""
     router.register("payout-batches", PayoutBatchViewSet, basename="payout-batch")
     router.register("payout-lines", PayoutLineViewSet, basename="payout-line")
+    router.register("fund-allocations", FundAllocationViewSet, basename="fund-allocation")
     router.register("township-advances", TownshipAdvanceViewSet, basename="township-advance")
     router.register("subsidy-standards", SubsidyStandardViewSet, basename="subsidy-standard")
     router.register("subsidies/calculate", CalculateViewSet, basename="subsidy-calculate")

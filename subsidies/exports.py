@@ -163,3 +163,69 @@ def render_summary_pdf(batch: PayoutBatch) -> bytes:
     from core.pdf import render_pdf
 
     return render_pdf("subsidies/pdf/batch_summary.html", summary_context(batch))
+
+
+# --- the funds report (issue 16 point 6) -------------------------------------------------
+
+FUNDS_LEVEL_HEADER = ["年度", "资金级次", "已下达(元)", "已安排(元)", "已拨付(元)", "结余(元)"]
+FUNDS_TOWNSHIP_HEADER = ["年度", "乡镇", "资金级次", "指定下达(元)", "已拨付(元)", "户数"]
+
+
+def build_funds_workbook(user, year: int | None = None) -> bytes:
+    """The finance bureau's layout: per level and year, then per township and level; the
+    same numbers as the funds page (selectors.funds_summary)."""
+    summary = selectors.funds_summary(user, year)
+    wb = Workbook(write_only=True)
+    ws = wb.create_sheet("资金汇总")
+    for width, letter in zip([8, 10, 16, 16, 16, 16], "ABCDEF", strict=True):
+        ws.column_dimensions[letter].width = width
+    bold = Font(bold=True)
+
+    def header(values):
+        row = []
+        for value in values:
+            cell = WriteOnlyCell(ws, value=value)
+            cell.font = bold
+            row.append(cell)
+        return row
+
+    ws.append(header(FUNDS_LEVEL_HEADER))
+    for r in summary["levels"]:
+        ws.append(
+            [r.year, r.level_label]
+            + [_amount_cell(ws, v) for v in (r.allocated, r.drawn, r.paid, r.balance)]
+        )
+    t = summary["totals"]
+    ws.append(
+        ["合计", ""] + [_amount_cell(ws, v) for v in (t.allocated, t.drawn, t.paid, t.balance)]
+    )
+    ws2 = wb.create_sheet("分乡镇")
+    for width, letter in zip([8, 16, 10, 16, 16, 8], "ABCDEF", strict=True):
+        ws2.column_dimensions[letter].width = width
+    ws2.append(header(FUNDS_TOWNSHIP_HEADER))
+    for r in summary["townships"]:
+        ws2.append(
+            [r.year, safe_cell(r.township), r.level_label]
+            + [_amount_cell(ws2, r.allocated), _amount_cell(ws2, r.paid), r.households]
+        )
+    buffer = io.BytesIO()
+    wb.save(buffer)
+    return buffer.getvalue()
+
+
+@exports.register
+class FundsReportExporter(exports.Exporter):
+    key = "funds-report"
+    label = "资金报表（分级次、分乡镇）"
+    roles = frozenset({"county_reviewer", "county_approver", "official"})
+
+    def clean_params(self, user, params: dict) -> dict:
+        year = str(params.get("year") or "").strip()
+        if year and not (year.isascii() and year.isdigit() and 2000 <= int(year) <= 2100):
+            raise DomainError("年度无效。")
+        return {"year": int(year) if year else None}
+
+    def run(self, user, params, progress):
+        content = build_funds_workbook(user, params.get("year"))
+        name = f"资金报表_{params.get('year') or '全部'}_{timezone.localdate():%Y%m%d}.xlsx"
+        return exports.ExportResult(content, name, exports.XLSX)

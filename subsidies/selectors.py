@@ -156,3 +156,135 @@ def payable_projects(user, batch: PayoutBatch | None = None):
     if batch is not None:
         qs = qs.exclude(payout_lines__batch=batch)
     return [p for p in qs if p.committed < (p.approved_amount or ZERO)]
+
+
+# --- funds from higher levels (issue 16 points 5 and 6) ----------------------------------
+
+
+@dataclass
+class FundsRow:
+    """One line of the funds report: a level and year (`township` None) or a township."""
+
+    year: int
+    level: str
+    level_label: str
+    township: str = ""
+    allocated: Decimal = ZERO
+    committed: Decimal = ZERO
+    drawn: Decimal = ZERO
+    paid: Decimal = ZERO
+    households: int = 0
+
+    @property
+    def balance(self) -> Decimal:
+        return self.allocated - self.drawn
+
+
+def _drawn_lines(allocations):
+    return PayoutLine.objects.unscoped("lines of the county's allocations").filter(
+        batch__allocation__in=allocations
+    )
+
+
+def funds_summary(user, year: int | None = None) -> dict:
+    """Per level and year, and per township and level: allocated (资金指标), committed (the
+    approved amounts of the year's funded projects, per year), drawn (lines of batches on
+    the allocations that did not fail, and the advances they reimburse), paid (lines the
+    finance bureau paid, and reimbursed advances), balance = allocated − drawn."""
+    from subsidies.models import FundAllocation, FundLevel
+
+    allocations = FundAllocation.objects.visible_to(user)
+    if year is not None:
+        allocations = allocations.filter(year=year)
+    labels = dict(FundLevel.choices)
+    levels: dict[tuple[int, str], FundsRow] = {}
+    townships: dict[tuple[int, str, str], FundsRow] = {}
+    township_names = {a.code: a.name for a in Area.objects.filter(level="township")}
+
+    def level_row(y, level):
+        return levels.setdefault((y, level), FundsRow(y, level, labels[level]))
+
+    def township_row(y, level, code):
+        return townships.setdefault(
+            (y, level, code), FundsRow(y, level, labels[level], township_names.get(code, code))
+        )
+
+    for a in allocations.values("year", "level", "amount", "township_id"):
+        level_row(a["year"], a["level"]).allocated += a["amount"]
+        if a["township_id"]:
+            township_row(a["year"], a["level"], a["township_id"]).allocated += a["amount"]
+
+    lines = (
+        _drawn_lines(allocations)
+        .exclude(status=LineStatus.FAILED)
+        .values(
+            "batch__allocation__year",
+            "batch__allocation__level",
+            "batch__allocation__township_id",
+            "project__household__township_code",
+            "project__household_id",
+            "status",
+            "amount",
+        )
+    )
+    paid_households: dict[tuple[int, str, str], set] = {}
+    for line in lines:
+        y, level = line["batch__allocation__year"], line["batch__allocation__level"]
+        code = line["project__household__township_code"] + "000"
+        row, trow = level_row(y, level), township_row(y, level, code)
+        row.drawn += line["amount"]
+        if line["batch__allocation__township_id"]:
+            trow.drawn += line["amount"]
+        if line["status"] == LineStatus.PAID:
+            row.paid += line["amount"]
+            trow.paid += line["amount"]
+            paid_households.setdefault((y, level, code), set()).add(line["project__household_id"])
+    advances = (
+        TownshipAdvance.objects.unscoped("advances reimbursed from the county's allocations")
+        .filter(reimbursement_batch__allocation__in=allocations)
+        .values(
+            "reimbursement_batch__allocation__year",
+            "reimbursement_batch__allocation__level",
+            "reimbursement_batch__allocation__township_id",
+            "township_id",
+            "amount",
+        )
+    )
+    for adv in advances:
+        y = adv["reimbursement_batch__allocation__year"]
+        level = adv["reimbursement_batch__allocation__level"]
+        row, trow = level_row(y, level), township_row(y, level, adv["township_id"])
+        row.drawn += adv["amount"]
+        row.paid += adv["amount"]
+        trow.paid += adv["amount"]
+        if adv["reimbursement_batch__allocation__township_id"]:
+            trow.drawn += adv["amount"]
+    for key, households in paid_households.items():
+        townships[key].households = len(households)
+
+    committed = dict(
+        RenovationProject.objects.visible_to(user)
+        .filter(status__in=[s.value for s in FUNDED], approved_amount__isnull=False)
+        .values_list("year")
+        .annotate(s=Sum("approved_amount"))
+    )
+    years = sorted({y for y, _level in levels}, reverse=True)
+    return {
+        "levels": [levels[k] for k in sorted(levels, key=lambda k: (-k[0], k[1]))],
+        "townships": [townships[k] for k in sorted(townships, key=lambda k: (-k[0], k[2], k[1]))],
+        "committed": {y: committed.get(y, ZERO) for y in years},
+        "totals": FundsRow(
+            year or 0,
+            "",
+            "合计",
+            allocated=sum((r.allocated for r in levels.values()), ZERO),
+            drawn=sum((r.drawn for r in levels.values()), ZERO),
+            paid=sum((r.paid for r in levels.values()), ZERO),
+        ),
+    }
+
+
+def allocation_list(user):
+    from subsidies.models import FundAllocation
+
+    return FundAllocation.objects.visible_to(user).select_related("township", "created_by")

@@ -20,6 +20,7 @@ urlpatterns = [
     path("batches/<int:pk>/summary.pdf", views.BatchPdfView.as_view(), name="batch_pdf"),
     path("batches/<int:pk>/voucher/", views.BatchVoucherView.as_view(), name="batch_voucher"),
     path("lines/", views.LineListView.as_view(), name="line_list"),
+    path("funds/", views.FundsView.as_view(), name="funds"),
     path("advances/", views.AdvanceListView.as_view(), name="advance_list"),
     path(
         "advances/<int:pk>/reimburse/",

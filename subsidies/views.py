@@ -160,10 +160,10 @@ class BatchListView(RoleRequiredMixin, View):
         )
 
     def get(self, request):
-        return self._render(request, forms.BatchForm())
+        return self._render(request, forms.BatchForm(user=request.user))
 
     def post(self, request):
-        form = forms.BatchForm(request.POST)
+        form = forms.BatchForm(request.POST, user=request.user)
         if not form.is_valid():
             return self._render(request, form)
         batch = call_service(
@@ -188,6 +188,7 @@ class BatchDetailView(BatchMixin, View):
         batch = self.batch
         user = request.user
         lines = selectors.line_list(user).filter(batch=batch).order_by("id")
+        drawn = services.allocation_drawn(batch.allocation) if batch.allocation_id else None
         return render(
             request,
             "subsidies/batch_detail.html",
@@ -202,6 +203,13 @@ class BatchDetailView(BatchMixin, View):
                 "can_edit": can_write(user, services.BATCH_ROLES),
                 "can_pay": can_write(user, services.PAY_ROLES),
                 "pay_form": forms.PayForm(),
+                "allocation_form": forms.BatchAllocationForm(
+                    user=user, initial={"allocation": batch.allocation_id}
+                ),
+                "allocation_drawn": drawn,
+                "allocation_balance": (
+                    batch.allocation.amount - drawn if drawn is not None else None
+                ),
                 "refused": request.session.pop(f"batch-{batch.pk}-refused", None),
             },
         )
@@ -211,6 +219,7 @@ ACTION_ROLES = {
     "add_lines": services.BATCH_ROLES,
     "remove_line": services.BATCH_ROLES,
     "submit": services.BATCH_ROLES,
+    "set_allocation": services.BATCH_ROLES,
     "send_back": services.PAY_ROLES,
     "pay": services.PAY_ROLES,
     "reconcile": services.PAY_ROLES,
@@ -240,6 +249,14 @@ class BatchActionView(BatchMixin, View):
                 )
                 services.batch_remove_line(line=line, by=user)
                 messages.success(request, "已删除该明细。")
+            elif action == "set_allocation":
+                form = forms.BatchAllocationForm(request.POST, user=user)
+                if not form.is_valid():
+                    raise DomainError("请选择资金指标。")
+                services.batch_set_allocation(
+                    batch=batch, by=user, allocation=form.cleaned_data["allocation"]
+                )
+                messages.success(request, "已选择资金指标。")
             elif action == "submit":
                 services.batch_submit(batch=batch, by=user)
                 messages.success(request, "已提交财政。")
@@ -404,3 +421,43 @@ class AdvanceReimburseView(RoleRequiredMixin, View):
         except DomainError as exc:
             messages.error(request, str(exc))
         return redirect("subsidies:advance_list")
+
+
+class FundsView(RoleRequiredMixin, View):
+    """资金管理: allocations from each level, what batches drew and paid, the balance."""
+
+    read_roles = COUNTY_READERS
+    write_roles = services.ALLOCATION_ROLES
+
+    def _render(self, request, form, status=200):
+        year = request.GET.get("year")
+        year = int(year) if year and year.isascii() and year.isdigit() else None
+        return render(
+            request,
+            "subsidies/funds.html",
+            {
+                "summary": selectors.funds_summary(request.user, year),
+                "allocations": selectors.allocation_list(request.user),
+                "form": form,
+                "year": year,
+                "can_record": can_write(request.user, services.ALLOCATION_ROLES),
+                "advances_reported": selectors.advance_list(request.user).filter(
+                    reported_on__isnull=False, reimbursed_on__isnull=True
+                ),
+            },
+            status=status,
+        )
+
+    def get(self, request):
+        return self._render(request, forms.AllocationForm(user=request.user))
+
+    def post(self, request):
+        form = forms.AllocationForm(request.POST, user=request.user)
+        if form.is_valid():
+            done = call_service(
+                form, lambda: services.allocation_create(by=request.user, **form.cleaned_data)
+            )
+            if done is not FAILED:
+                messages.success(request, f"已登记资金指标 {done}。")
+                return redirect("subsidies:funds")
+        return self._render(request, form)

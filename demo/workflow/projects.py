@@ -29,7 +29,7 @@ from renovation.models import (
     ReviewResult,
 )
 from subsidies import services as subsidies
-from subsidies.models import FundingSource
+from subsidies.models import FundLevel
 
 if TYPE_CHECKING:
     from demo.workflow import WorkflowResult
@@ -522,12 +522,35 @@ class ProjectSeeder:
         """竣工一批、验收一批、拨付一批: one batch, paid within a month of the acceptances."""
         last_accepted = max(p.accepted_on for p in projects)
         paid_on = min(last_accepted + dt.timedelta(days=8), self.today)
+        # Funds from the higher levels (资金指标) the batch draws on.
+        allocation = act(
+            subsidies.allocation_create,
+            by=self.reviewer,
+            document_number=f"财建〔{self.year}〕18号",
+            issued_on=min(dt.date(self.year, 3, 15), self.today),
+            level=FundLevel.CENTRAL,
+            year=self.year,
+            amount=Decimal("2000000"),
+            note="中央财政农村危房改造补助资金",
+            today=self.today,
+        )
+        act(
+            subsidies.allocation_create,
+            by=self.reviewer,
+            document_number=f"晋财建〔{self.year}〕42号",
+            issued_on=min(dt.date(self.year, 4, 20), self.today),
+            level=FundLevel.PROVINCIAL,
+            year=self.year,
+            amount=Decimal("600000"),
+            note="省级配套资金",
+            today=self.today,
+        )
         batch = act(
             subsidies.batch_create,
             by=self.reviewer,
             title=f"{self.year}年第一批农村危房改造补助资金",
             batch_date=min(last_accepted + dt.timedelta(days=3), self.today),
-            funding_source=FundingSource.CENTRAL,
+            allocation=allocation,
             note="竣工一批、验收一批、拨付一批：已通过竣工验收的农户。",
         )
         lines = act(

@@ -321,7 +321,9 @@ def test_batch_approval_is_all_or_nothing_with_reasons(areas, county_approver):
     assert {p.status for p in approved} == {S.APPROVED}
 
 
-def test_amount_override_needs_a_reason_and_is_audited(household, county_reviewer):
+def test_amount_override_needs_a_reason_and_is_audited(
+    household, county_reviewer, county_approver
+):
     project = make_project(household, S.APPROVED)
     with pytest.raises(DomainError, match="必须填写理由"):
         services.project_override_amount(
@@ -331,8 +333,11 @@ def test_amount_override_needs_a_reason_and_is_audited(household, county_reviewe
         project=project, by=county_reviewer, amount=Decimal("45000"), reason="按村级材料清单核减"
     )
     project.refresh_from_db()
+    assert project.approved_amount != Decimal("45000.00")  # pending the approver
+    services.project_override_decide(project=project, by=county_approver, confirm=True)
+    project.refresh_from_db()
     assert project.approved_amount == Decimal("45000.00")
-    assert project.amount_overridden_by == county_reviewer
+    assert project.amount_overridden_by == county_approver
 
 
 def test_commitment_without_date_is_refused(household, township_user):

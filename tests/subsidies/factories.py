@@ -7,7 +7,7 @@ from decimal import Decimal
 
 from accounts.models import Area
 from renovation.models import ProjectStatus
-from subsidies.models import BatchStatus, FundingSource, PayoutBatch
+from subsidies.models import BatchStatus, FundAllocation, FundingSource, FundLevel, PayoutBatch
 from tests.inspections.factories import pdf_bytes, upload
 from tests.renovation.factories import make_project
 
@@ -39,7 +39,24 @@ def accepted_project(
     return make_project(household, status, **values)
 
 
+def allocation(by, *, amount=Decimal("10000000.00"), level=FundLevel.CENTRAL, **fields):
+    """A fund allocation (资金指标) of the test county, large enough unless told otherwise."""
+    values = {
+        "county": Area.objects.get(pk=COUNTY),
+        "document_number": f"晋财建〔2026〕{FundAllocation.objects.count() + 1}号",
+        "issued_on": dt.date(2026, 3, 1),
+        "level": level,
+        "year": 2026,
+        "amount": amount,
+        "created_by": by,
+        **fields,
+    }
+    return FundAllocation.objects.create(**values)
+
+
 def batch(by, *, status=BatchStatus.DRAFTED, number=None, **fields) -> PayoutBatch:
+    if "allocation" not in fields:
+        fields["allocation"] = allocation(by)
     values = {
         "county": Area.objects.get(pk=COUNTY),
         "number": number or f"T-{PayoutBatch.objects.count() + 1:03d}",

@@ -11,7 +11,7 @@ from subsidies import services
 from subsidies.calculator import ensure_standards
 from subsidies.models import BatchStatus, PayoutBatch, PayoutLine, SubsidyStandard, TownshipAdvance
 from subsidies.services import LineRequest
-from tests.subsidies.factories import accepted_project, batch, voucher
+from tests.subsidies.factories import accepted_project, allocation, batch, voucher
 
 pytestmark = pytest.mark.django_db
 
@@ -56,13 +56,14 @@ def test_calculate_anonymous_is_401(api_client, areas):
 
 def test_batch_lifecycle_over_the_api(api_client, household, county_reviewer, county_approver):
     project = accepted_project(household, amount=Decimal("40000"))
+    funds = allocation(county_reviewer, level="provincial")
     client = login(api_client, county_reviewer)
     response = client.post(
         "/api/payout-batches/",
         {
             "title": "第一批",
             "batch_date": "2026-12-01",
-            "funding_source": "central",
+            "allocation": funds.pk,
             "status": "paid",
             "paid_on": "2026-01-01",
         },
@@ -71,6 +72,7 @@ def test_batch_lifecycle_over_the_api(api_client, household, county_reviewer, co
     assert response.status_code == 201, response.json()
     data = response.json()
     assert data["status"] == "drafted" and data["paid_on"] is None  # read-only fields ignored
+    assert data["funding_source"] == "provincial"  # from the allocation
     pk = data["id"]
     response = client.post(
         f"/api/payout-batches/{pk}/add-lines/", {"lines": [{"project": project.pk}]}, format="json"

@@ -10,7 +10,7 @@ import pytest
 from subsidies import services
 from subsidies.models import BatchStatus, PayoutBatch, PayoutLine, SubsidyStandard
 from subsidies.services import LineRequest
-from tests.subsidies.factories import accepted_project, batch, voucher
+from tests.subsidies.factories import accepted_project, allocation, batch, voucher
 
 pytestmark = pytest.mark.django_db
 
@@ -92,7 +92,11 @@ def test_batch_pages_flow(
     client.force_login(county_reviewer)
     response = client.post(
         "/subsidies/batches/",
-        {"title": "第二批", "batch_date": "2026-12-01", "funding_source": "county"},
+        {
+            "title": "第二批",
+            "batch_date": "2026-12-01",
+            "allocation": allocation(county_reviewer, level="county").pk,
+        },
     )
     b = PayoutBatch.objects.get()
     assert response.status_code == 302 and response.url == f"/subsidies/batches/{b.pk}/"

@@ -8,14 +8,16 @@ from decimal import Decimal
 
 import pytest
 
+from accounts.models import Role
 from core.errors import DomainError
+from households.services import household_update
 from renovation.models import ProjectStatus
 from subsidies import services
 from subsidies.models import BatchStatus, LineStatus, PayoutBatch, PayoutLine
 from subsidies.services import LineRequest, LinesRefused
-from tests.factories import HouseholdFactory
+from tests.factories import HouseholdFactory, UserFactory
 from tests.inspections.factories import pdf_bytes, upload
-from tests.subsidies.factories import accepted_project, batch, voucher
+from tests.subsidies.factories import accepted_project, allocation, batch, voucher
 
 pytestmark = pytest.mark.django_db
 S = ProjectStatus
@@ -35,9 +37,10 @@ def test_lines_take_the_outstanding_amount_and_a_masked_account_snapshot(
         by=county_reviewer,
         title="第一批",
         batch_date=dt.date(2026, 12, 1),
-        funding_source="central",
+        allocation=allocation(county_reviewer, level="provincial"),
     )
     assert b.number == "BF2026-001"
+    assert b.funding_source == "provincial"  # the allocation's level
     [line] = add(b, county_reviewer, (project, None))
     line.refresh_from_db()
     assert line.amount == Decimal("40000.00")
@@ -107,9 +110,19 @@ def test_failed_lines_do_not_count_as_paid(household, county_reviewer, county_ap
     first = batch(county_reviewer)
     [line] = add(first, county_reviewer, (project, Decimal("50000")))
     services.batch_submit(batch=first, by=county_reviewer)
-    services.line_mark_failed(line=line, by=county_approver, reason="账号已销户")
+    services.batch_pay(
+        batch=first, by=county_approver, paid_on=dt.date(2026, 12, 5), voucher=voucher()
+    )
+    services.line_mark_failed(line=line, by=county_approver, reason="卡号与户名不一致")
+    # Back to the household's record first: the account it failed on is refused.
+    with pytest.raises(LinesRefused) as exc:
+        add(batch(county_reviewer), county_reviewer, (project, None))
+    assert "一卡通账号尚未更正" in exc.value.errors[project.pk]
+    household.refresh_from_db()
+    household_update(household=household, by=county_reviewer, bank_account="6229123412341234999")
     [again] = add(batch(county_reviewer), county_reviewer, (project, None))
     assert again.amount == Decimal("50000")
+    assert again.account == "6229123412341234999"
 
 
 def test_rule4_second_renovation_subsidy_needs_disaster_proof(county_reviewer, areas):
@@ -201,7 +214,10 @@ def test_submitter_cannot_also_pay_or_reconcile(household, county_reviewer, coun
     services.batch_pay(batch=b, by=county_approver, paid_on=dt.date(2026, 12, 5), voucher=voucher())
     with pytest.raises(DomainError, match="提交人不能同时确认拨付"):
         services.batch_reconcile(batch=b, by=county_reviewer)
-    services.batch_reconcile(batch=b, by=county_approver)
+    with pytest.raises(DomainError, match="确认拨付人不能同时对账"):
+        services.batch_reconcile(batch=b, by=county_approver)
+    third = UserFactory(username="approver2", role=Role.COUNTY_APPROVER, area=county_approver.area)
+    services.batch_reconcile(batch=b, by=third)
     assert PayoutBatch.objects.get(pk=b.pk).status == BatchStatus.RECONCILED
 
 
