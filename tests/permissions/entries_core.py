@@ -200,3 +200,59 @@ ENTRIES = {
         writes=("PUT", "PATCH", "DELETE"),
     ),
 }
+
+
+def _changes(areas, user):
+    """A pending change of a household in each township (issue 16 point 4)."""
+    from households.models import HouseholdChange
+    from tests.factories import UserFactory
+
+    clerk = UserFactory(username="matrix_change", role="township_staff", area=areas["township"])
+    return tuple(
+        HouseholdChange.objects.create(
+            household=HouseholdFactory(village=village),
+            old_values='{"family_size": 3}',
+            new_values='{"family_size": 4}',
+            summary="家庭人口：3 → 4",
+            requested_by=clerk,
+        )
+        for village in (areas["village"], areas["other_village"])
+    )
+
+
+ENTRIES.update(
+    {
+        "households:changes": Case("page", lambda o: reverse("households:changes")),
+        "households:change-detail": Case(
+            "page",
+            lambda o: reverse("households:change-detail", args=[o.pk]),
+            objects=_changes,
+            writes=("POST",),
+        ),
+        # No evidence was attached: a reader gets 404, another area 404 before that.
+        "households:change-evidence": Case(
+            "page",
+            lambda o: reverse("households:change-evidence", args=[o.pk]),
+            objects=_changes,
+            reader=None,
+        ),
+        "household-change-list": Case("api", lambda o: reverse("household-change-list")),
+        "household-change-detail": Case(
+            "api", lambda o: reverse("household-change-detail", args=[o.pk]), objects=_changes
+        ),
+        "household-change-confirm": Case(
+            "api",
+            lambda o: reverse("household-change-confirm", args=[o.pk]),
+            objects=_changes,
+            writes=("POST",),
+            get=False,
+        ),
+        "household-change-reject": Case(
+            "api",
+            lambda o: reverse("household-change-reject", args=[o.pk]),
+            objects=_changes,
+            writes=("POST",),
+            get=False,
+        ),
+    }
+)

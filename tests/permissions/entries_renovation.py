@@ -88,6 +88,7 @@ STEP_ACTIONS = [
     "joint-review",
     "approve",
     "override-amount",
+    "override-decide",
     "notify",
     "commitment",
     "start",

@@ -137,7 +137,21 @@ ENTRIES = {
         lambda o: reverse("subsidy-calculate-list") + "?category=dibao&family_size=3&level=D",
     ),
 }
-for action in ("add-lines", "submit", "send-back", "pay", "reconcile"):
+def _allocations(areas, user):
+    """Allocations belong to the county: every area of it may read them."""
+    from tests.subsidies.factories import allocation
+
+    own = allocation(_reviewer(areas))
+    return own, own
+
+
+ENTRIES["subsidies:funds"] = _page("subsidies:funds", writes=W, reader=R)
+ENTRIES["fund-allocation-list"] = _api("fund-allocation-list", writes=W, reader=R)
+ENTRIES["fund-allocation-detail"] = _api(
+    "fund-allocation-detail", _allocations, reader=R, area_scoped=False
+)
+ENTRIES["fund-allocation-summary"] = _api("fund-allocation-summary", reader=R)
+for action in ("add-lines", "submit", "send-back", "pay", "reconcile", "set-allocation"):
     name = f"payout-batch-{action}"
     ENTRIES[name] = _api(name, _batches, writes=W, get=False)
 # The 一卡通 result import (subsidies.roster): county roles that record payments only.
