@@ -494,7 +494,7 @@ class RosterResultView(_ResultMixin, View):
         upload = form.cleaned_data["file"]
         try:
             if self.batch.status not in services.RESULT_BATCH_STATUSES:
-                raise DomainError("批次尚未提交财政，不能导入支付结果。")
+                raise DomainError(services.NOT_PAID_YET)
             if upload.size > settings.ANJU_IMPORT_MAX_BYTES:
                 raise ImportFileError("文件过大。")
             rows = parse_result(self.batch, upload.read(), upload.name or "")

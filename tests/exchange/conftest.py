@@ -44,3 +44,13 @@ def submitted_batch(three_households, county_reviewer):
         ],
     )
     return services.batch_submit(batch=b, by=county_reviewer)
+
+
+@pytest.fixture
+def paid_batch(submitted_batch, county_approver):
+    """The submitted batch, paid (date and voucher) by the approver: results come after."""
+    from tests.subsidies.factories import voucher
+
+    return services.batch_pay(
+        batch=submitted_batch, by=county_approver, paid_on=dt.date(2026, 12, 8), voucher=voucher()
+    )

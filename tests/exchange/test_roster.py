@@ -122,12 +122,12 @@ def test_formula_like_names_stay_text(submitted_batch, three_households, county_
     assert len(cells) == 3 and all(c.data_type == "s" for c in cells)
 
 
-def test_failed_lines_are_left_out_but_numbers_stay(submitted_batch, county_reviewer):
+def test_failed_lines_are_left_out_but_numbers_stay(paid_batch, county_reviewer, county_approver):
     from subsidies import services
 
-    line = submitted_batch.lines.order_by("id")[1]
-    services.line_mark_failed(line=line, by=county_reviewer, reason="卡号已注销")
-    ws = run_roster(county_reviewer, submitted_batch)
+    line = paid_batch.lines.order_by("id")[1]
+    services.line_mark_failed(line=line, by=county_approver, reason="卡号已注销")
+    ws = run_roster(county_reviewer, paid_batch)
     assert [ws.cell(row=r, column=1).value for r in range(2, ws.max_row + 1)] == [1, 3]
 
 
@@ -150,4 +150,5 @@ def test_batch_page_offers_the_roster_to_county_roles(client, submitted_batch, c
     client.force_login(county_reviewer)
     html = client.get(f"/subsidies/batches/{submitted_batch.pk}/").content.decode()
     assert "/exports/payout-roster/start/" in html
-    assert f"/subsidies/batches/{submitted_batch.pk}/roster-result/" in html
+    # The result comes after the payment is confirmed.
+    assert f"/subsidies/batches/{submitted_batch.pk}/roster-result/" not in html

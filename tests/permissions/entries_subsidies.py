@@ -137,6 +137,8 @@ ENTRIES = {
         lambda o: reverse("subsidy-calculate-list") + "?category=dibao&family_size=3&level=D",
     ),
 }
+
+
 def _allocations(areas, user):
     """Allocations belong to the county: every area of it may read them."""
     from tests.subsidies.factories import allocation

@@ -321,9 +321,7 @@ def test_batch_approval_is_all_or_nothing_with_reasons(areas, county_approver):
     assert {p.status for p in approved} == {S.APPROVED}
 
 
-def test_amount_override_needs_a_reason_and_is_audited(
-    household, county_reviewer, county_approver
-):
+def test_amount_override_needs_a_reason_and_is_audited(household, county_reviewer, county_approver):
     project = make_project(household, S.APPROVED)
     with pytest.raises(DomainError, match="必须填写理由"):
         services.project_override_amount(
