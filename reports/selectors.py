@@ -6,7 +6,7 @@ import datetime as dt
 from collections import defaultdict
 from decimal import ROUND_HALF_UP, Decimal
 
-from django.db.models import Count, Q, Sum
+from django.db.models import Count, Q
 from django.db.models.functions import Left
 
 from accounts.models import Area
@@ -45,7 +45,7 @@ def township_figures(county: Area, month: dt.date) -> dict[str, dict]:
     from inspections.selectors import with_current_appraisal
     from rectification.models import ItemStatus, RectificationItem
     from renovation.models import FUNDED, RenovationProject
-    from subsidies.models import LineStatus, PayoutLine
+    from subsidies.selectors import paid_per_township
 
     code6 = county.code[:6]
     year = month.year
@@ -85,15 +85,10 @@ def township_figures(county: Area, month: dt.date) -> dict[str, dict]:
         row = rows[r.pop("household__township_code") + "000"]
         row.update(r)
 
-    for r in (
-        PayoutLine.objects.in_area(code6)
-        .filter(status=LineStatus.PAID, project__year=year)
-        .values("project__household__township_code")
-        .annotate(n=Count("project", distinct=True), amount=Sum("amount"))
-    ):
-        row = rows[r["project__household__township_code"] + "000"]
-        row["paid_count"] = r["n"]
-        row["paid_amount"] = r["amount"] or ZERO
+    # The same figures as the funds report (subsidies.selectors.paid_per_township).
+    for code, (count, amount) in paid_per_township(code6, year).items():
+        rows[code]["paid_count"] = count
+        rows[code]["paid_amount"] = amount
 
     for r in (
         Alert.objects.in_area(code6)

@@ -208,6 +208,12 @@ def build_funds_workbook(user, year: int | None = None) -> bytes:
             [r.year, safe_cell(r.township), r.level_label]
             + [_amount_cell(ws2, r.allocated), _amount_cell(ws2, r.paid), r.households]
         )
+    ws3 = wb.create_sheet("当年项目拨付")
+    for width, letter in zip([16, 8, 16], "ABC", strict=True):
+        ws3.column_dimensions[letter].width = width
+    ws3.append(header([f"乡镇（{summary['paid_year']}年项目）", "户数", "已拨付(元)"]))
+    for r in summary["paid_townships"]:
+        ws3.append([safe_cell(r["township"]), r["households"], _amount_cell(ws3, r["amount"])])
     buffer = io.BytesIO()
     wb.save(buffer)
     return buffer.getvalue()

@@ -269,7 +269,19 @@ def funds_summary(user, year: int | None = None) -> dict:
         .annotate(s=Sum("approved_amount"))
     )
     years = sorted({y for y, _level in levels}, reverse=True)
+    county = Area.objects.filter(pk=user.area.county_code).first() if user.area else None
+    paid_year = year or timezone.localdate().year
+    paid_townships = (
+        [
+            {"code": code, "township": township_names.get(code, code), "households": n, "amount": a}
+            for code, (n, a) in sorted(paid_per_township(county.code[:6], paid_year).items())
+        ]
+        if county is not None
+        else []
+    )
     return {
+        "paid_year": paid_year,
+        "paid_townships": paid_townships,
         "levels": [levels[k] for k in sorted(levels, key=lambda k: (-k[0], k[1]))],
         "townships": [townships[k] for k in sorted(townships, key=lambda k: (-k[0], k[2], k[1]))],
         "committed": {y: committed.get(y, ZERO) for y in years},
@@ -281,6 +293,21 @@ def funds_summary(user, year: int | None = None) -> dict:
             drawn=sum((r.drawn for r in levels.values()), ZERO),
             paid=sum((r.paid for r in levels.values()), ZERO),
         ),
+    }
+
+
+def paid_per_township(code6: str, year: int) -> dict[str, tuple[int, Decimal]]:
+    """Per township (12-digit code): households and amount the finance bureau paid for the
+    year's projects. The monthly report and the funds report both read this."""
+    rows = (
+        PayoutLine.objects.in_area(code6)
+        .filter(status=LineStatus.PAID, project__year=year)
+        .values("project__household__township_code")
+        .annotate(n=Count("project", distinct=True), amount=Sum("amount"))
+    )
+    return {
+        r["project__household__township_code"] + "000": (r["n"], r["amount"] or ZERO)
+        for r in rows
     }
 
 
