@@ -325,6 +325,7 @@ class TownshipAdvanceSerializer(serializers.ModelSerializer):
             "advanced_on",
             "note",
             "recorded_by_name",
+            "reported_on",
             "reimbursed_on",
             "reimbursement_batch",
             "created_at",
@@ -332,6 +333,7 @@ class TownshipAdvanceSerializer(serializers.ModelSerializer):
         read_only_fields = [
             "id",
             "township",
+            "reported_on",
             "reimbursed_on",
             "reimbursement_batch",
             "created_at",
@@ -349,6 +351,10 @@ class TownshipAdvanceSerializer(serializers.ModelSerializer):
 
     def create(self, validated_data):
         return services.advance_record(by=self.context["request"].user, **validated_data)
+
+
+class ReportInput(serializers.Serializer):
+    reported_on = serializers.DateField()
 
 
 class ReimburseInput(serializers.Serializer):
@@ -371,10 +377,26 @@ class TownshipAdvanceViewSet(
     def write_roles(self):
         if self.action == "reimburse":
             return services.REIMBURSE_ROLES
+        if self.action == "report":
+            return services.REPORT_ROLES
         return services.ADVANCE_ROLES
 
     def get_queryset(self):
         return selectors.advance_list(self.request.user)
+
+    @extend_schema(request=ReportInput, responses={200: TownshipAdvanceSerializer})
+    @action(detail=True, methods=["post"])
+    def report(self, request, pk=None):
+        """乡镇申请归还垫付（上报县级，待从资金指标中归还）。"""
+        advance = self.get_object()
+        data = ReportInput(data=request.data)
+        data.is_valid(raise_exception=True)
+        advance = services.advance_report(
+            advance=advance, by=request.user, reported_on=data.validated_data["reported_on"]
+        )
+        return Response(
+            TownshipAdvanceSerializer(advance, context=self.get_serializer_context()).data
+        )
 
     @extend_schema(request=ReimburseInput, responses={200: TownshipAdvanceSerializer})
     @action(detail=True, methods=["post"])

@@ -82,6 +82,10 @@ class AdvanceForm(forms.Form):
     note = forms.CharField(label="说明", required=False, max_length=200)
 
 
+class ReportForm(forms.Form):
+    reported_on = _date("申请归还日期")
+
+
 class ReimburseForm(forms.Form):
     reimbursed_on = _date("归还日期")
     batch = forms.IntegerField(label="归还批次编号（可选）", required=False, min_value=1)

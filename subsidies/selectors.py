@@ -306,8 +306,7 @@ def paid_per_township(code6: str, year: int) -> dict[str, tuple[int, Decimal]]:
         .annotate(n=Count("project", distinct=True), amount=Sum("amount"))
     )
     return {
-        r["project__household__township_code"] + "000": (r["n"], r["amount"] or ZERO)
-        for r in rows
+        r["project__household__township_code"] + "000": (r["n"], r["amount"] or ZERO) for r in rows
     }
 
 

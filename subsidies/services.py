@@ -846,6 +846,45 @@ def advance_record(
         )
 
 
+REPORT_ROLES = frozenset({R.COUNTY_REVIEWER, R.TOWNSHIP_STAFF})
+
+
+def _lock_advance(advance: TownshipAdvance, by) -> TownshipAdvance:
+    return lock_for_update(
+        TownshipAdvance.objects.visible_to(by),
+        advance.pk,
+        missing="该垫付记录不在您的管辖区划内。",
+        busy="其他用户正在处理该垫付记录，请稍后再试。",
+    )
+
+
+@attributed
+def advance_report(
+    *, advance: TownshipAdvance, by, reported_on: dt.date, today: dt.date | None = None
+) -> TownshipAdvance:
+    """The township reports its advance up for reimbursement (document 000): once, not
+    before the advance, and not after it was paid back."""
+    require_role(by, REPORT_ROLES, "申请归还乡镇垫付")
+    if reported_on is None:
+        raise DomainError("请填写申请归还日期。")
+    if reported_on > _today(today):
+        raise DomainError("申请归还日期不能晚于今天。")
+    with transaction.atomic():
+        locked = _lock_advance(advance, by)
+        if locked.reimbursed_on is not None:
+            raise DomainError(f"该笔垫付已于{_d(locked.reimbursed_on)}归还。")
+        if locked.reported_on is not None:
+            raise DomainError(f"该笔垫付已于{_d(locked.reported_on)}申请归还。")
+        if reported_on < locked.advanced_on:
+            raise DomainError(
+                f"申请归还日期{_d(reported_on)}不能早于垫付日期{_d(locked.advanced_on)}。"
+            )
+        locked.reported_on = reported_on
+        locked.reported_by = by
+        locked.save(update_fields=["reported_on", "reported_by"])
+        return locked
+
+
 @attributed
 def advance_reimburse(
     *,

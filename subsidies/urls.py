@@ -22,6 +22,7 @@ urlpatterns = [
     path("lines/", views.LineListView.as_view(), name="line_list"),
     path("funds/", views.FundsView.as_view(), name="funds"),
     path("advances/", views.AdvanceListView.as_view(), name="advance_list"),
+    path("advances/<int:pk>/report/", views.AdvanceReportView.as_view(), name="advance_report"),
     path(
         "advances/<int:pk>/reimburse/",
         views.AdvanceReimburseView.as_view(),

@@ -364,6 +364,7 @@ class AdvanceListView(RoleRequiredMixin, View):
                 "reimburse_form": forms.ReimburseForm(),
                 "can_record": can_write(request.user, services.ADVANCE_ROLES),
                 "can_reimburse": can_write(request.user, services.REIMBURSE_ROLES),
+                "can_report": can_write(request.user, services.REPORT_ROLES),
             },
         )
 
@@ -386,6 +387,30 @@ class AdvanceListView(RoleRequiredMixin, View):
         if done is FAILED:
             return self._render(request, form)
         messages.success(request, "已登记乡镇垫付。")
+        return redirect("subsidies:advance_list")
+
+
+class AdvanceReportView(RoleRequiredMixin, View):
+    """The township reports an advance up for reimbursement (申请归还)."""
+
+    write_roles = services.REPORT_ROLES
+
+    def dispatch(self, request, *args, **kwargs):
+        if request.user.is_authenticated:
+            self.advance = get_object_or_404(
+                TownshipAdvance.objects.visible_to(request.user), pk=kwargs["pk"]
+            )
+        return super().dispatch(request, *args, **kwargs)
+
+    def post(self, request, pk):
+        form = forms.ReportForm(request.POST)
+        try:
+            if not form.is_valid():
+                raise DomainError("请填写申请归还日期。")
+            services.advance_report(advance=self.advance, by=request.user, **form.cleaned_data)
+            messages.success(request, "已申请归还该笔垫付。")
+        except DomainError as exc:
+            messages.error(request, str(exc))
         return redirect("subsidies:advance_list")
 
 

@@ -128,6 +128,8 @@ ENTRIES = {
     "township-advance-reimburse": _api(
         "township-advance-reimburse", _advances, writes=W, get=False
     ),
+    "township-advance-report": _api("township-advance-report", _advances, writes=W, get=False),
+    "subsidies:advance_report": _page("subsidies:advance_report", _advances, writes=W, get=False),
     "subsidy-standard-list": _api("subsidy-standard-list"),
     "subsidy-standard-detail": _api(
         "subsidy-standard-detail", _standards, writes=("PUT", "PATCH"), reader=R

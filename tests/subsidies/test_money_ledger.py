@@ -620,3 +620,20 @@ def test_projects_unaffected_by_a_refused_override_keep_their_version(household,
             project=project, by=county_reviewer, amount=Decimal("60000"), reason="x"
         )
     assert RenovationProject.objects.get(pk=project.pk).version == version
+
+
+def test_a_township_reports_its_advance_up_and_the_funds_page_shows_it(
+    client, api_client, household, township_user, county_reviewer
+):
+    project = accepted_project(household, amount=Decimal("50000"))
+    adv = advance(project, township_user, "20000")
+    api_client.force_authenticate(township_user)
+    url = f"/api/township-advances/{adv.pk}/report/"
+    response = api_client.post(url, {"reported_on": "2026-08-01"}, format="json")
+    assert response.status_code == 400 and "不能早于垫付日期" in response.json()["detail"]
+    response = api_client.post(url, {"reported_on": "2026-12-01"}, format="json")
+    assert response.status_code == 200 and response.json()["reported_on"] == "2026-12-01"
+    assert api_client.post(url, {"reported_on": "2026-12-02"}, format="json").status_code == 400
+    client.force_login(county_reviewer)
+    page = client.get("/subsidies/funds/").content.decode()
+    assert "待归还的乡镇垫付" in page and "2026-12-01申请归还" in page
