@@ -167,6 +167,7 @@ class ProjectSerializer(serializers.ModelSerializer):
             "village_reviewed_on",
             "township_reviewed_on",
             "township_opinion",
+            "township_amount",
             "joint_reviewed_on",
             "approved_on",
             "approved_by_name",
@@ -253,6 +254,16 @@ class TownshipReviewInput(serializers.Serializer):
     reviewed_on = serializers.DateField()
     passed = serializers.BooleanField()
     opinion = serializers.CharField()
+    township_amount = serializers.DecimalField(
+        max_digits=10,
+        decimal_places=2,
+        min_value=Decimal("0.01"),
+        max_value=Decimal("99999999"),
+        required=False,
+        allow_null=True,
+        default=None,
+        help_text="乡镇核定补助金额：补助由乡镇核定的类别和等级（严重困难家庭、低保边缘家庭D级）必填。",
+    )
 
 
 class OpinionInput(serializers.Serializer):

@@ -91,6 +91,14 @@ class TownshipReviewForm(forms.Form):
         widget=forms.RadioSelect,
     )
     opinion = forms.CharField(label="初审意见", widget=forms.Textarea(attrs={"rows": 3}))
+    township_amount = forms.DecimalField(
+        label="乡镇核定补助金额（元）",
+        required=False,
+        max_digits=10,
+        decimal_places=2,
+        min_value=Decimal("0.01"),
+        help_text="仅严重困难家庭、低保边缘家庭的D级危房（补助由乡镇核定，最高2万元）填写。",
+    )
 
 
 class JointReviewForm(forms.Form):

@@ -245,6 +245,10 @@ class RenovationProject(models.Model):
     township_reviewed_on = models.DateField("乡镇初审日期", null=True, blank=True)
     township_reviewed_by = _user_fk("乡镇初审人", null=True, blank=True)
     township_opinion = models.TextField("乡镇初审意见", blank=True)
+    # Document 003: for ④⑤ D the township decides the subsidy, at most the standard's cap.
+    township_amount = models.DecimalField(
+        "乡镇核定补助金额（元）", max_digits=10, decimal_places=2, null=True, blank=True
+    )
     joint_reviewed_on = models.DateField("联合审核日期", null=True, blank=True)
     joint_reviewed_by = _user_fk("联合审核录入人", null=True, blank=True)
     approved_on = models.DateField("批准日期", null=True, blank=True)

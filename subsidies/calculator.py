@@ -9,7 +9,7 @@ from django.db import transaction
 
 from accounts.models import Area
 from core.errors import DomainError
-from subsidies.defaults import DEFAULT_STANDARD
+from subsidies.defaults import DEFAULT_STANDARD, TOWNSHIP_DECIDES
 from subsidies.models import LevelKind, SubsidyStandard
 
 # Appraisal levels → the standard's level line ("no house" is built new, like D).
@@ -46,11 +46,15 @@ def ensure_standards(county: Area, year: int) -> None:
         if previous:
             lines = [
                 (s.name, s.categories, s.level, s.base_amount, s.per_person, s.cap, s.note)
+                + (s.township_decides,)
                 for s in SubsidyStandard.objects.filter(county=county, year=previous.year)
             ]
         else:
-            lines = DEFAULT_STANDARD
-        for name, categories, level, base, per_person, cap, note in lines:
+            lines = [
+                (*line, (frozenset(line[1]), line[2]) in TOWNSHIP_DECIDES)
+                for line in DEFAULT_STANDARD
+            ]
+        for name, categories, level, base, per_person, cap, note, township_decides in lines:
             SubsidyStandard.objects.unscoped("the county's own").get_or_create(
                 county=county,
                 year=year,
@@ -62,6 +66,7 @@ def ensure_standards(county: Area, year: int) -> None:
                     "per_person": per_person,
                     "cap": cap,
                     "note": note,
+                    "township_decides": township_decides,
                 },
             )
 
@@ -95,6 +100,8 @@ def calculate(
         explanation += f" + {further}×{_yuan(standard.per_person)} = {_yuan(raw)}"
     if raw > standard.cap:
         explanation += f"，封顶 {_yuan(standard.cap)}"
+    if standard.township_decides:
+        explanation = f"{LEVEL_LABEL[level]}：由乡镇核定，最高 {_yuan(standard.cap)}"
     return Calculation(
         amount=amount.quantize(Decimal("0.01")), explanation=explanation, standard=standard
     )

@@ -10,7 +10,8 @@ from decimal import Decimal
 from households.models import Category
 
 DEFAULT_STANDARD = [
-    # (group name, categories, level, base, per further person, cap, note)
+    # (group name, categories, level, base, per further person, cap, note); the ④⑤ D line
+    # is decided by the township up to its cap (TOWNSHIP_DECIDES).
     (
         "易返贫致贫户、低保户、特困人员、其他脱贫户",
         [Category.AT_RISK, Category.DIBAO, Category.TEKUN, Category.OTHER_EX_POOR],
@@ -48,3 +49,7 @@ DEFAULT_STANDARD = [
         "6000元",
     ),
 ]
+
+
+#: (group categories, level) of the default lines whose amount the township decides.
+TOWNSHIP_DECIDES = {(frozenset({Category.HARDSHIP, Category.DIBAO_EDGE}), "D")}

@@ -57,6 +57,12 @@ class SubsidyStandard(models.Model):
         "每增加1人增加（元）", max_digits=10, decimal_places=2, default=Decimal("0")
     )
     cap = models.DecimalField("封顶金额（元）", max_digits=10, decimal_places=2)
+    # Document 003: ④⑤ D-level "最高不超过2万元" — the township decides the amount.
+    township_decides = models.BooleanField(
+        "由乡镇核定金额",
+        default=False,
+        help_text="勾选：补助金额由乡镇初审时核定，不超过封顶金额（如严重困难家庭、低保边缘家庭D级）。",
+    )
     note = models.CharField("说明", max_length=200, blank=True)
 
     objects = scoped_queryset("county").as_manager()

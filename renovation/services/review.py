@@ -247,8 +247,11 @@ def township_review(
     reviewed_on: dt.date,
     passed: bool,
     opinion: str,
+    township_amount: Decimal | None = None,
     today: dt.date | None = None,
 ) -> RenovationProject:
+    """乡镇初审; where the standard leaves the amount to the township (④⑤ D), the township's
+    amount is recorded here, at most the standard's cap."""
     steps.require_role("township_review", by)
     _date(reviewed_on, "初审日期", today)
     opinion = _text(opinion, "请填写乡镇初审意见。")
@@ -261,6 +264,8 @@ def township_review(
             "township_reviewed_by": by,
             "township_opinion": opinion,
         }
+        if passed:
+            fields["township_amount"] = _township_amount(project, township_amount)
         if passed:
             return _move(project, S.TOWNSHIP_REVIEWED, **fields)
         return _move(
@@ -449,6 +454,41 @@ def objection_resolve(
 # --- 6. approval -----------------------------------------------------------------------
 
 
+def _standard_of(project: RenovationProject):
+    from subsidies.calculator import calculate
+
+    household = project.household
+    return calculate(
+        county=county_of(household),
+        year=project.year,
+        category=household.category,
+        family_size=household.family_size,
+        level=project.danger_level,
+    )
+
+
+def _township_amount(project: RenovationProject, amount) -> Decimal | None:
+    """The township's amount where the standard leaves it to the township, else None."""
+    try:
+        calculation = _standard_of(project)
+    except DomainError:
+        return None  # no standard applies: approval says so
+    standard = calculation.standard
+    if not standard.township_decides:
+        if amount not in (None, ""):
+            raise DomainError("该类别和等级的补助按标准计算，乡镇无需核定金额。")
+        return None
+    if amount in (None, ""):
+        raise DomainError(
+            f"{standard.name}{project.get_danger_level_display()}的补助由乡镇核定，"
+            f"请填写乡镇核定补助金额（最高{standard.cap:,.2f}元）。"
+        )
+    amount = Decimal(str(amount)).quantize(Decimal("0.01"))
+    if not amount.is_finite() or amount <= 0 or amount > standard.cap:
+        raise DomainError(f"乡镇核定补助金额应大于0且不超过{standard.cap:,.2f}元。")
+    return amount
+
+
 def approval_blockers(project: RenovationProject, today: dt.date | None = None) -> list[str]:
     """Why the project cannot be approved yet (empty when it can)."""
     today = _today(today)
@@ -477,7 +517,6 @@ def project_approve(
     *, project: RenovationProject, by: User, today: dt.date | None = None
 ) -> RenovationProject:
     """Into the annual plan, with the subsidy per the county's standard for the year."""
-    from subsidies.calculator import calculate
 
     steps.require_role("approve", by)
     today = _today(today)
@@ -488,21 +527,23 @@ def project_approve(
         blockers = approval_blockers(project, today)
         if blockers:
             raise DomainError("不能批准：" + "".join(blockers))
-        household = project.household
-        calculation = calculate(
-            county=county_of(household),
-            year=project.year,
-            category=household.category,
-            family_size=household.family_size,
-            level=project.danger_level,
-        )
+        calculation = _standard_of(project)
+        amount, explanation = calculation.amount, calculation.explanation
+        if calculation.standard.township_decides:
+            if project.township_amount is None:
+                raise DomainError(
+                    "不能批准：该项目的补助由乡镇核定，乡镇初审时未填写核定金额"
+                    f"（最高{calculation.standard.cap:,.2f}元）。"
+                )
+            amount = min(project.township_amount, calculation.standard.cap)
+            explanation += f"；乡镇核定 {amount:,.2f}"
         return _move(
             project,
             S.APPROVED,
             approved_on=today,
             approved_by=by,
-            approved_amount=calculation.amount,
-            amount_explanation=calculation.explanation[:300],
+            approved_amount=amount,
+            amount_explanation=explanation[:300],
         )
 
 
