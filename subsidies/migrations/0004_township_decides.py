@@ -6,44 +6,82 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('subsidies', '0003_money_ledger'),
+        ("subsidies", "0003_money_ledger"),
     ]
 
     operations = [
         pgtrigger.migrations.RemoveTrigger(
-            model_name='subsidystandard',
-            name='insert_insert',
+            model_name="subsidystandard",
+            name="insert_insert",
         ),
         pgtrigger.migrations.RemoveTrigger(
-            model_name='subsidystandard',
-            name='update_update',
+            model_name="subsidystandard",
+            name="update_update",
         ),
         pgtrigger.migrations.RemoveTrigger(
-            model_name='subsidystandard',
-            name='delete_delete',
+            model_name="subsidystandard",
+            name="delete_delete",
         ),
         migrations.AddField(
-            model_name='subsidystandard',
-            name='township_decides',
-            field=models.BooleanField(default=False, help_text='勾选：补助金额由乡镇初审时核定，不超过封顶金额（如严重困难家庭、低保边缘家庭D级）。', verbose_name='由乡镇核定金额'),
+            model_name="subsidystandard",
+            name="township_decides",
+            field=models.BooleanField(
+                default=False,
+                help_text="勾选：补助金额由乡镇初审时核定，不超过封顶金额（如严重困难家庭、低保边缘家庭D级）。",
+                verbose_name="由乡镇核定金额",
+            ),
         ),
         migrations.AddField(
-            model_name='subsidystandardevent',
-            name='township_decides',
-            field=models.BooleanField(default=False, help_text='勾选：补助金额由乡镇初审时核定，不超过封顶金额（如严重困难家庭、低保边缘家庭D级）。', verbose_name='由乡镇核定金额'),
+            model_name="subsidystandardevent",
+            name="township_decides",
+            field=models.BooleanField(
+                default=False,
+                help_text="勾选：补助金额由乡镇初审时核定，不超过封顶金额（如严重困难家庭、低保边缘家庭D级）。",
+                verbose_name="由乡镇核定金额",
+            ),
         ),
         pgtrigger.migrations.AddTrigger(
-            model_name='subsidystandard',
-            trigger=pgtrigger.compiler.Trigger(name='insert_insert', sql=pgtrigger.compiler.UpsertTriggerSql(func='INSERT INTO "subsidies_subsidystandardevent" ("base_amount", "cap", "categories", "county_id", "id", "level", "name", "note", "per_person", "pgh_context_id", "pgh_created_at", "pgh_label", "pgh_obj_id", "township_decides", "year") VALUES (NEW."base_amount", NEW."cap", NEW."categories", NEW."county_id", NEW."id", NEW."level", NEW."name", NEW."note", NEW."per_person", _pgh_attach_context(), NOW(), \'insert\', NEW."id", NEW."township_decides", NEW."year"); RETURN NULL;', hash='d71ac61dfdd78afc524451839ecdf47c16126254', operation='INSERT', pgid='pgtrigger_insert_insert_f60b7', table='subsidies_subsidystandard', when='AFTER')),
+            model_name="subsidystandard",
+            trigger=pgtrigger.compiler.Trigger(
+                name="insert_insert",
+                sql=pgtrigger.compiler.UpsertTriggerSql(
+                    func='INSERT INTO "subsidies_subsidystandardevent" ("base_amount", "cap", "categories", "county_id", "id", "level", "name", "note", "per_person", "pgh_context_id", "pgh_created_at", "pgh_label", "pgh_obj_id", "township_decides", "year") VALUES (NEW."base_amount", NEW."cap", NEW."categories", NEW."county_id", NEW."id", NEW."level", NEW."name", NEW."note", NEW."per_person", _pgh_attach_context(), NOW(), \'insert\', NEW."id", NEW."township_decides", NEW."year"); RETURN NULL;',
+                    hash="d71ac61dfdd78afc524451839ecdf47c16126254",
+                    operation="INSERT",
+                    pgid="pgtrigger_insert_insert_f60b7",
+                    table="subsidies_subsidystandard",
+                    when="AFTER",
+                ),
+            ),
         ),
         pgtrigger.migrations.AddTrigger(
-            model_name='subsidystandard',
-            trigger=pgtrigger.compiler.Trigger(name='update_update', sql=pgtrigger.compiler.UpsertTriggerSql(condition='WHEN (OLD.* IS DISTINCT FROM NEW.*)', func='INSERT INTO "subsidies_subsidystandardevent" ("base_amount", "cap", "categories", "county_id", "id", "level", "name", "note", "per_person", "pgh_context_id", "pgh_created_at", "pgh_label", "pgh_obj_id", "township_decides", "year") VALUES (NEW."base_amount", NEW."cap", NEW."categories", NEW."county_id", NEW."id", NEW."level", NEW."name", NEW."note", NEW."per_person", _pgh_attach_context(), NOW(), \'update\', NEW."id", NEW."township_decides", NEW."year"); RETURN NULL;', hash='e6fdb65ac32415da286cbba962ad6b2bfa5f9b90', operation='UPDATE', pgid='pgtrigger_update_update_4756d', table='subsidies_subsidystandard', when='AFTER')),
+            model_name="subsidystandard",
+            trigger=pgtrigger.compiler.Trigger(
+                name="update_update",
+                sql=pgtrigger.compiler.UpsertTriggerSql(
+                    condition="WHEN (OLD.* IS DISTINCT FROM NEW.*)",
+                    func='INSERT INTO "subsidies_subsidystandardevent" ("base_amount", "cap", "categories", "county_id", "id", "level", "name", "note", "per_person", "pgh_context_id", "pgh_created_at", "pgh_label", "pgh_obj_id", "township_decides", "year") VALUES (NEW."base_amount", NEW."cap", NEW."categories", NEW."county_id", NEW."id", NEW."level", NEW."name", NEW."note", NEW."per_person", _pgh_attach_context(), NOW(), \'update\', NEW."id", NEW."township_decides", NEW."year"); RETURN NULL;',
+                    hash="e6fdb65ac32415da286cbba962ad6b2bfa5f9b90",
+                    operation="UPDATE",
+                    pgid="pgtrigger_update_update_4756d",
+                    table="subsidies_subsidystandard",
+                    when="AFTER",
+                ),
+            ),
         ),
         pgtrigger.migrations.AddTrigger(
-            model_name='subsidystandard',
-            trigger=pgtrigger.compiler.Trigger(name='delete_delete', sql=pgtrigger.compiler.UpsertTriggerSql(func='INSERT INTO "subsidies_subsidystandardevent" ("base_amount", "cap", "categories", "county_id", "id", "level", "name", "note", "per_person", "pgh_context_id", "pgh_created_at", "pgh_label", "pgh_obj_id", "township_decides", "year") VALUES (OLD."base_amount", OLD."cap", OLD."categories", OLD."county_id", OLD."id", OLD."level", OLD."name", OLD."note", OLD."per_person", _pgh_attach_context(), NOW(), \'delete\', OLD."id", OLD."township_decides", OLD."year"); RETURN NULL;', hash='3488b6daa929d05cef94ada17ef2a93727bca092', operation='DELETE', pgid='pgtrigger_delete_delete_a8585', table='subsidies_subsidystandard', when='AFTER')),
+            model_name="subsidystandard",
+            trigger=pgtrigger.compiler.Trigger(
+                name="delete_delete",
+                sql=pgtrigger.compiler.UpsertTriggerSql(
+                    func='INSERT INTO "subsidies_subsidystandardevent" ("base_amount", "cap", "categories", "county_id", "id", "level", "name", "note", "per_person", "pgh_context_id", "pgh_created_at", "pgh_label", "pgh_obj_id", "township_decides", "year") VALUES (OLD."base_amount", OLD."cap", OLD."categories", OLD."county_id", OLD."id", OLD."level", OLD."name", OLD."note", OLD."per_person", _pgh_attach_context(), NOW(), \'delete\', OLD."id", OLD."township_decides", OLD."year"); RETURN NULL;',
+                    hash="3488b6daa929d05cef94ada17ef2a93727bca092",
+                    operation="DELETE",
+                    pgid="pgtrigger_delete_delete_a8585",
+                    table="subsidies_subsidystandard",
+                    when="AFTER",
+                ),
+            ),
         ),
     ]

@@ -637,3 +637,59 @@ def test_a_township_reports_its_advance_up_and_the_funds_page_shows_it(
     client.force_login(county_reviewer)
     page = client.get("/subsidies/funds/").content.decode()
     assert "待归还的乡镇垫付" in page and "2026-12-01申请归还" in page
+
+
+def test_hardship_d_level_amount_is_decided_by_the_township_up_to_20000(
+    areas, township_user, county_approver
+):
+    household = HouseholdFactory(village=areas["village"], category=Category.HARDSHIP)
+    project = make_project(household, S.VILLAGE_REVIEWED)
+
+    def review(amount):
+        return renovation.township_review(
+            project=project,
+            by=township_user,
+            reviewed_on=dt.date(2026, 12, 1),
+            passed=True,
+            opinion="同意",
+            township_amount=amount,
+        )
+
+    with pytest.raises(
+        DomainError, match="补助由乡镇核定，请填写乡镇核定补助金额（最高20,000.00元）"
+    ):
+        review(None)
+    with pytest.raises(DomainError, match="不超过20,000.00元"):
+        review(Decimal("25000"))
+    assert review(Decimal("16000")).township_amount == Decimal("16000.00")
+
+    # Approval takes the township's amount, not a fixed 20,000; none recorded: refused.
+    approved = renovation.project_approve(
+        project=make_project(
+            HouseholdFactory(village=areas["village"], category=Category.HARDSHIP),
+            S.PUBLICITY,
+            township_amount=Decimal("16000"),
+        ),
+        by=county_approver,
+    )
+    assert approved.approved_amount == Decimal("16000.00")
+    assert "由乡镇核定，最高 20,000；乡镇核定 16,000.00" in approved.amount_explanation
+    with pytest.raises(DomainError, match="乡镇初审时未填写核定金额"):
+        renovation.project_approve(
+            project=make_project(
+                HouseholdFactory(village=areas["village"], category=Category.DIBAO_EDGE),
+                S.PUBLICITY,
+            ),
+            by=county_approver,
+        )
+    # Other categories are calculated by the standard: no township amount.
+    dibao = make_project(HouseholdFactory(village=areas["village"]), S.VILLAGE_REVIEWED)
+    with pytest.raises(DomainError, match="乡镇无需核定金额"):
+        renovation.township_review(
+            project=dibao,
+            by=township_user,
+            reviewed_on=dt.date(2026, 12, 1),
+            passed=True,
+            opinion="同意",
+            township_amount=Decimal("1000"),
+        )
