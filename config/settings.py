@@ -281,6 +281,7 @@ SPECTACULAR_SETTINGS = {
     "ENUM_NAME_OVERRIDES": {
         "DepartmentEnum": "households.models.Department",
         "CategoryEnum": "households.models.Category",
+        "HouseholdChangeStatusEnum": "households.models.ChangeStatus",
     },
     # Every operation also documents its refusals (400/401/403/404/409/415), so that a client and
     # Schemathesis know them; the default enum hook is kept.
