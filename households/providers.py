@@ -16,7 +16,8 @@ from django.core.exceptions import ImproperlyConfigured
 
 @dataclass(frozen=True)
 class Appraisals:
-    #: () -> a queryset of the appraisals of `OuterRef("pk")`, current first (its `level`)
+    #: () -> a queryset of the safety states of `OuterRef("pk")`, current first (its `level`:
+    #: an appraisal's, or "safe" after a renovation's close-out)
     current: Callable[[], object]
     #: levels that put a house on the dangerous-house ledger (C, D, 无房)
     ledger_levels: frozenset[str]

@@ -28,6 +28,7 @@ HEADER = [
     "已采取措施",
     "鉴定超期",
     "住址",
+    "曾改造销号日期",
 ]
 FILTER_PARAMS = {"township", "village", "level", "category", "occupied", "overdue", "emergency"}
 
@@ -55,6 +56,7 @@ def ledger_row(n: int, h) -> list:
         measures,
         "是" if h.overdue else "",
         h.address,
+        h.renovated_on,  # a renovated house appraised C/D again (issue 15)
     ]
 
 
@@ -82,7 +84,7 @@ class LedgerExporter(exports.Exporter):
             rows,
             total=total,
             progress=progress,
-            widths=[6, 12, 12, 10, 22, 14, 8, 8, 12, 12, 10, 8, 10, 30, 8, 24],
+            widths=[6, 12, 12, 10, 22, 14, 8, 8, 12, 12, 10, 8, 10, 30, 8, 24, 14],
         )
         filename = f"危房台账_{timezone.localdate():%Y%m%d}.xlsx"
         return exports.ExportResult(content, filename, exports.XLSX)

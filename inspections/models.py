@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pgtrigger
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
@@ -118,6 +119,34 @@ class Appraisal(models.Model):
         ordering = ["-appraised_on", "-id"]
         indexes = [
             models.Index(fields=["household", "-appraised_on", "-id"], name="appraisal_current_idx")
+        ]
+        # Every appraisal is a dated safety state of the house, whatever writes it (a service,
+        # an import, raw SQL): the database keeps the two together (issue 15 point 1).
+        triggers = [
+            pgtrigger.Trigger(
+                name="appraisal_writes_safety_state",
+                operation=pgtrigger.Insert,
+                when=pgtrigger.After,
+                func="""
+                    INSERT INTO inspections_safetystate
+                        (household_id, level, "on", source, appraisal_id, note, created_at)
+                    VALUES (NEW.household_id, NEW.level, NEW.appraised_on, 'appraisal',
+                            NEW.id, '', now());
+                    RETURN NULL;
+                """,
+            ),
+            pgtrigger.Trigger(
+                name="appraisal_updates_safety_state",
+                operation=pgtrigger.UpdateOf("level", "appraised_on", "household_id"),
+                when=pgtrigger.After,
+                func="""
+                    UPDATE inspections_safetystate
+                       SET level = NEW.level, "on" = NEW.appraised_on,
+                           household_id = NEW.household_id
+                     WHERE appraisal_id = NEW.id;
+                    RETURN NULL;
+                """,
+            ),
         ]
 
     def __str__(self) -> str:
@@ -419,3 +448,63 @@ class DepartmentListEntry(models.Model):
 
     def __str__(self) -> str:
         return f"{self.household_id} 期限 {self.appraisal_due:%Y-%m-%d}"
+
+
+# --- the safety of a house as a history (issue 15 point 1) -------------------------------
+
+
+class StateLevel(models.TextChoices):
+    """A house's safety at a date: an appraisal's level, or safe after renovation."""
+
+    A = "A", "A级"
+    B = "B", "B级"
+    C = "C", "C级（局部危险）"
+    D = "D", "D级（整栋危房）"
+    NO_HOUSE = "none", "无房"
+    SAFE = "safe", "改造后安全（已验收销号）"
+
+
+class StateSource(models.TextChoices):
+    APPRAISAL = "appraisal", "鉴定（评定）"
+    CLOSEOUT = "closeout", "改造验收销号"
+    CLOSURE = "closure", "危房台账销号"
+
+
+@tracked()
+class SafetyState(models.Model):
+    """One dated safety state of a household's house. The current state is the newest (by
+    date, then id): every appraisal writes one, and so does every close-out of a renovation
+    (safe, from the acceptance's 基本安全评定). A renovated house appraised C or D again is
+    back on the dangerous-house ledger, with its earlier renovation in this history."""
+
+    household = models.ForeignKey(
+        Household, verbose_name="农户", on_delete=models.PROTECT, related_name="safety_states"
+    )
+    level = models.CharField("安全状态", max_length=6, choices=StateLevel.choices)
+    on = models.DateField("日期")
+    source = models.CharField("来源", max_length=12, choices=StateSource.choices)
+    appraisal = models.OneToOneField(
+        Appraisal,
+        verbose_name="鉴定",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="safety_state",
+    )
+    # The renovation project of a close-out (renovation sits above this app: an id, no FK).
+    project_id = models.PositiveIntegerField("改造项目", null=True, blank=True)
+    note = models.CharField("说明", max_length=200, blank=True)
+    created_at = models.DateTimeField("录入时间", auto_now_add=True)
+
+    objects = HouseholdScoped.as_manager()
+
+    class Meta:
+        verbose_name = "房屋安全状态"
+        verbose_name_plural = "房屋安全状态"
+        ordering = ["-on", "-id"]
+        indexes = [
+            models.Index(fields=["household", "-on", "-id"], name="safety_state_current_idx")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.household_id} {self.on:%Y-%m-%d} {self.get_level_display()}"

@@ -32,6 +32,8 @@ from inspections.models import (
     Holiday,
     InspectionRecord,
     SafetyLevel,
+    SafetyState,
+    StateSource,
 )
 
 
@@ -67,14 +69,39 @@ def overdue_condition(today: dt.date, household_ref: str = "pk") -> Exists:
     )
 
 
+def _current_state(household_ref: str = "pk"):
+    """The household's safety states, current (newest by date, then id) first."""
+    return SafetyState.objects.filter(household=OuterRef(household_ref)).order_by("-on", "-id")
+
+
 def with_current_appraisal(qs: QuerySet) -> QuerySet:
-    """Annotate households with their current (newest by date, then id) appraisal."""
+    """Annotate households with their current safety state (`current_level`, `current_state_on`:
+    the one selector every list, report, export and self-check rule reads) and the newest
+    appraisal (`current_appraisal_id`, `current_method`, `current_appraised_on`). A house
+    renovated and closed out is `safe` until an appraisal after it says otherwise; the
+    newest close-out is `renovated_on`."""
     current = _current_appraisal()
+    state = _current_state()
+    renovated = SafetyState.objects.filter(
+        household=OuterRef("pk"), source=StateSource.CLOSEOUT
+    ).order_by("-on", "-id")
     return qs.annotate(
         current_appraisal_id=Subquery(current.values("id")[:1]),
-        current_level=Subquery(current.values("level")[:1]),
+        current_level=Subquery(state.values("level")[:1]),
+        current_state_on=Subquery(state.values("on")[:1]),
         current_method=Subquery(current.values("method")[:1]),
         current_appraised_on=Subquery(current.values("appraised_on")[:1]),
+        renovated_on=Subquery(renovated.values("on")[:1]),
+    )
+
+
+def current_state(household: Household) -> SafetyState | None:
+    return (
+        SafetyState.objects.unscoped("of the held household")
+        .filter(household=household)
+        .select_related("appraisal")
+        .order_by("-on", "-id")
+        .first()
     )
 
 
@@ -99,10 +126,9 @@ def household_overview(user, today: dt.date | None = None) -> QuerySet:
 
 
 def ledger(user, today: dt.date | None = None) -> QuerySet:
-    """危房台账: current appraisal C, D or no house, case not closed; emergencies first."""
-    qs = household_overview(user, today).filter(
-        current_level__in=LEDGER_LEVELS, ledger_closure__isnull=True
-    )
+    """危房台账: current safety state C, D or no house (a renovated house appraised C/D again
+    is back, with `renovated_on`); emergencies first."""
+    qs = household_overview(user, today).filter(current_level__in=LEDGER_LEVELS)
     qs = qs.annotate(
         emergency=Case(
             When(Q(current_level=SafetyLevel.D, last_occupied=True), then=Value(True)),

@@ -10,7 +10,6 @@ from django.db import transaction
 from django.utils import timezone
 
 from accounts.models import Area, Role
-from accounts.scoping import HELD_PARENT
 from core.audit import attributed
 from core.errors import DomainError
 from core.locking import lock_for_update
@@ -19,6 +18,7 @@ from core.uploads import DOCUMENT_TYPES, IMAGE_TYPES, files_removed_on_error, va
 from core.workdays import add_working_days
 from households.models import Department, Household
 from inspections.models import (
+    LEDGER_LEVELS,
     Appraisal,
     AppraisalMethod,
     Campaign,
@@ -29,10 +29,12 @@ from inspections.models import (
     HazardReport,
     HazardStatus,
     InspectionRecord,
-    LedgerClosure,
     MeasureKind,
     Photo,
     SafetyLevel,
+    SafetyState,
+    StateLevel,
+    StateSource,
 )
 
 # Who does what (DOMAIN.md "People and places"); officials are never writers.
@@ -156,7 +158,7 @@ def appraisal_record(
             appraisal.report_content_type = info.content_type
             appraisal.report_file.save(upload.name or "report", upload, save=False)
             stored.append(appraisal.report_file)
-        appraisal.save()
+        appraisal.save()  # its safety state is written by the database (Appraisal triggers)
         _save_photos(validated, household=household, by=by, stored=stored, appraisal=appraisal)
         # Verified hazard reports of this household reach their last level: appraised.
         HazardReport.objects.unscoped("of the held household").filter(
@@ -435,11 +437,35 @@ def emergency_measure_record(
         )
 
 
+def safety_state_record(
+    *,
+    household: Household,
+    level: str,
+    on: dt.date,
+    source: str,
+    project_id: int | None = None,
+    note: str = "",
+) -> SafetyState:
+    """A dated safety state of a held household (the caller checked role and scope): the
+    renovation close-out records the house as safe with it."""
+    return SafetyState.objects.create(
+        household=household,
+        level=level,
+        on=on,
+        source=source,
+        project_id=project_id,
+        note=(note or "")[:200],
+    )
+
+
 @attributed
 def ledger_case_close(
     *, household: Household, by, closed_on: dt.date, reason: str, today: dt.date | None = None
-) -> LedgerClosure:
-    """销号: the house is safe again. The renovation app calls this on case close-out."""
+) -> SafetyState:
+    """销号 without a renovation (e.g. the household moved into a safe house): the house's
+    state becomes safe from `closed_on`; a later C/D appraisal puts it back on the ledger."""
+    from inspections.selectors import current_state
+
     require_role(by, APPRAISAL_ROLES, "危房台账销号")
     _not_future(closed_on, "销号日期", today)
     if not (reason or "").strip():
@@ -448,10 +474,17 @@ def ledger_case_close(
         household = lock_for_update(
             Household.objects.visible_to(by), household.pk, missing=NOT_IN_AREA
         )
-        if LedgerClosure.objects.unscoped(HELD_PARENT).filter(household=household).exists():
-            raise DomainError("该农户已销号，不能重复销号。")
-        return LedgerClosure.objects.create(
-            household=household, closed_on=closed_on, reason=reason.strip(), closed_by=by
+        state = current_state(household)
+        if state is None or state.level not in LEDGER_LEVELS:
+            raise DomainError("该农户当前不在危房台账上，无需销号。")
+        if closed_on < state.on:
+            raise DomainError(f"销号日期不能早于当前鉴定日期（{state.on:%Y-%m-%d}）。")
+        return safety_state_record(
+            household=household,
+            level=StateLevel.SAFE,
+            on=closed_on,
+            source=StateSource.CLOSURE,
+            note=reason.strip(),
         )
 
 

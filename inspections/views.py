@@ -21,7 +21,7 @@ from inspections.forms import (
     HazardVerifyForm,
     InspectionForm,
 )
-from inspections.models import Appraisal, HazardStatus, LedgerClosure, Photo
+from inspections.models import Appraisal, HazardStatus, Photo, SafetyState
 
 
 class _PaginatedListMixin:
@@ -78,9 +78,12 @@ class HouseholdRecordView(RoleRequiredMixin, DetailView):
             "reporter", "verified_by"
         ).prefetch_related("photos")
         context["measures"] = h.emergency_measures.select_related("created_by")
-        context["closure"] = (
-            LedgerClosure.objects.unscoped("of the held household").filter(household=h).first()
+        context["states"] = list(
+            SafetyState.objects.unscoped("of the held household")
+            .filter(household=h)
+            .order_by("-on", "-id")
         )
+        context["state"] = context["states"][0] if context["states"] else None
         return context
 
 

@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 from django.apps import apps
 from django.conf import settings
 from django.db import connection, transaction
-from django.db.models import Q
+from django.db.models import Exists, OuterRef, Q
 from django.utils import timezone
 
 from accounts.models import Area
@@ -104,7 +104,7 @@ def d_house_occupied(prefix: str, today: dt.date) -> list[Finding]:
     from inspections.selectors import with_current_appraisal, with_last_inspection
 
     qs = with_last_inspection(with_current_appraisal(_households(prefix))).filter(
-        current_level=SafetyLevel.D, last_occupied=True, ledger_closure__isnull=True
+        current_level=SafetyLevel.D, last_occupied=True
     )
     return [
         Finding(
@@ -181,7 +181,9 @@ def _renovation_started_households():
         from renovation.models import RenovationProject
     except ImportError:
         return None
-    return RenovationProject.objects.filter(started_on__isnull=False).values("household_id")
+    return RenovationProject.objects.unscoped("the self-check reads every area it is given").filter(
+        started_on__isnull=False
+    )
 
 
 @rule(
@@ -198,12 +200,19 @@ def cd_not_started(prefix: str, today: dt.date) -> list[Finding]:
     days = _setting("ANJU_SELFCHECK_NOT_STARTED_DAYS", 90)
     qs = with_current_appraisal(_households(prefix)).filter(
         current_level__in=[SafetyLevel.C, SafetyLevel.D],
-        current_appraised_on__lt=today - dt.timedelta(days=days),
-        ledger_closure__isnull=True,
+        current_state_on__lt=today - dt.timedelta(days=days),
     )
     started = _renovation_started_households()
     if started is not None:
-        qs = qs.exclude(pk__in=started)
+        # Only a renovation started since the house became dangerous again counts: one
+        # from before a later C/D appraisal (a renovated house damaged again) does not.
+        qs = qs.exclude(
+            Exists(
+                started.filter(
+                    household_id=OuterRef("pk"), started_on__gte=OuterRef("current_state_on")
+                )
+            )
+        )
     return [
         Finding(
             rule="cd_not_started",

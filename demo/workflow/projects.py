@@ -63,6 +63,8 @@ class AppraisalPlan:
 P = ProjectPlan
 # Days after the application at which each later step happens (an application that goes all
 # the way is accepted about four and a half months later). Publicity: 7 days per level.
+TOWNSHIP_DECIDED_CATEGORIES = frozenset({"hardship", "dibao_edge"})
+
 DAY = {
     "appraised": -15,
     "village_review": 7,
@@ -339,6 +341,13 @@ class ProjectSeeder:
             reviewed_on=day("township_review"),
             passed=True,
             opinion="经入户核查，房屋安全等级和家庭情况属实，同意上报县住建局。",
+            # Document 003: ④⑤ D-level amounts are the township's, at most 20,000.
+            township_amount=(
+                Decimal("18000")
+                if project.household.category in TOWNSHIP_DECIDED_CATEGORIES
+                and project.danger_level != "C"
+                else None
+            ),
             today=self.today,
         )
 

@@ -19,7 +19,7 @@ from core.uploads import (
     files_removed_on_error,
     store_upload,
 )
-from inspections.models import LedgerClosure
+from inspections.models import StateLevel, StateSource
 from renovation import steps
 from renovation.defaults import DEFAULT_AREA_STANDARD
 from renovation.models import (
@@ -210,7 +210,7 @@ def project_close(
     *, project: RenovationProject, by: User, closed_on: dt.date, today: dt.date | None = None
 ) -> RenovationProject:
     """销号: 改造一户、销档一户. Also takes the household off the dangerous-house ledger."""
-    from inspections.services import ledger_case_close
+    from inspections.services import safety_state_record
 
     steps.require_role("close", by)
     _date(closed_on, "销号日期", today)
@@ -227,14 +227,16 @@ def project_close(
                 "旧房尚未登记拆除（需拆除日期和照片），也没有无需拆除的理由，不能销号。"
             )
         project = _move(project, S.CLOSED, closed_on=closed_on, closed_by=by)
-        if not LedgerClosure.objects.filter(household_id=project.household_id).exists():
-            ledger_case_close(
-                household=project.household,
-                by=by,
-                closed_on=closed_on,
-                reason=f"{project.year}年危房改造已验收销号",
-                today=today,
-            )
+        # The house is safe from the close-out (its acceptance's 基本安全评定): off the
+        # dangerous-house ledger until an appraisal after this date says otherwise.
+        safety_state_record(
+            household=project.household,
+            level=StateLevel.SAFE,
+            on=closed_on,
+            source=StateSource.CLOSEOUT,
+            project_id=project.pk,
+            note=f"{project.year}年危房改造已验收销号",
+        )
     return project
 
 

@@ -23,7 +23,8 @@ from core.uploads import (
     validate_upload,
 )
 from households.models import Household
-from inspections.selectors import current_appraisal
+from inspections.models import StateLevel
+from inspections.selectors import current_state
 from renovation import steps
 from renovation.models import (
     ACTIVE,
@@ -91,7 +92,13 @@ def project_apply(
         )
         if locked is None:
             raise DomainError("该农户不在您的管辖区划内。")
-        appraisal = current_appraisal(locked)
+        state = current_state(locked)
+        if state is not None and state.level == StateLevel.SAFE:
+            raise DomainError(
+                f"该农户房屋已于{state.on:%Y-%m-%d}改造验收销号（安全）；"
+                "再次成为危房须有新的鉴定（如灾后损毁），之后才能申请改造。"
+            )
+        appraisal = state.appraisal if state is not None else None
         if appraisal is None or appraisal.level not in DangerLevel.values:
             raise DomainError("只有当前鉴定为C级、D级危房或无房的农户可以申请改造，请先完成鉴定。")
         if method == RenovationMethod.REPAIR and appraisal.level != DangerLevel.C:

@@ -10,7 +10,7 @@ from django.urls import reverse
 from pghistory.models import Events
 
 from accounts.models import User
-from inspections.models import Appraisal, LedgerClosure
+from inspections.models import Appraisal, SafetyState
 from rectification.models import ItemStatus, RectificationItem, SelfCheckFinding
 from renovation.models import PATH, ProjectStatus, RenovationProject
 from renovation.selectors import project_list
@@ -85,7 +85,9 @@ def test_projects_are_left_at_every_step_with_the_records_of_each(seeded):
         if project.status == S.CLOSED:
             assert project.demolition.photo
             assert project.demolition.demolished_on <= project.closed_on
-            assert LedgerClosure.objects.filter(household=project.household).exists()
+            assert SafetyState.objects.filter(
+                household=project.household, level="safe", project_id=project.pk
+            ).exists()
     assert projects.filter(status=S.PUBLICITY, publicities__objections__isnull=False).exists()
     # Households appraised without a project, some of them safe.
     assert Appraisal.objects.filter(level__in=["A", "B"]).exists()

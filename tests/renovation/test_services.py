@@ -134,7 +134,11 @@ def test_full_journey_from_application_to_close_out(
         project=project, by=county_reviewer, closed_on=dt.date(2026, 5, 10)
     )
     assert project.status == S.CLOSED
-    assert household.ledger_closure.closed_on == dt.date(2026, 5, 10)
+    from inspections.selectors import current_state
+
+    state = current_state(household)
+    assert (state.level, state.on, state.source) == ("safe", dt.date(2026, 5, 10), "closeout")
+    assert state.project_id == project.pk
 
     # Every status change is in the audit history with the acting user.
     events = Events.objects.references(project).filter(
