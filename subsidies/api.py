@@ -18,10 +18,12 @@ from rest_framework.response import Response
 
 from accounts.models import Area
 from core.errors import DomainError
+from households.models import Household
 from renovation.models import RenovationProject
 from subsidies import selectors, services
 from subsidies.calculator import LEVEL_FOR_APPRAISAL, calculate
 from subsidies.models import (
+    DisasterReadmission,
     FundAllocation,
     PayoutBatch,
     PayoutLine,
@@ -625,11 +627,52 @@ class FundAllocationViewSet(
         )
 
 
+class ReadmissionSerializer(serializers.ModelSerializer):
+    household = serializers.PrimaryKeyRelatedField(queryset=Household.objects.none())
+    proof_file = serializers.FileField(write_only=True)
+
+    class Meta:
+        model = DisasterReadmission
+        fields = ["id", "household", "project", "proof_file", "note", "recorded_on", "created_at"]
+        read_only_fields = ["id", "project", "recorded_on", "created_at"]
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        request = self.context.get("request")
+        self.fields["household"].queryset = Household.objects.visible_to(
+            request.user if request else None
+        )
+
+    def create(self, validated_data):
+        return services.readmission_for_household(by=self.context["request"].user, **validated_data)
+
+
+class ReadmissionViewSet(
+    mixins.ListModelMixin,
+    mixins.CreateModelMixin,
+    mixins.RetrieveModelMixin,
+    viewsets.GenericViewSet,
+):
+    """因灾再次纳入：曾改造销号、因灾再次成为危房的农户，凭乡镇灾害损毁证明再次申请改造。"""
+
+    serializer_class = ReadmissionSerializer
+    filterset_fields = ["household"]
+    write_roles = services.RECORD_ROLES
+
+    def get_queryset(self):
+        return DisasterReadmission.objects.visible_to(self.request.user).order_by("-id")
+
+    @extend_schema(request={"multipart/form-data": ReadmissionSerializer})
+    def create(self, request, *args, **kwargs):
+        return super().create(request, *args, **kwargs)
+
+
 def register(router) -> None:
     """Register this app's API viewsets on the project router."""
     router.register("payout-batches", PayoutBatchViewSet, basename="payout-batch")
     router.register("payout-lines", PayoutLineViewSet, basename="payout-line")
     router.register("fund-allocations", FundAllocationViewSet, basename="fund-allocation")
+    router.register("readmissions", ReadmissionViewSet, basename="readmission")
     router.register("township-advances", TownshipAdvanceViewSet, basename="township-advance")
     router.register("subsidy-standards", SubsidyStandardViewSet, basename="subsidy-standard")
     router.register("subsidies/calculate", CalculateViewSet, basename="subsidy-calculate")

@@ -123,3 +123,10 @@ class BatchAllocationForm(forms.Form):
     def __init__(self, *args, user, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["allocation"].queryset = FundAllocation.objects.visible_to(user)
+
+
+class ReadmissionForm(forms.Form):
+    proof_file = forms.FileField(label="灾害损毁证明（乡镇出具，照片或PDF）")
+    note = forms.CharField(
+        label="说明", required=False, widget=forms.Textarea(attrs={"rows": 2}), max_length=500
+    )

@@ -468,9 +468,13 @@ class DisasterReadmission(models.Model):
     household = models.ForeignKey(
         Household, verbose_name="农户", on_delete=models.PROTECT, related_name="+"
     )
+    # Recorded for the household before its new application (issue 15 point 2), and linked
+    # to the project the application creates; or recorded for a project directly.
     project = models.OneToOneField(
         "renovation.RenovationProject",
         verbose_name="再次改造项目",
+        null=True,
+        blank=True,
         on_delete=models.PROTECT,
         related_name="disaster_readmission",
     )

@@ -21,6 +21,11 @@ urlpatterns = [
     path("batches/<int:pk>/voucher/", views.BatchVoucherView.as_view(), name="batch_voucher"),
     path("lines/", views.LineListView.as_view(), name="line_list"),
     path("funds/", views.FundsView.as_view(), name="funds"),
+    path(
+        "readmission/<int:pk>/",
+        views.ReadmissionView.as_view(),
+        name="readmission",
+    ),
     path("advances/", views.AdvanceListView.as_view(), name="advance_list"),
     path("advances/<int:pk>/report/", views.AdvanceReportView.as_view(), name="advance_report"),
     path(

@@ -16,6 +16,7 @@ from accounts.scoping import HELD_PARENT
 from core.downloads import PDF, XLSX, download_response, serve_private_file, stored_filename
 from core.errors import DomainError
 from core.forms_views import FAILED, call_service
+from households.models import Household
 from renovation.models import RenovationProject
 from subsidies import exports, forms, selectors, services
 from subsidies.calculator import calculate, ensure_standards
@@ -485,4 +486,44 @@ class FundsView(RoleRequiredMixin, View):
             if done is not FAILED:
                 messages.success(request, f"已登记资金指标 {done}。")
                 return redirect("subsidies:funds")
+        return self._render(request, form)
+
+
+class ReadmissionView(RoleRequiredMixin, View):
+    """因灾再次纳入: a renovated house damaged again may apply once more, with the proof."""
+
+    write_roles = services.RECORD_ROLES
+
+    def dispatch(self, request, *args, **kwargs):
+        if request.user.is_authenticated:
+            self.household = get_object_or_404(
+                Household.objects.visible_to(request.user), pk=kwargs["pk"]
+            )
+        return super().dispatch(request, *args, **kwargs)
+
+    def requires_write(self) -> bool:
+        return True
+
+    def _render(self, request, form):
+        return render(
+            request,
+            "subsidies/readmission_form.html",
+            {"form": form, "household": self.household},
+        )
+
+    def get(self, request, pk):
+        return self._render(request, forms.ReadmissionForm())
+
+    def post(self, request, pk):
+        form = forms.ReadmissionForm(request.POST, request.FILES)
+        if form.is_valid():
+            done = call_service(
+                form,
+                lambda: services.readmission_for_household(
+                    household=self.household, by=request.user, **form.cleaned_data
+                ),
+            )
+            if done is not FAILED:
+                messages.success(request, "已登记因灾再次纳入，可以申请新的改造项目。")
+                return redirect("inspections:household", pk=self.household.pk)
         return self._render(request, form)

@@ -110,6 +110,7 @@ def project_apply(
             raise DomainError("该农户已有进行中的改造项目，不能重复申请。")
         if mine.filter(status=S.CLOSED, year=year).exists():
             raise DomainError(f"该农户{year}年度的改造项目已销号，不能重复申请。")
+        readmission = _readmission_for(locked, mine.filter(status=S.CLOSED))
         project = RenovationProject(
             household=locked,
             year=year,
@@ -126,7 +127,31 @@ def project_apply(
             project.application_content_type = info.content_type
             store_upload(project, "application_file", application_file, info, stored)
         project.save()
+        if readmission is not None:
+            readmission.project = project
+            readmission.save(update_fields=["project"])
     return project
+
+
+def _readmission_for(household: Household, closed):
+    """A household renovated before applies again only with a re-admission (the township's
+    disaster proof) recorded after that close-out; it is then tied to the new project."""
+    from subsidies.models import DisasterReadmission
+
+    earlier = closed.order_by("-closed_on").first()
+    if earlier is None:
+        return None
+    readmission = (
+        DisasterReadmission.objects.unscoped("of the locked household")
+        .filter(household=household, project__isnull=True, recorded_on__gte=earlier.closed_on)
+        .first()
+    )
+    if readmission is None:
+        raise DomainError(
+            f"该农户已于{earlier.closed_on:%Y-%m-%d}完成{earlier.year}年度危房改造并销号；"
+            "再次改造须先登记因灾再次纳入（上传乡镇出具的灾害损毁证明）。"
+        )
+    return readmission
 
 
 @attributed

@@ -163,3 +163,35 @@ ENTRIES["subsidies:roster_result"] = _page("subsidies:roster_result", _batches, 
 ENTRIES["subsidies:roster_result_confirm"] = _page(
     "subsidies:roster_result_confirm", _batches, writes=W, get=False
 )
+
+
+def _readmissions(areas, user):
+    from subsidies.models import DisasterReadmission
+    from tests.inspections.factories import pdf_bytes, upload
+
+    reviewer = _reviewer(areas)
+    result = []
+    for village in (areas["village"], areas["other_village"]):
+        record = DisasterReadmission(
+            household=HouseholdFactory(village=village),
+            proof_content_type="application/pdf",
+            recorded_by=reviewer,
+            recorded_on=dt.date(2026, 11, 1),
+        )
+        record.proof_file.save("proof.pdf", upload("p.pdf", pdf_bytes(), "application/pdf"))
+        result.append(record)
+    return tuple(result)
+
+
+ENTRIES["subsidies:readmission"] = Case(
+    "page",
+    lambda o: reverse("subsidies:readmission", args=[o.pk]),
+    objects=lambda areas, user: (
+        HouseholdFactory(village=areas["village"]),
+        HouseholdFactory(village=areas["other_village"]),
+    ),
+    writes=W,
+    reader=None,  # the form is for writers; officials get 403, another area 404
+)
+ENTRIES["readmission-list"] = _api("readmission-list", writes=W)
+ENTRIES["readmission-detail"] = _api("readmission-detail", _readmissions)
