@@ -47,8 +47,20 @@ class PublicitySerializer(serializers.ModelSerializer):
 
     class Meta:
         model = Publicity
-        fields = ["id", "project", "level", "starts_on", "ends_on", "open_objections", "created_at"]
+        fields = [
+            "id",
+            "project",
+            "level",
+            "starts_on",
+            "ends_on",
+            "photo",
+            "open_objections",
+            "created_at",
+        ]
         read_only_fields = ["id", "created_at"]
+        extra_kwargs = {"photo": {"write_only": True, "required": False}}
+        # One notice per level: the service refuses a second one with its own message.
+        validators = []
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)

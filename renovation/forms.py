@@ -132,12 +132,20 @@ class PublicityForm(forms.Form):
     level = forms.ChoiceField(label="公示级别", choices=PublicityLevel.choices)
     starts_on = _date("公示开始日期")
     ends_on = _date("公示结束日期", required=False, initial_today=False)
+    photo = forms.FileField(
+        label="公示照片",
+        required=False,
+        widget=forms.ClearableFileInput(attrs={"accept": "image/*"}),
+    )
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         from renovation.services import publicity_days
 
-        self.fields["ends_on"].help_text = f"不填则按公示期{publicity_days()}天计算。"
+        self.fields["ends_on"].help_text = (
+            f"不填则按公示期{publicity_days()}天计算；公示期不少于{publicity_days()}天，"
+            "须在上一级公示结束后开始。"
+        )
 
 
 class ObjectionForm(forms.Form):

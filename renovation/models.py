@@ -179,6 +179,10 @@ def demolition_upload_to(instance, filename):
     return stored_name(instance, "renovation/demolitions")
 
 
+def publicity_upload_to(instance, filename):
+    return stored_name(instance, "renovation/publicity")
+
+
 def materials_upload_to(instance, filename):
     return stored_name(instance, "renovation/materials")
 
@@ -428,6 +432,8 @@ class Publicity(models.Model):
     level = models.CharField("公示级别", max_length=10, choices=PublicityLevel.choices)
     starts_on = models.DateField("公示开始")
     ends_on = models.DateField("公示结束")
+    photo = models.FileField("公示照片", upload_to=publicity_upload_to, blank=True, max_length=200)
+    photo_content_type = models.CharField(max_length=40, blank=True, editable=False)
     recorded_by = _user_fk("录入人")
     created_at = models.DateTimeField("录入时间", auto_now_add=True)
 

@@ -256,7 +256,8 @@ class BatchPublicityView(RoleRequiredMixin, View):
             messages.error(request, "请选择项目并填写公示级别和开始日期。")
             return redirect(back)
         try:
-            services.publicities_start(projects=projects, by=request.user, **form.cleaned_data)
+            values = {k: v for k, v in form.cleaned_data.items() if k != "photo"}
+            services.publicities_start(projects=projects, by=request.user, **values)
         except services.BatchRefused as exc:
             _batch_errors(request, exc, projects)
             return redirect(back)

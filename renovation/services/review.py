@@ -377,17 +377,27 @@ def publicity_start(
     level: str,
     starts_on: dt.date,
     ends_on: dt.date | None = None,
+    photo=None,
 ) -> Publicity:
-    """Record one level's notice; the village level comes first, the county last."""
+    """Record one level's notice; the village level comes first, the county last. Each
+    lasts at least the configured days (document 003: 7) and starts after the previous
+    level's has ended; the approval waits for the county's to end."""
     steps.require_role("publicity", by)
     if level not in PublicityLevel.values:
         raise DomainError("请选择公示级别。")
     if starts_on is None:
         raise DomainError("请填写公示开始日期。")
-    ends_on = ends_on or starts_on + dt.timedelta(days=publicity_days() - 1)
+    days = publicity_days()
+    ends_on = ends_on or starts_on + dt.timedelta(days=days - 1)
     if ends_on < starts_on:
         raise DomainError("公示结束日期不能早于开始日期。")
-    with transaction.atomic():
+    if (ends_on - starts_on).days + 1 < days:
+        raise DomainError(
+            f"公示期不少于{days}天：{starts_on:%Y-%m-%d}至{ends_on:%Y-%m-%d}只有"
+            f"{(ends_on - starts_on).days + 1}天。"
+        )
+    info = validate_upload(photo, label="公示照片") if photo else None
+    with transaction.atomic(), files_removed_on_error() as stored:
         project = _lock(project, by)
         steps.require("publicity", project, by)
         _not_before(starts_on, project.joint_reviewed_on, "公示开始日期", "联合审核日期")
@@ -400,10 +410,18 @@ def publicity_start(
             if previous is None:
                 first, then = PUBLICITY_ORDER[index - 1].label, PublicityLevel(level).label
                 raise DomainError(f"请先录入{first}，再录入{then}。")
-            _not_before(starts_on, previous.starts_on, "公示开始日期", previous.get_level_display())
-        publicity = Publicity.objects.create(
+            if starts_on <= previous.ends_on:
+                raise DomainError(
+                    f"{PublicityLevel(level).label}须在{previous.get_level_display()}结束"
+                    f"（{previous.ends_on:%Y-%m-%d}）后开始。"
+                )
+        publicity = Publicity(
             project=project, level=level, starts_on=starts_on, ends_on=ends_on, recorded_by=by
         )
+        if info:
+            store_upload(publicity, "photo", photo, info, stored)
+            publicity.photo_content_type = info.content_type
+        publicity.save()
         if project.status == S.JOINT_REVIEWED:
             _move(project, S.PUBLICITY)
         else:

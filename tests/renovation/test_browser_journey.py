@@ -78,11 +78,16 @@ def test_township_to_county_to_batch_approval_and_letter(
     page.click("button:has-text('保存')")
     page.wait_for_selector("text=已录入联合审核")
     page.goto(f"{live_server.url}/renovation/")
-    for level in ("village", "township", "county"):
+    # Each level after the previous one has ended (7 days each).
+    for level, starts_on in (
+        ("village", "2026-05-20"),
+        ("township", "2026-05-27"),
+        ("county", "2026-06-03"),
+    ):
         for p in [project, *others]:
             page.check(f"input[name=ids][value='{p.pk}']")
         page.select_option("#id_pub-level", level)
-        page.fill("#id_pub-starts_on", "2026-05-20")
+        page.fill("#id_pub-starts_on", starts_on)
         page.click("#publicity-batch")
         page.wait_for_selector("text=已为3个项目录入")
 
