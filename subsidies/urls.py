@@ -27,7 +27,11 @@ urlpatterns = [
         name="readmission",
     ),
     path("advances/", views.AdvanceListView.as_view(), name="advance_list"),
-    path("advances/<int:pk>/report/", views.AdvanceReportView.as_view(), name="advance_report"),
+    path(
+        "advances/<int:pk>/request-reimbursement/",
+        views.AdvanceReportView.as_view(),
+        name="advance_report",
+    ),
     path(
         "advances/<int:pk>/reimburse/",
         views.AdvanceReimburseView.as_view(),
