@@ -20,7 +20,8 @@ from dataclasses import dataclass, field
 from django.apps import apps
 from django.conf import settings
 from django.db import connection, transaction
-from django.db.models import Exists, OuterRef, Q
+from django.db.models import Exists, F, OuterRef, Q
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from accounts.models import Area
@@ -470,9 +471,10 @@ def old_house_not_demolished(prefix: str, today: dt.date) -> list[Finding]:
     days = _setting("ANJU_SELFCHECK_NOT_DEMOLISHED_DAYS", 90)
     qs = (
         _projects(prefix)
+        .annotate(since=Coalesce("moved_in_on", "accepted_on"))
         .filter(
             status__in=[ProjectStatus.ACCEPTED, ProjectStatus.CLOSED],
-            accepted_on__lt=today - dt.timedelta(days=days),
+            since__lt=today - dt.timedelta(days=days),
             demolition__isnull=True,
             demolition_not_applicable_reason="",
         )
@@ -483,9 +485,37 @@ def old_house_not_demolished(prefix: str, today: dt.date) -> list[Finding]:
         _project_finding(
             "old_house_not_demolished",
             p,
-            f"（{p.get_method_display()}）于{_date(p.accepted_on)}竣工验收，已超过{days}天"
+            f"（{p.get_method_display()}）于{_date(p.since)}"
+            f"{'入住新房' if p.moved_in_on else '竣工验收'}，已超过{days}天"
             "仍未登记旧房拆除（拆除日期和照片），也没有无需拆除的理由。",
-            (p.accepted_on, days),
+            (p.since, days),
+        )
+        for p in qs
+    ]
+
+
+@rule(
+    "moved_in_before_acceptance",
+    label="验收前入住",
+    title="农户在竣工验收前入住新房",
+    problem_type=ProblemType.POLICY,
+)
+def moved_in_before_acceptance(prefix: str, today: dt.date) -> list[Finding]:
+    """入住 comes after passing acceptance; the step refuses otherwise, so this finds
+    imported or corrected records."""
+    qs = (
+        _projects(prefix)
+        .filter(moved_in_on__isnull=False)
+        .filter(Q(accepted_on__isnull=True) | Q(moved_in_on__lt=F("accepted_on")))
+        .order_by("household__village_id", "household__head_name", "id")
+    )
+    return [
+        _project_finding(
+            "moved_in_before_acceptance",
+            p,
+            f"于{_date(p.moved_in_on)}入住，"
+            + (f"竣工验收日期为{_date(p.accepted_on)}。" if p.accepted_on else "尚未竣工验收。"),
+            (p.moved_in_on, p.accepted_on),
         )
         for p in qs
     ]

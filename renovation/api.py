@@ -191,6 +191,7 @@ class ProjectSerializer(serializers.ModelSerializer):
             "started_on",
             "completed_on",
             "accepted_on",
+            "moved_in_on",
             "closed_on",
             "built_area",
             "demolition_not_applicable_reason",
@@ -358,6 +359,10 @@ class ReasonInput(serializers.Serializer):
 class DemolitionInput(serializers.Serializer):
     demolished_on = serializers.DateField()
     photo = serializers.ImageField()
+
+
+class MoveInInput(serializers.Serializer):
+    moved_in_on = serializers.DateField()
 
 
 class CloseInput(serializers.Serializer):

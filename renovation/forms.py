@@ -286,6 +286,10 @@ class DemolitionForm(forms.Form):
     )
 
 
+class MoveInForm(forms.Form):
+    moved_in_on = _date("入住日期")
+
+
 class CloseForm(forms.Form):
     closed_on = _date("销号日期")
 

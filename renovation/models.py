@@ -269,6 +269,8 @@ class RenovationProject(models.Model):
     started_on = models.DateField("开工日期", null=True, blank=True)
     completed_on = models.DateField("竣工日期", null=True, blank=True)
     accepted_on = models.DateField("验收日期", null=True, blank=True)
+    # The household moved into the new (or repaired) house: the old house must go from here.
+    moved_in_on = models.DateField("入住日期", null=True, blank=True)
     closed_on = models.DateField("销号日期", null=True, blank=True)
     closed_by = _user_fk("销号人", null=True, blank=True)
     built_area = models.DecimalField(

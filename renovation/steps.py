@@ -42,6 +42,7 @@ ACCEPT_ROLES = frozenset({R.COUNTY_REVIEWER, R.TOWNSHIP_STAFF})
 AREA_EXCEPTION_ROLES = frozenset({R.COUNTY_REVIEWER})
 DEMOLITION_ROLES = frozenset({R.COUNTY_REVIEWER, R.TOWNSHIP_STAFF, R.VILLAGE_CLERK})
 CLOSE_ROLES = frozenset({R.COUNTY_REVIEWER})
+MOVE_IN_ROLES = frozenset({R.COUNTY_REVIEWER, R.TOWNSHIP_STAFF, R.VILLAGE_CLERK})
 END_ROLES = frozenset({R.COUNTY_REVIEWER, R.TOWNSHIP_STAFF, R.VILLAGE_CLERK})
 # Every role that may write anything in this app (pages and API narrow per action).
 WRITE_ROLES = frozenset({R.COUNTY_REVIEWER, R.COUNTY_APPROVER, R.TOWNSHIP_STAFF, R.VILLAGE_CLERK})
@@ -70,6 +71,12 @@ def _override_pending(project: RenovationProject) -> str | None:
 def _no_override_pending(project: RenovationProject) -> str | None:
     if _override_pending(project) is None:
         return "该项目没有待确认的补助金额调整。"
+    return None
+
+
+def _moved_in(project: RenovationProject) -> str | None:
+    if project.moved_in_on:
+        return f"已于{project.moved_in_on:%Y-%m-%d}登记入住。"
     return None
 
 
@@ -228,6 +235,10 @@ STEPS: dict[str, Step] = _steps(
         "登记无需拆除的理由", only_for=(RenovationMethod.REPAIR,),
         method_refusal="只有修缮加固（原房屋保留）的项目可以免于拆除旧房。",
         status_refusal="项目已终止或销号。",
+    ),
+    Step(
+        "move_in", "登记入住", MOVE_IN_ROLES, (S.ACCEPTED, S.CLOSED), (), "project_move_in",
+        "MoveInForm", "MoveInInput", "已登记入住。", "登记入住", condition=_moved_in,
     ),
     Step(
         "close", "销号", CLOSE_ROLES, (S.ACCEPTED,), (S.CLOSED,), "project_close", "CloseForm",

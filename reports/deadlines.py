@@ -14,6 +14,7 @@ from datetime import timedelta
 
 from django.conf import settings
 from django.db.models import Exists, OuterRef, Q
+from django.db.models.functions import Coalesce
 from django.urls import reverse
 
 from accounts.models import Area, AreaLevel
@@ -128,10 +129,12 @@ def not_demolished(today: dt.date) -> Iterator[Overdue]:
     from renovation.models import Demolition, ProjectStatus, RenovationProject
 
     grace = timedelta(days=settings.ANJU_DEMOLITION_GRACE_DAYS)
+    # From the move-in when recorded (issue 15 point 6), else from the acceptance.
     projects = (
-        RenovationProject.objects.filter(
+        RenovationProject.objects.annotate(since=Coalesce("moved_in_on", "accepted_on"))
+        .filter(
             status__in=[ProjectStatus.ACCEPTED, ProjectStatus.CLOSED],
-            accepted_on__lt=today - grace,
+            since__lt=today - grace,
             demolition_not_applicable_reason="",
         )
         .filter(~Exists(Demolition.objects.filter(project=OuterRef("pk"))))
@@ -143,7 +146,7 @@ def not_demolished(today: dt.date) -> Iterator[Overdue]:
             f"renovation.project:{project.pk}",
             f"{project.year}年 {project.household.head_name}",
             project.household.village_id,
-            project.accepted_on + grace,
+            project.since + grace,
             project.get_absolute_url(),
         )
 

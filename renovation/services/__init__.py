@@ -36,6 +36,7 @@ from renovation.services.closeout import (  # noqa: F401
     project_accept,
     project_close,
     project_end,
+    project_move_in,
 )
 from renovation.services.construction import (  # noqa: F401
     commitment_record,

@@ -206,6 +206,25 @@ def demolition_not_applicable(
 
 
 @attributed
+def project_move_in(
+    *,
+    project: RenovationProject,
+    by: User,
+    moved_in_on: dt.date,
+    today: dt.date | None = None,
+) -> RenovationProject:
+    """入住: the household moved in, after passing acceptance; the old house's demolition is
+    counted from this date (alert and self-check)."""
+    steps.require_role("move_in", by)
+    _date(moved_in_on, "入住日期", today)
+    with transaction.atomic():
+        project = _lock(project, by)
+        steps.require("move_in", project, by)
+        _not_before(moved_in_on, project.accepted_on, "入住日期", "竣工验收日期")
+        return save_versioned(project, moved_in_on=moved_in_on)
+
+
+@attributed
 def project_close(
     *, project: RenovationProject, by: User, closed_on: dt.date, today: dt.date | None = None
 ) -> RenovationProject:

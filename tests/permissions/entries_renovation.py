@@ -89,6 +89,7 @@ STEP_ACTIONS = [
     "approve",
     "override-amount",
     "override-decide",
+    "move-in",
     "notify",
     "commitment",
     "start",
