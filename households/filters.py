@@ -57,10 +57,25 @@ class HouseholdFilter(django_filters.FilterSet):
     monitoring_mismatch = YesNoFilter(
         label="需核实（监测“是否危房户”与鉴定不一致）", method="filter_monitoring_mismatch"
     )
+    exited = YesNoFilter(label="已退出名单", method="filter_exited")
 
     class Meta:
         model = Household
-        fields = ["q", "idt", "township", "village", "category", "priority", "monitoring_mismatch"]
+        fields = [
+            "q",
+            "idt",
+            "township",
+            "village",
+            "category",
+            "priority",
+            "monitoring_mismatch",
+            "exited",
+        ]
+
+    def filter_exited(self, queryset, name, value):
+        if value is None:
+            return queryset
+        return queryset.filter(exited_on__isnull=not value)
 
     def filter_q(self, queryset, name, value):
         value = value.strip()

@@ -153,6 +153,9 @@ class Household(SensitiveNumbersMixin, models.Model):
     # From the 乡村振兴 monitoring list (防返贫监测), kept as the source system spells it.
     monitoring_household_no = models.CharField("监测户编号", max_length=40, blank=True)
     monitoring_label = models.CharField("监测对象类别", max_length=20, blank=True)
+    # Left the departments' lists (风险已消除, or absent from a new full list): no longer a
+    # current target; history and any open project stay (issue 15 point 3).
+    exited_on = models.DateField("退出日期", null=True, blank=True)
     monitoring_dangerous = models.BooleanField(
         "监测系统“是否危房户”",
         null=True,
@@ -449,3 +452,37 @@ class HouseholdChange(models.Model):
     @property
     def is_pending(self) -> bool:
         return self.status == ChangeStatus.PENDING
+
+
+@tracked()
+class HouseholdExit(models.Model):
+    """A household left a department's list: when, whose list, why."""
+
+    household = models.ForeignKey(
+        Household, verbose_name="农户", on_delete=models.PROTECT, related_name="exits"
+    )
+    exited_on = models.DateField("退出日期")
+    source = models.CharField("来源", max_length=60)
+    reason = models.CharField("原因", max_length=200)
+    household_import = models.ForeignKey(
+        HouseholdImport,
+        verbose_name="导入批次",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="exits",
+    )
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name="录入人", on_delete=models.PROTECT, related_name="+"
+    )
+    created_at = models.DateTimeField("录入时间", auto_now_add=True)
+
+    objects = scoped_queryset("household__village").as_manager()
+
+    class Meta:
+        verbose_name = "退出名单记录"
+        verbose_name_plural = "退出名单记录"
+        ordering = ["-exited_on", "-id"]
+
+    def __str__(self) -> str:
+        return f"{self.household_id} {self.exited_on:%Y-%m-%d} {self.reason}"

@@ -68,14 +68,21 @@ from households.models import (
     Member,
     Relation,
 )
-from households.services import import_change_requests, split_import_changes
+from households.services import households_exit, import_change_requests, split_import_changes
 
 # The header is on row 3 of the national export; it is looked for in the first rows so that a
 # file saved without the title rows still reads.
 HEADER_SEARCH_ROWS = 10
 VERIFY = "需核实"
-# Labels of the monitoring system (EXCHANGE.md §3): all three are `at_risk` in Anju.
+# Labels of the monitoring system (EXCHANGE.md §3) and the category each is (document 003):
+# the two kinds of 防返贫监测户 are ① 易返贫致贫户; 突发严重困难户 is ④ 严重困难家庭.
 MONITORING_LABELS = ("脱贫不稳定户", "边缘易致贫户", "突发严重困难户")
+LABEL_CATEGORY = {
+    "脱贫不稳定户": Category.AT_RISK.value,
+    "边缘易致贫户": Category.AT_RISK.value,
+    "突发严重困难户": Category.HARDSHIP.value,
+}
+EXIT_SOURCE = "防返贫监测名单"
 HEAD_WORDS = {"户主", "本人", "本人（户主）", "本人(户主)"}
 # 与户主关系 as the monitoring system writes it ("之子", "之孙女"...), without the leading 之.
 RELATIONS = {
@@ -142,6 +149,8 @@ COLUMNS = (
     Column("识别监测时间", "identified", False),
     Column("是否危房户", "dangerous", False),
     Column("户联系电话", "phone", False),
+    Column("风险是否已消除", "eliminated", False),
+    Column("消除监测时间", "eliminated_on", False),
 )
 HEADER_ALIASES = {"乡镇": "township", "乡(镇)": "township", "行政村": "village"}
 COLUMN_BY_KEY = {c.key: c for c in COLUMNS}
@@ -279,6 +288,7 @@ class Group:
     change_labels: list[str] = field(default_factory=list)
     replace_members: bool = False
     verify: str = ""  # why 是否危房户 disagrees with the current appraisal
+    exit_on: dt.date | None = None  # 风险已消除: the household leaves the list on this date
 
     @property
     def has_errors(self) -> bool:
@@ -313,13 +323,29 @@ def _month(row: PersonRow, group: Group) -> dt.date | None:
     return value
 
 
+def _exit_month(row: PersonRow, group: Group) -> dt.date:
+    """消除监测时间 (YYYYMM) as the first of its month; blank: today."""
+    text = row.cells.get("eliminated_on", "")
+    if not text:
+        return timezone.localdate()
+    match = re.fullmatch(r"(\d{4})[-/.年]?(\d{1,2})月?(?:[-/.]?\d{1,2}日?)?", text)
+    try:
+        value = dt.date(int(match.group(1)), int(match.group(2)), 1) if match else None
+    except ValueError:
+        value = None
+    if value is None or value > timezone.localdate():
+        group.error(row, f"消除监测时间“{text}”无效，应为 YYYYMM（如 202403），且不晚于本月")
+        return timezone.localdate()
+    return value
+
+
 def _household_values(group: Group, villages: dict[str, Area]) -> None:
     head = group.head
     cells = head.cells
     values: dict[str, Any] = {
         "head_name": cells.get("name", ""),
         "family_size": len(group.rows),
-        "category": Category.AT_RISK.value,
+        "category": LABEL_CATEGORY.get(_label_of(group), Category.AT_RISK.value),
         "identified_by": Department.XIANGCUN.value,
         "monitoring_household_no": group.household_no,
         "monitoring_label": _label_of(group),
@@ -333,6 +359,11 @@ def _household_values(group: Group, villages: dict[str, Area]) -> None:
     identified = _month(head, group)
     if identified:
         values["identified_on"] = identified
+    eliminated = cells.get("eliminated", "")
+    if eliminated == "是":
+        group.exit_on = _exit_month(head, group)
+    elif eliminated not in ("", "否"):
+        group.error(head, f"风险是否已消除应填“是”或“否”，不能填“{eliminated}”")
     dangerous = cells.get("dangerous", "")
     if dangerous in {"是", "否"}:
         values["monitoring_dangerous"] = dangerous == "是"
@@ -630,7 +661,13 @@ def plan_rows(rows: list[PersonRow], *, prefix: str, lock: bool = False) -> Moni
             continue
         group.household_id = record.pk
         _compare(group, record, plan)
-        group.action = "update" if group.changes or group.replace_members else "unchanged"
+        if group.exit_on and record.exited_on:
+            group.exit_on = None  # left already
+        if group.exit_on:
+            group.change_labels.append(f"风险已消除，退出监测名单（{group.exit_on:%Y-%m}）")
+        group.action = (
+            "update" if group.changes or group.replace_members or group.exit_on else "unchanged"
+        )
         dangerous = group.values.get("monitoring_dangerous", record.monitoring_dangerous)
         group.verify = verify_reason(dangerous, levels.get(record.pk))
     return plan
@@ -785,6 +822,9 @@ def _write(plan: MonitoringPlan, *, by) -> list[Household]:
             members.append(member)
     Member.objects.bulk_create(members, batch_size=BATCH_SIZE)
     import_change_requests(requests, by=by, source="防返贫监测名单导入")
+    exits = [(h.pk, g.exit_on) for h, g in zip(new, creating, strict=True) if g.exit_on]
+    exits += [(g.household_id, g.exit_on) for g in plan.of("update") if g.exit_on]
+    households_exit(exits, by=by, source=EXIT_SOURCE, reason="风险已消除")
     return new
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 from collections.abc import Iterable
 
@@ -23,6 +24,7 @@ from households.models import (
     ChangeStatus,
     Household,
     HouseholdChange,
+    HouseholdExit,
     Member,
     SensitiveAccessLog,
 )
@@ -287,6 +289,31 @@ def import_change_requests(requests: list[tuple[int, dict]], *, by, source: str)
         )
     HouseholdChange.objects.bulk_create(changes, batch_size=1000)
     return len(changes)
+
+
+def households_exit(exits: list[tuple[int, dt.date]], *, by, source: str, reason: str) -> int:
+    """Households leave a department's list (inside an import's transaction): an exit record
+    each, and `exited_on` set; their history and any open project stay."""
+    if not exits:
+        return 0
+    HouseholdExit.objects.bulk_create(
+        [
+            HouseholdExit(
+                household_id=pk,
+                exited_on=on,
+                source=source[:60],
+                reason=reason[:200],
+                created_by=by,
+            )
+            for pk, on in exits
+        ],
+        batch_size=1000,
+    )
+    for pk, on in exits:
+        Household.objects.unscoped("households the import matched").filter(
+            pk=pk, exited_on__isnull=True
+        ).update(exited_on=on, version=F("version") + 1)
+    return len(exits)
 
 
 def change_values(change: HouseholdChange) -> tuple[dict, dict]:

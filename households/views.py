@@ -16,7 +16,7 @@ from core.forms_views import FAILED, add_validation_errors, call_service
 from households import selectors, services
 from households.filters import HouseholdFilter, id_lookup_token, is_full_id_number
 from households.forms import HouseholdForm, MemberFormSet, formset_members
-from households.models import ChangeStatus, Household, HouseholdChange
+from households.models import ChangeStatus, Household, HouseholdChange, HouseholdExit
 from households.services import DELETE_ROLES
 
 # A search longer than this is no name, ID number or village: cut, not sent back in a URL.
@@ -87,6 +87,9 @@ class HouseholdDetailView(RoleRequiredMixin, DetailView):
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
         context["history"] = selectors.household_history(self.object)
+        context["exits"] = list(
+            HouseholdExit.objects.unscoped(HELD_PARENT).filter(household=self.object)
+        )
         context["pending_changes"] = list(
             HouseholdChange.objects.unscoped(HELD_PARENT)
             .filter(household=self.object, status=ChangeStatus.PENDING)

@@ -56,7 +56,10 @@ def township_figures(county: Area, month: dt.date) -> dict[str, dict]:
     )
 
     for r in (
-        Household.objects.in_area(code6).values("township_code", "category").annotate(n=Count("id"))
+        Household.objects.in_area(code6)
+        .filter(exited_on__isnull=True)  # current targets: not exited from the lists
+        .values("township_code", "category")
+        .annotate(n=Count("id"))
     ):
         row = rows[r["township_code"] + "000"]
         row["households_by_category"][r["category"]] = r["n"]

@@ -6,44 +6,74 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('renovation', '0005_publicity_photo'),
+        ("renovation", "0005_publicity_photo"),
     ]
 
     operations = [
         pgtrigger.migrations.RemoveTrigger(
-            model_name='renovationproject',
-            name='insert_insert',
+            model_name="renovationproject",
+            name="insert_insert",
         ),
         pgtrigger.migrations.RemoveTrigger(
-            model_name='renovationproject',
-            name='update_update',
+            model_name="renovationproject",
+            name="update_update",
         ),
         pgtrigger.migrations.RemoveTrigger(
-            model_name='renovationproject',
-            name='delete_delete',
+            model_name="renovationproject",
+            name="delete_delete",
         ),
         migrations.AddField(
-            model_name='renovationproject',
-            name='moved_in_on',
-            field=models.DateField(blank=True, null=True, verbose_name='入住日期'),
+            model_name="renovationproject",
+            name="moved_in_on",
+            field=models.DateField(blank=True, null=True, verbose_name="入住日期"),
         ),
         migrations.AddField(
-            model_name='renovationprojectevent',
-            name='moved_in_on',
-            field=models.DateField(blank=True, null=True, verbose_name='入住日期'),
+            model_name="renovationprojectevent",
+            name="moved_in_on",
+            field=models.DateField(blank=True, null=True, verbose_name="入住日期"),
         ),
         pgtrigger.migrations.AddTrigger(
-            model_name='renovationproject',
-            trigger=pgtrigger.compiler.Trigger(name='insert_insert', sql=pgtrigger.compiler.UpsertTriggerSql(func='INSERT INTO "renovation_renovationprojectevent" ("accepted_on", "amount_explanation", "amount_overridden_by_id", "amount_override_reason", "application_content_type", "application_file", "application_note", "applied_by_id", "applied_on", "appraisal_id", "approved_amount", "approved_by_id", "approved_on", "build_mode", "builder_kind", "builder_name", "built_area", "closed_by_id", "closed_on", "completed_on", "completion_due", "created_at", "danger_level", "demolition_not_applicable_reason", "end_reason", "ended_by_id", "ended_on", "household_id", "id", "joint_reviewed_by_id", "joint_reviewed_on", "method", "method_note", "moved_in_on", "notified_by_id", "notified_on", "on_behalf", "pgh_context_id", "pgh_created_at", "pgh_label", "pgh_obj_id", "started_on", "status", "township_amount", "township_opinion", "township_reviewed_by_id", "township_reviewed_on", "updated_at", "version", "village_reviewed_on", "year") VALUES (NEW."accepted_on", NEW."amount_explanation", NEW."amount_overridden_by_id", NEW."amount_override_reason", NEW."application_content_type", NEW."application_file", NEW."application_note", NEW."applied_by_id", NEW."applied_on", NEW."appraisal_id", NEW."approved_amount", NEW."approved_by_id", NEW."approved_on", NEW."build_mode", NEW."builder_kind", NEW."builder_name", NEW."built_area", NEW."closed_by_id", NEW."closed_on", NEW."completed_on", NEW."completion_due", NEW."created_at", NEW."danger_level", NEW."demolition_not_applicable_reason", NEW."end_reason", NEW."ended_by_id", NEW."ended_on", NEW."household_id", NEW."id", NEW."joint_reviewed_by_id", NEW."joint_reviewed_on", NEW."method", NEW."method_note", NEW."moved_in_on", NEW."notified_by_id", NEW."notified_on", NEW."on_behalf", _pgh_attach_context(), NOW(), \'insert\', NEW."id", NEW."started_on", NEW."status", NEW."township_amount", NEW."township_opinion", NEW."township_reviewed_by_id", NEW."township_reviewed_on", NEW."updated_at", NEW."version", NEW."village_reviewed_on", NEW."year"); RETURN NULL;', hash='a005390934bae13dc57dfe78a08a2fab1bc20f1b', operation='INSERT', pgid='pgtrigger_insert_insert_f88cc', table='renovation_renovationproject', when='AFTER')),
+            model_name="renovationproject",
+            trigger=pgtrigger.compiler.Trigger(
+                name="insert_insert",
+                sql=pgtrigger.compiler.UpsertTriggerSql(
+                    func='INSERT INTO "renovation_renovationprojectevent" ("accepted_on", "amount_explanation", "amount_overridden_by_id", "amount_override_reason", "application_content_type", "application_file", "application_note", "applied_by_id", "applied_on", "appraisal_id", "approved_amount", "approved_by_id", "approved_on", "build_mode", "builder_kind", "builder_name", "built_area", "closed_by_id", "closed_on", "completed_on", "completion_due", "created_at", "danger_level", "demolition_not_applicable_reason", "end_reason", "ended_by_id", "ended_on", "household_id", "id", "joint_reviewed_by_id", "joint_reviewed_on", "method", "method_note", "moved_in_on", "notified_by_id", "notified_on", "on_behalf", "pgh_context_id", "pgh_created_at", "pgh_label", "pgh_obj_id", "started_on", "status", "township_amount", "township_opinion", "township_reviewed_by_id", "township_reviewed_on", "updated_at", "version", "village_reviewed_on", "year") VALUES (NEW."accepted_on", NEW."amount_explanation", NEW."amount_overridden_by_id", NEW."amount_override_reason", NEW."application_content_type", NEW."application_file", NEW."application_note", NEW."applied_by_id", NEW."applied_on", NEW."appraisal_id", NEW."approved_amount", NEW."approved_by_id", NEW."approved_on", NEW."build_mode", NEW."builder_kind", NEW."builder_name", NEW."built_area", NEW."closed_by_id", NEW."closed_on", NEW."completed_on", NEW."completion_due", NEW."created_at", NEW."danger_level", NEW."demolition_not_applicable_reason", NEW."end_reason", NEW."ended_by_id", NEW."ended_on", NEW."household_id", NEW."id", NEW."joint_reviewed_by_id", NEW."joint_reviewed_on", NEW."method", NEW."method_note", NEW."moved_in_on", NEW."notified_by_id", NEW."notified_on", NEW."on_behalf", _pgh_attach_context(), NOW(), \'insert\', NEW."id", NEW."started_on", NEW."status", NEW."township_amount", NEW."township_opinion", NEW."township_reviewed_by_id", NEW."township_reviewed_on", NEW."updated_at", NEW."version", NEW."village_reviewed_on", NEW."year"); RETURN NULL;',
+                    hash="a005390934bae13dc57dfe78a08a2fab1bc20f1b",
+                    operation="INSERT",
+                    pgid="pgtrigger_insert_insert_f88cc",
+                    table="renovation_renovationproject",
+                    when="AFTER",
+                ),
+            ),
         ),
         pgtrigger.migrations.AddTrigger(
-            model_name='renovationproject',
-            trigger=pgtrigger.compiler.Trigger(name='update_update', sql=pgtrigger.compiler.UpsertTriggerSql(condition='WHEN (OLD.* IS DISTINCT FROM NEW.*)', func='INSERT INTO "renovation_renovationprojectevent" ("accepted_on", "amount_explanation", "amount_overridden_by_id", "amount_override_reason", "application_content_type", "application_file", "application_note", "applied_by_id", "applied_on", "appraisal_id", "approved_amount", "approved_by_id", "approved_on", "build_mode", "builder_kind", "builder_name", "built_area", "closed_by_id", "closed_on", "completed_on", "completion_due", "created_at", "danger_level", "demolition_not_applicable_reason", "end_reason", "ended_by_id", "ended_on", "household_id", "id", "joint_reviewed_by_id", "joint_reviewed_on", "method", "method_note", "moved_in_on", "notified_by_id", "notified_on", "on_behalf", "pgh_context_id", "pgh_created_at", "pgh_label", "pgh_obj_id", "started_on", "status", "township_amount", "township_opinion", "township_reviewed_by_id", "township_reviewed_on", "updated_at", "version", "village_reviewed_on", "year") VALUES (NEW."accepted_on", NEW."amount_explanation", NEW."amount_overridden_by_id", NEW."amount_override_reason", NEW."application_content_type", NEW."application_file", NEW."application_note", NEW."applied_by_id", NEW."applied_on", NEW."appraisal_id", NEW."approved_amount", NEW."approved_by_id", NEW."approved_on", NEW."build_mode", NEW."builder_kind", NEW."builder_name", NEW."built_area", NEW."closed_by_id", NEW."closed_on", NEW."completed_on", NEW."completion_due", NEW."created_at", NEW."danger_level", NEW."demolition_not_applicable_reason", NEW."end_reason", NEW."ended_by_id", NEW."ended_on", NEW."household_id", NEW."id", NEW."joint_reviewed_by_id", NEW."joint_reviewed_on", NEW."method", NEW."method_note", NEW."moved_in_on", NEW."notified_by_id", NEW."notified_on", NEW."on_behalf", _pgh_attach_context(), NOW(), \'update\', NEW."id", NEW."started_on", NEW."status", NEW."township_amount", NEW."township_opinion", NEW."township_reviewed_by_id", NEW."township_reviewed_on", NEW."updated_at", NEW."version", NEW."village_reviewed_on", NEW."year"); RETURN NULL;', hash='befb611b4bd435b7b2c72c9d87c3aa7f05d38ff4', operation='UPDATE', pgid='pgtrigger_update_update_81702', table='renovation_renovationproject', when='AFTER')),
+            model_name="renovationproject",
+            trigger=pgtrigger.compiler.Trigger(
+                name="update_update",
+                sql=pgtrigger.compiler.UpsertTriggerSql(
+                    condition="WHEN (OLD.* IS DISTINCT FROM NEW.*)",
+                    func='INSERT INTO "renovation_renovationprojectevent" ("accepted_on", "amount_explanation", "amount_overridden_by_id", "amount_override_reason", "application_content_type", "application_file", "application_note", "applied_by_id", "applied_on", "appraisal_id", "approved_amount", "approved_by_id", "approved_on", "build_mode", "builder_kind", "builder_name", "built_area", "closed_by_id", "closed_on", "completed_on", "completion_due", "created_at", "danger_level", "demolition_not_applicable_reason", "end_reason", "ended_by_id", "ended_on", "household_id", "id", "joint_reviewed_by_id", "joint_reviewed_on", "method", "method_note", "moved_in_on", "notified_by_id", "notified_on", "on_behalf", "pgh_context_id", "pgh_created_at", "pgh_label", "pgh_obj_id", "started_on", "status", "township_amount", "township_opinion", "township_reviewed_by_id", "township_reviewed_on", "updated_at", "version", "village_reviewed_on", "year") VALUES (NEW."accepted_on", NEW."amount_explanation", NEW."amount_overridden_by_id", NEW."amount_override_reason", NEW."application_content_type", NEW."application_file", NEW."application_note", NEW."applied_by_id", NEW."applied_on", NEW."appraisal_id", NEW."approved_amount", NEW."approved_by_id", NEW."approved_on", NEW."build_mode", NEW."builder_kind", NEW."builder_name", NEW."built_area", NEW."closed_by_id", NEW."closed_on", NEW."completed_on", NEW."completion_due", NEW."created_at", NEW."danger_level", NEW."demolition_not_applicable_reason", NEW."end_reason", NEW."ended_by_id", NEW."ended_on", NEW."household_id", NEW."id", NEW."joint_reviewed_by_id", NEW."joint_reviewed_on", NEW."method", NEW."method_note", NEW."moved_in_on", NEW."notified_by_id", NEW."notified_on", NEW."on_behalf", _pgh_attach_context(), NOW(), \'update\', NEW."id", NEW."started_on", NEW."status", NEW."township_amount", NEW."township_opinion", NEW."township_reviewed_by_id", NEW."township_reviewed_on", NEW."updated_at", NEW."version", NEW."village_reviewed_on", NEW."year"); RETURN NULL;',
+                    hash="befb611b4bd435b7b2c72c9d87c3aa7f05d38ff4",
+                    operation="UPDATE",
+                    pgid="pgtrigger_update_update_81702",
+                    table="renovation_renovationproject",
+                    when="AFTER",
+                ),
+            ),
         ),
         pgtrigger.migrations.AddTrigger(
-            model_name='renovationproject',
-            trigger=pgtrigger.compiler.Trigger(name='delete_delete', sql=pgtrigger.compiler.UpsertTriggerSql(func='INSERT INTO "renovation_renovationprojectevent" ("accepted_on", "amount_explanation", "amount_overridden_by_id", "amount_override_reason", "application_content_type", "application_file", "application_note", "applied_by_id", "applied_on", "appraisal_id", "approved_amount", "approved_by_id", "approved_on", "build_mode", "builder_kind", "builder_name", "built_area", "closed_by_id", "closed_on", "completed_on", "completion_due", "created_at", "danger_level", "demolition_not_applicable_reason", "end_reason", "ended_by_id", "ended_on", "household_id", "id", "joint_reviewed_by_id", "joint_reviewed_on", "method", "method_note", "moved_in_on", "notified_by_id", "notified_on", "on_behalf", "pgh_context_id", "pgh_created_at", "pgh_label", "pgh_obj_id", "started_on", "status", "township_amount", "township_opinion", "township_reviewed_by_id", "township_reviewed_on", "updated_at", "version", "village_reviewed_on", "year") VALUES (OLD."accepted_on", OLD."amount_explanation", OLD."amount_overridden_by_id", OLD."amount_override_reason", OLD."application_content_type", OLD."application_file", OLD."application_note", OLD."applied_by_id", OLD."applied_on", OLD."appraisal_id", OLD."approved_amount", OLD."approved_by_id", OLD."approved_on", OLD."build_mode", OLD."builder_kind", OLD."builder_name", OLD."built_area", OLD."closed_by_id", OLD."closed_on", OLD."completed_on", OLD."completion_due", OLD."created_at", OLD."danger_level", OLD."demolition_not_applicable_reason", OLD."end_reason", OLD."ended_by_id", OLD."ended_on", OLD."household_id", OLD."id", OLD."joint_reviewed_by_id", OLD."joint_reviewed_on", OLD."method", OLD."method_note", OLD."moved_in_on", OLD."notified_by_id", OLD."notified_on", OLD."on_behalf", _pgh_attach_context(), NOW(), \'delete\', OLD."id", OLD."started_on", OLD."status", OLD."township_amount", OLD."township_opinion", OLD."township_reviewed_by_id", OLD."township_reviewed_on", OLD."updated_at", OLD."version", OLD."village_reviewed_on", OLD."year"); RETURN NULL;', hash='11c54d34a9bd0bc8b3a2e6ffb0adde02c00aef11', operation='DELETE', pgid='pgtrigger_delete_delete_f6b02', table='renovation_renovationproject', when='AFTER')),
+            model_name="renovationproject",
+            trigger=pgtrigger.compiler.Trigger(
+                name="delete_delete",
+                sql=pgtrigger.compiler.UpsertTriggerSql(
+                    func='INSERT INTO "renovation_renovationprojectevent" ("accepted_on", "amount_explanation", "amount_overridden_by_id", "amount_override_reason", "application_content_type", "application_file", "application_note", "applied_by_id", "applied_on", "appraisal_id", "approved_amount", "approved_by_id", "approved_on", "build_mode", "builder_kind", "builder_name", "built_area", "closed_by_id", "closed_on", "completed_on", "completion_due", "created_at", "danger_level", "demolition_not_applicable_reason", "end_reason", "ended_by_id", "ended_on", "household_id", "id", "joint_reviewed_by_id", "joint_reviewed_on", "method", "method_note", "moved_in_on", "notified_by_id", "notified_on", "on_behalf", "pgh_context_id", "pgh_created_at", "pgh_label", "pgh_obj_id", "started_on", "status", "township_amount", "township_opinion", "township_reviewed_by_id", "township_reviewed_on", "updated_at", "version", "village_reviewed_on", "year") VALUES (OLD."accepted_on", OLD."amount_explanation", OLD."amount_overridden_by_id", OLD."amount_override_reason", OLD."application_content_type", OLD."application_file", OLD."application_note", OLD."applied_by_id", OLD."applied_on", OLD."appraisal_id", OLD."approved_amount", OLD."approved_by_id", OLD."approved_on", OLD."build_mode", OLD."builder_kind", OLD."builder_name", OLD."built_area", OLD."closed_by_id", OLD."closed_on", OLD."completed_on", OLD."completion_due", OLD."created_at", OLD."danger_level", OLD."demolition_not_applicable_reason", OLD."end_reason", OLD."ended_by_id", OLD."ended_on", OLD."household_id", OLD."id", OLD."joint_reviewed_by_id", OLD."joint_reviewed_on", OLD."method", OLD."method_note", OLD."moved_in_on", OLD."notified_by_id", OLD."notified_on", OLD."on_behalf", _pgh_attach_context(), NOW(), \'delete\', OLD."id", OLD."started_on", OLD."status", OLD."township_amount", OLD."township_opinion", OLD."township_reviewed_by_id", OLD."township_reviewed_on", OLD."updated_at", OLD."version", OLD."village_reviewed_on", OLD."year"); RETURN NULL;',
+                    hash="11c54d34a9bd0bc8b3a2e6ffb0adde02c00aef11",
+                    operation="DELETE",
+                    pgid="pgtrigger_delete_delete_f6b02",
+                    table="renovation_renovationproject",
+                    when="AFTER",
+                ),
+            ),
         ),
     ]

@@ -433,3 +433,50 @@ def test_a_user_moved_since_the_upload_can_neither_preview_nor_confirm(
     assert not Household.objects.exists()
     imp.refresh_from_db()
     assert imp.is_pending
+
+
+def test_labels_map_to_their_categories_a_change_is_pending_and_eliminated_risk_exits(
+    township_client, county_reviewer, three_households
+):
+    """Issue 15 point 3: 突发严重困难户 is ④ 严重困难家庭, not 易返贫致贫户; a differing
+    category is a change to confirm; 风险已消除 gives an exit record."""
+    from households.models import HouseholdChange, HouseholdExit
+    from households.services import household_change_decide
+
+    rows, _ids = three_households
+    upload(township_client, monitoring_file(rows))
+    confirm(township_client, HouseholdImport.objects.get())
+    categories = dict(Household.objects.values_list("head_name", "category"))
+    assert categories == {"王大": "at_risk", "赵强": "at_risk", "钱多": "hardship"}
+
+    # Next list: 王大 is now 突发严重困难户, 赵强's risk was eliminated in 2026-10.
+    for row in rows:
+        if row["户编号"] == "H001":
+            row["监测对象类别"] = "突发严重困难户"
+        if row["户编号"] == "H002":
+            row["风险是否已消除"] = "是"
+            row["消除监测时间"] = "202610"
+    page = upload(township_client, monitoring_file(rows)).content.decode()
+    assert "风险已消除，退出监测名单（2026-10）" in page
+    confirm(township_client, HouseholdImport.objects.filter(status="pending").get())
+
+    wang = Household.objects.get(head_name="王大")
+    assert wang.category == "at_risk"  # not overwritten
+    change = HouseholdChange.objects.get(household=wang, status="pending")
+    assert "重点对象类型：易返贫致贫户 → 严重困难家庭" in change.summary
+    household_change_decide(change=change, by=county_reviewer, confirm=True)
+    wang.refresh_from_db()
+    assert wang.category == "hardship"
+
+    zhao = Household.objects.get(head_name="赵强")
+    assert zhao.exited_on == dt.date(2026, 10, 1)
+    exit_record = HouseholdExit.objects.get(household=zhao)
+    assert (exit_record.source, exit_record.reason) == ("防返贫监测名单", "风险已消除")
+    page = township_client.get(zhao.get_absolute_url()).content.decode()
+    assert "风险已消除" in page
+    listed = township_client.get("/households/?exited=false").content.decode()
+    assert "赵强" not in listed and "王大" in listed
+    # A third import of the same list does not exit it twice.
+    upload(township_client, monitoring_file(rows))
+    confirm(township_client, HouseholdImport.objects.filter(status="pending").get())
+    assert HouseholdExit.objects.filter(household=zhao).count() == 1
