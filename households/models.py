@@ -267,6 +267,7 @@ class ImportStatus(models.TextChoices):
 class ImportKind(models.TextChoices):
     REGISTRY = "registry", "部门名单"
     MONITORING = "monitoring", "防返贫监测名单"
+    HISTORIC = "historic", "历年改造记录"
 
 
 class HouseholdImportQuerySet(ScopedQuerySet):
@@ -354,6 +355,8 @@ class HouseholdImport(models.Model):
 
         if self.kind == ImportKind.MONITORING:
             return reverse("households:monitoring-detail", args=[self.pk])
+        if self.kind == ImportKind.HISTORIC:  # the subsidies app's kind (by URL name only)
+            return reverse("subsidies:historic-detail", args=[self.pk])
         return reverse("households:import-detail", args=[self.pk])
 
     @property

@@ -468,6 +468,7 @@ class StateSource(models.TextChoices):
     APPRAISAL = "appraisal", "鉴定（评定）"
     CLOSEOUT = "closeout", "改造验收销号"
     CLOSURE = "closure", "危房台账销号"
+    HISTORIC = "historic", "历年改造记录"
 
 
 @tracked()

@@ -83,7 +83,7 @@ def with_current_appraisal(qs: QuerySet) -> QuerySet:
     current = _current_appraisal()
     state = _current_state()
     renovated = SafetyState.objects.filter(
-        household=OuterRef("pk"), source=StateSource.CLOSEOUT
+        household=OuterRef("pk"), source__in=[StateSource.CLOSEOUT, StateSource.HISTORIC]
     ).order_by("-on", "-id")
     return qs.annotate(
         current_appraisal_id=Subquery(current.values("id")[:1]),

@@ -84,7 +84,7 @@ class HouseholdRecordView(RoleRequiredMixin, DetailView):
             .order_by("-on", "-id")
         )
         context["state"] = context["states"][0] if context["states"] else None
-        context["renovated"] = any(s.source == "closeout" for s in context["states"])
+        context["renovated"] = any(s.source in ("closeout", "historic") for s in context["states"])
         return context
 
 

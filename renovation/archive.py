@@ -65,6 +65,8 @@ class Archive:
     household: Household
     appraisals: list
     projects: list[ProjectArchive]
+    #: Renovations from before the system (subsidies.HistoricRenovation), oldest first.
+    historic: list = field(default_factory=list)
 
     @property
     def missing(self) -> list[str]:
@@ -389,10 +391,15 @@ def build_archive(household: Household, user) -> Archive:
     appraisals = list(
         Appraisal.objects.visible_to(user).filter(household=household).order_by("-appraised_on")
     )
+    from subsidies.models import HistoricRenovation
+
     return Archive(
         household=household,
         appraisals=appraisals,
         projects=[ProjectArchive(p, _project_items(p, user), _history(p)) for p in projects],
+        historic=list(
+            HistoricRenovation.objects.visible_to(user).filter(household=household).order_by("year")
+        ),
     )
 
 

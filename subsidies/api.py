@@ -25,6 +25,7 @@ from subsidies.calculator import LEVEL_FOR_APPRAISAL, calculate
 from subsidies.models import (
     DisasterReadmission,
     FundAllocation,
+    HistoricRenovation,
     PayoutBatch,
     PayoutLine,
     SubsidyStandard,
@@ -667,12 +668,34 @@ class ReadmissionViewSet(
         return super().create(request, *args, **kwargs)
 
 
+class HistoricRenovationSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = HistoricRenovation
+        fields = ["id", "household", "year", "method", "amount", "completed_on", "source"]
+        read_only_fields = fields
+
+
+class HistoricRenovationViewSet(viewsets.ReadOnlyModelViewSet):
+    """历年改造记录（系统启用前，只读；通过导入页面写入）。"""
+
+    serializer_class = HistoricRenovationSerializer
+    filterset_fields = ["household", "year"]
+
+    def get_queryset(self):
+        return HistoricRenovation.objects.visible_to(self.request.user).order_by(
+            "household", "year"
+        )
+
+
 def register(router) -> None:
     """Register this app's API viewsets on the project router."""
     router.register("payout-batches", PayoutBatchViewSet, basename="payout-batch")
     router.register("payout-lines", PayoutLineViewSet, basename="payout-line")
     router.register("fund-allocations", FundAllocationViewSet, basename="fund-allocation")
     router.register("readmissions", ReadmissionViewSet, basename="readmission")
+    router.register(
+        "historic-renovations", HistoricRenovationViewSet, basename="historic-renovation"
+    )
     router.register("township-advances", TownshipAdvanceViewSet, basename="township-advance")
     router.register("subsidy-standards", SubsidyStandardViewSet, basename="subsidy-standard")
     router.register("subsidies/calculate", CalculateViewSet, basename="subsidy-calculate")

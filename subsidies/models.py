@@ -581,3 +581,50 @@ class TownshipAdvance(models.Model):
     @property
     def is_reimbursed(self) -> bool:
         return self.reimbursed_on is not None
+
+
+@tracked()
+class HistoricRenovation(models.Model):
+    """A renovation and its subsidy from before Anju (e.g. 2015, 5,000 yuan), imported from
+    earlier years' ledgers: read-only; the double-subsidy rule, the re-admission rule, the
+    dangerous-house ledger and the archive read it (issue 15 point 10)."""
+
+    household = models.ForeignKey(
+        Household,
+        verbose_name="农户",
+        on_delete=models.PROTECT,
+        related_name="historic_renovations",
+    )
+    year = models.PositiveSmallIntegerField("年度")
+    method = models.CharField("改造方式", max_length=20)
+    amount = models.DecimalField("补助金额（元）", max_digits=10, decimal_places=2)
+    completed_on = models.DateField("竣工日期", null=True, blank=True)
+    source = models.CharField("来源", max_length=100)
+    household_import = models.ForeignKey(
+        "households.HouseholdImport",
+        verbose_name="导入批次",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    created_by = _user_fk("导入人")
+    created_at = models.DateTimeField("导入时间", auto_now_add=True)
+
+    objects = HouseholdChildQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = "历年改造记录"
+        verbose_name_plural = "历年改造记录"
+        ordering = ["household_id", "year"]
+        constraints = [
+            models.UniqueConstraint(fields=["household", "year"], name="historic_once_per_year"),
+            models.CheckConstraint(name="historic_amount_positive", condition=Q(amount__gt=0)),
+        ]
+        triggers = [
+            # Historic: written by the import, never changed afterwards.
+            pgtrigger.Protect(name="historic_read_only", operation=pgtrigger.Update)
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.year}年 {self.method} {self.amount}"

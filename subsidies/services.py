@@ -35,6 +35,7 @@ from subsidies.models import (
     FundAllocation,
     FundingSource,
     FundLevel,
+    HistoricRenovation,
     LineStatus,
     PayoutBatch,
     PayoutLine,
@@ -445,6 +446,21 @@ def line_refusal(
             f"{name}：该户已享受过{earlier.project.year}年度危房改造补助，"
             "未经因灾再次纳入（须有灾害损毁证明）不能再次补助。"
         )
+    historic = (
+        HistoricRenovation.objects.unscoped("of the held project's household")
+        .filter(household_id=project.household_id, year__lt=project.year)
+        .order_by("-year")
+        .first()
+    )
+    if (
+        historic
+        and not DisasterReadmission.objects.unscoped(HELD_PARENT).filter(project=project).exists()
+    ):
+        return (
+            f"{name}：该户已于{historic.year}年享受过危房改造补助（{historic.method}，"
+            f"{_yuan(historic.amount)}元，历年记录），未经因灾再次纳入（须有灾害损毁证明）"
+            "不能再次补助。"
+        )
     if (
         DisasterRebuildSubsidy.objects.unscoped("of the held project's household")
         .filter(household_id=project.household_id, year=project.year)
@@ -798,8 +814,11 @@ def readmission_for_household(
             .order_by("-closed_on")
             .first()
         )
-        if earlier is None:
-            raise DomainError("该农户没有已验收销号的改造项目，无需因灾再次纳入。")
+        historic = (
+            HistoricRenovation.objects.unscoped(HELD_PARENT).filter(household=locked).exists()
+        )
+        if earlier is None and not historic:
+            raise DomainError("该农户没有已验收销号的改造项目或历年改造记录，无需因灾再次纳入。")
         state = current_state(locked)
         if state is None or state.level not in ("C", "D", "none"):
             raise DomainError(

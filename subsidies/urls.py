@@ -1,6 +1,6 @@
 from django.urls import path
 
-from subsidies import roster, views
+from subsidies import historic_views, roster, views
 
 app_name = "subsidies"
 
@@ -49,4 +49,10 @@ urlpatterns += [
         roster.RosterResultConfirmView.as_view(),
         name="roster_result_confirm",
     ),
+]
+urlpatterns += [
+    path("historic/", historic_views.VIEWS["upload"], name="historic-import"),
+    path("historic/<int:pk>/", historic_views.VIEWS["detail"], name="historic-detail"),
+    path("historic/<int:pk>/confirm/", historic_views.VIEWS["confirm"], name="historic-confirm"),
+    path("historic/<int:pk>/cancel/", historic_views.VIEWS["cancel"], name="historic-cancel"),
 ]

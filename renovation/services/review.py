@@ -136,20 +136,40 @@ def project_apply(
 def _readmission_for(household: Household, closed):
     """A household renovated before applies again only with a re-admission (the township's
     disaster proof) recorded after that close-out; it is then tied to the new project."""
-    from subsidies.models import DisasterReadmission
+    from subsidies.models import DisasterReadmission, HistoricRenovation
 
+    # The newest earlier renovation: a closed project, or a record from before the system.
     earlier = closed.order_by("-closed_on").first()
-    if earlier is None:
+    historic = (
+        HistoricRenovation.objects.unscoped("of the locked household")
+        .filter(household=household)
+        .order_by("-year")
+        .first()
+    )
+    candidates = []
+    if earlier is not None:
+        candidates.append(
+            (
+                earlier.closed_on,
+                f"已于{earlier.closed_on:%Y-%m-%d}完成{earlier.year}年度危房改造并销号",
+            )
+        )
+    if historic is not None:
+        done = historic.completed_on or dt.date(historic.year, 12, 31)
+        candidates.append(
+            (done, f"已于{historic.year}年享受危房改造补助（{historic.method}，历年记录）")
+        )
+    if not candidates:
         return None
+    since, what = max(candidates)
     readmission = (
         DisasterReadmission.objects.unscoped("of the locked household")
-        .filter(household=household, project__isnull=True, recorded_on__gte=earlier.closed_on)
+        .filter(household=household, project__isnull=True, recorded_on__gte=since)
         .first()
     )
     if readmission is None:
         raise DomainError(
-            f"该农户已于{earlier.closed_on:%Y-%m-%d}完成{earlier.year}年度危房改造并销号；"
-            "再次改造须先登记因灾再次纳入（上传乡镇出具的灾害损毁证明）。"
+            f"该农户{what}；再次改造须先登记因灾再次纳入（上传乡镇出具的灾害损毁证明）。"
         )
     return readmission
 

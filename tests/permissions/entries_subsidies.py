@@ -195,3 +195,42 @@ ENTRIES["subsidies:readmission"] = Case(
 )
 ENTRIES["readmission-list"] = _api("readmission-list", writes=W)
 ENTRIES["readmission-detail"] = _api("readmission-detail", _readmissions)
+
+
+def _historic_imports(areas, user):
+    from households.models import HouseholdImport, ImportKind
+    from tests.factories import UserFactory
+
+    other = UserFactory(
+        username="matrix_historic", role="township_staff", area=areas["other_township"]
+    )
+    return tuple(
+        HouseholdImport.objects.create(
+            kind=ImportKind.HISTORIC, created_by=u, area_id=u.area_id, filename="h.xlsx"
+        )
+        for u in (user, other)
+    )
+
+
+def _historic(areas, user):
+    from subsidies.models import HistoricRenovation
+
+    return tuple(
+        HistoricRenovation.objects.create(
+            household=HouseholdFactory(village=village),
+            year=2015,
+            method="修缮加固",
+            amount=Decimal("5000"),
+            source="2015年台账",
+            created_by=_reviewer(areas),
+        )
+        for village in (areas["village"], areas["other_village"])
+    )
+
+
+ENTRIES["subsidies:historic-import"] = _page("subsidies:historic-import", writes=W)
+ENTRIES["subsidies:historic-detail"] = _page("subsidies:historic-detail", _historic_imports)
+for _name in ("subsidies:historic-confirm", "subsidies:historic-cancel"):
+    ENTRIES[_name] = _page(_name, _historic_imports, writes=W, get=False)
+ENTRIES["historic-renovation-list"] = _api("historic-renovation-list")
+ENTRIES["historic-renovation-detail"] = _api("historic-renovation-detail", _historic)

@@ -1,0 +1,45 @@
+"""Pages of the historic records import: the shared import pages with this kind's flow."""
+
+from __future__ import annotations
+
+from django import forms
+
+from households.import_pages import XLSX_TYPE, ImportFlow, views
+from households.models import HouseholdImport, ImportKind
+from subsidies import historic
+
+
+class HistoricUploadForm(forms.Form):
+    file = forms.FileField(
+        label="历年改造记录（.xlsx）",
+        widget=forms.ClearableFileInput(attrs={"accept": ".xlsx," + XLSX_TYPE}),
+        error_messages={"required": "请选择要上传的 Excel 文件。", "empty": "上传的文件是空的。"},
+    )
+
+
+def _upload(*, user, data) -> HouseholdImport:
+    return historic.historic_upload(user=user, uploaded=data["file"])
+
+
+def _done(record: HouseholdImport) -> str:
+    return (
+        f"导入完成：新增历年改造记录 {record.created_count} 条，已有 {record.unchanged_count} 条，"
+        f"跳过有误的 {record.skipped_count} 条。"
+    )
+
+
+FLOW = ImportFlow(
+    kind=ImportKind.HISTORIC,
+    upload_url="subsidies:historic-import",
+    detail_url="subsidies:historic-detail",
+    upload_template="subsidies/historic_upload.html",
+    detail_template="subsidies/historic_detail.html",
+    form_class=HistoricUploadForm,
+    upload=_upload,
+    apply=historic.historic_apply,
+    cancel=historic.historic_cancel,
+    done_message=_done,
+    preview_rows=historic.PREVIEW_ROWS,
+    preview_extra=("counts",),
+)
+VIEWS = views(FLOW)
