@@ -15,6 +15,7 @@ from households.models import Household
 from renovation import selectors, services
 from renovation.filters import ProjectFilter
 from renovation.models import (
+    AcceptanceParty,
     BuilderKind,
     BuildMode,
     JointDepartment,
@@ -343,8 +344,21 @@ class CompleteInput(serializers.Serializer):
     completed_on = serializers.DateField()
 
 
+class AcceptFailedInput(serializers.Serializer):
+    inspected_on = serializers.DateField()
+    parties = serializers.MultipleChoiceField(choices=AcceptanceParty.choices, required=False)
+    participants = serializers.CharField()
+    reasons = serializers.CharField()
+    to_fix = serializers.CharField()
+
+
 class AcceptInput(serializers.Serializer):
     accepted_on = serializers.DateField()
+    parties = serializers.MultipleChoiceField(
+        choices=AcceptanceParty.choices,
+        required=False,
+        help_text="参加验收的各方：township、village、household、builder 四方均须参加。",
+    )
     participants = serializers.CharField()
     evaluation_passed = serializers.BooleanField()
     # Passed on as None when missing, so the service says what is wanted (a 400, not a 500).

@@ -22,6 +22,7 @@ from renovation.models import (
     Acceptance,
     Commitment,
     Demolition,
+    FailedAcceptance,
     PhotoStage,
     ProjectStatus,
     RenovationProject,
@@ -282,6 +283,21 @@ def _project_items(project: RenovationProject, user) -> list[Item]:
             pending=not _reached(project, S.ACCEPTED),
         )
     )
+    # Every failed attempt before it (issue 15 point 7).
+    for failed in (
+        FailedAcceptance.objects.unscoped("of the held project")
+        .filter(project=project)
+        .select_related("recorded_by")
+    ):
+        items.append(
+            Item(
+                "竣工验收未通过记录",
+                True,
+                failed.inspected_on,
+                _name(failed.recorded_by),
+                f"参加人员：{failed.participants}；原因：{failed.reasons}；整改要求：{failed.to_fix}",
+            )
+        )
     items.append(_payout_item(project, user))
     demolition = (
         Demolition.objects.unscoped("of the held project")

@@ -8,6 +8,7 @@ from django import forms
 from django.utils import timezone
 
 from renovation.models import (
+    AcceptanceParty,
     BuilderKind,
     BuildMode,
     CheckResult,
@@ -256,8 +257,27 @@ class CompleteForm(forms.Form):
     completed_on = _date("竣工日期")
 
 
+def _parties_field():
+    return forms.MultipleChoiceField(
+        label="参加验收的各方",
+        choices=AcceptanceParty.choices,
+        widget=forms.CheckboxSelectMultiple,
+        required=False,
+        help_text="乡镇、村、农户、工匠或施工方四方共同验收（文件003）。",
+    )
+
+
+class AcceptFailedForm(forms.Form):
+    inspected_on = _date("验收日期")
+    parties = _parties_field()
+    participants = forms.CharField(label="参加验收人员", widget=forms.Textarea(attrs={"rows": 2}))
+    reasons = forms.CharField(label="未通过原因", widget=forms.Textarea(attrs={"rows": 3}))
+    to_fix = forms.CharField(label="整改要求", widget=forms.Textarea(attrs={"rows": 3}))
+
+
 class AcceptForm(forms.Form):
     accepted_on = _date("验收日期")
+    parties = _parties_field()
     participants = forms.CharField(
         label="参加验收人员",
         widget=forms.Textarea(attrs={"rows": 2}),

@@ -67,7 +67,8 @@ TRANSITIONS: dict[str, frozenset[str]] = {
     S.APPROVED: frozenset({S.NOTIFIED, *_AFTER_APPROVAL_ENDS}),
     S.NOTIFIED: frozenset({S.UNDER_CONSTRUCTION, *_AFTER_APPROVAL_ENDS}),
     S.UNDER_CONSTRUCTION: frozenset({S.COMPLETED, S.WITHDRAWN}),
-    S.COMPLETED: frozenset({S.ACCEPTED}),
+    # A failed acceptance sends the project back to construction (issue 15 point 7).
+    S.COMPLETED: frozenset({S.ACCEPTED, S.UNDER_CONSTRUCTION}),
     S.ACCEPTED: frozenset({S.CLOSED}),
     S.CLOSED: frozenset(),
     S.DECLINED: frozenset(),
@@ -548,12 +549,28 @@ class QualityCheck(models.Model):
         return f"质量检查 {self.checked_on:%Y-%m-%d} {self.get_result_display()}"
 
 
+class AcceptanceParty(models.TextChoices):
+    """Document 003: acceptance by the township, the village, the household and the
+    craftsman or contractor together."""
+
+    TOWNSHIP = "township", "乡镇"
+    VILLAGE = "village", "村"
+    HOUSEHOLD = "household", "农户"
+    BUILDER = "builder", "工匠或施工方"
+
+
 @tracked()
 class Acceptance(models.Model):
     project = models.OneToOneField(
         RenovationProject, on_delete=models.PROTECT, related_name="acceptance"
     )
     accepted_on = models.DateField("验收日期")
+    parties = ArrayField(
+        models.CharField(max_length=12, choices=AcceptanceParty.choices),
+        verbose_name="参加验收的各方",
+        default=list,
+        blank=True,
+    )
     participants = models.TextField("参加验收人员")
     evaluation_passed = models.BooleanField("基本安全评定合格")
     evaluation_form = models.FileField(
@@ -736,3 +753,33 @@ class AmountOverride(models.Model):
 
     def __str__(self) -> str:
         return f"补助金额调整 {self.previous_amount} → {self.amount}"
+
+
+@tracked()
+class FailedAcceptance(models.Model):
+    """An acceptance that did not pass: who came, why, what to fix; the project went back to
+    construction. The archive lists every attempt."""
+
+    project = models.ForeignKey(
+        RenovationProject, on_delete=models.PROTECT, related_name="failed_acceptances"
+    )
+    inspected_on = models.DateField("验收日期")
+    parties = ArrayField(
+        models.CharField(max_length=12, choices=AcceptanceParty.choices),
+        verbose_name="参加验收的各方",
+    )
+    participants = models.TextField("参加验收人员")
+    reasons = models.TextField("未通过原因")
+    to_fix = models.TextField("整改要求")
+    recorded_by = _user_fk("录入人")
+    created_at = models.DateTimeField("录入时间", auto_now_add=True)
+
+    objects = ChildQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = "竣工验收未通过"
+        verbose_name_plural = "竣工验收未通过"
+        ordering = ["project_id", "inspected_on", "id"]
+
+    def __str__(self) -> str:
+        return f"验收未通过 {self.inspected_on:%Y-%m-%d}"

@@ -237,6 +237,12 @@ STEPS: dict[str, Step] = _steps(
         status_refusal="项目已终止或销号。",
     ),
     Step(
+        "accept_failed", "验收未通过", ACCEPT_ROLES, (S.COMPLETED,), (S.UNDER_CONSTRUCTION,),
+        "project_accept_failed", "AcceptFailedForm", "AcceptFailedInput",
+        "已登记验收未通过，项目退回施工中，整改后重新登记竣工。", "录入竣工验收",
+        verb="登记验收未通过",
+    ),
+    Step(
         "move_in", "登记入住", MOVE_IN_ROLES, (S.ACCEPTED, S.CLOSED), (), "project_move_in",
         "MoveInForm", "MoveInInput", "已登记入住。", "登记入住", condition=_moved_in,
     ),

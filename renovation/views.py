@@ -26,6 +26,7 @@ from renovation.models import (
     AmountOverride,
     Commitment,
     Demolition,
+    FailedAcceptance,
     ProjectPhoto,
     ProjectStatus,
     RenovationProject,
@@ -113,6 +114,9 @@ class ProjectDetailView(RoleRequiredMixin, DetailView):
             Demolition.objects.unscoped("of the held project").filter(project=project).first()
         )
         context["area_exception"] = getattr(project, "area_exception", None)
+        context["failed_acceptances"] = list(
+            FailedAcceptance.objects.unscoped(HELD_PARENT).filter(project=project)
+        )
         context["overrides"] = list(
             AmountOverride.objects.unscoped(HELD_PARENT)
             .filter(project=project)

@@ -485,6 +485,7 @@ class ProjectSeeder:
             project=project,
             by=staff,
             accepted_on=day("accept"),
+            parties=["township", "village", "household", "builder"],
             participants=(
                 f"乡镇：{staff.full_name}；村委会：{names(self.rng, 1)[0]}；"
                 f"农户：{household.head_name}；施工方：{project.builder_name}"

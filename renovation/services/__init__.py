@@ -34,6 +34,7 @@ from renovation.services.closeout import (  # noqa: F401
     demolition_not_applicable,
     demolition_record,
     project_accept,
+    project_accept_failed,
     project_close,
     project_end,
     project_move_in,

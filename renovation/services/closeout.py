@@ -4,6 +4,7 @@ ending a project: DOMAIN.md "Renovation" steps 11–13."""
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Sequence
 from decimal import Decimal
 
 from django.db import transaction
@@ -26,9 +27,11 @@ from renovation.models import (
     BUILT_METHODS,
     ENDED,
     Acceptance,
+    AcceptanceParty,
     AreaException,
     AreaStandard,
     Demolition,
+    FailedAcceptance,
     RenovationProject,
 )
 from renovation.services._common import (
@@ -118,10 +121,12 @@ def project_accept(
     evaluation_passed: bool | None,
     evaluation_form,
     built_area: Decimal | None,
+    parties: Sequence[str] = (),
     today: dt.date | None = None,
 ) -> Acceptance:
     steps.require_role("accept", by)
     _date(accepted_on, "验收日期", today)
+    parties = _four_parties(parties)
     participants = _text(participants, "请填写参加验收的人员（乡镇、村、农户、工匠）。")
     if evaluation_passed is None:
         raise DomainError("请填写基本安全评定结果。")
@@ -151,6 +156,7 @@ def project_accept(
         acceptance = Acceptance(
             project=project,
             accepted_on=accepted_on,
+            parties=parties,
             participants=participants,
             evaluation_passed=True,
             evaluation_content_type=info.content_type,
@@ -161,6 +167,58 @@ def project_accept(
         acceptance.save()
         _move(project, S.ACCEPTED, accepted_on=accepted_on, built_area=Decimal(built_area))
     return acceptance
+
+
+def _four_parties(parties: Sequence[str]) -> list[str]:
+    """Document 003: the township, the village, the household and the craftsman or
+    contractor take part in the acceptance; each is checked, not written as free text."""
+    chosen = [p for p in AcceptanceParty.values if p in set(parties or ())]
+    unknown = set(parties or ()) - set(AcceptanceParty.values)
+    if unknown:
+        raise DomainError("参加验收的各方无效。")
+    missing = [AcceptanceParty(p).label for p in AcceptanceParty.values if p not in chosen]
+    if missing:
+        raise DomainError(
+            "竣工验收须由乡镇、村、农户和工匠或施工方共同参加，缺少：" + "、".join(missing) + "。"
+        )
+    return chosen
+
+
+@attributed
+def project_accept_failed(
+    *,
+    project: RenovationProject,
+    by: User,
+    inspected_on: dt.date,
+    participants: str,
+    reasons: str,
+    to_fix: str,
+    parties: Sequence[str] = (),
+    today: dt.date | None = None,
+) -> FailedAcceptance:
+    """The acceptance did not pass: recorded with its reasons and what to fix; the project
+    returns to construction and is completed and accepted again later."""
+    steps.require_role("accept_failed", by)
+    _date(inspected_on, "验收日期", today)
+    parties = _four_parties(parties)
+    participants = _text(participants, "请填写参加验收的人员。")
+    reasons = _text(reasons, "请填写验收未通过的原因。")
+    to_fix = _text(to_fix, "请填写整改要求。")
+    with transaction.atomic():
+        project = _lock(project, by)
+        steps.require("accept_failed", project, by)
+        _not_before(inspected_on, project.completed_on, "验收日期", "竣工日期")
+        failed = FailedAcceptance.objects.create(
+            project=project,
+            inspected_on=inspected_on,
+            parties=parties,
+            participants=participants,
+            reasons=reasons,
+            to_fix=to_fix,
+            recorded_by=by,
+        )
+        _move(project, S.UNDER_CONSTRUCTION, completed_on=None)
+    return failed
 
 
 # --- 12. demolition, 13. close-out -----------------------------------------------------

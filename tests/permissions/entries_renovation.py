@@ -96,6 +96,7 @@ STEP_ACTIONS = [
     "photos",
     "complete",
     "accept",
+    "accept-failed",
     "area-exception",
     "demolition",
     "no-demolition",

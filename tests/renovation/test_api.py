@@ -255,6 +255,7 @@ def test_accept_without_evaluation_form_is_400_in_chinese(api_client, township_u
         f"{BASE}{project.pk}/accept/",
         {
             "accepted_on": "2026-05-15",
+            "parties": ["township", "village", "household", "builder"],
             "participants": "乡镇、村、农户、工匠",
             "evaluation_passed": True,
             "built_area": "60",

@@ -29,6 +29,7 @@ from tests.renovation.factories import appraise, make_project
 
 S = ProjectStatus
 pytestmark = pytest.mark.django_db
+FOUR_PARTIES = ["township", "village", "household", "builder"]
 TODAY = dt.date(2026, 5, 20)
 ALL_AGREE = {d.value: (True, "") for d in JointDepartment}
 
@@ -120,6 +121,7 @@ def test_full_journey_from_application_to_close_out(
         by=township_user,
         accepted_on=dt.date(2026, 5, 5),
         participants="乡镇李某、村王某、农户张三、工匠王师傅",
+        parties=FOUR_PARTIES,
         evaluation_passed=True,
         evaluation_form=upload("eval.pdf", pdf_bytes(), "application/pdf"),
         built_area=Decimal("60"),
@@ -370,6 +372,7 @@ def _accept(project, by, **overrides):
         "by": by,
         "accepted_on": dt.date(2026, 5, 10),
         "participants": "乡镇、村、农户、工匠",
+        "parties": FOUR_PARTIES,
         "evaluation_passed": True,
         "evaluation_form": upload("eval.pdf", pdf_bytes(), "application/pdf"),
         "built_area": Decimal("60"),
