@@ -103,8 +103,8 @@ def _project_items(project: RenovationProject, user) -> list[Item]:
     items: list[Item] = []
     items.append(
         Item(
-            "改造申请",
-            True,
+            "改造申请书",
+            bool(project.application_file),
             project.applied_on,
             _name(project.applied_by),
             ("村委会代为申请；" if project.on_behalf else "") + project.get_method_display(),
@@ -186,6 +186,18 @@ def _project_items(project: RenovationProject, user) -> list[Item]:
             pending=not _reached(project, S.APPROVED),
         )
     )
+    with_photo = [p for p in publicities if p.photo]
+    items.append(
+        Item(
+            "公示照片",
+            len(with_photo) == 3,
+            with_photo[-1].starts_on if with_photo else None,
+            "",
+            "、".join(p.get_level_display() for p in with_photo),
+            pending=not _reached(project, S.APPROVED),
+            images=[(_path(p.photo), p.get_level_display()) for p in with_photo],
+        )
+    )
     items.append(
         Item(
             "批准（年度计划）",
@@ -218,7 +230,7 @@ def _project_items(project: RenovationProject, user) -> list[Item]:
     items.append(
         Item(
             "承诺书",
-            commitment is not None,
+            bool(commitment and commitment.file),
             commitment.signed_on if commitment else None,
             _name(commitment.recorded_by) if commitment else "",
             "",
@@ -427,3 +439,116 @@ def build_archive_pdf(household: Household, user) -> bytes:
             item.image_url = file_url(item.image_path) if item.image_path else ""
             item.image_urls = [(file_url(path), caption) for path, caption in item.images if path]
     return render_pdf("renovation/pdf/archive.html", {"archive": archive, "household": household})
+
+
+# --- completeness for lists and the dashboard (issue 15 point 8) -------------------------
+
+#: The archive items whose documents the completeness figure counts (document 004's
+#: findings: application form, minutes, notice photos, commitment scan, evaluation form,
+#: demolition photo).
+DOCUMENT_ITEMS = (
+    "改造申请书",
+    "村级评议会议记录",
+    "公示照片",
+    "承诺书",
+    "竣工验收及基本安全评定表",
+    "旧房拆除证明",
+)
+
+
+def with_archive_documents(qs):
+    """Annotate projects with whether each document of the archive is there (a file, not
+    only a record): the dashboard's completeness reads this."""
+    from django.db.models import (
+        BooleanField,
+        Count,
+        Exists,
+        ExpressionWrapper,
+        IntegerField,
+        OuterRef,
+        Q,
+        Subquery,
+        Value,
+    )
+    from django.db.models.functions import Coalesce
+
+    from renovation.models import Publicity, VillageReview
+
+    photos = (
+        Publicity.objects.unscoped("of the projects in the query")
+        .filter(project=OuterRef("pk"))
+        .exclude(photo="")
+        .values("project")
+        .annotate(n=Count("id"))
+        .values("n")
+    )
+    return qs.annotate(
+        doc_application=ExpressionWrapper(~Q(application_file=""), output_field=BooleanField()),
+        doc_minutes=Exists(
+            VillageReview.objects.unscoped("of the projects in the query")
+            .filter(project=OuterRef("pk"))
+            .exclude(minutes_file="")
+        ),
+        doc_publicity_photos=Coalesce(Subquery(photos, output_field=IntegerField()), Value(0)),
+        doc_commitment=Exists(
+            Commitment.objects.unscoped("of the projects in the query")
+            .filter(project=OuterRef("pk"))
+            .exclude(file="")
+        ),
+        doc_evaluation=Exists(
+            Acceptance.objects.unscoped("of the projects in the query")
+            .filter(project=OuterRef("pk"))
+            .exclude(evaluation_form="")
+        ),
+        doc_demolition=Exists(
+            Demolition.objects.unscoped("of the projects in the query")
+            .filter(project=OuterRef("pk"))
+            .exclude(photo="")
+        ),
+    )
+
+
+def archive_complete_q():
+    """An accepted project's archive holds every document (a repair needs no demolition
+    photo when the reason is recorded)."""
+    from django.db.models import Q
+
+    from renovation.models import RenovationMethod
+
+    return (
+        Q(doc_application=True)
+        & Q(doc_minutes=True)
+        & Q(doc_publicity_photos=3)
+        & Q(doc_commitment=True)
+        & Q(doc_evaluation=True)
+        & (
+            Q(doc_demolition=True)
+            | (Q(method=RenovationMethod.REPAIR) & ~Q(demolition_not_applicable_reason=""))
+        )
+    )
+
+
+def completeness_by_township(user) -> list[dict]:
+    """Per township: accepted (or closed) projects and how many archives are complete."""
+    from django.db.models import Count
+
+    from accounts.models import Area
+
+    rows = (
+        with_archive_documents(
+            RenovationProject.objects.visible_to(user).filter(status__in=[S.ACCEPTED, S.CLOSED])
+        )
+        .values("household__township_code")
+        .annotate(total=Count("id"), complete=Count("id", filter=archive_complete_q()))
+        .order_by("household__township_code")
+    )
+    names = dict(Area.objects.filter(level="township").values_list("code", "name"))
+    return [
+        {
+            "township": names.get(r["household__township_code"] + "000", ""),
+            "total": r["total"],
+            "complete": r["complete"],
+            "rate": round(100 * r["complete"] / r["total"]) if r["total"] else 0,
+        }
+        for r in rows
+    ]

@@ -292,4 +292,14 @@ def dashboard(user, today: dt.date | None = None) -> dict:
         "charts": charts(user, year, counts),
         "my_alerts": list(alerts[:10]),
         "alert_total": alerts.count(),
+        "archive_completeness": _archive_completeness(user),
     }
+
+
+def _archive_completeness(user) -> list[dict]:
+    from renovation.archive import completeness_by_township
+
+    area = getattr(user, "area", None)
+    if area is None or area.level == AreaLevel.VILLAGE:
+        return []
+    return completeness_by_township(user)
