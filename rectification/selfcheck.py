@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 from django.apps import apps
 from django.conf import settings
 from django.db import connection, transaction
-from django.db.models import Exists, F, OuterRef, Q
+from django.db.models import Exists, F, OuterRef, Q, Subquery
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
@@ -492,6 +492,63 @@ def old_house_not_demolished(prefix: str, today: dt.date) -> list[Finding]:
         )
         for p in qs
     ]
+
+
+@rule(
+    "national_entry_late",
+    label="国家系统信息录入滞后",
+    title="农村危房改造信息未及时录入全国系统（开工一户、填报一户）",
+    problem_type=ProblemType.POLICY,
+)
+def national_entry_late(prefix: str, today: dt.date) -> list[Finding]:
+    """开工、竣工、验收、拨付 each entered in the national system within N days
+    (ANJU_NATIONAL_ENTRY_DAYS, default 10): entered later, or still not after N days."""
+    from renovation.models import NationalStage
+    from subsidies.models import LineStatus, PayoutLine
+
+    days = _setting("ANJU_NATIONAL_ENTRY_DAYS", 10)
+    late = dt.timedelta(days=days)
+    paid = PayoutLine.objects.unscoped("the self-check reads the areas it is given").filter(
+        project=OuterRef("pk"), status=LineStatus.PAID
+    )
+    projects = (
+        _projects(prefix)
+        .filter(started_on__isnull=False)
+        .annotate(
+            first_paid_on=Subquery(paid.order_by("batch__paid_on").values("batch__paid_on")[:1])
+        )
+        .prefetch_related("national_entries")
+        .order_by("household__village_id", "household__head_name", "id")
+    )
+    findings = []
+    for project in projects:
+        entered = {e.stage: e.entered_on for e in project.national_entries.all()}
+        stage_dates = {
+            NationalStage.STARTED: project.started_on,
+            NationalStage.COMPLETED: project.completed_on,
+            NationalStage.ACCEPTED: project.accepted_on,
+            NationalStage.PAID: project.first_paid_on,
+        }
+        problems = []
+        for stage in NationalStage:
+            happened = stage_dates[stage]
+            if happened is None:
+                continue
+            on = entered.get(stage)
+            if on is None and happened + late < today:
+                problems.append(f"{stage.label}（{_date(happened)}）超过{days}天未录入")
+            elif on is not None and on - happened > late:
+                problems.append(f"{stage.label}于{_date(on)}才录入，晚{(on - happened).days}天")
+        if problems:
+            findings.append(
+                _project_finding(
+                    "national_entry_late",
+                    project,
+                    "国家系统录入：" + "；".join(problems) + "。",
+                    (tuple(sorted(entered.items())), days),
+                )
+            )
+    return findings
 
 
 @rule(

@@ -19,6 +19,7 @@ from renovation.models import (
     BuilderKind,
     BuildMode,
     JointDepartment,
+    NationalStage,
     Objection,
     PhotoStage,
     ProjectStatus,
@@ -397,6 +398,11 @@ class BatchInput(serializers.Serializer):
     ids = serializers.ListField(child=serializers.IntegerField(), min_length=1, max_length=500)
 
 
+class NationalEntryInput(BatchInput):
+    stage = serializers.ChoiceField(choices=NationalStage.choices)
+    entered_on = serializers.DateField()
+
+
 class PublicityBatchInput(BatchInput):
     level = serializers.ChoiceField(choices=PublicityLevel.choices)
     starts_on = serializers.DateField()
@@ -434,6 +440,8 @@ class RenovationProjectViewSet(
             return services.APPROVE_ROLES
         if self.action == "publicity_batch":
             return services.PUBLICITY_ROLES
+        if self.action == "national_entries":
+            return services.NATIONAL_ROLES
         if self.action == "create":
             return services.APPLY_ROLES
         return services.CONSTRUCTION_ROLES | services.APPLY_ROLES
@@ -489,6 +497,21 @@ class RenovationProjectViewSet(
                 level=data["level"],
                 starts_on=data["starts_on"],
                 ends_on=data.get("ends_on"),
+            ),
+        )
+
+    @action(detail=False, methods=["post"], url_path="national-entries")
+    @extend_schema(request=NationalEntryInput, responses={200: ProjectSerializer(many=True)})
+    def national_entries(self, request):
+        """登记所选项目某一阶段（开工、竣工、验收、拨付）录入全国系统的日期（全部成功或全部不变）。"""
+        return self._batch(
+            request,
+            NationalEntryInput,
+            lambda projects, data: services.national_entries_record(
+                projects=projects,
+                by=request.user,
+                stage=data["stage"],
+                entered_on=data["entered_on"],
             ),
         )
 

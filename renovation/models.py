@@ -783,3 +783,38 @@ class FailedAcceptance(models.Model):
 
     def __str__(self) -> str:
         return f"验收未通过 {self.inspected_on:%Y-%m-%d}"
+
+
+class NationalStage(models.TextChoices):
+    """开工一户、填报一户: the stages entered in the national information system."""
+
+    STARTED = "started", "开工"
+    COMPLETED = "completed", "竣工"
+    ACCEPTED = "accepted", "验收"
+    PAID = "paid", "拨付"
+
+
+@tracked()
+class NationalEntry(models.Model):
+    """The day a project's stage was entered in the national renovation information system."""
+
+    project = models.ForeignKey(
+        RenovationProject, on_delete=models.PROTECT, related_name="national_entries"
+    )
+    stage = models.CharField("阶段", max_length=10, choices=NationalStage.choices)
+    entered_on = models.DateField("录入国家系统日期")
+    recorded_by = _user_fk("登记人")
+    created_at = models.DateTimeField("登记时间", auto_now_add=True)
+
+    objects = ChildQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = "国家系统录入"
+        verbose_name_plural = "国家系统录入"
+        ordering = ["project_id", "stage"]
+        constraints = [
+            models.UniqueConstraint(fields=["project", "stage"], name="national_entry_once")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_stage_display()} {self.entered_on:%Y-%m-%d}"

@@ -10,6 +10,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
+from django.db.models import OuterRef, Subquery, Sum
 from django.utils import timezone
 
 from accounts.models import Area, AreaLevel
@@ -84,17 +85,29 @@ COLUMNS: list[tuple[str, Accessor]] = [
     ("竣工日期", lambda p, ctx: _date(p.completed_on)),
     ("验收日期", lambda p, ctx: _date(p.accepted_on)),
     ("补助金额(元)", lambda p, ctx: p.approved_amount),
+    # What the finance bureau paid, and when (issue 15 point 9).
+    ("拨付日期", lambda p, ctx: _date(p.paid_on)),
+    ("拨付金额(元)", lambda p, ctx: p.paid_amount),
 ]
 HEADER = [header for header, _accessor in COLUMNS]
-WIDTHS = [20, 12, 10, 12, 12, 10, 22, 8, 20, 18, 18, 8, 14, 12, 12, 12, 12]
+WIDTHS = [20, 12, 10, 12, 12, 10, 22, 8, 20, 18, 18, 8, 14, 12, 12, 12, 12, 12, 12]
 
 
 def national_queryset(user, year: int, township: Area | None = None):
     """Projects of `year` approved or later (列入年度计划), in the user's area."""
+    from subsidies.models import LineStatus, PayoutLine
+
+    paid = PayoutLine.objects.unscoped("of the listed projects").filter(
+        project=OuterRef("pk"), status=LineStatus.PAID
+    )
     qs = (
         RenovationProject.objects.visible_to(user)
         .filter(year=year, status__in=FUNDED)
         .select_related("household__village__parent__parent")
+        .annotate(
+            paid_on=Subquery(paid.order_by("batch__paid_on").values("batch__paid_on")[:1]),
+            paid_amount=Subquery(paid.values("project").annotate(s=Sum("amount")).values("s")[:1]),
+        )
         .order_by("household__village_id", "household__head_name", "id")
     )
     if township is not None:

@@ -35,6 +35,7 @@ urlpatterns = [
         {"fmt": "xlsx"},
         name="notice_xlsx",
     ),
+    path("national-entries/", views.NationalEntryView.as_view(), name="national_entries"),
     path("archive/<int:pk>/", views.ArchiveView.as_view(), name="archive"),
     path("archive/<int:pk>/archive.pdf", views.ArchivePdfView.as_view(), name="archive_pdf"),
     path("files/<str:kind>/<int:pk>/", views.FileView.as_view(), name="file"),

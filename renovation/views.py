@@ -2,17 +2,20 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
+from django.core.paginator import Paginator
 from django.http import Http404
-from django.shortcuts import get_object_or_404, redirect
+from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.views import View
 from django.views.generic import DetailView, FormView, ListView
 
 from accounts.models import Area, AreaLevel
-from accounts.permissions import RoleRequiredMixin
+from accounts.permissions import RoleRequiredMixin, can_write
 from accounts.scoping import HELD_PARENT
 from core.downloads import PDF, XLSX, download_response, serve_private_file, stored_filename
 from core.errors import DomainError, RoleRefused
@@ -27,6 +30,7 @@ from renovation.models import (
     Commitment,
     Demolition,
     FailedAcceptance,
+    NationalStage,
     ProjectPhoto,
     ProjectStatus,
     RenovationProject,
@@ -466,3 +470,72 @@ class FileView(RoleRequiredMixin, View):
             filename=stored_filename(field_file, f"{kind}-{obj.pk}") if field_file else kind,
             content_type=getattr(obj, type_field) or PDF,
         )
+
+
+class NationalEntryView(RoleRequiredMixin, View):
+    """全国系统录入登记: a year's projects with the date of each stage and the day it was
+    entered in the national system; the selected ones are recorded in one action."""
+
+    write_roles = services.NATIONAL_ROLES
+    template_name = "renovation/national_entries.html"
+
+    def get(self, request):
+        year = request.GET.get("year", "")
+        year = (
+            int(year) if year.isdigit() and 2000 <= int(year) <= 2100 else timezone.localdate().year
+        )
+        from renovation.national import national_queryset
+
+        projects = national_queryset(request.user, year).prefetch_related("national_entries")
+        page = Paginator(projects, 100).get_page(request.GET.get("page"))
+        rows = []
+        for p in page:
+            entered = {e.stage: e.entered_on for e in p.national_entries.all()}
+            dates = {
+                NationalStage.STARTED: p.started_on,
+                NationalStage.COMPLETED: p.completed_on,
+                NationalStage.ACCEPTED: p.accepted_on,
+                NationalStage.PAID: p.paid_on,
+            }
+            rows.append(
+                {
+                    "project": p,
+                    "stages": [(s.label, dates[s], entered.get(s)) for s in NationalStage],
+                }
+            )
+        return render(
+            request,
+            self.template_name,
+            {
+                "year": year,
+                "rows": rows,
+                "page_obj": page,
+                "stages": NationalStage.choices,
+                "can_record": can_write(request.user, services.NATIONAL_ROLES),
+                "today": timezone.localdate(),
+            },
+        )
+
+    def post(self, request):
+        projects, ids = _selected_projects(request)
+        back = reverse("renovation:national_entries") + "?" + request.POST.get("query", "")
+        stage = request.POST.get("stage", "")
+        try:
+            entered_on = dt.date.fromisoformat(request.POST.get("entered_on", ""))
+        except ValueError:
+            entered_on = None
+        if not projects or len(projects) != len(set(ids)) or entered_on is None:
+            messages.error(request, "请选择本辖区的项目并填写阶段和录入日期。")
+            return redirect(back)
+        try:
+            services.national_entries_record(
+                projects=projects, by=request.user, stage=stage, entered_on=entered_on
+            )
+        except services.BatchRefused as exc:
+            _batch_errors(request, exc, projects)
+            return redirect(back)
+        except DomainError as exc:
+            messages.error(request, str(exc))
+            return redirect(back)
+        messages.success(request, f"已登记{len(projects)}个项目的国家系统录入。")
+        return redirect(back)

@@ -49,6 +49,12 @@ from renovation.services.construction import (  # noqa: F401
     project_photos_add,
     quality_check_record,
 )
+from renovation.services.national import (  # noqa: F401, E402
+    NATIONAL_ROLES,
+    national_entries_record,
+    paid_on,
+    stage_date,
+)
 from renovation.services.review import (  # noqa: F401
     PUBLICITY_ORDER,
     approval_blockers,

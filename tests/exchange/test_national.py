@@ -35,6 +35,8 @@ EXPECTED_HEADER = [
     "竣工日期",
     "验收日期",
     "补助金额(元)",
+    "拨付日期",
+    "拨付金额(元)",
 ]
 # EXCHANGE.md §1: the national system's only five 改造方式 labels.
 FIVE_METHODS = {"修缮加固", "原址翻建", "异地非集中新建", "异地相对集中新建", "房屋置换"}

@@ -160,3 +160,8 @@ ENTRIES = {
 for action in STEP_ACTIONS:
     name = f"renovation-project-{action}"
     ENTRIES[name] = _api(name, _projects(), writes=W, get=False)
+
+ENTRIES["renovation:national_entries"] = _page("renovation:national_entries", writes=W)
+ENTRIES["renovation-project-national-entries"] = _api(
+    "renovation-project-national-entries", writes=W, get=False
+)
