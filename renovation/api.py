@@ -196,6 +196,8 @@ class ProjectSerializer(serializers.ModelSerializer):
             "moved_in_on",
             "closed_on",
             "built_area",
+            "planned_area",
+            "township_area",
             "demolition_not_applicable_reason",
             "end_reason",
             "needs_split_scrutiny",
@@ -217,6 +219,7 @@ class ProjectSerializer(serializers.ModelSerializer):
                 "builder_name",
                 "on_behalf",
                 "applied_on",
+                "planned_area",
                 "version",
             }
         ]
@@ -269,6 +272,16 @@ class TownshipReviewInput(serializers.Serializer):
     reviewed_on = serializers.DateField()
     passed = serializers.BooleanField()
     opinion = serializers.CharField()
+    township_area = serializers.DecimalField(
+        max_digits=7,
+        decimal_places=2,
+        min_value=Decimal("0.01"),
+        max_value=Decimal("999"),
+        required=False,
+        allow_null=True,
+        default=None,
+        help_text="乡镇审批面积（㎡）：严重困难家庭、低保边缘家庭翻建、新建时必填（文件003）。",
+    )
     township_amount = serializers.DecimalField(
         max_digits=10,
         decimal_places=2,

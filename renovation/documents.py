@@ -19,7 +19,7 @@ from core.errors import DomainError
 from core.pdf import render_pdf
 from core.xlsx import freeze_header, safe_row
 from renovation import selectors, services
-from renovation.models import ENDED, PATH, ProjectStatus, RenovationProject
+from renovation.models import BUILT_METHODS, ENDED, PATH, ProjectStatus, RenovationProject
 
 S = ProjectStatus
 _DIGITS = "零壹贰叁肆伍陆柒捌玖"
@@ -119,6 +119,9 @@ NOTICE_HEADERS = [
     "评议结果",
     "村",
     "补助金额（元）",
+    "改造方式",
+    "面积（㎡）",
+    "村级公示期",
 ]
 # Statuses that appear on the village notice: reviewed, not ended.
 NOTICE_STATUSES = list(PATH[PATH.index(S.JOINT_REVIEWED) :])
@@ -146,6 +149,7 @@ def notice_rows(user, village: Area, year: int) -> list[list]:
     qs: QuerySet = (
         selectors.project_list(user)
         .filter(household__village=village, year=year, status__in=NOTICE_STATUSES)
+        .prefetch_related("publicities")
         .order_by("household__head_name", "id")
     )
     rows = []
@@ -161,9 +165,27 @@ def notice_rows(user, village: Area, year: int) -> list[list]:
                 "村级评议、乡镇初审、联合审核通过",
                 village.name,
                 yuan(_expected_amount(project)),
+                project.get_method_display(),
+                _area_text(project),
+                _village_period(project),
             ]
         )
     return rows
+
+
+def _area_text(project: RenovationProject) -> str:
+    """Document 003: the notice shows the area (the township's approval for ④⑤)."""
+    area = project.built_area or project.township_area or project.planned_area
+    if area is None:
+        return "保留原房屋" if project.method not in BUILT_METHODS else ""
+    return f"{area:.2f}".rstrip("0").rstrip(".")
+
+
+def _village_period(project: RenovationProject) -> str:
+    village = next((p for p in project.publicities.all() if p.level == "village"), None)
+    if village is None:
+        return ""
+    return f"{village.starts_on:%Y-%m-%d}至{village.ends_on:%Y-%m-%d}"
 
 
 def notice_title(village: Area, year: int) -> str:

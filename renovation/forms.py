@@ -60,6 +60,14 @@ class ApplyForm(forms.Form):
         label="申请说明", required=False, widget=forms.Textarea(attrs={"rows": 3})
     )
     application_file = forms.FileField(label="申请书（照片或PDF）", required=False)
+    planned_area = forms.DecimalField(
+        label="计划建筑面积（㎡）",
+        required=False,
+        max_digits=7,
+        decimal_places=2,
+        min_value=Decimal("0.01"),
+        help_text="翻建、新建必填：1人户不超过35㎡，2人户不超过55㎡，3人以上户人均16–25㎡。",
+    )
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -92,6 +100,14 @@ class TownshipReviewForm(forms.Form):
         widget=forms.RadioSelect,
     )
     opinion = forms.CharField(label="初审意见", widget=forms.Textarea(attrs={"rows": 3}))
+    township_area = forms.DecimalField(
+        label="乡镇审批面积（㎡）",
+        required=False,
+        max_digits=7,
+        decimal_places=2,
+        min_value=Decimal("0.01"),
+        help_text="仅严重困难家庭、低保边缘家庭翻建、新建时填写（面积以乡镇人民政府审批为准）。",
+    )
     township_amount = forms.DecimalField(
         label="乡镇核定补助金额（元）",
         required=False,

@@ -277,6 +277,14 @@ class RenovationProject(models.Model):
     built_area = models.DecimalField(
         "建筑面积（㎡）", max_digits=7, decimal_places=2, null=True, blank=True
     )
+    # Planned at application (on the approval list and the village notice; issue 15 point 4).
+    planned_area = models.DecimalField(
+        "计划建筑面积（㎡）", max_digits=7, decimal_places=2, null=True, blank=True
+    )
+    # Document 003: for ④⑤ the township approves the area instead of the standard.
+    township_area = models.DecimalField(
+        "乡镇审批面积（㎡）", max_digits=7, decimal_places=2, null=True, blank=True
+    )
     demolition_not_applicable_reason = models.TextField("无需拆除旧房的理由", blank=True)
     end_reason = models.TextField("放弃/未通过/撤回理由", blank=True)
     ended_on = models.DateField("终止日期", null=True, blank=True)

@@ -211,7 +211,9 @@ STEPS: dict[str, Step] = _steps(
     ),
     Step(
         "area_exception", "面积标准例外", AREA_EXCEPTION_ROLES,
-        (S.UNDER_CONSTRUCTION, S.COMPLETED), (), "area_exception_grant", "ReasonForm",
+        (S.APPLIED, S.VILLAGE_REVIEWED, S.TOWNSHIP_REVIEWED, S.JOINT_REVIEWED, S.PUBLICITY,
+         S.APPROVED, S.NOTIFIED, S.UNDER_CONSTRUCTION, S.COMPLETED), (),
+        "area_exception_grant", "ReasonForm",
         "ReasonInput", "已录入面积标准例外。", "批准面积标准例外（仅限县住建局审核员）",
         verb="录入面积标准例外",
         except_for=(RenovationMethod.REPAIR, RenovationMethod.REPLACEMENT),

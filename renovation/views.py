@@ -159,6 +159,13 @@ class ProjectApplyView(RoleRequiredMixin, ServiceFormMixin, FormView):
 
     def done(self, form, result):
         messages.success(self.request, "已录入改造申请。")
+        if result.planned_area is not None and (
+            violation := services.area_violation(result, result.planned_area)
+        ):
+            messages.warning(
+                self.request,
+                f"计划面积不符合面积标准：{violation}批准前须由县住建局录入面积标准例外。",
+            )
         return redirect(result)
 
 

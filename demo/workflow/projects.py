@@ -296,6 +296,9 @@ class ProjectSeeder:
                 else "房屋经鉴定为危房，本户无力自行解决住房安全问题，申请危房改造。"
             ),
             application_file=pdf("application", f"Application, {start}"),
+            planned_area=(
+                built_area(household.family_size, method) if method in BUILT_METHODS else None
+            ),
             today=self.today,
         )
         if plan.stage == S.APPLIED:
@@ -341,6 +344,12 @@ class ProjectSeeder:
             reviewed_on=day("township_review"),
             passed=True,
             opinion="经入户核查，房屋安全等级和家庭情况属实，同意上报县住建局。",
+            township_area=(
+                built_area(project.household.family_size, project.method)
+                if project.household.category in TOWNSHIP_DECIDED_CATEGORIES
+                and project.method in BUILT_METHODS
+                else None
+            ),
             # Document 003: ④⑤ D-level amounts are the township's, at most 20,000.
             township_amount=(
                 Decimal("18000")

@@ -8,67 +8,189 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('pghistory', '0007_auto_20250421_0444'),
-        ('renovation', '0007_failed_acceptance'),
+        ("pghistory", "0007_auto_20250421_0444"),
+        ("renovation", "0007_failed_acceptance"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='NationalEntry',
+            name="NationalEntry",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('stage', models.CharField(choices=[('started', '开工'), ('completed', '竣工'), ('accepted', '验收'), ('paid', '拨付')], max_length=10, verbose_name='阶段')),
-                ('entered_on', models.DateField(verbose_name='录入国家系统日期')),
-                ('created_at', models.DateTimeField(auto_now_add=True, verbose_name='登记时间')),
-                ('project', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='national_entries', to='renovation.renovationproject')),
-                ('recorded_by', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL, verbose_name='登记人')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "stage",
+                    models.CharField(
+                        choices=[
+                            ("started", "开工"),
+                            ("completed", "竣工"),
+                            ("accepted", "验收"),
+                            ("paid", "拨付"),
+                        ],
+                        max_length=10,
+                        verbose_name="阶段",
+                    ),
+                ),
+                ("entered_on", models.DateField(verbose_name="录入国家系统日期")),
+                ("created_at", models.DateTimeField(auto_now_add=True, verbose_name="登记时间")),
+                (
+                    "project",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="national_entries",
+                        to="renovation.renovationproject",
+                    ),
+                ),
+                (
+                    "recorded_by",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                        verbose_name="登记人",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': '国家系统录入',
-                'verbose_name_plural': '国家系统录入',
-                'ordering': ['project_id', 'stage'],
+                "verbose_name": "国家系统录入",
+                "verbose_name_plural": "国家系统录入",
+                "ordering": ["project_id", "stage"],
             },
         ),
         migrations.CreateModel(
-            name='NationalEntryEvent',
+            name="NationalEntryEvent",
             fields=[
-                ('pgh_id', models.AutoField(primary_key=True, serialize=False)),
-                ('pgh_created_at', models.DateTimeField(auto_now_add=True)),
-                ('pgh_label', models.TextField(help_text='The event label.')),
-                ('id', models.BigIntegerField()),
-                ('stage', models.CharField(choices=[('started', '开工'), ('completed', '竣工'), ('accepted', '验收'), ('paid', '拨付')], max_length=10, verbose_name='阶段')),
-                ('entered_on', models.DateField(verbose_name='录入国家系统日期')),
-                ('created_at', models.DateTimeField(auto_now_add=True, verbose_name='登记时间')),
-                ('pgh_context', models.ForeignKey(db_constraint=False, null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to='pghistory.context')),
-                ('pgh_obj', models.ForeignKey(db_constraint=False, on_delete=django.db.models.deletion.DO_NOTHING, related_name='events', to='renovation.nationalentry')),
-                ('project', models.ForeignKey(db_constraint=False, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', related_query_name='+', to='renovation.renovationproject')),
-                ('recorded_by', models.ForeignKey(db_constraint=False, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', related_query_name='+', to=settings.AUTH_USER_MODEL, verbose_name='登记人')),
+                ("pgh_id", models.AutoField(primary_key=True, serialize=False)),
+                ("pgh_created_at", models.DateTimeField(auto_now_add=True)),
+                ("pgh_label", models.TextField(help_text="The event label.")),
+                ("id", models.BigIntegerField()),
+                (
+                    "stage",
+                    models.CharField(
+                        choices=[
+                            ("started", "开工"),
+                            ("completed", "竣工"),
+                            ("accepted", "验收"),
+                            ("paid", "拨付"),
+                        ],
+                        max_length=10,
+                        verbose_name="阶段",
+                    ),
+                ),
+                ("entered_on", models.DateField(verbose_name="录入国家系统日期")),
+                ("created_at", models.DateTimeField(auto_now_add=True, verbose_name="登记时间")),
+                (
+                    "pgh_context",
+                    models.ForeignKey(
+                        db_constraint=False,
+                        null=True,
+                        on_delete=django.db.models.deletion.DO_NOTHING,
+                        related_name="+",
+                        to="pghistory.context",
+                    ),
+                ),
+                (
+                    "pgh_obj",
+                    models.ForeignKey(
+                        db_constraint=False,
+                        on_delete=django.db.models.deletion.DO_NOTHING,
+                        related_name="events",
+                        to="renovation.nationalentry",
+                    ),
+                ),
+                (
+                    "project",
+                    models.ForeignKey(
+                        db_constraint=False,
+                        on_delete=django.db.models.deletion.DO_NOTHING,
+                        related_name="+",
+                        related_query_name="+",
+                        to="renovation.renovationproject",
+                    ),
+                ),
+                (
+                    "recorded_by",
+                    models.ForeignKey(
+                        db_constraint=False,
+                        on_delete=django.db.models.deletion.DO_NOTHING,
+                        related_name="+",
+                        related_query_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                        verbose_name="登记人",
+                    ),
+                ),
             ],
             options={
-                'abstract': False,
+                "abstract": False,
             },
         ),
         migrations.AddConstraint(
-            model_name='nationalentry',
-            constraint=models.UniqueConstraint(fields=('project', 'stage'), name='national_entry_once'),
+            model_name="nationalentry",
+            constraint=models.UniqueConstraint(
+                fields=("project", "stage"), name="national_entry_once"
+            ),
         ),
         pgtrigger.migrations.AddTrigger(
-            model_name='nationalentry',
-            trigger=pgtrigger.compiler.Trigger(name='insert_insert', sql=pgtrigger.compiler.UpsertTriggerSql(func='INSERT INTO "renovation_nationalentryevent" ("created_at", "entered_on", "id", "pgh_context_id", "pgh_created_at", "pgh_label", "pgh_obj_id", "project_id", "recorded_by_id", "stage") VALUES (NEW."created_at", NEW."entered_on", NEW."id", _pgh_attach_context(), NOW(), \'insert\', NEW."id", NEW."project_id", NEW."recorded_by_id", NEW."stage"); RETURN NULL;', hash='a62820201c7febbf26ba87a39c846f2979886bc7', operation='INSERT', pgid='pgtrigger_insert_insert_4a592', table='renovation_nationalentry', when='AFTER')),
+            model_name="nationalentry",
+            trigger=pgtrigger.compiler.Trigger(
+                name="insert_insert",
+                sql=pgtrigger.compiler.UpsertTriggerSql(
+                    func='INSERT INTO "renovation_nationalentryevent" ("created_at", "entered_on", "id", "pgh_context_id", "pgh_created_at", "pgh_label", "pgh_obj_id", "project_id", "recorded_by_id", "stage") VALUES (NEW."created_at", NEW."entered_on", NEW."id", _pgh_attach_context(), NOW(), \'insert\', NEW."id", NEW."project_id", NEW."recorded_by_id", NEW."stage"); RETURN NULL;',
+                    hash="a62820201c7febbf26ba87a39c846f2979886bc7",
+                    operation="INSERT",
+                    pgid="pgtrigger_insert_insert_4a592",
+                    table="renovation_nationalentry",
+                    when="AFTER",
+                ),
+            ),
         ),
         pgtrigger.migrations.AddTrigger(
-            model_name='nationalentry',
-            trigger=pgtrigger.compiler.Trigger(name='update_update', sql=pgtrigger.compiler.UpsertTriggerSql(condition='WHEN (OLD.* IS DISTINCT FROM NEW.*)', func='INSERT INTO "renovation_nationalentryevent" ("created_at", "entered_on", "id", "pgh_context_id", "pgh_created_at", "pgh_label", "pgh_obj_id", "project_id", "recorded_by_id", "stage") VALUES (NEW."created_at", NEW."entered_on", NEW."id", _pgh_attach_context(), NOW(), \'update\', NEW."id", NEW."project_id", NEW."recorded_by_id", NEW."stage"); RETURN NULL;', hash='14e513d35627ddf2ac0e89a6ebe959eb9a96e556', operation='UPDATE', pgid='pgtrigger_update_update_6e998', table='renovation_nationalentry', when='AFTER')),
+            model_name="nationalentry",
+            trigger=pgtrigger.compiler.Trigger(
+                name="update_update",
+                sql=pgtrigger.compiler.UpsertTriggerSql(
+                    condition="WHEN (OLD.* IS DISTINCT FROM NEW.*)",
+                    func='INSERT INTO "renovation_nationalentryevent" ("created_at", "entered_on", "id", "pgh_context_id", "pgh_created_at", "pgh_label", "pgh_obj_id", "project_id", "recorded_by_id", "stage") VALUES (NEW."created_at", NEW."entered_on", NEW."id", _pgh_attach_context(), NOW(), \'update\', NEW."id", NEW."project_id", NEW."recorded_by_id", NEW."stage"); RETURN NULL;',
+                    hash="14e513d35627ddf2ac0e89a6ebe959eb9a96e556",
+                    operation="UPDATE",
+                    pgid="pgtrigger_update_update_6e998",
+                    table="renovation_nationalentry",
+                    when="AFTER",
+                ),
+            ),
         ),
         pgtrigger.migrations.AddTrigger(
-            model_name='nationalentry',
-            trigger=pgtrigger.compiler.Trigger(name='delete_delete', sql=pgtrigger.compiler.UpsertTriggerSql(func='INSERT INTO "renovation_nationalentryevent" ("created_at", "entered_on", "id", "pgh_context_id", "pgh_created_at", "pgh_label", "pgh_obj_id", "project_id", "recorded_by_id", "stage") VALUES (OLD."created_at", OLD."entered_on", OLD."id", _pgh_attach_context(), NOW(), \'delete\', OLD."id", OLD."project_id", OLD."recorded_by_id", OLD."stage"); RETURN NULL;', hash='3cf6d6dea7a7648e7cfd21bf6cc0ca9a7d6c9c3a', operation='DELETE', pgid='pgtrigger_delete_delete_ec0d2', table='renovation_nationalentry', when='AFTER')),
+            model_name="nationalentry",
+            trigger=pgtrigger.compiler.Trigger(
+                name="delete_delete",
+                sql=pgtrigger.compiler.UpsertTriggerSql(
+                    func='INSERT INTO "renovation_nationalentryevent" ("created_at", "entered_on", "id", "pgh_context_id", "pgh_created_at", "pgh_label", "pgh_obj_id", "project_id", "recorded_by_id", "stage") VALUES (OLD."created_at", OLD."entered_on", OLD."id", _pgh_attach_context(), NOW(), \'delete\', OLD."id", OLD."project_id", OLD."recorded_by_id", OLD."stage"); RETURN NULL;',
+                    hash="3cf6d6dea7a7648e7cfd21bf6cc0ca9a7d6c9c3a",
+                    operation="DELETE",
+                    pgid="pgtrigger_delete_delete_ec0d2",
+                    table="renovation_nationalentry",
+                    when="AFTER",
+                ),
+            ),
         ),
         pgtrigger.migrations.AddTrigger(
-            model_name='nationalentryevent',
-            trigger=pgtrigger.compiler.Trigger(name='append_only', sql=pgtrigger.compiler.UpsertTriggerSql(func="RAISE EXCEPTION 'pgtrigger: Cannot update or delete rows from % table', TG_TABLE_NAME;", hash='387278172417268a1c38624ddeb552f9bf2f3919', operation='UPDATE OR DELETE', pgid='pgtrigger_append_only_b787b', table='renovation_nationalentryevent', when='BEFORE')),
+            model_name="nationalentryevent",
+            trigger=pgtrigger.compiler.Trigger(
+                name="append_only",
+                sql=pgtrigger.compiler.UpsertTriggerSql(
+                    func="RAISE EXCEPTION 'pgtrigger: Cannot update or delete rows from % table', TG_TABLE_NAME;",
+                    hash="387278172417268a1c38624ddeb552f9bf2f3919",
+                    operation="UPDATE OR DELETE",
+                    pgid="pgtrigger_append_only_b787b",
+                    table="renovation_nationalentryevent",
+                    when="BEFORE",
+                ),
+            ),
         ),
     ]

@@ -75,10 +75,25 @@ def _m2(value: Decimal) -> str:
     return f"{value:.0f}" if value == value.to_integral() else f"{value:.2f}"
 
 
+TOWNSHIP_AREA_CATEGORIES = frozenset({"hardship", "dibao_edge"})
+
+
+def township_sets_area(project: RenovationProject) -> bool:
+    """Document 003: for ④⑤ the area is the township government's approval, not the
+    standard."""
+    return project.household.category in TOWNSHIP_AREA_CATEGORIES
+
+
 def area_violation(project: RenovationProject, built_area: Decimal) -> str | None:
-    """Why `built_area` breaks the standard for a rebuilt/new house, or None."""
+    """Why `built_area` breaks the standard for a rebuilt/new house (or, for ④⑤, the area
+    the township approved), or None."""
     if project.method not in BUILT_METHODS:
         return None  # a repaired or replaced house keeps its area
+    if township_sets_area(project):
+        approved = project.township_area
+        if approved is not None and Decimal(built_area) > approved:
+            return f"建筑面积不应超过乡镇审批的{_m2(approved)}㎡，实际{_m2(built_area)}㎡。"
+        return None
     standard = area_standard_for(county_of(project.household), project.year)
     size = project.household.family_size
     area = Decimal(built_area)

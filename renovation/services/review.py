@@ -12,6 +12,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from accounts.models import User
+from accounts.scoping import HELD_PARENT
 from core.audit import attributed
 from core.errors import DomainError
 from core.locking import save_versioned
@@ -28,8 +29,10 @@ from inspections.selectors import current_state
 from renovation import steps
 from renovation.models import (
     ACTIVE,
+    BUILT_METHODS,
     ENDED,
     AmountOverride,
+    AreaException,
     BuilderKind,
     BuildMode,
     DangerLevel,
@@ -74,9 +77,19 @@ def project_apply(
     on_behalf: bool = False,
     note: str = "",
     application_file=None,
+    planned_area: Decimal | None = None,
     today: dt.date | None = None,
 ) -> RenovationProject:
+    """改造申请. A rebuilt or new house states its planned area; one outside the area
+    standard is accepted with a warning (`area_warning`) and blocks the approval until an
+    exception with a reason is recorded."""
     require_role(by, APPLY_ROLES, "录入改造申请（仅限村委会、乡镇）")
+    if planned_area not in (None, ""):
+        planned_area = Decimal(str(planned_area)).quantize(Decimal("0.01"))
+        if not planned_area.is_finite() or not 0 < planned_area < 1000:
+            raise DomainError("计划建筑面积应大于0且小于1000㎡。")
+    else:
+        planned_area = None
     _date(applied_on, "申请日期", today)
     if method not in RenovationMethod.values:
         raise DomainError("请选择改造方式。")
@@ -122,7 +135,10 @@ def project_apply(
             application_note=(note or "").strip(),
             applied_on=applied_on,
             applied_by=by,
+            planned_area=planned_area,
         )
+        if method in BUILT_METHODS and planned_area is None:
+            raise DomainError("翻建、新建的项目请填写计划建筑面积。")
         if info:
             project.application_content_type = info.content_type
             store_upload(project, "application_file", application_file, info, stored)
@@ -300,6 +316,7 @@ def township_review(
     passed: bool,
     opinion: str,
     township_amount: Decimal | None = None,
+    township_area: Decimal | None = None,
     today: dt.date | None = None,
 ) -> RenovationProject:
     """乡镇初审; where the standard leaves the amount to the township (④⑤ D), the township's
@@ -318,6 +335,7 @@ def township_review(
         }
         if passed:
             fields["township_amount"] = _township_amount(project, township_amount)
+            fields["township_area"] = _township_area(project, township_area)
         if passed:
             return _move(project, S.TOWNSHIP_REVIEWED, **fields)
         return _move(
@@ -537,6 +555,24 @@ def _standard_of(project: RenovationProject):
     )
 
 
+def _township_area(project: RenovationProject, area) -> Decimal | None:
+    """Document 003: for ④⑤ the township approves the area of a rebuilt or new house."""
+    from renovation.services.closeout import township_sets_area
+
+    if area in (None, ""):
+        if township_sets_area(project) and project.method in BUILT_METHODS:
+            raise DomainError(
+                "严重困难家庭、低保边缘家庭的改造面积以乡镇人民政府审批为准，请填写乡镇审批面积。"
+            )
+        return None
+    if not township_sets_area(project):
+        raise DomainError("该类别的改造面积按面积标准执行，乡镇无需审批面积。")
+    area = Decimal(str(area)).quantize(Decimal("0.01"))
+    if not area.is_finite() or not 0 < area < 1000:
+        raise DomainError("乡镇审批面积应大于0且小于1000㎡。")
+    return area
+
+
 def _township_amount(project: RenovationProject, amount) -> Decimal | None:
     """The township's amount where the standard leaves it to the township, else None."""
     try:
@@ -572,6 +608,15 @@ def approval_blockers(project: RenovationProject, today: dt.date | None = None) 
             reasons.append(f"尚未进行{level.label}。")
         elif p.ends_on >= today:
             reasons.append(f"{level.label}至{p.ends_on:%Y-%m-%d}结束，公示期未满不能批准。")
+    if project.planned_area is not None:
+        from renovation.services.closeout import area_violation
+
+        violation = area_violation(project, project.planned_area)
+        if (
+            violation
+            and not AreaException.objects.unscoped(HELD_PARENT).filter(project=project).exists()
+        ):
+            reasons.append(f"计划{violation}须由县住建局录入面积标准例外（写明理由）后才能批准。")
     open_objections = (
         Objection.objects.unscoped("of the held project")
         .filter(publicity__project=project, resolved_on__isnull=True)

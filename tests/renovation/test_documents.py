@@ -108,6 +108,9 @@ def test_village_notice_xlsx_and_pdf_have_no_full_numbers(
         "评议结果",
         "村",
         "补助金额（元）",
+        "改造方式",
+        "面积（㎡）",
+        "村级公示期",
     ]
     joined = " ".join(cells)
     for secret in (household.id_number, household.bank_account, household.id_number[-8:]):

@@ -84,7 +84,7 @@ def test_apply_and_village_review_through_forms(client, village_clerk, household
     client.force_login(village_clerk)
     response = client.post(
         reverse("renovation:apply", args=[household.pk]),
-        {"year": 2026, "applied_on": "2026-05-18", "method": "rebuild"},
+        {"year": 2026, "applied_on": "2026-05-18", "method": "rebuild", "planned_area": "60"},
     )
     project = RenovationProject.objects.get(household=household)
     assert response.status_code == 302 and response["Location"] == project.get_absolute_url()

@@ -54,6 +54,7 @@ def test_full_journey_from_application_to_close_out(
         year=2026,
         applied_on=dt.date(2026, 1, 15),
         method="rebuild",
+        planned_area=Decimal("60"),
     )
     assert project.status == S.APPLIED and project.danger_level == "D"
     services.village_review_record(

@@ -141,6 +141,7 @@ def test_a_2015_renovation_needs_re_admission_before_a_new_application(
         year=2026,
         method=RenovationMethod.REBUILD,
         applied_on=dt.date(2026, 11, 1),
+        planned_area=Decimal("60"),
     )
     assert project.disaster_readmission is not None
 
