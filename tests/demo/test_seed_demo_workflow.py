@@ -194,3 +194,41 @@ def test_the_seed_works_on_a_later_day(db):
     assert len(statuses) >= 6 and S.CLOSED in statuses
     assert set(demo_projects().values_list("year", flat=True)) == {2027}
     assert PayoutBatch.objects.filter(status=BatchStatus.PAID).exists()
+
+
+def test_the_demo_county_figures_agree_and_exclude_houses_renovated_as_safe(seeded):
+    """Issue 15, acceptance 1: the monthly report's C and D counts, the ledger, the comparison
+    export and the monitoring mismatch count agree, computed independently from the history."""
+    from accounts.models import User
+    from households.models import Household
+    from households.monitoring import with_monitoring_mismatch
+    from inspections.department_exports import department_queryset
+    from inspections.models import SafetyState
+    from inspections.selectors import ledger
+    from reports.selectors import township_figures
+
+    reviewer = User.objects.get(username="reviewer")
+    county = reviewer.area
+    # Independently: the newest state of each household, by date then id.
+    newest: dict[int, str] = {}
+    for state in SafetyState.objects.filter(household__county_code="141124").order_by("on", "id"):
+        newest[state.household_id] = state.level
+    dangerous = {pk for pk, level in newest.items() if level in ("C", "D", "none")}
+    closed = set(demo_projects().filter(status=S.CLOSED).values_list("household_id", flat=True))
+    assert closed and not closed & dangerous  # renovated and closed out: safe
+    with time_machine.travel(NOW, tick=False):
+        on_ledger = set(ledger(reviewer).values_list("pk", flat=True))
+        compared = set(department_queryset(reviewer).values_list("pk", flat=True))
+        figures = township_figures(county, TODAY.replace(day=1))
+    assert on_ledger == compared == dangerous
+    c_and_d = sum(r["appraised_c"] + r["appraised_d"] for r in figures.values())
+    assert c_and_d == sum(1 for pk in dangerous if newest[pk] in ("C", "D"))
+    # The monitoring comparison reads the same state: a closed house is never "dangerous".
+    mismatched = set(
+        with_monitoring_mismatch(Household.objects.filter(county_code="141124"))
+        .filter(monitoring_mismatch=True)
+        .values_list("pk", flat=True)
+    )
+    for pk in mismatched:
+        monitored = Household.objects.get(pk=pk).monitoring_dangerous
+        assert monitored is not None and monitored != (pk in dangerous)
