@@ -687,6 +687,8 @@ class StoredImport:
     list_note: str  # the department list's note, before the file name
     id_label: str = "身份证号"
     unit: str = "行"
+    #: Extra keywords for `plan_rows` from the stored import (e.g. a full list's exits).
+    plan_options: Callable[[HouseholdImport], dict] = lambda record: {}
 
 
 def _read_stored(record: HouseholdImport) -> bytes:
@@ -752,7 +754,9 @@ def apply_stored_import(
             )
             if not locked.is_pending:
                 raise _not_pending(locked)
-            plan = kind.plan_rows(rows, prefix=locked.scope_prefix, lock=True)
+            plan = kind.plan_rows(
+                rows, prefix=locked.scope_prefix, lock=True, **kind.plan_options(locked)
+            )
             kind.store_preview(locked, plan)
             counts = plan.counts
             if counts["error"] and not only_valid:

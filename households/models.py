@@ -312,6 +312,8 @@ class HouseholdImport(models.Model):
     # brings in (DOMAIN: new lists appraised within 5 working days of receipt).
     department = models.CharField("来源部门", max_length=20, choices=Department.choices, blank=True)
     received_on = models.DateField("收到名单日期", null=True, blank=True)
+    # A department's full list: its monitored households that are not in it leave the list.
+    full_list = models.BooleanField("完整名单", default=False)
     file = models.FileField("文件（加密）", upload_to=_import_upload_to, blank=True)
     status = models.CharField(
         "状态", max_length=10, choices=ImportStatus.choices, default=ImportStatus.PENDING

@@ -475,6 +475,8 @@ class MonitoringPlan:
     skipped: list[Group]
     villages: dict
     _by_code: dict | None = None
+    #: A full list: (household id, head name, masked ID) of monitored households not in it.
+    absent: list = field(default_factory=list)
 
     def of(self, action: str) -> list[Group]:
         return [g for g in self.groups if g.action == action]
@@ -546,6 +548,8 @@ class MonitoringPlan:
             "verify": verify[:MAX_ERRORS_KEPT],
             "skipped": skipped[:MAX_ERRORS_KEPT],
             "counts": self.counts,
+            "absent": [{"name": n, "id": i} for _pk, n, i in self.absent[:MAX_ERRORS_KEPT]],
+            "absent_count": len(self.absent),
         }
 
 
@@ -592,8 +596,29 @@ def _group(rows: list[PersonRow]) -> tuple[list[Group], list[Group]]:
     return groups, skipped
 
 
-def plan_rows(rows: list[PersonRow], *, prefix: str, lock: bool = False) -> MonitoringPlan:
-    """Decide for each household: create, update, unchanged or error (with the reasons)."""
+def plan_rows(
+    rows: list[PersonRow], *, prefix: str, lock: bool = False, full_list: bool = False
+) -> MonitoringPlan:
+    """Decide for each household: create, update, unchanged or error (with the reasons).
+    A full list also names the monitored households of the area that are not in it: they
+    leave the list when it is written."""
+    plan = _plan_groups(rows, prefix=prefix, lock=lock)
+    if full_list:
+        listed = {g.head.id_hash for g in plan.groups if g.head and g.head.id_hash}
+        listed |= {r.id_hash for g in plan.skipped for r in g.rows if r.is_head and r.id_hash}
+        plan.absent = [
+            (h["pk"], h["head_name"], h["id_number_masked"])
+            for h in Household.objects.in_area(prefix)
+            .exclude(monitoring_household_no="")
+            .filter(exited_on__isnull=True)
+            .exclude(id_number_hash__in=listed)
+            .order_by("village_id", "head_name")
+            .values("pk", "head_name", "id_number_masked")
+        ]
+    return plan
+
+
+def _plan_groups(rows: list[PersonRow], *, prefix: str, lock: bool = False) -> MonitoringPlan:
     groups, skipped = _group(rows)
     villages = _resolve_villages([g.head for g in groups if g.head], prefix)
     plan = MonitoringPlan(groups=groups, skipped=skipped, villages=villages)
@@ -746,13 +771,15 @@ def _store_preview(record: HouseholdImport, plan: MonitoringPlan) -> None:
     record.preview = summary
 
 
-def monitoring_upload(*, user, uploaded, received_on: dt.date | None = None) -> HouseholdImport:
+def monitoring_upload(
+    *, user, uploaded, received_on: dt.date | None = None, full_list: bool = False
+) -> HouseholdImport:
     """Check, parse and preview a list; stores the encrypted file, writes no household."""
     prefix = area_prefix(user)
     if prefix is None:
         raise DomainError("您的账号尚未分配区划，不能导入。")
     data = read_upload(uploaded)
-    plan = plan_rows(parse_workbook(data), prefix=prefix)
+    plan = plan_rows(parse_workbook(data), prefix=prefix, full_list=full_list)
     record = HouseholdImport(
         kind=ImportKind.MONITORING,
         created_by=user,
@@ -760,6 +787,7 @@ def monitoring_upload(*, user, uploaded, received_on: dt.date | None = None) -> 
         filename=(getattr(uploaded, "name", "") or "监测对象信息.xlsx").rsplit("/", 1)[-1][:255],
         department=Department.XIANGCUN,
         received_on=received_on or timezone.localdate(),
+        full_list=full_list,
     )
     _store_preview(record, plan)
     record.file.save("upload", ContentFile(_encrypt_file(data)), save=False)
@@ -825,6 +853,13 @@ def _write(plan: MonitoringPlan, *, by) -> list[Household]:
     exits = [(h.pk, g.exit_on) for h, g in zip(new, creating, strict=True) if g.exit_on]
     exits += [(g.household_id, g.exit_on) for g in plan.of("update") if g.exit_on]
     households_exit(exits, by=by, source=EXIT_SOURCE, reason="风险已消除")
+    today = timezone.localdate()
+    households_exit(
+        [(pk, today) for pk, _name, _id in plan.absent],
+        by=by,
+        source=EXIT_SOURCE,
+        reason="未在新的完整监测名单中",
+    )
     return new
 
 
@@ -844,6 +879,7 @@ MONITORING_LIST = StoredImport(
     list_note="防返贫监测名单导入：",
     id_label="证件号码",
     unit="户",
+    plan_options=lambda record: {"full_list": record.full_list},
 )
 
 

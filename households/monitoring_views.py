@@ -6,12 +6,20 @@ particular to the monitoring list.
 
 from __future__ import annotations
 
+from django import forms
+
 from households import monitoring
 from households.import_pages import ImportFlow, UploadForm, views
 from households.models import HouseholdImport, ImportKind
 
 
 class MonitoringUploadForm(UploadForm):
+    full_list = forms.BooleanField(
+        label="这是本辖区完整的监测名单",
+        required=False,
+        help_text="勾选后，名册中已有监测户编号、但不在本名单中的农户登记为退出名单（保留历史记录，进行中的改造项目照常完成）。",
+    )
+
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["file"].label = "监测对象信息（.xlsx）"
@@ -22,7 +30,10 @@ class MonitoringUploadForm(UploadForm):
 
 def _upload(*, user, data) -> HouseholdImport:
     return monitoring.monitoring_upload(
-        user=user, uploaded=data["file"], received_on=data.get("received_on")
+        user=user,
+        uploaded=data["file"],
+        received_on=data.get("received_on"),
+        full_list=bool(data.get("full_list")),
     )
 
 
@@ -45,6 +56,6 @@ FLOW = ImportFlow(
     cancel=monitoring.monitoring_cancel,
     done_message=_done,
     preview_rows=monitoring.PREVIEW_ROWS,
-    preview_extra=("verify", "skipped", "counts"),
+    preview_extra=("verify", "skipped", "counts", "absent", "absent_count"),
 )
 VIEWS = views(FLOW)

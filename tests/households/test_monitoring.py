@@ -480,3 +480,29 @@ def test_labels_map_to_their_categories_a_change_is_pending_and_eliminated_risk_
     upload(township_client, monitoring_file(rows))
     confirm(township_client, HouseholdImport.objects.filter(status="pending").get())
     assert HouseholdExit.objects.filter(household=zhao).count() == 1
+
+
+def test_a_full_list_exits_the_monitored_households_that_are_not_in_it(
+    township_client, three_households
+):
+    from households.models import HouseholdExit
+
+    rows, _ids = three_households
+    upload(township_client, monitoring_file(rows))
+    confirm(township_client, HouseholdImport.objects.get())
+    rest = [r for r in rows if r["户编号"] != "H003"]  # 钱多's household left the list
+    file = SimpleUploadedFile("监测对象信息.xlsx", monitoring_file(rest), content_type=XLSX)
+    page = township_client.post(
+        reverse("households:monitoring-import"), {"file": file, "full_list": "on"}, follow=True
+    ).content.decode()
+    assert "将退出名单（1 户）" in page and "钱多" in page
+    assert not HouseholdExit.objects.exists()  # preview only
+    confirm(township_client, HouseholdImport.objects.filter(status="pending").get())
+    qian = Household.objects.get(head_name="钱多")
+    assert qian.exited_on is not None
+    assert HouseholdExit.objects.get(household=qian).reason == "未在新的完整监测名单中"
+    assert Household.objects.get(head_name="王大").exited_on is None
+    # Without the mark, an incomplete list exits nobody.
+    upload(township_client, monitoring_file([r for r in rest if r["户编号"] != "H002"]))
+    confirm(township_client, HouseholdImport.objects.filter(status="pending").get())
+    assert Household.objects.get(head_name="赵强").exited_on is None
