@@ -6,44 +6,74 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('households', '0008_historic_renovations'),
+        ("households", "0008_historic_renovations"),
     ]
 
     operations = [
         pgtrigger.migrations.RemoveTrigger(
-            model_name='householdimport',
-            name='insert_insert',
+            model_name="householdimport",
+            name="insert_insert",
         ),
         pgtrigger.migrations.RemoveTrigger(
-            model_name='householdimport',
-            name='update_update',
+            model_name="householdimport",
+            name="update_update",
         ),
         pgtrigger.migrations.RemoveTrigger(
-            model_name='householdimport',
-            name='delete_delete',
+            model_name="householdimport",
+            name="delete_delete",
         ),
         migrations.AddField(
-            model_name='householdimport',
-            name='full_list',
-            field=models.BooleanField(default=False, verbose_name='完整名单'),
+            model_name="householdimport",
+            name="full_list",
+            field=models.BooleanField(default=False, verbose_name="完整名单"),
         ),
         migrations.AddField(
-            model_name='householdimportevent',
-            name='full_list',
-            field=models.BooleanField(default=False, verbose_name='完整名单'),
+            model_name="householdimportevent",
+            name="full_list",
+            field=models.BooleanField(default=False, verbose_name="完整名单"),
         ),
         pgtrigger.migrations.AddTrigger(
-            model_name='householdimport',
-            trigger=pgtrigger.compiler.Trigger(name='insert_insert', sql=pgtrigger.compiler.UpsertTriggerSql(func='INSERT INTO "households_householdimportevent" ("area_id", "created_at", "created_by_id", "created_count", "department", "error_count", "error_summary", "file", "filename", "finished_at", "finished_by_id", "full_list", "id", "kind", "pgh_context_id", "pgh_created_at", "pgh_label", "pgh_obj_id", "received_on", "row_count", "skipped_count", "status", "to_create", "to_keep", "to_update", "unchanged_count", "updated_count") VALUES (NEW."area_id", NEW."created_at", NEW."created_by_id", NEW."created_count", NEW."department", NEW."error_count", NEW."error_summary", NEW."file", NEW."filename", NEW."finished_at", NEW."finished_by_id", NEW."full_list", NEW."id", NEW."kind", _pgh_attach_context(), NOW(), \'insert\', NEW."id", NEW."received_on", NEW."row_count", NEW."skipped_count", NEW."status", NEW."to_create", NEW."to_keep", NEW."to_update", NEW."unchanged_count", NEW."updated_count"); RETURN NULL;', hash='1f79b4960879a9ae323192d0ce44b36ccec4aefb', operation='INSERT', pgid='pgtrigger_insert_insert_b68a7', table='households_householdimport', when='AFTER')),
+            model_name="householdimport",
+            trigger=pgtrigger.compiler.Trigger(
+                name="insert_insert",
+                sql=pgtrigger.compiler.UpsertTriggerSql(
+                    func='INSERT INTO "households_householdimportevent" ("area_id", "created_at", "created_by_id", "created_count", "department", "error_count", "error_summary", "file", "filename", "finished_at", "finished_by_id", "full_list", "id", "kind", "pgh_context_id", "pgh_created_at", "pgh_label", "pgh_obj_id", "received_on", "row_count", "skipped_count", "status", "to_create", "to_keep", "to_update", "unchanged_count", "updated_count") VALUES (NEW."area_id", NEW."created_at", NEW."created_by_id", NEW."created_count", NEW."department", NEW."error_count", NEW."error_summary", NEW."file", NEW."filename", NEW."finished_at", NEW."finished_by_id", NEW."full_list", NEW."id", NEW."kind", _pgh_attach_context(), NOW(), \'insert\', NEW."id", NEW."received_on", NEW."row_count", NEW."skipped_count", NEW."status", NEW."to_create", NEW."to_keep", NEW."to_update", NEW."unchanged_count", NEW."updated_count"); RETURN NULL;',
+                    hash="1f79b4960879a9ae323192d0ce44b36ccec4aefb",
+                    operation="INSERT",
+                    pgid="pgtrigger_insert_insert_b68a7",
+                    table="households_householdimport",
+                    when="AFTER",
+                ),
+            ),
         ),
         pgtrigger.migrations.AddTrigger(
-            model_name='householdimport',
-            trigger=pgtrigger.compiler.Trigger(name='update_update', sql=pgtrigger.compiler.UpsertTriggerSql(condition='WHEN (OLD."area_id" IS DISTINCT FROM (NEW."area_id") OR OLD."created_at" IS DISTINCT FROM (NEW."created_at") OR OLD."created_by_id" IS DISTINCT FROM (NEW."created_by_id") OR OLD."created_count" IS DISTINCT FROM (NEW."created_count") OR OLD."department" IS DISTINCT FROM (NEW."department") OR OLD."error_count" IS DISTINCT FROM (NEW."error_count") OR OLD."error_summary" IS DISTINCT FROM (NEW."error_summary") OR OLD."file" IS DISTINCT FROM (NEW."file") OR OLD."filename" IS DISTINCT FROM (NEW."filename") OR OLD."finished_at" IS DISTINCT FROM (NEW."finished_at") OR OLD."finished_by_id" IS DISTINCT FROM (NEW."finished_by_id") OR OLD."full_list" IS DISTINCT FROM (NEW."full_list") OR OLD."id" IS DISTINCT FROM (NEW."id") OR OLD."kind" IS DISTINCT FROM (NEW."kind") OR OLD."received_on" IS DISTINCT FROM (NEW."received_on") OR OLD."row_count" IS DISTINCT FROM (NEW."row_count") OR OLD."skipped_count" IS DISTINCT FROM (NEW."skipped_count") OR OLD."status" IS DISTINCT FROM (NEW."status") OR OLD."to_create" IS DISTINCT FROM (NEW."to_create") OR OLD."to_keep" IS DISTINCT FROM (NEW."to_keep") OR OLD."to_update" IS DISTINCT FROM (NEW."to_update") OR OLD."unchanged_count" IS DISTINCT FROM (NEW."unchanged_count") OR OLD."updated_count" IS DISTINCT FROM (NEW."updated_count"))', func='INSERT INTO "households_householdimportevent" ("area_id", "created_at", "created_by_id", "created_count", "department", "error_count", "error_summary", "file", "filename", "finished_at", "finished_by_id", "full_list", "id", "kind", "pgh_context_id", "pgh_created_at", "pgh_label", "pgh_obj_id", "received_on", "row_count", "skipped_count", "status", "to_create", "to_keep", "to_update", "unchanged_count", "updated_count") VALUES (NEW."area_id", NEW."created_at", NEW."created_by_id", NEW."created_count", NEW."department", NEW."error_count", NEW."error_summary", NEW."file", NEW."filename", NEW."finished_at", NEW."finished_by_id", NEW."full_list", NEW."id", NEW."kind", _pgh_attach_context(), NOW(), \'update\', NEW."id", NEW."received_on", NEW."row_count", NEW."skipped_count", NEW."status", NEW."to_create", NEW."to_keep", NEW."to_update", NEW."unchanged_count", NEW."updated_count"); RETURN NULL;', hash='6082ad06f8766a9d0bdad74203f544a98d622e5a', operation='UPDATE', pgid='pgtrigger_update_update_a9e62', table='households_householdimport', when='AFTER')),
+            model_name="householdimport",
+            trigger=pgtrigger.compiler.Trigger(
+                name="update_update",
+                sql=pgtrigger.compiler.UpsertTriggerSql(
+                    condition='WHEN (OLD."area_id" IS DISTINCT FROM (NEW."area_id") OR OLD."created_at" IS DISTINCT FROM (NEW."created_at") OR OLD."created_by_id" IS DISTINCT FROM (NEW."created_by_id") OR OLD."created_count" IS DISTINCT FROM (NEW."created_count") OR OLD."department" IS DISTINCT FROM (NEW."department") OR OLD."error_count" IS DISTINCT FROM (NEW."error_count") OR OLD."error_summary" IS DISTINCT FROM (NEW."error_summary") OR OLD."file" IS DISTINCT FROM (NEW."file") OR OLD."filename" IS DISTINCT FROM (NEW."filename") OR OLD."finished_at" IS DISTINCT FROM (NEW."finished_at") OR OLD."finished_by_id" IS DISTINCT FROM (NEW."finished_by_id") OR OLD."full_list" IS DISTINCT FROM (NEW."full_list") OR OLD."id" IS DISTINCT FROM (NEW."id") OR OLD."kind" IS DISTINCT FROM (NEW."kind") OR OLD."received_on" IS DISTINCT FROM (NEW."received_on") OR OLD."row_count" IS DISTINCT FROM (NEW."row_count") OR OLD."skipped_count" IS DISTINCT FROM (NEW."skipped_count") OR OLD."status" IS DISTINCT FROM (NEW."status") OR OLD."to_create" IS DISTINCT FROM (NEW."to_create") OR OLD."to_keep" IS DISTINCT FROM (NEW."to_keep") OR OLD."to_update" IS DISTINCT FROM (NEW."to_update") OR OLD."unchanged_count" IS DISTINCT FROM (NEW."unchanged_count") OR OLD."updated_count" IS DISTINCT FROM (NEW."updated_count"))',
+                    func='INSERT INTO "households_householdimportevent" ("area_id", "created_at", "created_by_id", "created_count", "department", "error_count", "error_summary", "file", "filename", "finished_at", "finished_by_id", "full_list", "id", "kind", "pgh_context_id", "pgh_created_at", "pgh_label", "pgh_obj_id", "received_on", "row_count", "skipped_count", "status", "to_create", "to_keep", "to_update", "unchanged_count", "updated_count") VALUES (NEW."area_id", NEW."created_at", NEW."created_by_id", NEW."created_count", NEW."department", NEW."error_count", NEW."error_summary", NEW."file", NEW."filename", NEW."finished_at", NEW."finished_by_id", NEW."full_list", NEW."id", NEW."kind", _pgh_attach_context(), NOW(), \'update\', NEW."id", NEW."received_on", NEW."row_count", NEW."skipped_count", NEW."status", NEW."to_create", NEW."to_keep", NEW."to_update", NEW."unchanged_count", NEW."updated_count"); RETURN NULL;',
+                    hash="6082ad06f8766a9d0bdad74203f544a98d622e5a",
+                    operation="UPDATE",
+                    pgid="pgtrigger_update_update_a9e62",
+                    table="households_householdimport",
+                    when="AFTER",
+                ),
+            ),
         ),
         pgtrigger.migrations.AddTrigger(
-            model_name='householdimport',
-            trigger=pgtrigger.compiler.Trigger(name='delete_delete', sql=pgtrigger.compiler.UpsertTriggerSql(func='INSERT INTO "households_householdimportevent" ("area_id", "created_at", "created_by_id", "created_count", "department", "error_count", "error_summary", "file", "filename", "finished_at", "finished_by_id", "full_list", "id", "kind", "pgh_context_id", "pgh_created_at", "pgh_label", "pgh_obj_id", "received_on", "row_count", "skipped_count", "status", "to_create", "to_keep", "to_update", "unchanged_count", "updated_count") VALUES (OLD."area_id", OLD."created_at", OLD."created_by_id", OLD."created_count", OLD."department", OLD."error_count", OLD."error_summary", OLD."file", OLD."filename", OLD."finished_at", OLD."finished_by_id", OLD."full_list", OLD."id", OLD."kind", _pgh_attach_context(), NOW(), \'delete\', OLD."id", OLD."received_on", OLD."row_count", OLD."skipped_count", OLD."status", OLD."to_create", OLD."to_keep", OLD."to_update", OLD."unchanged_count", OLD."updated_count"); RETURN NULL;', hash='f7c40d320df246c5d006a781c54c86c5db42724f', operation='DELETE', pgid='pgtrigger_delete_delete_d59ca', table='households_householdimport', when='AFTER')),
+            model_name="householdimport",
+            trigger=pgtrigger.compiler.Trigger(
+                name="delete_delete",
+                sql=pgtrigger.compiler.UpsertTriggerSql(
+                    func='INSERT INTO "households_householdimportevent" ("area_id", "created_at", "created_by_id", "created_count", "department", "error_count", "error_summary", "file", "filename", "finished_at", "finished_by_id", "full_list", "id", "kind", "pgh_context_id", "pgh_created_at", "pgh_label", "pgh_obj_id", "received_on", "row_count", "skipped_count", "status", "to_create", "to_keep", "to_update", "unchanged_count", "updated_count") VALUES (OLD."area_id", OLD."created_at", OLD."created_by_id", OLD."created_count", OLD."department", OLD."error_count", OLD."error_summary", OLD."file", OLD."filename", OLD."finished_at", OLD."finished_by_id", OLD."full_list", OLD."id", OLD."kind", _pgh_attach_context(), NOW(), \'delete\', OLD."id", OLD."received_on", OLD."row_count", OLD."skipped_count", OLD."status", OLD."to_create", OLD."to_keep", OLD."to_update", OLD."unchanged_count", OLD."updated_count"); RETURN NULL;',
+                    hash="f7c40d320df246c5d006a781c54c86c5db42724f",
+                    operation="DELETE",
+                    pgid="pgtrigger_delete_delete_d59ca",
+                    table="households_householdimport",
+                    when="AFTER",
+                ),
+            ),
         ),
     ]
