@@ -641,3 +641,25 @@ def register(router) -> None:
     router.register("publicities", PublicityViewSet, basename="publicity")
     router.register("objections", ObjectionViewSet, basename="objection")
     router.register("quality-checks", QualityCheckViewSet, basename="quality-check")
+    router.register(
+        "archive-completeness", ArchiveCompletenessViewSet, basename="archive-completeness"
+    )
+
+
+class CompletenessRowSerializer(serializers.Serializer):
+    township = serializers.CharField()
+    total = serializers.IntegerField(help_text="已验收（含销号）项目数")
+    complete = serializers.IntegerField(help_text="档案齐全的项目数")
+    rate = serializers.IntegerField(help_text="完整率（%）")
+
+
+class ArchiveCompletenessViewSet(viewsets.ViewSet):
+    """一户一档完整率（分乡镇）：已验收项目中申请书、村级评议会议记录、三级公示照片、承诺书、
+    基本安全评定表和拆除照片均已上传的比例，与首页一致。"""
+
+    @extend_schema(responses={200: CompletenessRowSerializer(many=True)})
+    def list(self, request):
+        from renovation.archive import completeness_by_township
+
+        rows = completeness_by_township(request.user)
+        return Response(CompletenessRowSerializer(rows, many=True).data)

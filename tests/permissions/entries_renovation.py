@@ -165,3 +165,4 @@ ENTRIES["renovation:national_entries"] = _page("renovation:national_entries", wr
 ENTRIES["renovation-project-national-entries"] = _api(
     "renovation-project-national-entries", writes=W, get=False
 )
+ENTRIES["archive-completeness-list"] = _api("archive-completeness-list")

@@ -82,3 +82,15 @@ def test_the_home_page_shows_the_completeness(client, areas, county_reviewer):
     client.force_login(county_reviewer)
     page = client.get("/").content.decode()
     assert "一户一档完整率" in page and areas["township"].name in page
+
+
+def test_the_api_gives_the_same_completeness(api_client, areas, county_reviewer, township_user):
+    make_project(HouseholdFactory(village=areas["village"]), S.ACCEPTED)
+    make_project(HouseholdFactory(village=areas["other_village"]), S.ACCEPTED)
+    api_client.force_authenticate(county_reviewer)
+    rows = api_client.get("/api/archive-completeness/").json()
+    assert rows == completeness_by_township(county_reviewer) and len(rows) == 2
+    api_client.force_authenticate(township_user)
+    assert [r["township"] for r in api_client.get("/api/archive-completeness/").json()] == [
+        areas["township"].name
+    ]
