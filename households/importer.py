@@ -12,7 +12,6 @@ from __future__ import annotations
 import datetime as dt
 import io
 import re
-import zipfile
 from collections import defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -24,7 +23,6 @@ from django.core.files.base import ContentFile
 from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.utils import timezone
-from lxml import etree
 
 from accounts.models import Area, AreaLevel, Role
 from accounts.scoping import area_prefix
@@ -41,7 +39,7 @@ from core.imports.files import (  # noqa: F401 - re-exported for the other house
     check_archive,
     read_upload,
 )
-from core.imports.xlsx_reader import Sheet, XlsxError
+from core.imports.xlsx_reader import Sheet, read_workbook
 from core.rules import require_role
 from core.validators import id_number_error
 from households import providers, validation
@@ -338,16 +336,7 @@ def _clean_cell(key: str, raw: Any, row: ImportRow, today: dt.date) -> Any:
 
 def parse_workbook(data: bytes) -> list[ImportRow]:
     """Rows of the sheet named 农户名单 (or the first sheet), with per-cell errors."""
-    try:
-        sheet = Sheet(data, preferred_name=DATA_SHEET)
-    except (XlsxError, etree.LxmlError, zipfile.BadZipFile, KeyError, ValueError) as exc:
-        raise ImportFileError("无法读取该 Excel 文件：文件可能已损坏或格式不受支持。") from exc
-    try:
-        return _read_rows(sheet)
-    except (XlsxError, etree.LxmlError, zipfile.BadZipFile, ValueError) as exc:
-        raise ImportFileError("无法读取该 Excel 文件：文件内容异常或已损坏。") from exc
-    finally:
-        sheet.close()
+    return read_workbook(data, _read_rows, preferred_name=DATA_SHEET)
 
 
 def _read_rows(sheet: Sheet) -> list[ImportRow]:

@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-import zipfile
 from collections import defaultdict
 from dataclasses import dataclass, field
 from typing import Any
@@ -34,13 +33,12 @@ from django.db.models import (
     When,
 )
 from django.utils import timezone
-from lxml import etree
 
 from accounts.models import Area, AreaLevel
 from accounts.scoping import area_prefix
 from core import crypto
 from core.errors import DomainError
-from core.imports.xlsx_reader import Sheet, XlsxError
+from core.imports.xlsx_reader import Sheet, read_workbook
 from core.validators import id_number_error
 from households import providers, validation
 from households.importer import (
@@ -187,16 +185,7 @@ class PersonRow:
 
 
 def parse_workbook(data: bytes) -> list[PersonRow]:
-    try:
-        sheet = Sheet(data)
-    except (XlsxError, etree.LxmlError, zipfile.BadZipFile, KeyError, ValueError) as exc:
-        raise ImportFileError("无法读取该 Excel 文件：文件可能已损坏或格式不受支持。") from exc
-    try:
-        return _read_rows(sheet)
-    except (XlsxError, etree.LxmlError, zipfile.BadZipFile, ValueError) as exc:
-        raise ImportFileError("无法读取该 Excel 文件：文件内容异常或已损坏。") from exc
-    finally:
-        sheet.close()
+    return read_workbook(data, _read_rows)
 
 
 def _read_rows(sheet: Sheet) -> list[PersonRow]:
@@ -303,40 +292,38 @@ def _label_of(group: Group) -> str:
     return next((label for label in labels if label), "")
 
 
-def _month(row: PersonRow, group: Group) -> dt.date | None:
-    raw = row.raw_identified
+MONTH = re.compile(r"(\d{4})[-/.年]?(\d{1,2})月?(?:[-/.]?\d{1,2}日?)?")
+
+
+def _month_cell(row: PersonRow, group: Group, key: str, raw=None) -> dt.date | None:
+    """A YYYYMM cell (or an Excel date) as the first of its month; an error on the row when
+    it is not a month up to this one."""
     if isinstance(raw, dt.datetime):
         return raw.date().replace(day=1)
     if isinstance(raw, dt.date):
         return raw.replace(day=1)
-    text = row.cells.get("identified", "")
+    text = row.cells.get(key, "")
     if not text:
         return None
-    match = re.fullmatch(r"(\d{4})[-/.年]?(\d{1,2})月?(?:[-/.]?\d{1,2}日?)?", text)
+    match = MONTH.fullmatch(text)
     try:
         value = dt.date(int(match.group(1)), int(match.group(2)), 1) if match else None
     except ValueError:
         value = None
     if value is None or value > timezone.localdate():
-        group.error(row, f"识别监测时间“{text}”无效，应为 YYYYMM（如 202403），且不晚于本月")
+        header = COLUMN_BY_KEY[key].header
+        group.error(row, f"{header}“{text}”无效，应为 YYYYMM（如 202403），且不晚于本月")
         return None
     return value
+
+
+def _month(row: PersonRow, group: Group) -> dt.date | None:
+    return _month_cell(row, group, "identified", row.raw_identified)
 
 
 def _exit_month(row: PersonRow, group: Group) -> dt.date:
-    """消除监测时间 (YYYYMM) as the first of its month; blank: today."""
-    text = row.cells.get("eliminated_on", "")
-    if not text:
-        return timezone.localdate()
-    match = re.fullmatch(r"(\d{4})[-/.年]?(\d{1,2})月?(?:[-/.]?\d{1,2}日?)?", text)
-    try:
-        value = dt.date(int(match.group(1)), int(match.group(2)), 1) if match else None
-    except ValueError:
-        value = None
-    if value is None or value > timezone.localdate():
-        group.error(row, f"消除监测时间“{text}”无效，应为 YYYYMM（如 202403），且不晚于本月")
-        return timezone.localdate()
-    return value
+    """消除监测时间 as the first of its month; blank (or invalid, with the error): today."""
+    return _month_cell(row, group, "eliminated_on") or timezone.localdate()
 
 
 def _household_values(group: Group, villages: dict[str, Area]) -> None:

@@ -12,7 +12,6 @@ renovation) and the household's archive.
 from __future__ import annotations
 
 import datetime as dt
-import zipfile
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 from typing import Any
@@ -21,7 +20,6 @@ from django.conf import settings
 from django.core.files.base import ContentFile
 from django.db import transaction
 from django.utils import timezone
-from lxml import etree
 
 from accounts.scoping import area_prefix
 from core import crypto
@@ -33,7 +31,7 @@ from core.imports.files import (
     _text,
     read_upload,
 )
-from core.imports.xlsx_reader import Sheet, XlsxError
+from core.imports.xlsx_reader import Sheet, read_workbook
 from core.validators import id_number_error
 from households.importer import StoredImport, apply_stored_import, import_cancel
 from households.models import Household, HouseholdImport, ImportKind
@@ -82,16 +80,7 @@ class HistoricPlan:
 
 
 def parse_workbook(data: bytes) -> list[HistoricRow]:
-    try:
-        sheet = Sheet(data)
-    except (XlsxError, etree.LxmlError, zipfile.BadZipFile, KeyError, ValueError) as exc:
-        raise ImportFileError("无法读取该 Excel 文件：文件可能已损坏或格式不受支持。") from exc
-    try:
-        return _read(sheet)
-    except (XlsxError, etree.LxmlError, zipfile.BadZipFile, ValueError) as exc:
-        raise ImportFileError("无法读取该 Excel 文件：文件内容异常或已损坏。") from exc
-    finally:
-        sheet.close()
+    return read_workbook(data, _read)
 
 
 def _read(sheet: Sheet) -> list[HistoricRow]:

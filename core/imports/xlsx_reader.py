@@ -250,3 +250,18 @@ def _column_index(letters: str) -> int:
     for letter in letters:
         index = index * 26 + ord(letter) - 64
     return index
+
+
+def read_workbook(data: bytes, read, *, preferred_name: str | None = None):
+    """`read(sheet)` over the workbook's sheet (the one named `preferred_name`, or the first),
+    with a damaged or unsupported file refused in Chinese; the sheet is always closed."""
+    try:
+        sheet = Sheet(data, preferred_name=preferred_name) if preferred_name else Sheet(data)
+    except (XlsxError, etree.LxmlError, zipfile.BadZipFile, KeyError, ValueError) as exc:
+        raise ImportFileError("无法读取该 Excel 文件：文件可能已损坏或格式不受支持。") from exc
+    try:
+        return read(sheet)
+    except (XlsxError, etree.LxmlError, zipfile.BadZipFile, ValueError) as exc:
+        raise ImportFileError("无法读取该 Excel 文件：文件内容异常或已损坏。") from exc
+    finally:
+        sheet.close()

@@ -542,17 +542,22 @@ def objection_resolve(
 # --- 6. approval -----------------------------------------------------------------------
 
 
+def _case(project: RenovationProject) -> dict:
+    """What the subsidy standard is looked up by: county, year, category, size, level."""
+    household = project.household
+    return {
+        "county": county_of(household),
+        "year": project.year,
+        "category": household.category,
+        "family_size": household.family_size,
+        "level": project.danger_level,
+    }
+
+
 def _standard_of(project: RenovationProject):
     from subsidies.calculator import calculate
 
-    household = project.household
-    return calculate(
-        county=county_of(household),
-        year=project.year,
-        category=household.category,
-        family_size=household.family_size,
-        level=project.danger_level,
-    )
+    return calculate(**_case(project))
 
 
 def _township_area(project: RenovationProject, area) -> Decimal | None:
@@ -694,14 +699,7 @@ def projects_approve_batch(
 def _override_limit(project: RenovationProject):
     from subsidies.calculator import override_limit
 
-    household = project.household
-    return override_limit(
-        county=county_of(household),
-        year=project.year,
-        category=household.category,
-        family_size=household.family_size,
-        level=project.danger_level,
-    )
+    return override_limit(**_case(project))
 
 
 def _paid_so_far(project: RenovationProject) -> Decimal:

@@ -653,6 +653,7 @@ def test_hardship_d_level_amount_is_decided_by_the_township_up_to_20000(
             passed=True,
             opinion="同意",
             township_amount=amount,
+            township_area=Decimal("60"),
         )
 
     with pytest.raises(
