@@ -14,6 +14,7 @@ from drf_spectacular.utils import (
 )
 from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
+from rest_framework.exceptions import PermissionDenied
 from rest_framework.response import Response
 
 from accounts.models import Area
@@ -31,6 +32,8 @@ from subsidies.models import (
     SubsidyStandard,
     TownshipAdvance,
 )
+
+COUNTY_READERS = frozenset({"county_reviewer", "county_approver", "official"})
 
 
 def _name(user) -> str:
@@ -614,7 +617,10 @@ class FundAllocationViewSet(
     )
     @action(detail=False, methods=["get"], filter_backends=[], pagination_class=None)
     def summary(self, request):
-        """分级次、分乡镇的已下达、已安排、已拨付和结余（与资金页面和资金报表一致）。"""
+        """分级次、分乡镇的已下达、已安排、已拨付和结余（与资金页面和资金报表一致；仅限县级角色）。"""
+        if not (request.user.role in COUNTY_READERS or request.user.is_superuser):
+            # The county's money across its townships: county roles only, like the funds page.
+            raise PermissionDenied("资金汇总仅限县住建局和县级只读角色查看。")
         year = request.query_params.get("year", "")
         if year and not (year.isascii() and year.isdigit() and 2000 <= int(year) <= 2100):
             raise DomainError("年度无效。")

@@ -694,3 +694,12 @@ def test_hardship_d_level_amount_is_decided_by_the_township_up_to_20000(
             opinion="同意",
             township_amount=Decimal("1000"),
         )
+
+
+def test_the_funds_summary_is_for_county_roles(api_client, client, township_user, official):
+    api_client.force_authenticate(township_user)
+    assert api_client.get("/api/fund-allocations/summary/").status_code == 403
+    client.force_login(township_user)
+    assert client.get("/subsidies/funds/").status_code == 403
+    api_client.force_authenticate(official)
+    assert api_client.get("/api/fund-allocations/summary/").status_code == 200
