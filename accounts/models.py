@@ -11,6 +11,8 @@ from core.audit import tracked
 
 
 class AreaLevel(models.TextChoices):
+    PROVINCE = "province", "省（自治区、直辖市）"
+    CITY = "city", "市（地区、州、盟）"
     COUNTY = "county", "县（区）"
     TOWNSHIP = "township", "乡镇（街道）"
     VILLAGE = "village", "行政村（社区）"
@@ -18,16 +20,46 @@ class AreaLevel(models.TextChoices):
 
 # Statistical division codes (统计用区划代码): 2 province + 2 city + 2 county + 3 township +
 # 3 village digits. An area's descendants are exactly the codes that start with its prefix.
-PREFIX_LENGTH = {AreaLevel.COUNTY: 6, AreaLevel.TOWNSHIP: 9, AreaLevel.VILLAGE: 12}
-PARENT_LEVEL = {AreaLevel.TOWNSHIP: AreaLevel.COUNTY, AreaLevel.VILLAGE: AreaLevel.TOWNSHIP}
+PREFIX_LENGTH = {
+    AreaLevel.PROVINCE: 2,
+    AreaLevel.CITY: 4,
+    AreaLevel.COUNTY: 6,
+    AreaLevel.TOWNSHIP: 9,
+    AreaLevel.VILLAGE: 12,
+}
+PARENT_LEVEL = {
+    AreaLevel.CITY: AreaLevel.PROVINCE,
+    AreaLevel.COUNTY: AreaLevel.CITY,
+    AreaLevel.TOWNSHIP: AreaLevel.COUNTY,
+    AreaLevel.VILLAGE: AreaLevel.TOWNSHIP,
+}
+# Levels whose parent may be missing: an installation that serves one county (or one city)
+# has no area above it. A township or a village always sits in its county.
+PARENT_OPTIONAL = frozenset({AreaLevel.CITY, AreaLevel.COUNTY})
+#: The levels above the county: their users watch, assign and check, the counties do the work.
+HIGHER_LEVELS = frozenset({AreaLevel.PROVINCE, AreaLevel.CITY})
 
 
 def level_of_code(code: str) -> str:
+    """The level of a 12-digit code: the zeros it ends with say how far down it reaches."""
+    if code.endswith("0000000000"):
+        return AreaLevel.PROVINCE
+    if code.endswith("00000000"):
+        return AreaLevel.CITY
     if code.endswith("000000"):
         return AreaLevel.COUNTY
     if code.endswith("000"):
         return AreaLevel.TOWNSHIP
     return AreaLevel.VILLAGE
+
+
+def parent_code(code: str) -> str | None:
+    """The code of the area directly above `code` (None for a province)."""
+    level = level_of_code(code)
+    if level == AreaLevel.PROVINCE:
+        return None
+    keep = PREFIX_LENGTH[PARENT_LEVEL[level]]
+    return code[:keep].ljust(12, "0")
 
 
 class AreaQuerySet(ScopedQuerySet):
@@ -75,7 +107,9 @@ class Area(models.Model):
             models.CheckConstraint(
                 name="area_level_matches_code",
                 condition=(
-                    Q(level="county", code__endswith="000000")
+                    Q(level="province", code__endswith="0000000000")
+                    | Q(level="city", code__endswith="00000000") & ~Q(code__endswith="0000000000")
+                    | Q(level="county", code__endswith="000000") & ~Q(code__endswith="00000000")
                     | Q(level="township", code__endswith="000") & ~Q(code__endswith="000000")
                     | Q(level="village") & ~Q(code__endswith="000")
                 ),
@@ -90,12 +124,20 @@ class Area(models.Model):
         return self.code[: PREFIX_LENGTH[self.level]]
 
     @property
-    def county_code(self) -> str:
+    def is_higher(self) -> bool:
+        """A city or a province: above the counties that do the work."""
+        return self.level in HIGHER_LEVELS
+
+    @property
+    def county_code(self) -> str | None:
+        """The code of the county this area lies in (None above the county)."""
+        if self.is_higher:
+            return None
         return self.code[:6] + "000000"
 
     @property
     def township_code(self) -> str | None:
-        if self.level == AreaLevel.COUNTY:
+        if self.is_higher or self.level == AreaLevel.COUNTY:
             return None
         return self.code[:9] + "000"
 
@@ -105,6 +147,8 @@ class Area(models.Model):
             raise ValidationError({"level": f"区划代码 {self.code} 对应的级别应为“{expected}”。"})
         if self.level in PARENT_LEVEL:
             if self.parent is None:
+                if self.level in PARENT_OPTIONAL:
+                    return
                 raise ValidationError({"parent": "乡镇和村必须有上级区划。"})
             if self.parent.level != PARENT_LEVEL[self.level] or not self.code.startswith(
                 self.parent.prefix
@@ -118,17 +162,31 @@ class Role(models.TextChoices):
     TOWNSHIP_STAFF = "township_staff", "乡镇工作人员"
     VILLAGE_CLERK = "village_clerk", "村委会"
     OFFICIAL = "official", "只读（领导/督查）"
+    CITY_REVIEWER = "city_reviewer", "市住建局审核员"
+    CITY_OFFICIAL = "city_official", "市级只读（领导/督查）"
+    PROVINCE_REVIEWER = "province_reviewer", "省住建厅审核员"
+    PROVINCE_OFFICIAL = "province_official", "省级只读（领导/督查）"
 
 
-# The level of area each role must belong to (officials may sit at any level).
+# The level of area each role must belong to (county officials may sit at any level below).
 ROLE_AREA_LEVEL = {
     Role.COUNTY_REVIEWER: {AreaLevel.COUNTY},
     Role.COUNTY_APPROVER: {AreaLevel.COUNTY},
     Role.TOWNSHIP_STAFF: {AreaLevel.TOWNSHIP},
     Role.VILLAGE_CLERK: {AreaLevel.VILLAGE},
     Role.OFFICIAL: {AreaLevel.COUNTY, AreaLevel.TOWNSHIP, AreaLevel.VILLAGE},
+    Role.CITY_REVIEWER: {AreaLevel.CITY},
+    Role.CITY_OFFICIAL: {AreaLevel.CITY},
+    Role.PROVINCE_REVIEWER: {AreaLevel.PROVINCE},
+    Role.PROVINCE_OFFICIAL: {AreaLevel.PROVINCE},
 }
 COUNTY_ROLES = {Role.COUNTY_REVIEWER, Role.COUNTY_APPROVER}
+# Above the county: they read their area, download, assign targets and run spot checks
+# (reviewers); they change nothing of the counties' own work.
+HIGHER_REVIEWER_ROLES = frozenset({Role.CITY_REVIEWER, Role.PROVINCE_REVIEWER})
+HIGHER_ROLES = HIGHER_REVIEWER_ROLES | {Role.CITY_OFFICIAL, Role.PROVINCE_OFFICIAL}
+# Roles that change nothing of a county's records (the pages hide their edit buttons).
+READ_ONLY_ROLES = frozenset({Role.OFFICIAL}) | HIGHER_ROLES
 # Roles that may see full ID and bank-card numbers (every display is logged).
 FULL_NUMBER_ROLES = {Role.COUNTY_REVIEWER, Role.COUNTY_APPROVER}
 
@@ -166,7 +224,12 @@ class User(AbstractUser):
 
     @property
     def is_read_only(self) -> bool:
-        return self.role == Role.OFFICIAL
+        return self.role in READ_ONLY_ROLES
+
+    @property
+    def is_higher(self) -> bool:
+        """A city or province account: reads its counties, assigns and checks."""
+        return self.role in HIGHER_ROLES
 
     @property
     def is_county(self) -> bool:

@@ -90,7 +90,7 @@ class Scope:
         condition = self.area_condition(area_prefix_)
         if self.with_ancestors:
             code = user.area.code
-            ancestors = {code, code[:9] + "000", code[:6] + "000000"}
+            ancestors = {code[:n].ljust(12, "0") for n in (2, 4, 6, 9, 12)}
             condition |= Q(**{f"{self.code}__in": ancestors})
         if self.owner is not None:
             if self.area_roles is not None and user.role not in self.area_roles:

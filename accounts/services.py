@@ -22,6 +22,15 @@ MANAGER_ROLES = frozenset({Role.COUNTY_REVIEWER})
 MANAGED_ROLES = (Role.TOWNSHIP_STAFF, Role.VILLAGE_CLERK)
 
 
+def county_of(user) -> Area:
+    """The county `user` works in; a clear refusal for accounts above (or without) a county."""
+    if user.area is None:
+        raise DomainError("您的账号没有所属区划。")
+    if user.area.county_code is None:
+        raise DomainError("市、省级账号不属于某一个县，请在县级页面中选择县后查看。")
+    return Area.objects.get(pk=user.area.county_code)
+
+
 def _require_manager(by) -> None:
     if not (by.is_superuser or by.role in MANAGER_ROLES):
         raise DomainError("只有县住建局审核员可以管理账号。")

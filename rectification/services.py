@@ -14,6 +14,7 @@ from django.utils import timezone
 
 from accounts.models import Area, AreaLevel, Role, User
 from accounts.scoping import area_prefix
+from accounts.services import county_of
 from core.audit import attributed
 from core.errors import DomainError
 from core.locking import lock_for_update
@@ -314,10 +315,7 @@ def item_reopen(*, item: RectificationItem, by: User, reason: str) -> Rectificat
 # --- campaigns --------------------------------------------------------------------------
 
 
-def _county_of(by: User) -> Area:
-    if by.area is None:
-        raise DomainError("您的账号尚未分配区划。")
-    return Area.objects.get(pk=by.area.county_code)
+_county_of = county_of
 
 
 @attributed

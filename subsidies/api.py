@@ -18,6 +18,7 @@ from rest_framework.exceptions import PermissionDenied
 from rest_framework.response import Response
 
 from accounts.models import Area
+from accounts.services import county_of
 from core.errors import DomainError
 from households.models import Household
 from renovation.models import RenovationProject
@@ -516,9 +517,7 @@ class CalculateViewSet(viewsets.ViewSet):
             raise DomainError("年度必须是整数。") from None
         if not 2000 <= year <= 2100:
             raise DomainError("年度不正确。")
-        if request.user.area is None:
-            raise DomainError("您的账号没有所属区划，无法确定补助标准。")
-        county = Area.objects.get(pk=request.user.area.county_code)
+        county = county_of(request.user)
         result = calculate(
             county=county,
             year=year,

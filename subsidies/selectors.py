@@ -269,7 +269,8 @@ def funds_summary(user, year: int | None = None) -> dict:
         .annotate(s=Sum("approved_amount"))
     )
     years = sorted({y for y, _level in levels}, reverse=True)
-    county = Area.objects.filter(pk=user.area.county_code).first() if user.area else None
+    county_code = user.area.county_code if user.area else None
+    county = Area.objects.filter(pk=county_code).first() if county_code else None
     paid_year = year or timezone.localdate().year
     paid_townships = (
         [

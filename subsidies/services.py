@@ -19,6 +19,7 @@ from django.utils import timezone
 
 from accounts.models import Area, AreaLevel, Role
 from accounts.scoping import HELD_PARENT
+from accounts.services import county_of
 from core import crypto
 from core.audit import attributed
 from core.errors import ConflictError, DomainError
@@ -136,10 +137,7 @@ def _lock_projects(ids: Sequence[int]) -> dict[int, RenovationProject]:
 _save = save_versioned
 
 
-def _county_of(by) -> Area:
-    if by.area is None:
-        raise DomainError("您的账号没有所属区划。")
-    return Area.objects.get(pk=by.area.county_code)
+_county_of = county_of
 
 
 # --- standards -------------------------------------------------------------------------

@@ -34,7 +34,7 @@ def _year(request) -> int:
 
 
 def _county(user) -> Area | None:
-    if user.area is None:
+    if user.area is None or user.area.county_code is None:
         return None
     return Area.objects.filter(pk=user.area.county_code).first()
 
