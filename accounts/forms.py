@@ -4,24 +4,33 @@ from __future__ import annotations
 
 from django import forms
 
-from accounts.models import Area, AreaLevel, Role
-from accounts.services import MANAGED_ROLES
+from accounts.models import ROLE_AREA_LEVEL, Area, AreaLevel, Role
+from accounts.services import MANAGED_ROLES, managed_roles
 
 ROLE_CHOICES = [(r.value, r.label) for r in Role if r in MANAGED_ROLES]
 
 
 def _area_field(user) -> forms.ModelChoiceField:
+    roles = managed_roles(user) or MANAGED_ROLES
+    levels = sorted({level for role in roles for level in ROLE_AREA_LEVEL[role]})
     areas = (
         Area.objects.visible_to(user)
-        .filter(level__in=[AreaLevel.TOWNSHIP, AreaLevel.VILLAGE])
+        .filter(level__in=levels)
         .select_related("parent")
         .order_by("code")
+    )
+    hint = "；".join(
+        f"{Role(r).label}选{'或'.join(AreaLevel(v).label for v in sorted(ROLE_AREA_LEVEL[r]))}"
+        for r in roles
     )
     field = forms.ModelChoiceField(
         label="所属区划",
         queryset=areas,
-        help_text="乡镇工作人员选乡镇，村委会选村。",
-        error_messages={"invalid_choice": "请选择本县的乡镇或村。", "required": "请选择所属区划。"},
+        help_text=hint + "。",
+        error_messages={
+            "invalid_choice": "请选择本辖区内的区划。",
+            "required": "请选择所属区划。",
+        },
     )
     field.label_from_instance = lambda a: (
         f"{a.parent.name} {a.name}" if a.level == AreaLevel.VILLAGE else a.name
@@ -42,6 +51,8 @@ class StaffForm(forms.Form):
 
     def __init__(self, *args, manager, **kwargs):
         super().__init__(*args, **kwargs)
+        roles = managed_roles(manager) or MANAGED_ROLES
+        self.fields["role"].choices = [(r.value, r.label) for r in Role if r in roles]
         self.fields["area"] = _area_field(manager)
         self.order_fields(["full_name", "role", "area", "phone", "email"])
 

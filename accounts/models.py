@@ -185,6 +185,8 @@ COUNTY_ROLES = {Role.COUNTY_REVIEWER, Role.COUNTY_APPROVER}
 # (reviewers); they change nothing of the counties' own work.
 HIGHER_REVIEWER_ROLES = frozenset({Role.CITY_REVIEWER, Role.PROVINCE_REVIEWER})
 HIGHER_ROLES = HIGHER_REVIEWER_ROLES | {Role.CITY_OFFICIAL, Role.PROVINCE_OFFICIAL}
+# Each reviewer manages the accounts of the level below (accounts.services.MANAGED_BY).
+ACCOUNT_MANAGER_ROLES = frozenset({Role.COUNTY_REVIEWER}) | HIGHER_REVIEWER_ROLES
 # Roles that change nothing of a county's records (the pages hide their edit buttons).
 READ_ONLY_ROLES = frozenset({Role.OFFICIAL}) | HIGHER_ROLES
 # Roles that may see full ID and bank-card numbers (every display is logged).
@@ -230,6 +232,11 @@ class User(AbstractUser):
     def is_higher(self) -> bool:
         """A city or province account: reads its counties, assigns and checks."""
         return self.role in HIGHER_ROLES
+
+    @property
+    def manages_accounts(self) -> bool:
+        """Opens the accounts of the level below (账号管理, accounts.services.MANAGED_BY)."""
+        return self.is_superuser or self.role in ACCOUNT_MANAGER_ROLES
 
     @property
     def is_county(self) -> bool:

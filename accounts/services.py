@@ -1,9 +1,11 @@
-"""Staff accounts managed by the county bureau (账号管理).
+"""Staff accounts managed by the level above (账号管理).
 
-A county reviewer opens, changes and closes the accounts of the townships and villages of
-their own county: township staff and village committees. County-level accounts (reviewers,
-approvers) and read-only officials are created by the system administrator (`create_staff`,
-Django admin): nobody grants themselves or a colleague the county's powers from this page.
+Each reviewer opens, changes and closes the accounts of the level below in their own area: a
+county reviewer those of its townships and villages, a city reviewer those of its counties
+(reviewers, approvers, officials) and the city's read-only officials, a province reviewer those
+of its cities and the province's officials. Nobody grants themselves or a colleague of the same
+level their own powers from this page: accounts of one's own level come from the level above
+or from the system administrator (`create_staff`, Django admin).
 """
 
 from __future__ import annotations
@@ -13,13 +15,34 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from accounts.models import ROLE_AREA_LEVEL, Area, Role, User
+from accounts.models import ROLE_AREA_LEVEL, Area, AreaLevel, Role, User
 from accounts.scoping import area_prefix
 from core.audit import attributed
 from core.errors import DomainError
 
-MANAGER_ROLES = frozenset({Role.COUNTY_REVIEWER})
-MANAGED_ROLES = (Role.TOWNSHIP_STAFF, Role.VILLAGE_CLERK)
+#: Manager role → the roles whose accounts it manages, within its own area.
+MANAGED_BY = {
+    Role.COUNTY_REVIEWER: (Role.TOWNSHIP_STAFF, Role.VILLAGE_CLERK),
+    Role.CITY_REVIEWER: (
+        Role.COUNTY_REVIEWER,
+        Role.COUNTY_APPROVER,
+        Role.OFFICIAL,
+        Role.CITY_OFFICIAL,
+    ),
+    Role.PROVINCE_REVIEWER: (Role.CITY_REVIEWER, Role.CITY_OFFICIAL, Role.PROVINCE_OFFICIAL),
+}
+MANAGER_ROLES = frozenset(MANAGED_BY)
+# The default for an administrator without a role (the county-level page of old).
+MANAGED_ROLES = MANAGED_BY[Role.COUNTY_REVIEWER]
+
+
+def managed_roles(by) -> tuple[str, ...]:
+    """The roles whose accounts `by` may open and change."""
+    if by.role in MANAGED_BY:
+        return MANAGED_BY[by.role]
+    if by.is_superuser:
+        return tuple(r for r in Role if r not in MANAGER_ROLES or r == Role.COUNTY_REVIEWER)
+    return ()
 
 
 def county_of(user) -> Area:
@@ -33,28 +56,31 @@ def county_of(user) -> Area:
 
 def _require_manager(by) -> None:
     if not (by.is_superuser or by.role in MANAGER_ROLES):
-        raise DomainError("只有县住建局审核员可以管理账号。")
+        raise DomainError("只有县、市、省住建部门审核员可以管理账号。")
 
 
 def managed_users(by):
-    """The accounts `by` may manage: township and village accounts of their own county."""
-    prefix = area_prefix(by)  # "" for an administrator without an area: every county
-    if prefix is None or not (by.is_superuser or by.role in MANAGER_ROLES):
+    """The accounts `by` may manage: those of the roles below them, in their own area."""
+    prefix = area_prefix(by)  # "" for an administrator without an area: every area
+    roles = managed_roles(by)
+    if prefix is None or not roles:
         return User.objects.none()
-    return User.objects.filter(role__in=MANAGED_ROLES, area__code__startswith=prefix)
+    return User.objects.filter(role__in=roles, area__code__startswith=prefix)
 
 
 def _check(by, *, role: str, area: Area | None) -> None:
-    if role not in MANAGED_ROLES:
-        raise DomainError("这里只能管理乡镇工作人员和村委会账号；县级账号请联系系统管理员。")
+    roles = managed_roles(by)
+    if role not in roles:
+        names = "、".join(Role(r).label for r in roles)
+        raise DomainError(f"这里只能管理以下角色的账号：{names}；其他账号请联系上级或系统管理员。")
     if area is None:
         raise DomainError("请选择所属区划。")
     prefix = area_prefix(by)
     if prefix is None or not area.code.startswith(prefix):
-        raise DomainError("只能为本县的乡镇和村开设账号。")
+        raise DomainError("只能为本辖区内的区划开设账号。")
     if area.level not in ROLE_AREA_LEVEL[role]:
-        level = "乡镇" if role == Role.TOWNSHIP_STAFF else "村"
-        raise DomainError(f"“{Role(role).label}”账号必须属于{level}。")
+        levels = "或".join(AreaLevel(level).label for level in sorted(ROLE_AREA_LEVEL[role]))
+        raise DomainError(f"“{Role(role).label}”账号必须属于{levels}级区划。")
 
 
 def _password(password: str, user: User) -> None:

@@ -319,6 +319,8 @@ if not 1 <= ANJU_REPORT_DRAFT_DAY <= 28 or not 1 <= ANJU_REPORT_SUBMIT_DAY <= 28
     raise ImproperlyConfigured("ANJU_REPORT_DRAFT_DAY and ANJU_REPORT_SUBMIT_DAY must be 1..28.")
 # Days after acceptance before an old house still standing raises an alert (建新必拆旧).
 ANJU_DEMOLITION_GRACE_DAYS = env_int("ANJU_DEMOLITION_GRACE_DAYS", 90)
+# Each stage is entered in the national system within this many days (开工一户、填报一户).
+ANJU_NATIONAL_ENTRY_DAYS = env_int("ANJU_NATIONAL_ENTRY_DAYS", 10)
 # "回头看" at least twice a year: at most this many days between two campaigns.
 ANJU_REVIEW_CAMPAIGN_INTERVAL_DAYS = env_int("ANJU_REVIEW_CAMPAIGN_INTERVAL_DAYS", 183)
 CELERY_BEAT_SCHEDULE = {

@@ -19,7 +19,7 @@ from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
 from openpyxl.worksheet.page import PageMargins
 
 from core.xlsx import freeze_header, set_safe_value
-from rectification.models import DeadlineKind, ItemStatus, RectificationItem
+from rectification.models import DeadlineKind, ItemStatus, RectificationItem, Source
 from rectification.selectors import ledger_groups
 
 HEADERS = [
@@ -59,8 +59,13 @@ def deadline_value(item: RectificationItem):
     return item.deadline_label
 
 
+SPOT_CHECK_SOURCES = frozenset({Source.CITY_SPOT_CHECK, Source.PROVINCE_SPOT_CHECK})
+
+
 def remarks_value(item: RectificationItem) -> str:
     parts = [item.remarks.strip()] if item.remarks.strip() else []
+    if item.source in SPOT_CHECK_SOURCES:  # the level above closes it: the ledger says who
+        parts.insert(0, f"来源：{item.get_source_display()}")
     if item.status == ItemStatus.CLOSED and item.closed_on:
         d = item.closed_on
         parts.append(f"已于{d.year}年{d.month}月{d.day}日销号")

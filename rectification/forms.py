@@ -21,6 +21,14 @@ def _area_label(area: Area) -> str:
     return f"{area.parent.name} {area.name}" if area.parent_id else area.name
 
 
+# A spot check's problems are entered by the level that ran it (rectification.spotcheck).
+COUNTY_SOURCES = [
+    (v, label)
+    for v, label in Source.choices
+    if v not in (Source.CITY_SPOT_CHECK, Source.PROVINCE_SPOT_CHECK)
+]
+
+
 class ItemForm(forms.ModelForm):
     stages = forms.CharField(
         label="阶段目标（长期坚持）",
@@ -64,6 +72,7 @@ class ItemForm(forms.ModelForm):
 
     def __init__(self, *args, user, **kwargs):
         super().__init__(*args, **kwargs)
+        self.fields["source"].choices = [("", "---------"), *COUNTY_SOURCES]
         self.fields["campaign"].queryset = RectificationCampaign.objects.visible_to(user)
         self.fields["area"].queryset = Area.objects.visible_to(user).select_related("parent")
         self.fields["area"].label_from_instance = _area_label
@@ -167,7 +176,7 @@ class ImportUploadForm(forms.Form):
         widget=forms.ClearableFileInput(attrs={"accept": ".xlsx," + XLSX_TYPE}),
         error_messages={"required": "请选择要上传的 Excel 文件。", "empty": "上传的文件是空的。"},
     )
-    source = forms.ChoiceField(label="问题来源", choices=Source.choices)
+    source = forms.ChoiceField(label="问题来源", choices=COUNTY_SOURCES)
     campaign = forms.ModelChoiceField(
         label="整改批次", queryset=RectificationCampaign.objects.none(), required=False
     )

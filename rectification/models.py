@@ -30,6 +30,8 @@ class Source(models.TextChoices):
     ONE_TO_ONE = "one_to_one", "一对一反馈"
     SELF_CHECK = "self_check", "自查"
     PUBLIC = "public", "群众反映"
+    CITY_SPOT_CHECK = "city_spot_check", "市级抽查"
+    PROVINCE_SPOT_CHECK = "province_spot_check", "省级抽查"
 
 
 class ProblemType(models.TextChoices):
@@ -126,6 +128,24 @@ class RectificationItem(models.Model):
         "直接责任人", max_length=50, blank=True, help_text="分管领导"
     )
     remarks = models.TextField("备注", blank=True)
+    # A problem found by a city or province spot check: that level verifies its close-out.
+    spot_check = models.ForeignKey(
+        "SpotCheck",
+        verbose_name="抽查",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="items",
+    )
+    verifier_area = models.ForeignKey(
+        Area,
+        verbose_name="销号核验单位",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        help_text="上级抽查发现的问题由提出问题的市、省核验销号；空表示县住建局核验。",
+    )
     status = models.CharField(
         "状态", max_length=12, choices=ItemStatus.choices, default=ItemStatus.OPEN
     )
@@ -473,3 +493,124 @@ class LedgerImport(models.Model):
         from django.urls import reverse
 
         return reverse("rectification:import_detail", args=[self.pk])
+
+
+# --- Spot checks by the city or the province (抽查) -------------------------------------
+
+
+class SpotCheckQuerySet(ScopedQuerySet):
+    # Seen by the level that runs it and the levels above; the counties checked see the
+    # findings in their ledger, not the draw.
+    scope = Scope(code="area__code")
+
+
+@tracked()
+class SpotCheck(models.Model):
+    """A random sample of households whose archives a city or province reviews.
+
+    The draw is recorded so that it can be shown to be random and repeated: the households
+    that matched the filters, ordered by id (their number and a SHA-256 of the id list), and
+    the seed given to Python's `random.Random(seed).sample`.
+    """
+
+    area = models.ForeignKey(
+        Area, verbose_name="抽查单位", on_delete=models.PROTECT, related_name="+"
+    )
+    title = models.CharField("抽查名称", max_length=100)
+    year = models.PositiveSmallIntegerField("年度")
+    county = models.ForeignKey(
+        Area,
+        verbose_name="抽查县",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        limit_choices_to={"level": "county"},
+    )
+    project_status = models.CharField("改造项目状态", max_length=20, blank=True)
+    category = models.CharField("对象类别", max_length=20, blank=True)
+    sample_size = models.PositiveIntegerField("抽取户数")
+    seed = models.BigIntegerField("随机种子")
+    population = models.PositiveIntegerField("抽样总体户数")
+    population_digest = models.CharField("抽样总体摘要（SHA-256）", max_length=64)
+    drawn_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name="抽取人", on_delete=models.PROTECT, related_name="+"
+    )
+    drawn_at = models.DateTimeField("抽取时间", auto_now_add=True)
+    finished_at = models.DateTimeField("完成时间", null=True, blank=True)
+
+    objects = SpotCheckQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = "抽查"
+        verbose_name_plural = "抽查"
+        ordering = ["-drawn_at", "-id"]
+        constraints = [
+            models.CheckConstraint(
+                name="spot_check_sample_positive", condition=Q(sample_size__gt=0)
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.title
+
+    def get_absolute_url(self) -> str:
+        from django.urls import reverse
+
+        return reverse("rectification:spotcheck_detail", args=[self.pk])
+
+    @property
+    def source(self) -> str:
+        if self.area.level == "province":
+            return Source.PROVINCE_SPOT_CHECK
+        return Source.CITY_SPOT_CHECK
+
+
+class EntryResult(models.TextChoices):
+    OK = "ok", "未发现问题"
+    PROBLEM = "problem", "发现问题"
+
+
+SpotEntryScoped = scoped_queryset("spot_check__area")
+
+
+@tracked()
+class SpotCheckEntry(models.Model):
+    """One drawn household of a spot check and what the reviewer found in its archive."""
+
+    spot_check = models.ForeignKey(
+        SpotCheck, verbose_name="抽查", on_delete=models.CASCADE, related_name="entries"
+    )
+    household = models.ForeignKey(
+        Household, verbose_name="农户", on_delete=models.PROTECT, related_name="+"
+    )
+    position = models.PositiveIntegerField("序号")
+    result = models.CharField("核查结果", max_length=10, choices=EntryResult.choices, blank=True)
+    note = models.TextField("核查意见", blank=True)
+    reviewed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name="核查人",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    reviewed_at = models.DateTimeField("核查时间", null=True, blank=True)
+
+    objects = SpotEntryScoped.as_manager()
+
+    class Meta:
+        verbose_name = "抽查农户"
+        verbose_name_plural = "抽查农户"
+        ordering = ["spot_check_id", "position"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["spot_check", "household"], name="spot_check_household_once"
+            ),
+            models.UniqueConstraint(
+                fields=["spot_check", "position"], name="spot_check_position_once"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.spot_check} #{self.position}"

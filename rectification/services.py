@@ -38,6 +38,7 @@ from rectification.models import (
     Source,
 )
 from rectification.steps import (  # noqa: F401 - re-exported: services.LEDGER_ROLES
+    CLOSE_ROLES,
     LEDGER_ROLES,
     NOT_IN_AREA,
     PROGRESS_ROLES,
@@ -89,6 +90,8 @@ def _validate_item_fields(by: User, fields: dict, households: Sequence[Household
         raise DomainError("请选择问题类型（政策落实方面或工作落实方面）。")
     if fields.get("source") not in Source.values:
         raise DomainError("请选择问题来源。")
+    if fields["source"] in (Source.CITY_SPOT_CHECK, Source.PROVINCE_SPOT_CHECK):
+        raise DomainError("市级、省级抽查发现的问题由抽查单位在抽查中登记，这里不能选择该来源。")
     if not (fields.get("responsible_unit") or "").strip():
         raise DomainError("请填写责任单位。")
     kind = fields.get("deadline_kind") or DeadlineKind.DATE

@@ -13,7 +13,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from importlib import import_module
 
-from accounts.models import AreaLevel, Role
+from accounts.models import HIGHER_REVIEWER_ROLES, AreaLevel, Role
 from core.errors import ConflictError, DomainError, RoleRefused
 from core.rules import has_role
 from rectification.models import ItemStatus, RectificationItem
@@ -23,6 +23,8 @@ I = ItemStatus  # noqa: E741 - the status enum, as S is for projects
 # The county bureau owns the ledger (DOMAIN.md "People and places"); officials never write.
 LEDGER_ROLES = frozenset({Role.COUNTY_REVIEWER})
 VERIFY_ROLES = frozenset({Role.COUNTY_REVIEWER, Role.COUNTY_APPROVER})
+# A problem that a city or province spot check raised is verified by that level (issue 17).
+CLOSE_ROLES = VERIFY_ROLES | HIGHER_REVIEWER_ROLES
 PROGRESS_ROLES = frozenset({Role.COUNTY_REVIEWER, Role.TOWNSHIP_STAFF})
 
 NOT_IN_AREA = "该整改问题不在您的管辖区划内。"
@@ -36,6 +38,26 @@ def _county_item_for_township(item: RectificationItem, user) -> str | None:
     # A county-level item is worked on by the county; township staff only read it.
     if user.role == Role.TOWNSHIP_STAFF and item.area.level == AreaLevel.COUNTY:
         return NOT_IN_AREA
+    return None
+
+
+def _verifier(item: RectificationItem, user) -> DomainError | None:
+    """Who verifies the close-out: the level that raised a spot-check problem, else the county."""
+    if item.verifier_area_id is None:
+        if user.role in HIGHER_REVIEWER_ROLES:
+            return RoleRefused("该问题由县住建局核验销号。")
+        return None
+    if user.role not in HIGHER_REVIEWER_ROLES or user.area_id != item.verifier_area_id:
+        return RoleRefused(
+            f"该问题由{item.verifier_area.name}抽查发现，须由{item.verifier_area.name}核验销号。"
+        )
+    return None
+
+
+def _raised_by_county(item: RectificationItem, user) -> DomainError | None:
+    # What a city or province found is theirs to word: the county works on it, not edits it.
+    if item.spot_check_id is not None:
+        return RoleRefused("上级抽查发现的问题由抽查单位录入，县住建局不能修改。")
     return None
 
 
@@ -53,7 +75,8 @@ class Step:
     action: str  # "您的角色无权<action>。"
     verb: str  # "该问题当前状态为“…”，不能<verb>。"
     status_refusal: str = ""
-    condition: Callable[[RectificationItem, object], str | None] | None = None
+    #: An extra rule: a reason (a `StepRefused`) or an error to raise as it is (a `RoleRefused`).
+    condition: Callable[[RectificationItem, object], str | DomainError | None] | None = None
 
     @property
     def service(self):
@@ -83,6 +106,7 @@ STEPS: dict[str, Step] = {
             "edit", "修改", LEDGER_ROLES, _NOT_CLOSED, (), "item_update", "ItemForm",
             "RectificationItemSerializer", "已保存整改问题。", "修改整改问题（仅限县住建局）",
             "修改", status_refusal="已销号的问题不能修改；如需继续整改，请先重新打开。",
+            condition=_raised_by_county,
         ),
         Step(
             "start", "开始整改", PROGRESS_ROLES, (I.OPEN,), (I.IN_PROGRESS,), "item_start", "",
@@ -103,15 +127,16 @@ STEPS: dict[str, Step] = {
             condition=_progress,
         ),
         Step(
-            "close", "核验销号", VERIFY_ROLES, (I.SUBMITTED,), (I.CLOSED,), "item_close",
+            "close", "核验销号", CLOSE_ROLES, (I.SUBMITTED,), (I.CLOSED,), "item_close",
             "CloseForm", "RectificationNoteTextSerializer", "已核验销号。",
-            "核验销号（仅限县住建局）", "销号",
+            "核验销号（仅限县住建局或提出问题的上级）", "销号", condition=_verifier,
         ),
         Step(
-            "reopen", "退回/重新打开", VERIFY_ROLES, (I.SUBMITTED, I.CLOSED), (I.IN_PROGRESS,),
+            "reopen", "退回/重新打开", CLOSE_ROLES, (I.SUBMITTED, I.CLOSED), (I.IN_PROGRESS,),
             "item_reopen", "ReasonForm", "RectificationReasonSerializer",
-            "已退回，问题重新进入整改。", "退回或重新打开整改问题（仅限县住建局）",
-            "退回或重新打开",
+            "已退回，问题重新进入整改。",
+            "退回或重新打开整改问题（仅限县住建局或提出问题的上级）", "退回或重新打开",
+            condition=_verifier,
         ),
     )
 }  # fmt: skip
@@ -123,7 +148,7 @@ def refusal(step: Step | str, item: RectificationItem, user) -> DomainError | No
     if not has_role(user, step.roles):
         return RoleRefused(f"您的角色无权{step.action}。")
     if step.condition and (reason := step.condition(item, user)):
-        return StepRefused(reason)
+        return reason if isinstance(reason, DomainError) else StepRefused(reason)
     if item.status not in step.statuses:
         return StepRefused(step.status_message(item))
     return None

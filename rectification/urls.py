@@ -1,6 +1,6 @@
 from django.urls import path
 
-from rectification import views
+from rectification import spotcheck_views, views
 
 app_name = "rectification"
 
@@ -30,6 +30,23 @@ urlpatterns = [
     path("selfcheck/run/", views.SelfCheckRunView.as_view(), name="selfcheck_run"),
     path("selfcheck/convert/", views.FindingsConvertView.as_view(), name="findings_convert"),
     path("selfcheck/<int:pk>/dismiss/", views.FindingDismissView.as_view(), name="finding_dismiss"),
+    path("spotchecks/", spotcheck_views.SpotCheckListView.as_view(), name="spotcheck_list"),
+    path("spotchecks/new/", spotcheck_views.SpotCheckDrawView.as_view(), name="spotcheck_draw"),
+    path(
+        "spotchecks/<int:pk>/",
+        spotcheck_views.SpotCheckDetailView.as_view(),
+        name="spotcheck_detail",
+    ),
+    path(
+        "spotchecks/<int:pk>/finish/",
+        spotcheck_views.SpotCheckFinishView.as_view(),
+        name="spotcheck_finish",
+    ),
+    path(
+        "spotchecks/entries/<int:pk>/",
+        spotcheck_views.EntryView.as_view(),
+        name="spotcheck_entry",
+    ),
     path("import/", views.ImportView.as_view(), name="import"),
     path("import/<int:pk>/", views.ImportDetailView.as_view(), name="import_detail"),
     path("import/<int:pk>/confirm/", views.ImportConfirmView.as_view(), name="import_confirm"),

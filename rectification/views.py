@@ -268,7 +268,7 @@ class ItemSubmitView(_ItemActionView):
 
 class ItemCloseView(_ItemActionView):
     step = "close"
-    write_roles = services.VERIFY_ROLES
+    write_roles = services.CLOSE_ROLES
 
     def perform(self, item, request):
         services.item_close(item=item, by=request.user, note=request.POST.get("note", ""))
@@ -277,7 +277,7 @@ class ItemCloseView(_ItemActionView):
 
 class ItemReopenView(_ItemActionView):
     step = "reopen"
-    write_roles = services.VERIFY_ROLES
+    write_roles = services.CLOSE_ROLES
 
     def perform(self, item, request):
         services.item_reopen(item=item, by=request.user, reason=request.POST.get("reason", ""))

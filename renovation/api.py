@@ -177,6 +177,7 @@ class ProjectSerializer(serializers.ModelSerializer):
             "builder_kind",
             "builder_name",
             "on_behalf",
+            "dynamic",
             "applied_on",
             "village_reviewed_on",
             "township_reviewed_on",
@@ -218,6 +219,7 @@ class ProjectSerializer(serializers.ModelSerializer):
                 "builder_kind",
                 "builder_name",
                 "on_behalf",
+                "dynamic",
                 "applied_on",
                 "planned_area",
                 "version",
@@ -243,6 +245,7 @@ class ProjectSerializer(serializers.ModelSerializer):
         return services.project_apply(by=self.context["request"].user, **validated_data)
 
     def update(self, instance, validated_data):
+        validated_data.pop("dynamic", None)  # set at application only
         plan = {
             k: v
             for k, v in validated_data.items()

@@ -56,6 +56,11 @@ class ApplyForm(forms.Form):
         help_text="房屋置换时注明：农村集体公租房、闲置公房改造或长期租赁闲置农房。",
     )
     on_behalf = forms.BooleanField(label="农户无法自行申请，由村委会代为申请", required=False)
+    dynamic = forms.BooleanField(
+        label="年度任务外动态新增",
+        required=False,
+        help_text="动态监测中新发现、不在年度计划内的任务（可由乡镇按工程进度垫付）。",
+    )
     note = forms.CharField(
         label="申请说明", required=False, widget=forms.Textarea(attrs={"rows": 3})
     )

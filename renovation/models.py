@@ -239,6 +239,9 @@ class RenovationProject(models.Model):
     )
     builder_name = models.CharField("工匠/施工企业名称", max_length=100, blank=True)
     on_behalf = models.BooleanField("村委会代为申请", default=False)
+    # Document 000: tasks that dynamic monitoring adds during the year, outside the annual plan
+    # (年度任务外新增的动态保障任务); shown apart from the planned ones against the targets.
+    dynamic = models.BooleanField("年度任务外动态新增", default=False)
     application_note = models.TextField("申请说明", blank=True)
     application_file = models.FileField(
         "申请书", upload_to=application_upload_to, blank=True, max_length=200

@@ -11,14 +11,22 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from django.db.models import Count, Q, Sum
+from django.db.models.functions import Left
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.http import urlencode
 
-from accounts.models import Area, AreaLevel, Role
+from accounts.models import HIGHER_REVIEWER_ROLES, PREFIX_LENGTH, Area, AreaLevel, Role
 from reports.selectors import completion_rate
+from reports.targets import CHILD_LEVEL, target_progress
 
 ZERO = Decimal("0.00")
+
+
+# The roles that work on a county's records and so have a queue of steps to take.
+WORK_ROLES = frozenset(
+    {Role.COUNTY_REVIEWER, Role.COUNTY_APPROVER, Role.TOWNSHIP_STAFF, Role.VILLAGE_CLERK}
+)
 
 
 @dataclass(frozen=True)
@@ -82,7 +90,7 @@ def queue(user, counts: _Counts) -> list[QueueEntry]:
     from inspections import selectors as inspection_selectors
     from inspections.models import HazardStatus
     from rectification.models import FindingStatus, ItemStatus
-    from rectification.selectors import finding_list
+    from rectification.selectors import finding_list, item_list
     from renovation.models import ProjectStatus as P
     from renovation.models import RenovationProject
     from renovation.selectors import ready_for_approval
@@ -90,7 +98,20 @@ def queue(user, counts: _Counts) -> list[QueueEntry]:
     from subsidies.selectors import batch_list
 
     role = getattr(user, "role", "")
-    if role not in Role.values or role == Role.OFFICIAL:
+    if role in HIGHER_REVIEWER_ROLES:
+        # What they raised in a spot check comes back to them to close.
+        submitted = item_list(user).filter(
+            verifier_area_id=user.area_id, status=ItemStatus.SUBMITTED
+        )
+        entries = [
+            QueueEntry(
+                "抽查问题待核验销号",
+                submitted.count(),
+                _url("rectification:item_list", status=ItemStatus.SUBMITTED),
+            )
+        ]
+        return [e for e in entries if e.count]
+    if role not in Role.values or role not in WORK_ROLES:
         return []
 
     def project_step(status: str, label: str) -> QueueEntry:
@@ -223,26 +244,27 @@ def key_figures(user, year: int, counts: _Counts) -> list[Figure]:
 
 
 def _progress_by_area(user, year: int) -> dict | None:
-    """This year's plan and completions by township (county users) or village (township users)."""
+    """This year's plan and completions by the areas one level below the user's (the counties
+    of a city, the townships of a county, the villages of a township)."""
     from renovation.models import FUNDED, RenovationProject
 
     area = getattr(user, "area", None)
     if area is None or area.level == AreaLevel.VILLAGE:
         return None
-    key = "household__township_code" if area.level == AreaLevel.COUNTY else "household__village"
+    child = CHILD_LEVEL.get(area.level, AreaLevel.VILLAGE)
+    length = PREFIX_LENGTH[child]
     rows = (
         RenovationProject.objects.visible_to(user)
         .filter(year=year, status__in=FUNDED)
-        .values(key)
+        .annotate(key=Left("household__village_id", length))
+        .values("key")
         .annotate(planned=Count("id"), completed=Count("id", filter=Q(completed_on__isnull=False)))
-        .order_by(key)
+        .order_by("key")
     )
-    codes = {
-        (r[key] + "000" if area.level == AreaLevel.COUNTY else r[key]): r for r in rows if r[key]
-    }
+    codes = {r["key"].ljust(12, "0"): r for r in rows if r["key"]}
     names = dict(Area.objects.filter(code__in=codes).values_list("code", "name"))
     return {
-        "title": f"{year}年各{'乡镇' if area.level == AreaLevel.COUNTY else '村'}改造进度",
+        "title": f"{year}年各{AreaLevel(child).label}改造进度",
         "rows": [
             {
                 "label": names.get(code, code),
@@ -293,6 +315,7 @@ def dashboard(user, today: dt.date | None = None) -> dict:
         "my_alerts": list(alerts[:10]),
         "alert_total": alerts.count(),
         "archive_completeness": _archive_completeness(user),
+        "targets": target_progress(user, year) if getattr(user, "area", None) else None,
     }
 
 
@@ -300,6 +323,6 @@ def _archive_completeness(user) -> list[dict]:
     from renovation.archive import completeness_by_township
 
     area = getattr(user, "area", None)
-    if area is None or area.level == AreaLevel.VILLAGE:
-        return []
+    if area is None or area.level == AreaLevel.VILLAGE or area.is_higher:
+        return []  # above the county: the spot checks look at archives (rectification)
     return completeness_by_township(user)

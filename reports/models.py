@@ -123,6 +123,16 @@ class MonthlyReport(models.Model):
     month = models.DateField("月份")
     drafted_at = models.DateTimeField("生成时间", auto_now_add=True)
     refreshed_at = models.DateTimeField("更新时间", auto_now=True)
+    # 县报市: the county sends its report up once every township has submitted.
+    sent_at = models.DateTimeField("报送市级时间", null=True, blank=True)
+    sent_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name="报送人",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
 
     objects = MonthlyReportQuerySet.as_manager()
 
@@ -221,3 +231,83 @@ class MonthlyReportRow(models.Model):
     @property
     def is_frozen(self) -> bool:
         return self.status == RowStatus.SUBMITTED
+
+
+# --- Annual targets (年度任务) -------------------------------------------------------------
+
+
+class TargetQuerySet(ScopedQuerySet):
+    scope = Scope(code="area__code")
+
+
+@tracked()
+class AnnualTarget(models.Model):
+    """The renovations (and optionally the funds) a higher level assigns to an area for a year.
+
+    The current figures are here; every assignment and adjustment is a `TargetRevision`.
+    """
+
+    area = models.ForeignKey(Area, verbose_name="区划", on_delete=models.PROTECT, related_name="+")
+    year = models.PositiveSmallIntegerField("年度")
+    renovations = models.PositiveIntegerField("改造任务（户）")
+    funds = models.DecimalField(
+        "补助资金（元）", max_digits=14, decimal_places=2, null=True, blank=True
+    )
+    version = models.PositiveIntegerField("版本", default=1)
+    assigned_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name="下达人", on_delete=models.PROTECT, related_name="+"
+    )
+    updated_at = models.DateTimeField("更新时间", auto_now=True)
+
+    objects = TargetQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = "年度任务"
+        verbose_name_plural = "年度任务"
+        ordering = ["year", "area_id"]
+        constraints = [
+            models.UniqueConstraint(fields=["area", "year"], name="annual_target_once"),
+            models.CheckConstraint(
+                name="annual_target_funds_not_negative",
+                condition=Q(funds__isnull=True) | Q(funds__gte=0),
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.area} {self.year}年任务 {self.renovations}户"
+
+
+TargetRevisionScoped = type(
+    "TargetRevisionQuerySet", (ScopedQuerySet,), {"area_lookup": "target__area"}
+)
+
+
+class TargetRevision(models.Model):
+    """One version of a target: the first assignment (1) or an adjustment, with its reason."""
+
+    target = models.ForeignKey(
+        AnnualTarget, verbose_name="年度任务", on_delete=models.CASCADE, related_name="revisions"
+    )
+    version = models.PositiveIntegerField("版本")
+    renovations = models.PositiveIntegerField("改造任务（户）")
+    funds = models.DecimalField(
+        "补助资金（元）", max_digits=14, decimal_places=2, null=True, blank=True
+    )
+    reason = models.CharField("下达/调整说明", max_length=300, blank=True)
+    by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name="操作人", on_delete=models.PROTECT, related_name="+"
+    )
+    at = models.DateTimeField("时间", auto_now_add=True)
+
+    objects = TargetRevisionScoped.as_manager()
+
+    class Meta:
+        verbose_name = "年度任务版本"
+        verbose_name_plural = "年度任务版本"
+        ordering = ["target_id", "version"]
+        constraints = [
+            models.UniqueConstraint(fields=["target", "version"], name="target_revision_once")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.target} v{self.version}"

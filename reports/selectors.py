@@ -38,6 +38,9 @@ def completion_rate(completed: int, planned: int) -> Decimal:
 def township_figures(county: Area, month: dt.date) -> dict[str, dict]:
     """Per township code: the figures of the monthly report, as of now, for `month`'s year.
 
+    `county` may be any area: a city or a province gives the townships of all its counties
+    (the roll-up sums them per county, `reports.rollup`).
+
     Households and appraisals: the registry as it stands. Projects: the report year's plan
     (approved or later, not withdrawn). Paid: lines confirmed paid for that year's projects.
     """
@@ -47,7 +50,7 @@ def township_figures(county: Area, month: dt.date) -> dict[str, dict]:
     from renovation.models import FUNDED, RenovationProject
     from subsidies.selectors import paid_per_township
 
-    code6 = county.code[:6]
+    code6 = county.prefix
     year = month.year
     rows: dict[str, dict] = defaultdict(
         lambda: (

@@ -14,7 +14,7 @@ from django.utils import timezone
 
 from accounts.models import Area, AreaLevel, Role, User
 from core.audit import attributed
-from core.errors import DomainError
+from core.errors import DomainError, RoleRefused
 from reports.deadlines import FINDERS, Overdue
 from reports.models import (
     ALERT_ROLE_TYPES,
@@ -246,4 +246,32 @@ def monthly_report_reopen(*, row: MonthlyReportRow, by) -> MonthlyReportRow:
         row.late = False
         row.reopen_count += 1
         row.save()
+        # A row sent back un-sends the county's report: the city sees it is being corrected.
+        MonthlyReport.objects.unscoped("the report of a held row").filter(pk=row.report_id).update(
+            sent_at=None, sent_by=None
+        )
     return row
+
+
+@attributed
+def monthly_report_send(*, report: MonthlyReport, by) -> MonthlyReport:
+    """县报市: the county sends its report to the city once every township has submitted."""
+    with transaction.atomic():
+        locked = (
+            MonthlyReport.objects.unscoped("re-lock of a held report")
+            .select_for_update()
+            .select_related("county")
+            .get(pk=report.pk)
+        )
+        if by.role != Role.COUNTY_REVIEWER or by.area_id != locked.county_id:
+            raise RoleRefused("只有本县住建局审核员可以向市级报送月报。")
+        if locked.sent_at is not None:
+            raise DomainError("本月月报已报送市级。")
+        waiting = locked.rows.filter(is_total=False).exclude(status=RowStatus.SUBMITTED)
+        names = list(waiting.values_list("area__name", flat=True)[:5])
+        if names:
+            raise DomainError(f"还有乡镇未报送（{'、'.join(names)}），全部报送后才能报送市级。")
+        locked.sent_at = timezone.now()
+        locked.sent_by = by
+        locked.save(update_fields=["sent_at", "sent_by", "refreshed_at"])
+    return locked

@@ -11,6 +11,10 @@ urlpatterns = [
     path("monthly/<int:pk>/", views.MonthlyDetailView.as_view(), name="monthly_detail"),
     path("monthly/<int:pk>/report.xlsx", views.MonthlyXlsxView.as_view(), name="monthly_xlsx"),
     path("monthly/<int:pk>/report.pdf", views.MonthlyPdfView.as_view(), name="monthly_pdf"),
+    path("monthly/<int:pk>/send/", views.MonthlySendView.as_view(), name="monthly_send"),
+    path("targets/", views.TargetListView.as_view(), name="targets"),
+    path("targets/<str:code>/<int:year>/", views.TargetSetView.as_view(), name="target_set"),
+    path("rollup/", views.RollupView.as_view(), name="rollup"),
     path("rows/<int:pk>/submit/", views.RowSubmitView.as_view(), name="row_submit"),
     path("rows/<int:pk>/reopen/", views.RowReopenView.as_view(), name="row_reopen"),
 ]

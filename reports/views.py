@@ -1,22 +1,34 @@
 from __future__ import annotations
 
+import datetime as dt
+
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect
+from django.urls import reverse
 from django.utils import timezone
 from django.views import View
-from django.views.generic import DetailView, ListView, TemplateView
+from django.views.generic import DetailView, FormView, ListView, TemplateView
 
-from accounts.models import AreaLevel, Role
+from accounts.models import HIGHER_ROLES, Area, AreaLevel, Role
 from accounts.permissions import RoleRequiredMixin
 from core.downloads import download_response
-from core.errors import DomainError
+from core.errors import DomainError, RoleRefused
 from core.exports import PDF, XLSX
+from core.forms_views import ServiceFormMixin
 from households.models import CATEGORY_SHORT, CURRENT_CATEGORIES
-from reports import exports, services
+from reports import exports, rollup, services, targets
 from reports.dashboard import dashboard
-from reports.models import Alert, AlertStatus, AlertType, MonthlyReport, MonthlyReportRow
+from reports.forms import TargetForm
+from reports.models import (
+    Alert,
+    AlertStatus,
+    AlertType,
+    AnnualTarget,
+    MonthlyReport,
+    MonthlyReportRow,
+)
 from reports.selectors import completion_chart, report_rows
 
 
@@ -131,6 +143,11 @@ class MonthlyDetailView(_ReportMixin, DetailView):
             ]
         return {
             **super().get_context_data(**kwargs),
+            "can_send": (
+                user.role == Role.COUNTY_REVIEWER
+                and user.area_id == report.county_id
+                and report.sent_at is None
+            ),
             "title": exports.report_title(report),
             "rows": rows,
             "total": total,
@@ -187,3 +204,134 @@ class RowReopenView(_RowActionView):
     def perform(self, row, request):
         services.monthly_report_reopen(row=row, by=request.user)
         return "已退回，乡镇可重新报送。"
+
+
+# --- annual targets, the city's and province's roll-up, the county sending its report ------
+
+
+def _year_of(request) -> int:
+    try:
+        year = int(request.GET.get("year") or timezone.localdate().year)
+    except ValueError:
+        return timezone.localdate().year
+    return year if 2000 <= year <= 2100 else timezone.localdate().year
+
+
+class TargetListView(RoleRequiredMixin, TemplateView):
+    """年度任务: the user's area and the areas below it, targets against progress."""
+
+    template_name = "reports/targets.html"
+
+    def get_context_data(self, **kwargs):
+        user = self.request.user
+        year = _year_of(self.request)
+        progress = targets.target_progress(user, year)
+        area = progress.get("area")
+        rows = progress["rows"]
+        codes = [r.code for r in rows] + ([area.code] if area else [])
+        assignable = {
+            a.code for a in Area.objects.filter(code__in=codes) if targets.may_assign(user, a)
+        }
+        return {
+            **super().get_context_data(**kwargs),
+            "year": year,
+            "years": range(timezone.localdate().year + 1, timezone.localdate().year - 4, -1),
+            "progress": progress,
+            "assignable": assignable,
+            "history": targets.target_rows(user, year),
+        }
+
+
+class TargetSetView(RoleRequiredMixin, ServiceFormMixin, FormView):
+    """下达 or 调整 one area's target for a year."""
+
+    template_name = "reports/target_form.html"
+    form_class = TargetForm
+    write_roles = targets.TARGET_ROLES
+
+    def requires_write(self) -> bool:
+        return True
+
+    def dispatch(self, request, *args, **kwargs):
+        if not request.user.is_authenticated:
+            return super().dispatch(request, *args, **kwargs)
+        self.area = get_object_or_404(Area.objects.visible_to(request.user), pk=kwargs["code"])
+        self.year = kwargs["year"]
+        if not 2000 <= self.year <= 2100:
+            raise Http404
+        self.current = (
+            AnnualTarget.objects.visible_to(request.user)
+            .filter(area=self.area, year=self.year)
+            .first()
+        )
+        return super().dispatch(request, *args, **kwargs)
+
+    def get_initial(self):
+        if self.current is None:
+            return {}
+        return {"renovations": self.current.renovations, "funds": self.current.funds}
+
+    def get_context_data(self, **kwargs):
+        verb = "调整" if self.current else "下达"
+        return {
+            **super().get_context_data(**kwargs),
+            "title": f"{verb}{self.area.name}{self.year}年度任务",
+            "area": self.area,
+            "year": self.year,
+            "current": self.current,
+            "revisions": targets.revisions_of(self.current) if self.current else [],
+        }
+
+    def perform(self, form):
+        return targets.target_set(
+            by=self.request.user, area=self.area, year=self.year, **form.cleaned_data
+        )
+
+    def done(self, form, result):
+        messages.success(
+            self.request, f"已保存{self.area.name}{self.year}年度任务（第{result.version}版）。"
+        )
+        return redirect(f"{reverse('reports:targets')}?year={self.year}")
+
+
+class RollupView(RoleRequiredMixin, TemplateView):
+    """市、省: the counties ranked, their figures, and whether each sent its monthly report."""
+
+    template_name = "reports/rollup.html"
+    read_roles = HIGHER_ROLES
+
+    def get_context_data(self, **kwargs):
+        user = self.request.user
+        area = rollup.rollup_area(user)
+        if area is None:
+            raise PermissionDenied("市级、省级账号才能查看各县汇总。")
+        today = timezone.localdate()
+        try:
+            month = dt.date.fromisoformat(self.request.GET.get("month", "") + "-01")
+        except ValueError:
+            month = today.replace(day=1)
+        ranking = rollup.county_ranking(area, month, today)
+        return {
+            **super().get_context_data(**kwargs),
+            **ranking,
+            "rate_names": rollup.RATE_NAMES,
+            "month_value": f"{month:%Y-%m}",
+        }
+
+
+class MonthlySendView(_ReportMixin, View):
+    """县报市: the county sends the month's report to the city."""
+
+    write_roles = frozenset({Role.COUNTY_REVIEWER})
+
+    def post(self, request, pk):
+        report = self.get_report(request, pk)
+        try:
+            services.monthly_report_send(report=report, by=request.user)
+        except RoleRefused as exc:
+            raise PermissionDenied(str(exc)) from exc
+        except DomainError as exc:
+            messages.error(request, str(exc))
+        else:
+            messages.success(request, "已向市级报送本月月报。")
+        return redirect(report)

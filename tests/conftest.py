@@ -8,7 +8,7 @@ import re
 import pytest
 
 from accounts.models import Role
-from tests.factories import HouseholdFactory, UserFactory, build_county
+from tests.factories import HouseholdFactory, UserFactory, build_city, build_county
 
 # The ORM is used from tests that also drive a browser through Playwright's sync API.
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
@@ -54,6 +54,43 @@ def village_clerk(areas):
 @pytest.fixture
 def official(areas):
     return _user("official", Role.OFFICIAL, areas["county"])
+
+
+@pytest.fixture
+def city_areas(db):
+    """`areas` under a city with a second county, and another city (issue 17)."""
+    return build_city()
+
+
+@pytest.fixture
+def city_reviewer(city_areas):
+    return _user("city_reviewer", Role.CITY_REVIEWER, city_areas["city"])
+
+
+@pytest.fixture
+def city_official(city_areas):
+    return _user("city_official", Role.CITY_OFFICIAL, city_areas["city"])
+
+
+@pytest.fixture
+def province_reviewer(city_areas):
+    return _user("province_reviewer", Role.PROVINCE_REVIEWER, city_areas["province"])
+
+
+@pytest.fixture
+def province_official(city_areas):
+    return _user("province_official", Role.PROVINCE_OFFICIAL, city_areas["province"])
+
+
+@pytest.fixture
+def other_city_reviewer(city_areas):
+    """A reviewer of the *other* city of the province: the first city is another area."""
+    return _user("other_city_reviewer", Role.CITY_REVIEWER, city_areas["other_city"])
+
+
+@pytest.fixture
+def county2_reviewer(city_areas):
+    return _user("county2_reviewer", Role.COUNTY_REVIEWER, city_areas["county2"])
 
 
 @pytest.fixture

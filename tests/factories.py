@@ -86,3 +86,31 @@ def build_county() -> dict[str, Area]:
         "village2": area("141124100202", "西村", t1),
         "other_village": area("141124101201", "南村", t2),
     }
+
+
+def build_city() -> dict[str, Area]:
+    """The county of `build_county`, hung under a city of a province with a second, smaller
+    county, and another city of the same province with a county of its own: the areas of the
+    city and province permission tests."""
+    areas = build_county()
+    province = area("140000000000", "山西省")
+    city = area("141100000000", "吕梁市", province)
+    other_city = area("140900000000", "忻州市", province)
+    Area.objects.filter(pk=areas["county"].pk).update(parent=city)
+    areas["county"].refresh_from_db()
+    county2 = area("141125000000", "邻县", city)
+    t3 = area("141125100000", "邻镇", county2)
+    far_county = area("140921000000", "远县", other_city)
+    far_township = area("140921100000", "远镇", far_county)
+    return {
+        **areas,
+        "province": province,
+        "city": city,
+        "other_city": other_city,
+        "county2": county2,
+        "county2_township": t3,
+        "county2_village": area("141125100201", "邻村", t3),
+        "far_county": far_county,
+        "far_township": far_township,
+        "far_village": area("140921100201", "远村", far_township),
+    }

@@ -78,6 +78,7 @@ def project_apply(
     note: str = "",
     application_file=None,
     planned_area: Decimal | None = None,
+    dynamic: bool = False,
     today: dt.date | None = None,
 ) -> RenovationProject:
     """改造申请. A rebuilt or new house states its planned area; one outside the area
@@ -132,6 +133,7 @@ def project_apply(
             method=method,
             method_note=(method_note or "").strip(),
             on_behalf=on_behalf,
+            dynamic=bool(dynamic),
             application_note=(note or "").strip(),
             applied_on=applied_on,
             applied_by=by,

@@ -54,7 +54,7 @@ def test_reviewer_opens_a_township_account_that_can_sign_in(client, county_revie
     [
         ({"role": Role.COUNTY_REVIEWER}, "选择一个有效的选项"),  # not offered at all
         ({"role": Role.TOWNSHIP_STAFF, "area": "141124100201"}, "必须属于乡镇"),
-        ({"role": Role.VILLAGE_CLERK, "area": "141124100000"}, "必须属于村"),
+        ({"role": Role.VILLAGE_CLERK, "area": "141124100000"}, "必须属于行政村"),
         ({"password1": "12345678", "password2": "12345678"}, "密码不符合要求"),
         ({"password2": "Other-2026-anju"}, "两次输入的密码不一致"),
         ({"username": "reviewer"}, "已被使用"),
@@ -72,7 +72,7 @@ def test_another_countys_area_cannot_be_chosen(client, county_reviewer):
     other = area("141125100000", "邻县某镇", area("141125000000", "邻县"))
     client.force_login(county_reviewer)
     page = _create(client, area=other.code).content.decode()
-    assert "请选择本县的乡镇或村" in page
+    assert "请选择本辖区内的区划" in page
     assert not User.objects.filter(username="xiaowang").exists()
 
 
