@@ -93,7 +93,7 @@ def target_set(
     reason = (reason or "").strip()[:300]
     with transaction.atomic():
         with connection.cursor() as cursor:  # siblings are checked against one another
-            cursor.execute("SELECT pg_advisory_xact_lock(%s, %s)", [_SPLIT_LOCK, year])
+            cursor.execute("SELECT pg_advisory_xact_lock(%s)", [(_SPLIT_LOCK << 16) + year])
         current = AnnualTarget.objects.visible_to(by).filter(area=area, year=year).first()
         if current is not None and not reason:
             raise DomainError("调整已下达的年度任务时请写明调整理由。")
@@ -204,7 +204,8 @@ def target_progress(user: User, year: int, area: Area | None = None) -> dict:
     )
     projects = (
         RenovationProject.objects.visible_to(user)
-        .filter(household__village_id__startswith=area.prefix, year=year, status__in=FUNDED)
+        .in_area(area)
+        .filter(year=year, status__in=FUNDED)
         .annotate(key=Left("household__village_id", length or 12), is_paid=Exists(paid))
         .values("key", "dynamic")
         .annotate(

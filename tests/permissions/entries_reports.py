@@ -63,8 +63,26 @@ def _page(name, objects=None, **kw):
     return Case("page", lambda o: reverse(name, args=[o.pk]), objects=objects, **kw)
 
 
+def _townships(areas, user):
+    return areas["township"], areas["other_township"]
+
+
 W = ("POST",)
 ENTRIES = {
+    # A county reviewer splits the county's target among its townships (issue 17).
+    "reports:targets": _page("reports:targets"),
+    "reports:target_set": Case(
+        "page",
+        lambda o: reverse("reports:target_set", args=[o.code, 2026]),
+        objects=_townships,
+        writes=W,
+        reader="county_reviewer",
+    ),
+    # For cities and provinces only (the county's own report is its monthly report).
+    "reports:rollup": _page("reports:rollup", reader="city_official"),
+    "reports:monthly_send": _page(
+        "reports:monthly_send", _report, writes=W, get=False, area_scoped=False, reader=None
+    ),
     "reports:alert_list": _page("reports:alert_list"),
     "reports:monthly_list": _page("reports:monthly_list"),
     "reports:monthly_draft": _page("reports:monthly_draft", writes=W, get=False),

@@ -112,3 +112,57 @@ def test_right_role_can_read(client, setup, request):
     client.force_login(user)
     response = client.get(case.url(own))
     assert 200 <= response.status_code < 300, f"{name} → {response.status_code}"
+
+
+# --- Issue 17: city and province users read their counties and change none of their work -----
+
+# What the levels above the county may write: targets, spot checks, accounts of the level
+# below, the close-out of what they raised, and downloads started by POST.
+HIGHER_MAY_WRITE = {
+    "reports:target_set",
+    "rectification:spotcheck_draw",
+    "rectification:spotcheck_entry",
+    "rectification:spotcheck_finish",
+    "rectification:item_close",
+    "rectification:item_reopen",
+    "accounts:staff_create",
+    "accounts:staff_edit",
+    "accounts:staff_password",
+}
+
+
+@pytest.fixture
+def higher_users(city_reviewer, city_official, province_reviewer, province_official):
+    return [city_reviewer, city_official, province_reviewer, province_official]
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    "setup",
+    _params(lambda c: c.writes and not c.official_may_write),
+    indirect=True,
+)
+def test_city_and_province_users_cannot_write_county_work(client, setup, higher_users):
+    name, case, own, other = setup
+    if name in HIGHER_MAY_WRITE:
+        pytest.skip("a write of the levels above (tested in its own module)")
+    for user in higher_users:
+        client.force_login(user)
+        for method in case.writes:
+            response = _call(client, method, case.url(own))
+            assert response.status_code == 403, (
+                f"{name} {method} as {user.role} → {response.status_code}"
+            )
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("setup", _params(lambda c: c.get and c.reader), indirect=True)
+def test_city_official_reads_or_is_refused_never_an_error(client, setup, city_official):
+    """Every page and endpoint answers a city official with a page or a clear 403: the
+    county's objects are inside the city (never a 404), nothing breaks (never a 500)."""
+    name, case, own, other = setup
+    client.force_login(city_official)
+    response = client.get(case.url(own))
+    assert response.status_code < 300 or response.status_code == 403, (
+        f"{name} → {response.status_code}"
+    )

@@ -74,3 +74,52 @@ def test_another_countys_object_is_404_for_every_role(
     for method in methods:
         response = _call(client, method, case.url(own))
         assert response.status_code == 404, f"{name} {method} as {role} → {response.status_code}"
+
+
+# --- Issue 17: the levels above the county ----------------------------------------------------
+
+HIGHER = ("city_reviewer", "city_official", "province_reviewer", "province_official")
+
+
+@pytest.fixture
+def far_users(db):
+    """City and province users of *another* city and another province: the first county's
+    objects are another area to each of them."""
+    from tests.factories import UserFactory, area
+
+    province = area("510000000000", "四川省")
+    city = area("511100000000", "乐山市", province)
+    other_city = area("140900000000", "忻州市", area("140000000000", "山西省"))
+    where = {
+        "city_reviewer": other_city,
+        "city_official": other_city,
+        "province_reviewer": province,
+        "province_official": province,
+    }
+    area("511102000000", "市中区", city)
+    return {
+        role: UserFactory(username=f"far_{role}", role=role, area=place)
+        for role, place in where.items()
+    }
+
+
+HIGHER_CASES = [
+    pytest.param(name, role, id=f"{name}-{role}")
+    for name, case in sorted(ENTRIES.items())
+    if case.objects is not None and case.area_scoped and name not in _ELSEWHERE
+    for role in HIGHER
+]
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(("name", "role"), HIGHER_CASES)
+def test_another_citys_or_provinces_object_is_404(
+    client, areas, township_user, far_users, name, role
+):
+    case = ENTRIES[name]
+    own, _ = case.objects(areas, township_user)
+    client.force_login(far_users[role])
+    methods = (["GET"] if case.get else []) + list(case.writes)
+    for method in methods:
+        response = _call(client, method, case.url(own))
+        assert response.status_code == 404, f"{name} {method} as {role} → {response.status_code}"
