@@ -447,6 +447,13 @@ DEMO_SEED = 20260101
 REFERENCE_DATE = dt.date(2026, 6, 30)
 DEMO_PASSWORD = "Anju-demo-2026"
 DEMO_COUNTY = ("141124000000", "示范县")
+# Above it (issue 17): the province and the city, and a second, smaller county of the city.
+DEMO_PROVINCE = ("140000000000", "山西省")
+DEMO_CITY = ("141100000000", "吕梁市")
+DEMO_COUNTY2 = ("141125000000", "邻县")
+DEMO_COUNTY2_TOWNSHIPS = {
+    ("141125100000", "青凉镇"): [("141125100201", "上庄村"), ("141125100202", "下庄村")],
+}
 DEMO_TOWNSHIPS = {
     ("141124100000", "临泉镇"): [
         ("141124100201", "东村"),
@@ -474,18 +481,31 @@ DEMO_USERS = (
     ("chengzhuang", "township_staff", "141124102000", "贺俊峰"),
     ("dongcun", "village_clerk", "141124100201", "高海军"),
     ("official", "official", "141124000000", "赵文明"),
+    ("linxian", "county_reviewer", "141125000000", "韩国平"),
+    ("city", "city_reviewer", "141100000000", "孙立新"),
+    ("cityview", "city_official", "141100000000", "周海燕"),
+    ("province", "province_reviewer", "140000000000", "郭振华"),
 )
 
 
 def demo_households() -> list[tuple[str, HouseholdData]]:
     """The demo county's households as (village code, data): every category in every township."""
-    rng = random.Random(DEMO_SEED)  # noqa: S311 - made-up data, not secrets
-    ids = IdAllocator(DEMO_COUNTY[0][:6])
+    return _households_of(DEMO_COUNTY, DEMO_TOWNSHIPS, DEMO_SEED)
+
+
+def demo_county2_households() -> list[tuple[str, HouseholdData]]:
+    """The second demo county's (fewer) households."""
+    return _households_of(DEMO_COUNTY2, DEMO_COUNTY2_TOWNSHIPS, DEMO_SEED + 1)
+
+
+def _households_of(county, townships, seed) -> list[tuple[str, HouseholdData]]:
+    rng = random.Random(seed)  # noqa: S311 - made-up data, not secrets
+    ids = IdAllocator(county[0][:6])
     current = [c for c in _CATEGORIES if not c.startswith("legacy_")]
     legacy = [c for c in _CATEGORIES if c.startswith("legacy_")]
     result = []
     index = 0
-    for villages in DEMO_TOWNSHIPS.values():
+    for villages in townships.values():
         for code, name in villages:
             for _ in range(HOUSEHOLDS_PER_DEMO_VILLAGE):
                 # Each six households cycle through the six current categories; one in

@@ -23,7 +23,33 @@ DEMO_ACCOUNTS = {
     "chengzhuang": (Role.TOWNSHIP_STAFF, "141124102000"),
     "dongcun": (Role.VILLAGE_CLERK, "141124100201"),
     "official": (Role.OFFICIAL, "141124000000"),
+    "linxian": (Role.COUNTY_REVIEWER, "141125000000"),
+    "city": (Role.CITY_REVIEWER, "141100000000"),
+    "cityview": (Role.CITY_OFFICIAL, "141100000000"),
+    "province": (Role.PROVINCE_REVIEWER, "140000000000"),
 }
+
+
+@pytest.mark.django_db
+def test_seed_demo_builds_a_city_of_two_counties_with_targets_and_a_spot_check():
+    from rectification.models import RectificationItem, Source, SpotCheck
+    from reports.models import AnnualTarget
+
+    call_command("seed_demo")
+    city = Area.objects.get(pk="141100000000")
+    assert city.level == "city" and city.parent_id == "140000000000"
+    counties = set(Area.objects.filter(parent=city).values_list("code", flat=True))
+    assert counties == {"141124000000", "141125000000"}
+    assert Household.objects.filter(county_code="141125").exists()
+    targets = AnnualTarget.objects.unscoped("test")
+    assert targets.get(area_id="141124000000").version == 2  # assigned, then adjusted
+    assert targets.filter(area__parent_id="141124000000").count() == 3  # split to townships
+    spot = SpotCheck.objects.unscoped("test").get()
+    assert spot.entries.count() == 5
+    item = RectificationItem.objects.unscoped("test").get(spot_check=spot)
+    assert item.source == Source.CITY_SPOT_CHECK and item.verifier_area_id == city.code
+    call_command("seed_demo")  # twice: nothing more
+    assert SpotCheck.objects.unscoped("test").count() == 1
 
 
 def counts():

@@ -18,12 +18,18 @@ from accounts.models import Area, Role, User, level_of_code
 from core import crypto
 from core.audit import acting_as
 from demo.county import (
+    DEMO_CITY,
     DEMO_COUNTY,
+    DEMO_COUNTY2,
+    DEMO_COUNTY2_TOWNSHIPS,
     DEMO_PASSWORD,
+    DEMO_PROVINCE,
     DEMO_TOWNSHIPS,
     DEMO_USERS,
+    demo_county2_households,
     demo_households,
 )
+from demo.higher import seed_higher_levels
 from demo.workflow import seed_workflow
 from households import services
 from households.models import Household
@@ -69,30 +75,52 @@ class Command(BaseCommand):
         )
         for line in seed_workflow().lines():
             self.stdout.write(line)
+        with acting_as(None, command=COMMAND):
+            for line in seed_higher_levels():
+                self.stdout.write(line)
 
     def _areas(self) -> int:
         created = 0
-        county, new = Area.objects.get_or_create(
-            code=DEMO_COUNTY[0], defaults={"name": DEMO_COUNTY[1], "level": "county"}
+        province, new = Area.objects.get_or_create(
+            code=DEMO_PROVINCE[0], defaults={"name": DEMO_PROVINCE[1], "level": "province"}
         )
         created += new
-        for (t_code, t_name), villages in DEMO_TOWNSHIPS.items():
-            township, new = Area.objects.get_or_create(
-                code=t_code, defaults={"name": t_name, "level": "township", "parent": county}
+        city, new = Area.objects.get_or_create(
+            code=DEMO_CITY[0], defaults={"name": DEMO_CITY[1], "level": "city", "parent": province}
+        )
+        created += new
+        for (code, name), townships in (
+            (DEMO_COUNTY, DEMO_TOWNSHIPS),
+            (DEMO_COUNTY2, DEMO_COUNTY2_TOWNSHIPS),
+        ):
+            county, new = Area.objects.get_or_create(
+                code=code, defaults={"name": name, "level": "county", "parent": city}
             )
             created += new
-            for v_code, v_name in villages:
-                _, new = Area.objects.get_or_create(
-                    code=v_code,
-                    defaults={"name": v_name, "level": level_of_code(v_code), "parent": township},
+            if county.parent_id is None:  # a demo seeded before the city level existed
+                county.parent = city
+                county.save(update_fields=["parent"])
+            for (t_code, t_name), villages in townships.items():
+                township, new = Area.objects.get_or_create(
+                    code=t_code, defaults={"name": t_name, "level": "township", "parent": county}
                 )
                 created += new
+                for v_code, v_name in villages:
+                    _, new = Area.objects.get_or_create(
+                        code=v_code,
+                        defaults={
+                            "name": v_name,
+                            "level": level_of_code(v_code),
+                            "parent": township,
+                        },
+                    )
+                    created += new
         return created
 
     def _households(self) -> tuple[int, int]:
-        county_code = DEMO_COUNTY[0][:6]
         households = members = 0
-        for village_code, data in demo_households():
+        for village_code, data in demo_households() + demo_county2_households():
+            county_code = village_code[:6]
             id_hash = crypto.search_hash(data.fields["id_number"])
             if Household.objects.filter(county_code=county_code, id_number_hash=id_hash).exists():
                 continue  # already seeded (and maybe edited since: leave it alone)
