@@ -81,3 +81,84 @@ def monthly_pdf(report: MonthlyReport) -> bytes:
             "generated": timezone.localtime(),
         },
     )
+
+
+# --- The city's or province's roll-up of its counties (reports.rollup) ----------------------
+
+ROLLUP_HEADERS = [
+    "综合排名",
+    "县",
+    "竣工率（%）",
+    "竣工率名次",
+    "录入及时率（%）",
+    "录入及时率名次",
+    "拨付及时率（%）",
+    "拨付及时率名次",
+    "整改销号率（%）",
+    "整改销号率名次",
+    "重点对象户数",
+    "C级危房",
+    "D级危房",
+    "年度计划",
+    "已开工",
+    "已竣工",
+    "已验收",
+    "已拨付户数",
+    "已拨付金额（元）",
+    "已拆旧",
+    "整改未销号",
+    "整改已销号",
+    "月报报送",
+]
+_ROLLUP_COUNTS = (
+    "households_total",
+    "appraised_c",
+    "appraised_d",
+    "planned",
+    "started",
+    "completed",
+    "accepted",
+    "paid_count",
+)
+
+
+def rollup_title(ranking: dict) -> str:
+    month = ranking["month"]
+    return f"{ranking['area'].name}{month.year}年{month.month}月各县农村危房改造工作排名"
+
+
+def rollup_xlsx(ranking: dict) -> bytes:
+    from reports.rollup import RATE_NAMES
+
+    def cells(row) -> list:
+        f = row.figures
+        rates = []
+        for name in RATE_NAMES:
+            rates += [row.rates[name], row.ranks[name]]
+        return [
+            row.rank,
+            row.area.name,
+            *rates,
+            *[f[name] for name in _ROLLUP_COUNTS],
+            Decimal(f["paid_amount"]),
+            f["demolished"],
+            f["rectification_open"],
+            f["rectification_closed"],
+            row.submission,
+        ]
+
+    total = ranking["total"]
+    total_row = [
+        None,
+        "合计",
+        Decimal(total["completion_rate"]),
+        *[None] * 7,
+        *[total[name] for name in _ROLLUP_COUNTS],
+        Decimal(total["paid_amount"]),
+        total["demolished"],
+        total["rectification_open"],
+        total["rectification_closed"],
+        "",
+    ]
+    rows = [cells(r) for r in ranking["rows"]] + [total_row]
+    return write_xlsx(f"{ranking['month']:%Y-%m}各县排名", ROLLUP_HEADERS, rows)

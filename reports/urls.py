@@ -15,6 +15,7 @@ urlpatterns = [
     path("targets/", views.TargetListView.as_view(), name="targets"),
     path("targets/<str:code>/<int:year>/", views.TargetSetView.as_view(), name="target_set"),
     path("rollup/", views.RollupView.as_view(), name="rollup"),
+    path("rollup/ranking.xlsx", views.RollupXlsxView.as_view(), name="rollup_xlsx"),
     path("rows/<int:pk>/submit/", views.RowSubmitView.as_view(), name="row_submit"),
     path("rows/<int:pk>/reopen/", views.RowReopenView.as_view(), name="row_reopen"),
 ]

@@ -294,15 +294,11 @@ class TargetSetView(RoleRequiredMixin, ServiceFormMixin, FormView):
         return redirect(f"{reverse('reports:targets')}?year={self.year}")
 
 
-class RollupView(RoleRequiredMixin, TemplateView):
-    """市、省: the counties ranked, their figures, and whether each sent its monthly report."""
-
-    template_name = "reports/rollup.html"
+class _RollupMixin(RoleRequiredMixin):
     read_roles = HIGHER_ROLES
 
-    def get_context_data(self, **kwargs):
-        user = self.request.user
-        area = rollup.rollup_area(user)
+    def ranking(self) -> dict:
+        area = rollup.rollup_area(self.request.user)
         if area is None:
             raise PermissionDenied("市级、省级账号才能查看各县汇总。")
         today = timezone.localdate()
@@ -310,13 +306,36 @@ class RollupView(RoleRequiredMixin, TemplateView):
             month = dt.date.fromisoformat(self.request.GET.get("month", "") + "-01")
         except ValueError:
             month = today.replace(day=1)
-        ranking = rollup.county_ranking(area, month, today)
+        if not dt.date(2000, 1, 1) <= month <= today:
+            month = today.replace(day=1)
+        return rollup.county_ranking(area, month, today)
+
+
+class RollupView(_RollupMixin, TemplateView):
+    """市、省: the counties ranked, their figures, and whether each sent its monthly report."""
+
+    template_name = "reports/rollup.html"
+
+    def get_context_data(self, **kwargs):
+        ranking = self.ranking()
+        month = ranking["month"]
         return {
             **super().get_context_data(**kwargs),
             **ranking,
             "rate_names": rollup.RATE_NAMES,
             "month_value": f"{month:%Y-%m}",
+            "title": exports.rollup_title(ranking),
         }
+
+
+class RollupXlsxView(_RollupMixin, View):
+    def get(self, request):
+        ranking = self.ranking()
+        return download_response(
+            exports.rollup_xlsx(ranking),
+            filename=f"{exports.rollup_title(ranking)}.xlsx",
+            content_type=XLSX,
+        )
 
 
 class MonthlySendView(_ReportMixin, View):

@@ -157,3 +157,83 @@ def test_a_name_taken_at_the_same_moment_is_a_clear_refusal(county_reviewer, mon
             password=NEW_PASSWORD,
         )
     assert User.objects.filter(username="racer").count() == 1
+
+
+# --- Issue 17: the city manages its counties' accounts, the province its cities' ---------------
+
+
+def test_city_reviewer_opens_county_accounts_of_its_own_city_only(client, city_reviewer):
+    client.force_login(city_reviewer)
+    page = _create(
+        client, username="xian2", role=Role.COUNTY_REVIEWER, area="141125000000"
+    ).content.decode()
+    assert "已开设账号 xian2" in page
+    assert User.objects.get(username="xian2").area_id == "141125000000"
+    # Another city's county, a township account, or a colleague with the city's own powers:
+    for fields, message in (
+        ({"role": Role.COUNTY_REVIEWER, "area": "140921000000"}, "请选择本辖区内的区划"),
+        ({"role": Role.TOWNSHIP_STAFF, "area": "141124100000"}, "选择一个有效的选项"),
+        ({"role": Role.CITY_REVIEWER, "area": "141100000000"}, "选择一个有效的选项"),
+    ):
+        page = _create(client, username="nobody", **fields).content.decode()
+        assert message in page, fields
+    assert not User.objects.filter(username="nobody").exists()
+
+
+def test_province_reviewer_opens_city_accounts(client, province_reviewer):
+    client.force_login(province_reviewer)
+    page = _create(
+        client, username="shi2", role=Role.CITY_REVIEWER, area="140900000000"
+    ).content.decode()
+    assert "已开设账号 shi2" in page
+    user = User.objects.get(username="shi2")
+    assert (user.role, user.area_id) == (Role.CITY_REVIEWER, "140900000000")
+
+
+def test_city_users_read_both_counties_and_county_users_only_their_own(
+    client, city_areas, city_official, county_reviewer, county2_reviewer
+):
+    from tests.factories import HouseholdFactory
+
+    mine = HouseholdFactory(village=city_areas["village"], head_name="甲户")
+    theirs = HouseholdFactory(village=city_areas["county2_village"], head_name="乙户")
+    far = HouseholdFactory(village=city_areas["far_village"], head_name="远户")
+    client.force_login(city_official)
+    page = client.get(reverse("households:list")).content.decode()
+    assert "甲户" in page and "乙户" in page and "远户" not in page
+    assert client.get(reverse("households:detail", args=[theirs.pk])).status_code == 200
+    assert client.get(reverse("households:detail", args=[far.pk])).status_code == 404
+    client.force_login(county_reviewer)
+    assert client.get(reverse("households:detail", args=[mine.pk])).status_code == 200
+    assert client.get(reverse("households:detail", args=[theirs.pk])).status_code == 404
+    client.force_login(county2_reviewer)
+    assert client.get(reverse("households:detail", args=[mine.pk])).status_code == 404
+
+
+def test_create_staff_accepts_city_and_province_accounts(city_areas):
+    from django.core.management import call_command
+
+    call_command(
+        "create_staff",
+        "shi",
+        "--role",
+        "city_official",
+        "--area",
+        "141100000000",
+        "--password",
+        "Qiao-2026-anju",
+    )
+    assert User.objects.get(username="shi").role == Role.CITY_OFFICIAL
+    from django.core.management import CommandError
+
+    with pytest.raises(CommandError, match="须属于"):
+        call_command(
+            "create_staff",
+            "sheng",
+            "--role",
+            "province_reviewer",
+            "--area",
+            "141100000000",
+            "--password",
+            "Qiao-2026-anju",
+        )

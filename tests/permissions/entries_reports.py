@@ -80,6 +80,7 @@ ENTRIES = {
     ),
     # For cities and provinces only (the county's own report is its monthly report).
     "reports:rollup": _page("reports:rollup", reader="city_official"),
+    "reports:rollup_xlsx": _page("reports:rollup_xlsx", reader="city_official"),
     "reports:monthly_send": _page(
         "reports:monthly_send", _report, writes=W, get=False, area_scoped=False, reader=None
     ),

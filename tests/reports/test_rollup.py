@@ -84,3 +84,20 @@ def test_city_dashboard_shows_its_counties(client, two_counties, city_reviewer):
     page = client.get(reverse("home")).content.decode()
     assert "各县（区）改造进度" in page
     assert "示范县" in page and "邻县" in page
+
+
+def test_the_ranking_downloads_as_a_workbook(client, two_counties, city_official):
+    import io
+
+    from openpyxl import load_workbook
+
+    client.force_login(city_official)
+    response = client.get(reverse("reports:rollup_xlsx"), {"month": "2026-11"})
+    assert response.status_code == 200
+    assert "private" in response["Cache-Control"]
+    sheet = load_workbook(io.BytesIO(response.content)).active
+    rows = list(sheet.iter_rows(values_only=True))
+    names = [r[1] for r in rows]
+    assert "示范县" in names and "邻县" in names and names[-1] == "合计"
+    planned = rows[0].index("年度计划")
+    assert rows[-1][planned] == sum(r[planned] for r in rows[1:-1])
