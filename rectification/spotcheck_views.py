@@ -92,7 +92,10 @@ class EntryView(RoleRequiredMixin, ServiceFormMixin, FormView):
         return True
 
     def dispatch(self, request, *args, **kwargs):
-        if request.user.is_authenticated:
+        # A county account is refused like on every spot-check page (403, nothing told about
+        # the entry); the levels above find it in their own area or get a 404.
+        user = request.user
+        if user.is_authenticated and (user.role in READERS or user.is_superuser):
             self.entry = get_object_or_404(
                 SpotCheckEntry.objects.visible_to(request.user).select_related(
                     "spot_check", "spot_check__area", "household", "household__village"

@@ -106,9 +106,58 @@ def _api(name, objects=None, **kw):
     return Case("api", lambda o: reverse(name, args=[o.pk]), objects=objects, **kw)
 
 
+def _spot_checks(areas, user):
+    """A spot check of the city holding the first county, and one of the other city."""
+    from accounts.models import Role
+    from rectification.spotcheck import spot_check_draw
+    from tests.factories import HouseholdFactory, UserFactory, build_city
+
+    city_areas = build_city()
+    HouseholdFactory(village=areas["village"])
+    HouseholdFactory(village=city_areas["far_village"])
+    own_by = UserFactory(username="matrix_city", role=Role.CITY_REVIEWER, area=city_areas["city"])
+    other_by = UserFactory(
+        username="matrix_city2", role=Role.CITY_REVIEWER, area=city_areas["other_city"]
+    )
+    return tuple(
+        spot_check_draw(by=by, title="档案抽查", year=2026, sample_size=1, seed=1)
+        for by in (own_by, other_by)
+    )
+
+
+def _spot_entries(areas, user):
+    return tuple(s.entries.get() for s in _spot_checks(areas, user))
+
+
 W = ("POST",)
 R = "county_reviewer"
+# Spot checks are for the levels above the county: every county-level role gets the same 403
+# (or 404) whatever the object, telling nothing about it; another city's 404 is in
+# tests/rectification/test_spotcheck.py.
+_SPOT = {"area_scoped": False, "reader": "city_official"}
 ENTRIES = {
+    "rectification:spotcheck_list": _page("rectification:spotcheck_list", **_SPOT),
+    "rectification:spotcheck_draw": _page(
+        "rectification:spotcheck_draw", writes=W, area_scoped=False, reader="city_reviewer"
+    ),
+    "rectification:spotcheck_detail": _page(
+        "rectification:spotcheck_detail", _spot_checks, **_SPOT
+    ),
+    "rectification:spotcheck_finish": _page(
+        "rectification:spotcheck_finish",
+        _spot_checks,
+        writes=W,
+        get=False,
+        area_scoped=False,
+        reader=None,
+    ),
+    "rectification:spotcheck_entry": _page(
+        "rectification:spotcheck_entry",
+        _spot_entries,
+        writes=W,
+        area_scoped=False,
+        reader="city_reviewer",
+    ),
     "rectification:item_list": _page("rectification:item_list"),
     "rectification:ledger_xlsx": _page("rectification:ledger_xlsx"),
     "rectification:ledger_pdf": _page("rectification:ledger_pdf"),

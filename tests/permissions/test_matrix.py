@@ -163,6 +163,17 @@ def test_city_official_reads_or_is_refused_never_an_error(client, setup, city_of
     name, case, own, other = setup
     client.force_login(city_official)
     response = client.get(case.url(own))
-    assert response.status_code < 300 or response.status_code == 403, (
+    allowed = {403} | OTHER_ANSWERS.get(name, set())
+    assert response.status_code < 300 or response.status_code in allowed, (
         f"{name} → {response.status_code}"
     )
+
+
+# An export job is its owner's alone (404 for everyone else); the calculator works for one
+# county's standards and tells a city user so (400, "市、省级账号不属于某一个县").
+OTHER_ANSWERS = {
+    "export-detail": {404},
+    "export-download": {404},
+    "export-status": {404},
+    "subsidy-calculate-list": {400},
+}
