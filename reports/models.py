@@ -180,7 +180,11 @@ class MonthlyReportRow(models.Model):
     households_total = models.PositiveIntegerField("重点对象户数", default=0)
     appraised_c = models.PositiveIntegerField("C级危房", default=0)
     appraised_d = models.PositiveIntegerField("D级危房", default=0)
+    # The area's annual target (reports.targets; 0: none assigned) and, of the planned
+    # projects, those added during the year by dynamic monitoring (issue 17 point 3).
+    target = models.PositiveIntegerField("年度任务", default=0)
     planned = models.PositiveIntegerField("年度计划", default=0)
+    dynamic = models.PositiveIntegerField("其中动态新增", default=0)
     started = models.PositiveIntegerField("已开工", default=0)
     completed = models.PositiveIntegerField("已竣工", default=0)
     accepted = models.PositiveIntegerField("已验收", default=0)

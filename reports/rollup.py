@@ -88,6 +88,15 @@ def county_figures(area: Area, month: dt.date) -> dict[str, dict]:
     per_county: dict[str, dict] = defaultdict(_empty)
     for township_code, figures in township_figures(area, month).items():
         _add(per_county[township_code[:6] + "000000"], figures)
+    from reports.models import AnnualTarget
+
+    # A county's target is what the city assigned it (as in its own report's total row).
+    for code, n in (
+        AnnualTarget.objects.in_area(area)
+        .filter(year=month.year, area__level=AreaLevel.COUNTY)
+        .values_list("area_id", "renovations")
+    ):
+        per_county[code]["target"] = n
     for figures in per_county.values():
         figures["completion_rate"] = completion_rate(figures["completed"], figures["planned"])
     return dict(per_county)

@@ -10,13 +10,15 @@ from django.db.models import Count, Q
 from django.db.models.functions import Left
 
 from accounts.models import Area
-from reports.models import Alert, AlertStatus, MonthlyReportRow
+from reports.models import Alert, AlertStatus, AnnualTarget, MonthlyReportRow
 
 COUNT_FIELDS = (
     "households_total",
     "appraised_c",
     "appraised_d",
+    "target",
     "planned",
+    "dynamic",
     "started",
     "completed",
     "accepted",
@@ -82,6 +84,7 @@ def township_figures(county: Area, month: dt.date) -> dict[str, dict]:
         .values("household__township_code")
         .annotate(
             planned=Count("id"),
+            dynamic=Count("id", filter=Q(dynamic=True)),
             started=Count("id", filter=Q(started_on__isnull=False)),
             completed=Count("id", filter=Q(completed_on__isnull=False)),
             accepted=Count("id", filter=Q(accepted_on__isnull=False)),
@@ -119,9 +122,27 @@ def township_figures(county: Area, month: dt.date) -> dict[str, dict]:
             rows[r["t"] + "000"]["rectification_open"] = r["open"]
             rows[r["t"] + "000"]["rectification_closed"] = r["closed"]
 
+    # The townships' annual targets (the county's own is its report's total: `area_target`).
+    for code, n in (
+        AnnualTarget.objects.in_area(code6)
+        .filter(year=year, area__level="township")
+        .values_list("area_id", "renovations")
+    ):
+        rows[code]["target"] = n
+
     for row in rows.values():
         row["completion_rate"] = completion_rate(row["completed"], row["planned"])
     return dict(rows)
+
+
+def area_target(area: Area, year: int) -> int | None:
+    """The renovations assigned to `area` (a county, a city) for `year`, if any."""
+    return (
+        AnnualTarget.objects.in_area(area)
+        .filter(area=area, year=year)
+        .values_list("renovations", flat=True)
+        .first()
+    )
 
 
 def rank_rows(rows: list[MonthlyReportRow]) -> list[tuple[MonthlyReportRow, int]]:

@@ -161,7 +161,7 @@ def month_start(day: dt.date) -> dt.date:
 
 def monthly_report_draft(county: Area, month: dt.date) -> MonthlyReport:
     """Create or refresh the county's report for `month`; submitted rows stay frozen."""
-    from reports.selectors import rank_rows, total_figures, township_figures
+    from reports.selectors import area_target, rank_rows, total_figures, township_figures
 
     if county.level != AreaLevel.COUNTY:
         raise DomainError("月报按县生成。")
@@ -191,6 +191,9 @@ def monthly_report_draft(county: Area, month: dt.date) -> MonthlyReport:
         )
         for name, value in total_figures(rows).items():
             setattr(total, name, value)
+        own = area_target(county, month.year)
+        if own is not None:  # what the city assigned, not the sum of what the county split
+            total.target = own
         total.is_total = True
         total.computed_at = now
         total.save()

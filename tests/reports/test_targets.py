@@ -152,3 +152,21 @@ def test_target_pages(client, city_areas, city_reviewer, county_reviewer):
     )
     assert response.status_code == 403
     assert AnnualTarget.objects.unscoped("test").get(area=city_areas["county"]).renovations == 8
+
+
+def test_the_monthly_report_shows_targets_and_dynamic_tasks_apart(
+    city_areas, city_reviewer, county_reviewer
+):
+    from reports.services import monthly_report_draft
+    from tests.renovation.factories import make_project
+
+    a = city_areas
+    target_set(by=city_reviewer, area=a["county"], year=YEAR, renovations=9)
+    target_set(by=county_reviewer, area=a["township"], year=YEAR, renovations=5)
+    for n in range(4):
+        make_project(HouseholdFactory(village=a["village"]), S.APPROVED, dynamic=n == 0)
+    report = monthly_report_draft(a["county"], dt.date(YEAR, 11, 1))
+    row = report.rows.get(area=a["township"])
+    assert (row.target, row.planned, row.dynamic) == (5, 4, 1)
+    assert report.rows.get(area=a["other_township"]).target == 0
+    assert report.rows.get(is_total=True).target == 9  # the city's figure, not the split's sum
