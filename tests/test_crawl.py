@@ -59,7 +59,8 @@ def crawl(client, start: str = "/") -> dict[str, int]:
     return seen
 
 
-USERS = ["reviewer", "approver", "linquan", "chengzhuang", "dongcun", "official"]
+# The city reviewer (issue 17) walks both demo counties, its targets and its spot check.
+USERS = ["reviewer", "approver", "linquan", "chengzhuang", "dongcun", "official", "city"]
 
 
 def test_every_link_a_demo_user_sees_works(db, client):
