@@ -87,6 +87,8 @@ INSTALLED_APPS = [
     "whitenoise.runserver_nostatic",
     "django.contrib.staticfiles",
     "django.contrib.humanize",
+    # Index expressions with an operator class (the name search's gin_trgm_ops index).
+    "django.contrib.postgres",
     "rest_framework",
     "knox",
     "django_filters",

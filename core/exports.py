@@ -10,9 +10,7 @@ import io
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
-from openpyxl import Workbook
-
-from core.xlsx import freeze_header, safe_row, set_widths
+from core.xlsx import StreamingSheet
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 PDF = "application/pdf"
@@ -80,16 +78,12 @@ def write_xlsx(
     progress: Progress | None = None,
     widths: list[int] | None = None,
 ) -> bytes:
-    """Stream rows into a write-only workbook (constant memory); text never becomes a formula."""
-    wb = Workbook(write_only=True)
-    ws = wb.create_sheet(title[:31])
-    set_widths(ws, widths, header)
-    freeze_header(ws)
-    ws.append(safe_row(header, ws))
-    for n, row in enumerate(rows, start=1):
-        ws.append(safe_row(row, ws))
-        if progress and total and n % 500 == 0:
-            progress(min(95, n * 95 // total), f"已写入 {n}/{total} 行")
+    """Stream rows into a workbook with memory flat in the row count; text never becomes a
+    formula; dates are date cells and amounts numbers (see `core.xlsx.StreamingSheet`)."""
     buffer = io.BytesIO()
-    wb.save(buffer)
+    with StreamingSheet(buffer, title, header, widths=widths) as sheet:
+        for n, row in enumerate(rows, start=1):
+            sheet.append(row)
+            if progress and total and n % 500 == 0:
+                progress(min(95, n * 95 // total), f"已写入 {n}/{total} 行")
     return buffer.getvalue()

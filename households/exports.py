@@ -7,7 +7,25 @@ from django.utils import timezone
 from core import exports
 from households import selectors
 from households.filters import HouseholdFilter
-from households.models import CATEGORY_SHORT
+from households.models import CATEGORY_SHORT, PRIORITY_FIELDS, Department
+
+DEPARTMENT_LABELS = dict(Department.choices)
+PRIORITY_LABELS = list(PRIORITY_FIELDS.values())
+ROW_FIELDS = (
+    "village__parent__name",
+    "village__name",
+    "head_name",
+    "id_number_masked",
+    "family_size",
+    "category",
+    "identified_by",
+    "identified_on",
+    *PRIORITY_FIELDS,
+    "phone",
+    "address",
+    "bank_account_masked",
+    "bank_name",
+)
 
 HEADER = [
     "乡镇",
@@ -40,21 +58,23 @@ class HouseholdListExporter(exports.Exporter):
         total = qs.count()
 
         def rows():
-            for h in qs.iterator(chunk_size=2000):
+            # Values, not instances: no model building, no decryption (the masks are stored).
+            for row in qs.values_list(*ROW_FIELDS).iterator(chunk_size=2000):
+                (township, village, name, masked, size, category, department, on) = row[:8]
+                marks = "、".join(
+                    label for label, flag in zip(PRIORITY_LABELS, row[8:12], strict=True) if flag
+                )
                 yield [
-                    h.village.parent.name if h.village.parent else "",
-                    h.village.name,
-                    h.head_name,
-                    h.id_number_masked,
-                    h.family_size,
-                    CATEGORY_SHORT.get(h.category, h.category),
-                    h.get_identified_by_display(),
-                    h.identified_on,
-                    "、".join(h.priority_marks),
-                    h.phone,
-                    h.address,
-                    h.bank_account_masked,
-                    h.bank_name,
+                    township or "",
+                    village,
+                    name,
+                    masked,
+                    size,
+                    CATEGORY_SHORT.get(category, category),
+                    DEPARTMENT_LABELS.get(department, department),
+                    on,
+                    marks,
+                    *row[12:],
                 ]
 
         content = exports.write_xlsx(

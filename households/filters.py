@@ -13,6 +13,9 @@ from core import crypto
 from core.filters import YesNoFilter
 from households.models import PRIORITY_FIELDS, Category, Household
 
+# Up to this many villages whose name matches a search are passed as a list of codes.
+VILLAGE_MATCHES_MAX = 200
+
 
 def _visible_areas(request, level):
     if request is None:
@@ -84,10 +87,25 @@ class HouseholdFilter(django_filters.FilterSet):
         if is_full_id_number(value):
             return queryset.filter(id_number_hash=crypto.search_hash(value))
         normalized = crypto.normalize_number(value)
-        condition = Q(head_name__icontains=value) | Q(village__name__icontains=value)
+        # Each part of the OR has its own index (trigrams of the name, the village code, the
+        # ID tail), so PostgreSQL combines index scans instead of reading the whole scope.
+        # The villages are looked up first (a few hundred names): a join inside the OR
+        # would defeat the indexes.
+        villages = list(
+            _visible_areas(self.request, AreaLevel.VILLAGE)
+            .filter(name__icontains=value)
+            .values_list("code", flat=True)[: VILLAGE_MATCHES_MAX + 1]
+        )
+        condition = Q(head_name__icontains=value)
+        if len(villages) > VILLAGE_MATCHES_MAX:
+            condition |= Q(village__name__icontains=value)  # too common for a list of codes
+        elif villages:
+            condition |= Q(village_id__in=villages)
         is_id_tail = normalized.isdigit() or (normalized[:-1].isdigit() and normalized[-1] == "X")
-        if is_id_tail and len(normalized) <= 4:
-            condition |= Q(id_number_masked__endswith=normalized)
+        if is_id_tail and len(normalized) == 4:
+            condition |= Q(id_number_tail=normalized)
+        elif is_id_tail and len(normalized) < 4:
+            condition |= Q(id_number_tail__endswith=normalized)
         return queryset.filter(condition)
 
     def filter_township(self, queryset, name, value):

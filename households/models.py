@@ -1,10 +1,13 @@
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import pgtrigger
 from django.conf import settings
+from django.contrib.postgres.indexes import GinIndex, OpClass
 from django.db import models
 from django.db.models import Q
-from django.db.models.functions import Left
+from django.db.models.functions import Left, Right, Upper
 
 from accounts.models import Area, Role
 from accounts.scoping import Scope, ScopedQuerySet, scoped_queryset
@@ -90,7 +93,22 @@ class SensitiveNumbersMixin:
         super().save(*args, **kwargs)
 
 
-HouseholdQuerySet = scoped_queryset("village")
+@dataclass(frozen=True)
+class HouseholdScope(Scope):
+    """A household's area by the code columns it stores: a county or township is an equality
+    on `county_code` / `township_code` (indexed with the list's order, so a page is an index
+    range), a village on `village_id`; other levels (city, province) a prefix of the code."""
+
+    COLUMNS = {6: "county_code", 9: "township_code", 12: "village_id"}
+
+    def area_condition(self, prefix: str) -> Q:
+        column = self.COLUMNS.get(len(prefix))
+        if column is None:
+            return super().area_condition(prefix)
+        return Q(**{column: prefix})
+
+
+HouseholdQuerySet = scoped_queryset("village", scope=HouseholdScope(code="village__code"))
 
 
 @tracked()
@@ -119,6 +137,13 @@ class Household(SensitiveNumbersMixin, models.Model):
     id_number = EncryptedTextField("户主身份证号")
     id_number_hash = models.CharField(max_length=64, editable=False)
     id_number_masked = models.CharField("户主身份证号", max_length=18, editable=False)
+    # The last four characters, for the search by ID tail (indexed); kept by the database.
+    id_number_tail = models.GeneratedField(
+        expression=Right("id_number_masked", 4),
+        output_field=models.CharField(max_length=4),
+        db_persist=True,
+        verbose_name="身份证号后四位",
+    )
     phone = models.CharField("联系电话", max_length=20, blank=True)
     address = models.CharField("住址", max_length=200, blank=True)
     family_size = models.PositiveSmallIntegerField("家庭人口")
@@ -185,6 +210,22 @@ class Household(SensitiveNumbersMixin, models.Model):
         indexes = [
             models.Index(fields=["id_number_hash"], name="household_id_hash_idx"),
             models.Index(fields=["township_code", "category"], name="household_township_cat_idx"),
+            # The scoping column (households.models.HouseholdScope) then the list's order:
+            # a page of a county or township is a range of one index, never a sort.
+            models.Index(
+                fields=["county_code", "village", "head_name", "id"],
+                name="household_county_order_idx",
+            ),
+            models.Index(
+                fields=["township_code", "village", "head_name", "id"],
+                name="household_township_order_idx",
+            ),
+            models.Index(fields=["village", "head_name", "id"], name="household_village_order_idx"),
+            # Name search (`head_name__icontains` is UPPER(head_name) LIKE '%…%'): trigrams.
+            GinIndex(
+                OpClass(Upper("head_name"), name="gin_trgm_ops"), name="household_name_trgm_idx"
+            ),
+            models.Index(fields=["id_number_tail"], name="household_id_tail_idx"),
         ]
 
     def __str__(self) -> str:

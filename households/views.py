@@ -13,6 +13,7 @@ from accounts.permissions import RoleRequiredMixin
 from accounts.scoping import HELD_PARENT
 from core.errors import DomainError
 from core.forms_views import FAILED, add_validation_errors, call_service
+from core.pagination import CappedPaginator
 from households import selectors, services
 from households.filters import HouseholdFilter, id_lookup_token, is_full_id_number
 from households.forms import HouseholdForm, MemberFormSet, formset_members
@@ -27,6 +28,7 @@ class HouseholdListView(RoleRequiredMixin, ListView):
     template_name = "households/household_list.html"
     context_object_name = "households"
     paginate_by = 20
+    paginator_class = CappedPaginator  # no exact COUNT(*) over a county per page
 
     def get_paginate_by(self, queryset):
         try:

@@ -511,21 +511,32 @@ def department_list_create(
     ids = list(dict.fromkeys(h.pk for h in households))
     if not ids:
         raise DomainError("名单中没有农户。")
-    visible = list(Household.objects.visible_to(by).filter(pk__in=ids))
-    if len(visible) != len(ids):
+    # A count, not instances: a 100,000-row list would otherwise build (and decrypt) every
+    # household only to see that it is in the user's area.
+    in_scope = Household.objects.visible_to(by).filter(pk__in=ids)
+    if in_scope.count() != len(ids):
         raise DomainError("名单中有农户不在您的管辖区划内。")
     holidays, workdays = holiday_calendar()
     due = add_working_days(received_on, APPRAISAL_DUE_WORKING_DAYS, holidays, workdays)
     with transaction.atomic():
         department_list = DepartmentList.objects.create(
-            county_code=(by.area.code[:6] if by.area else visible[0].village_id[:6]),
+            county_code=(
+                by.area.code[:6]
+                if by.area
+                else in_scope.values_list("county_code", flat=True)[:1].get()
+            ),
             department=department,
             received_on=received_on,
             note=note or "",
             created_by=by,
         )
         DepartmentListEntry.objects.bulk_create(
-            DepartmentListEntry(department_list=department_list, household=h, appraisal_due=due)
-            for h in visible
+            (
+                DepartmentListEntry(
+                    department_list=department_list, household_id=pk, appraisal_due=due
+                )
+                for pk in ids
+            ),
+            batch_size=5000,
         )
     return department_list

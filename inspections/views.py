@@ -9,6 +9,7 @@ from django.views.generic import DetailView, FormView, ListView
 from accounts.permissions import RoleRequiredMixin
 from core.downloads import download_response, serve_private_file, stored_filename
 from core.forms_views import FAILED, call_service
+from core.pagination import CappedPaginator
 from households.models import Household
 from inspections import selectors, services
 from inspections.exports import LedgerExporter
@@ -26,6 +27,7 @@ from inspections.models import Appraisal, HazardStatus, Photo, SafetyState
 
 class _PaginatedListMixin:
     paginate_by = 50
+    paginator_class = CappedPaginator  # no exact COUNT(*) over a county per page
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)

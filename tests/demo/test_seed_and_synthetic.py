@@ -221,3 +221,34 @@ def test_refuses_a_county_with_households_unless_append(household):
 def test_rejects_a_bad_county_code():
     with pytest.raises(CommandError, match="6位数字"):
         synthetic("14a1")
+
+
+@pytest.mark.django_db
+def test_counties_share_one_city_and_appraisals_follow_the_seed():
+    from accounts.models import AreaLevel
+    from inspections.models import Appraisal, SafetyState
+
+    call_command("generate_synthetic", "--households", "600", "--counties", "3", "--appraisals")
+    counties = Area.objects.filter(level=AreaLevel.COUNTY, code__startswith="5101")
+    assert sorted(counties.values_list("code", flat=True)) == [
+        "510101000000",
+        "510102000000",
+        "510103000000",
+    ]
+    assert {c.parent_id for c in counties} == {"510100000000"}
+    assert Area.objects.get(code="510100000000").level == AreaLevel.CITY
+    per_county = Counter(
+        Household.objects.filter(county_code__startswith="5101").values_list(
+            "county_code", flat=True
+        )
+    )
+    assert per_county == {"510101": 200, "510102": 200, "510103": 200}
+    numbers = Household.objects.filter(county_code="510102").values_list("id_number", flat=True)
+    assert all(n.startswith("510102") for n in numbers)
+    appraised = Appraisal.objects.filter(household__county_code__startswith="5101")
+    # About a quarter appraised, mostly A/B, a few C/D: each with its safety state (trigger).
+    assert 90 < appraised.count() < 220
+    assert {"A", "B"} <= set(appraised.values_list("level", flat=True))
+    assert SafetyState.objects.filter(appraisal__in=appraised).count() == appraised.count()
+    with pytest.raises(CommandError, match="已有"):
+        call_command("generate_synthetic", "--households", "10", "--counties", "3")

@@ -200,3 +200,28 @@ def test_background_export_job_uses_the_same_filters(
     download = client.get(f"/exports/{job.pk}/download/")
     sheet = load_workbook(io.BytesIO(b"".join(download.streaming_content))).active
     assert [r[3] for r in sheet.iter_rows(min_row=2, values_only=True)] == ["丙C"]
+
+
+def test_ledger_export_sql_is_constant_in_rows(county_reviewer, areas, monkeypatch):
+    """Rows and measures in a constant number of queries, however many chunks the rows take
+    (issue 18 point 3): no query per chunk, no model instances."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from inspections import exports
+
+    monkeypatch.setattr(exports, "CHUNK_ROWS", 2)
+
+    def run():
+        with CaptureQueriesContext(connection) as ctx:
+            result = exports.LedgerExporter().run(county_reviewer, {}, progress=lambda *a: None)
+        rows = list(load_workbook(io.BytesIO(result.content)).active.iter_rows(values_only=True))
+        return len(ctx.captured_queries), rows
+
+    _ledger_households(3, areas["village"], county_reviewer)
+    few, rows = run()
+    assert len(rows) == 4 and all("过渡安置" in r[13] for r in rows[1:])
+    _ledger_households(9, areas["village2"], county_reviewer)
+    many, rows = run()
+    assert len(rows) == 13
+    assert many == few <= 4

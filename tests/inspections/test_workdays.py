@@ -140,3 +140,28 @@ def test_department_list_roles_and_area(
         services.department_list_create(
             by=village_clerk, department="minzheng", received_on=FRIDAY, households=[household]
         )
+
+
+def test_department_list_checks_scope_with_a_count_not_instances(db, county_reviewer, areas):
+    """A list of many households: the scope check counts, it never loads (and decrypts)
+    the households; the entries are written in batches (issue 18 point 4)."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from tests.factories import HouseholdFactory
+
+    households = HouseholdFactory.create_batch(30, village=areas["village"])
+    with CaptureQueriesContext(connection) as ctx:
+        department_list = _list_many(county_reviewer, households)
+    assert department_list.entries.count() == 30
+    household_reads = [
+        q["sql"] for q in ctx.captured_queries if 'FROM "households_household"' in q["sql"]
+    ]
+    assert household_reads and all("COUNT(" in sql for sql in household_reads)
+    assert not any('"id_number"' in q["sql"] for q in ctx.captured_queries)
+
+
+def _list_many(by, households):
+    return services.department_list_create(
+        by=by, department="minzheng", received_on=FRIDAY, households=households
+    )

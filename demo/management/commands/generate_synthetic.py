@@ -12,6 +12,11 @@ in one process (about 95 s for 100,000 households). So:
     so the database works all the time.
 Row triggers fire for COPY as for INSERT: every household and member gets its audit event,
 attributed to this command.
+
+`--counties N` spreads the households over N counties of one city (codes 5101xx under city
+5101, e.g. 510101 … 510110); `--appraisals` appraises a realistic share of them (one
+INSERT … SELECT, triggers and audit included). The command ends with ANALYZE: without
+statistics the planner misjudges every list (measured: first API page 2.07 s instead of 0.21 s).
 """
 
 from __future__ import annotations
@@ -29,7 +34,7 @@ from django.core.serializers.json import DjangoJSONEncoder
 from django.db import connection, models, transaction
 from django.utils import timezone
 
-from accounts.models import Area, AreaLevel, level_of_code
+from accounts.models import Area, AreaLevel, Role, User, level_of_code
 from core import crypto
 from core.audit import acting_as
 from demo.county import (
@@ -42,6 +47,11 @@ from households.models import Household, Member
 
 COMMAND = "generate_synthetic"
 DEFAULT_COUNTY_CODE = "149901"  # no such prefecture (99) in Shanxi: cannot be a real county
+DEFAULT_CITY_CODE = "5101"  # --counties: the counties 5101xx of one city (510100000000)
+#: Share of households appraised, and of those the levels (A, B, C, D, no house), in per mille:
+#: a county appraises the households a department lists and those an inspection flags.
+APPRAISED_PER_MILLE = 250
+LEVEL_PER_MILLE = (("A", 450), ("B", 350), ("C", 120), ("D", 70), ("none", 10))
 DEMO_COUNTY_CODE = "141124"
 MAX_LANES = 100  # IdAllocator: one two-digit lane of the ID sequence number per batch
 PARALLEL_FROM = 20_000  # below this, starting worker processes costs more than it saves
@@ -98,6 +108,17 @@ class Command(BaseCommand):
             action="store_true",
             help="县内已有农户时仍追加（否则拒绝运行）。Add to a county that has households.",
         )
+        parser.add_argument(
+            "--counties",
+            type=int,
+            default=1,
+            help=f"县数：N>1 时农户平均分到同一市（{DEFAULT_CITY_CODE}）下的 N 个县",
+        )
+        parser.add_argument(
+            "--appraisals",
+            action="store_true",
+            help=f"为约 {APPRAISED_PER_MILLE / 10:g}% 的农户生成鉴定记录（A–D级、无房）",
+        )
         parser.add_argument("--batch-size", type=int, default=5000)
         parser.add_argument(
             "--workers",
@@ -118,6 +139,12 @@ class Command(BaseCommand):
                 f"县级区划代码应为6位数字（如 {DEFAULT_COUNTY_CODE}），而不是“{county_code}”。"
                 " --county-code must be 6 digits."
             )
+        counties = options["counties"]
+        if counties < 1 or counties > 99:
+            raise CommandError("县数应在 1 到 99 之间。--counties must be 1..99.")
+        if counties > 1:
+            self._generate_counties(households, seed, counties, options, started)
+            return
         existing = Household.objects.filter(county_code=county_code).count()
         if existing and not options["append"]:
             which = "演示县" if county_code == DEMO_COUNTY_CODE else "该县"
@@ -132,6 +159,9 @@ class Command(BaseCommand):
             created, members, villages = self._generate(
                 seed, county_code, options, households, existing
             )
+            if options["appraisals"]:
+                self._appraise(seed, county_code)
+        self._analyze()
 
         elapsed = time.perf_counter() - started
         self.stdout.write(
@@ -141,6 +171,90 @@ class Command(BaseCommand):
             )
         )
         self.stdout.write(f"Created {created} households and {members} members in {elapsed:.1f} s.")
+
+    def _generate_counties(self, households: int, seed: int, counties: int, options, started):
+        """N counties of one city, each with its share of the households (own seed)."""
+        codes = [f"{DEFAULT_CITY_CODE}{n:02d}" for n in range(1, counties + 1)]
+        taken = Household.objects.filter(county_code__in=codes).count()
+        if taken and not options["append"]:
+            raise CommandError(
+                f"这些县已有 {taken} 户农户，未写入任何数据。如确需追加，请加 --append。"
+                f" The counties already have {taken} households; use --append to add more."
+            )
+        created = members = 0
+        for n, code in enumerate(codes):
+            share = households // counties + (1 if n < households % counties else 0)
+            existing = Household.objects.filter(county_code=code).count()
+            with acting_as(None, command=COMMAND), transaction.atomic():
+                city_county(code, f"模拟{n + 1}县")
+                done, people, _ = self._generate(
+                    seed + n, code, {**options, "county_name": f"模拟{n + 1}县"}, share, existing
+                )
+                if options["appraisals"]:
+                    self._appraise(seed + n, code)
+            created += done
+            members += people
+            if self.verbosity >= 1:
+                self.stdout.write(f"  县 {code}: {done} 户")
+        self._analyze()
+        elapsed = time.perf_counter() - started
+        self.stdout.write(
+            self.style.SUCCESS(
+                f"已生成 {created} 户农户、{members} 名家庭成员（{counties} 个县，"
+                f"{codes[0]}–{codes[-1]}），用时 {elapsed:.1f} 秒。"
+            )
+        )
+        self.stdout.write(f"Created {created} households and {members} members in {elapsed:.1f} s.")
+
+    def _appraise(self, seed: int, county_code: str) -> int:
+        """Appraisals for a share of the county's households, in one INSERT … SELECT.
+
+        Which households and which level follow from (seed, id): the same county gets the
+        same appraisals. The database triggers write each one's safety state and audit event.
+        """
+        appraiser = synthetic_appraiser()
+        cases, low = [], 0
+        for level, per_mille in LEVEL_PER_MILLE:
+            cases.append(f"WHEN pick < {low + per_mille} THEN '{level}'")
+            low += per_mille
+        with connection.cursor() as cursor:
+            cursor.execute(
+                f"""  -- the CASE is built from the constants above, values are parameters
+                INSERT INTO inspections_appraisal (household_id, level, method, appraiser_name,
+                    institution, appraised_on, report_file, report_content_type, note,
+                    is_reappraisal, disputed, dispute_note, created_by_id, created_at)
+                SELECT id, CASE {" ".join(cases)} END, 'assessed', '模拟鉴定员', '', day, '', '',
+                       '', false, false, '', %(user)s, now()
+                FROM (
+                    SELECT id,
+                           abs(hashint8(id * 7919 + %(seed)s)) %% 1000 AS pick,
+                           abs(hashint8(id * 104729 + %(seed)s)) %% 1000 AS share,
+                           DATE '2025-01-01' + (abs(hashint8(id + %(seed)s)) %% 600)::int AS day
+                    FROM households_household WHERE county_code = %(county)s
+                ) AS h
+                WHERE share < %(share)s
+                """,  # noqa: S608
+                {
+                    "user": appraiser.pk,
+                    "seed": seed,
+                    "county": county_code,
+                    "share": APPRAISED_PER_MILLE,
+                },
+            )
+            return cursor.rowcount
+
+    @staticmethod
+    def _analyze() -> None:
+        """Fresh planner statistics after a bulk load (outside the transaction)."""
+        with connection.cursor() as cursor:
+            for model in (
+                "households_household",
+                "households_member",
+                "inspections_appraisal",
+                "inspections_safetystate",
+                "accounts_area",
+            ):
+                cursor.execute(f"ANALYZE {connection.ops.quote_name(model)}")
 
     def _generate(self, seed: int, county_code: str, options, households: int, existing: int):
         villages = self._villages(seed, county_code, options["county_name"], households)
@@ -290,3 +404,30 @@ class Command(BaseCommand):
             for pk, row in zip(ids, rows, strict=True):
                 row["id"] = pk
                 copy.write_row([row[n] if n in row else defaults.get(n) for n in names])
+
+
+# --- the synthetic city and its appraiser ------------------------------------------------
+
+
+def city_county(code: str, name: str) -> Area:
+    """The county `code` under its synthetic city (5101 → 510100000000, created at city
+    level). MERGE NOTE: the one place where the synthetic counties get their parent; if the
+    area tree had no city level, create the county with parent=None here."""
+    city, _ = Area.objects.get_or_create(
+        code=f"{code[:4]}00000000",
+        defaults={"name": "模拟市", "level": AreaLevel.CITY, "parent": None},
+    )
+    area, _ = Area.objects.get_or_create(
+        code=f"{code}000000",
+        defaults={"name": name, "level": AreaLevel.COUNTY, "parent": city},
+    )
+    return area
+
+
+def synthetic_appraiser() -> User:
+    """The (inactive) account the synthetic appraisals are recorded by."""
+    user, _ = User.objects.get_or_create(
+        username="synthetic-appraiser",
+        defaults={"full_name": "模拟鉴定员", "role": Role.COUNTY_REVIEWER, "is_active": False},
+    )
+    return user

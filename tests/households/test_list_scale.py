@@ -1,0 +1,147 @@
+"""The household list at a county's scale: capped counts, the indexes its queries use,
+the name search through trigrams and the ID tail through its own column (issue 18 point 2)."""
+
+from __future__ import annotations
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+
+from core import pagination
+from households.models import Household
+from tests.factories import HouseholdFactory
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def small_cap(monkeypatch):
+    monkeypatch.setattr(pagination.CappedPaginator, "cap", 5)
+
+
+def test_page_shows_more_than_cap_without_exact_count(client, county_reviewer, areas, small_cap):
+    HouseholdFactory.create_batch(12, village=areas["village"])
+    client.force_login(county_reviewer)
+    with CaptureQueriesContext(connection) as queries:
+        response = client.get(reverse("households:list"), {"page_size": 4})
+    html = response.content.decode()
+    assert "超过 5 户" in html
+    assert "第 1 页" in html and "第 1 / " not in html and "第 1/" not in html
+    counts = [q["sql"] for q in queries if "COUNT(" in q["sql"].upper()]
+    assert counts, "the page counts its rows"
+    # Every count of households stops at cap + 1 rows: no exact COUNT(*) over the county.
+    household_counts = [sql for sql in counts if "households_household" in sql]
+    assert household_counts and all("LIMIT 6" in sql for sql in household_counts)
+    assert response.context["page_obj"].has_next()
+
+    # The third page is the last (12 rows, 4 a page): it says so without a count.
+    third = client.get(reverse("households:list"), {"page_size": 4, "page": 3})
+    assert len(third.context["households"]) == 4
+    assert not third.context["page_obj"].has_next()
+    assert client.get(reverse("households:list"), {"page_size": 4, "page": 4}).status_code == 404
+    # "The last page" is the one exact count, when asked for.
+    last = client.get(reverse("households:list"), {"page_size": 5, "page": "last"})
+    assert last.context["page_obj"].number == 3
+    assert len(last.context["households"]) == 2
+
+
+def test_page_below_cap_keeps_exact_count(client, township_user, areas):
+    HouseholdFactory.create_batch(3, village=areas["village"])
+    client.force_login(township_user)
+    response = client.get(reverse("households:list"))
+    assert "共 3 户" in response.content.decode()
+    assert response.context["paginator"].count == 3
+
+
+def test_api_count_is_capped_and_results_unchanged(api_client, county_reviewer, areas, small_cap):
+    HouseholdFactory.create_batch(7, village=areas["village"])
+    api_client.force_authenticate(county_reviewer)
+    first = api_client.get("/api/households/", {"page_size": 3}).json()
+    assert first["count"] == 5 and first["count_capped"] is True
+    assert len(first["results"]) == 3 and first["next"] and first["previous"] is None
+    seen = [r["id"] for r in first["results"]]
+    page = first
+    while page["next"]:
+        page = api_client.get(page["next"]).json()
+        seen += [r["id"] for r in page["results"]]
+    assert sorted(seen) == sorted(Household.objects.values_list("id", flat=True))
+    assert len(seen) == 7
+
+
+def test_api_count_exact_below_cap(api_client, township_user, areas):
+    HouseholdFactory.create_batch(2, village=areas["village"])
+    api_client.force_authenticate(township_user)
+    body = api_client.get("/api/households/").json()
+    assert body["count"] == 2 and body["count_capped"] is False
+
+
+def test_openapi_schema_documents_capped_count(api_client, county_reviewer):
+    api_client.force_authenticate(county_reviewer)
+    schema = api_client.get("/api/schema/", {"format": "json"}).json()
+    page = schema["components"]["schemas"]["PaginatedHouseholdList"]
+    assert page["properties"]["count_capped"]["type"] == "boolean"
+    assert "count_capped" in page["required"]
+    assert "超过" in page["properties"]["count"]["description"]
+
+
+def _plan(queryset) -> str:
+    with connection.cursor() as cursor:
+        # A test database is tiny: make the planner show which index *can* answer.
+        cursor.execute("SET LOCAL enable_seqscan = off")
+        sql, params = queryset.query.sql_with_params()
+        cursor.execute(f"EXPLAIN {sql}", params)
+        return "\n".join(row[0] for row in cursor.fetchall())
+
+
+@pytest.mark.parametrize(
+    ("user_fixture", "index"),
+    [
+        ("county_reviewer", "household_county_order_idx"),
+        ("township_user", "household_township_order_idx"),
+        ("village_clerk", "household_village_order_idx"),
+    ],
+)
+def test_scoped_page_reads_one_index_in_list_order(request, areas, user_fixture, index):
+    from households import selectors
+
+    HouseholdFactory.create_batch(3, village=areas["village"])
+    user = request.getfixturevalue(user_fixture)
+    plan = _plan(selectors.household_list(user)[20:40])
+    assert index in plan
+    assert "Sort" not in plan  # the index gives the list's order
+
+
+def test_name_search_uses_trigram_index_and_id_tail_its_column(county_reviewer, areas):
+    from types import SimpleNamespace
+
+    from households import selectors
+    from households.filters import HouseholdFilter
+
+    HouseholdFactory(village=areas["village"], head_name="王建国", id_number="141124199001011234")
+    HouseholdFactory(village=areas["village2"], head_name="李四")
+    request = SimpleNamespace(user=county_reviewer)
+
+    def search(q):
+        return HouseholdFilter(
+            {"q": q}, queryset=selectors.household_list(county_reviewer), request=request
+        ).qs
+
+    assert [h.head_name for h in search("建国")] == ["王建国"]
+    assert [h.head_name for h in search("1234")] == ["王建国"]
+    assert [h.head_name for h in search("234")] == ["王建国"]
+    assert [h.head_name for h in search("西村")] == ["李四"]
+    # Each arm of the OR has an index of its own (on a tiny table the planner may still
+    # prefer the scope's index: scripts/bench_scale.py prints the plans at scale).
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT indexname, indexdef FROM pg_indexes WHERE tablename = 'households_household'"
+        )
+        indexes = dict(cursor.fetchall())
+    assert "gin (upper((head_name)::text) gin_trgm_ops)" in indexes["household_name_trgm_idx"]
+    assert "(id_number_tail)" in indexes["household_id_tail_idx"]
+
+
+def test_id_tail_is_kept_by_the_database(areas):
+    household = HouseholdFactory(village=areas["village"], id_number="14112419900101123X")
+    assert Household.objects.unscoped("test").get(pk=household.pk).id_number_tail == "123X"
