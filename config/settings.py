@@ -200,8 +200,52 @@ USE_TZ = True
 STATIC_URL = "/static/"
 STATICFILES_DIRS = [BASE_DIR / "static"]
 STATIC_ROOT = Path(os.environ.get("STATIC_ROOT", BASE_DIR / "staticfiles"))
+# Uploads and generated files: the local disk (MEDIA_ROOT) by default; an S3-compatible object
+# store (SeaweedFS, Ceph, a cloud's OSS) when STORAGE_S3_BUCKET is set, so that every app server
+# and worker host sees the same files. The bucket stays private: objects carry no ACL and are
+# read only with the app's keys; a browser gets a file from the app after the area check
+# (core.downloads.serve_private_file), or a short presigned redirect when
+# STORAGE_S3_PRESIGNED_REDIRECT is on (the browser must then reach the store itself).
+
+
+def s3_storage(environ) -> dict | None:
+    """The default storage on an S3-compatible store, from STORAGE_S3_* in `environ`."""
+    bucket = environ.get("STORAGE_S3_BUCKET", "")
+    if not bucket:
+        return None
+    keys = {
+        "access_key": environ.get("STORAGE_S3_ACCESS_KEY_ID", ""),
+        "secret_key": environ.get("STORAGE_S3_SECRET_ACCESS_KEY", ""),
+    }
+    if not all(keys.values()):
+        raise ImproperlyConfigured(
+            "STORAGE_S3_BUCKET is set: STORAGE_S3_ACCESS_KEY_ID and "
+            "STORAGE_S3_SECRET_ACCESS_KEY are required too (the bucket is never public)."
+        )
+    options = {
+        "bucket_name": bucket,
+        "endpoint_url": environ.get("STORAGE_S3_ENDPOINT_URL") or None,
+        "region_name": environ.get("STORAGE_S3_REGION") or "us-east-1",
+        "location": environ.get("STORAGE_S3_PREFIX", ""),
+        **keys,
+        # Path-style addressing and SigV4 work with SeaweedFS, Ceph RGW and the clouds alike.
+        "addressing_style": "path",
+        "signature_version": "s3v4",
+        "default_acl": None,  # no public-read: the bucket stays private
+        "querystring_auth": True,
+        "file_overwrite": False,  # names are fresh uuids; never replace another row's file
+    }
+    return {"BACKEND": "storages.backends.s3.S3Storage", "OPTIONS": options}
+
+
+STORAGE_S3_BUCKET = os.environ.get("STORAGE_S3_BUCKET", "")
+STORAGE_S3_PRESIGNED_REDIRECT = env_bool("STORAGE_S3_PRESIGNED_REDIRECT", False)
+STORAGE_S3_PRESIGNED_SECONDS = env_int("STORAGE_S3_PRESIGNED_SECONDS", 60)
+_default_storage = s3_storage(os.environ) or {
+    "BACKEND": "django.core.files.storage.FileSystemStorage"
+}
 STORAGES = {
-    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "default": _default_storage,
     "staticfiles": {
         "BACKEND": (
             "django.contrib.staticfiles.storage.StaticFilesStorage"
