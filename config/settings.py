@@ -161,6 +161,30 @@ elif DEBUG or TESTING:
 else:
     raise ImproperlyConfigured("DATABASE_URL is not set; it is required when DEBUG is off.")
 
+# Behind PgBouncer in transaction mode a server-side cursor (QuerySet.iterator()) may lose its
+# server between two fetches: turn them off there (docs/SCALING.md).
+DATABASES["default"]["DISABLE_SERVER_SIDE_CURSORS"] = env_bool("DB_DISABLE_SERVER_SIDE_CURSORS")
+
+# A streaming read replica (hot standby): exports, monthly report figures and dashboard
+# aggregates read from it, explicitly (core.db.reading_replica); everything else, and what a
+# user has just written, from the primary. Tests never create a database on it (MIRROR).
+if os.environ.get("DATABASE_REPLICA_URL"):
+    DATABASES["replica"] = dj_database_url.parse(
+        os.environ["DATABASE_REPLICA_URL"], conn_max_age=env_int("DB_CONN_MAX_AGE", 60)
+    )
+    if DATABASES["replica"]["ENGINE"] != "django.db.backends.postgresql":
+        raise ImproperlyConfigured("DATABASE_REPLICA_URL must point at PostgreSQL.")
+    DATABASES["replica"]["DISABLE_SERVER_SIDE_CURSORS"] = env_bool("DB_DISABLE_SERVER_SIDE_CURSORS")
+    DATABASES["replica"]["TEST"] = {"MIRROR": "default"}
+    if not (DEBUG or TESTING or os.environ.get("REDIS_URL")):
+        raise ImproperlyConfigured(
+            "DATABASE_REPLICA_URL needs REDIS_URL: every host must know who has just written "
+            "(those reads stay on the primary)."
+        )
+DATABASE_ROUTERS = ["core.db.ReplicaRouter"]
+# How long a user's reads stay on the primary after they wrote: well above the replica's lag.
+ANJU_REPLICA_STICKY_SECONDS = env_int("ANJU_REPLICA_STICKY_SECONDS", 30)
+
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 AUTH_USER_MODEL = "accounts.User"
 

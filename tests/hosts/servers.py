@@ -243,6 +243,20 @@ class Replica:
         return {**primary, "HOST": "127.0.0.1", "PORT": str(self.port), "TEST": test}
 
 
+def _standby_minimums() -> list[tuple[str, str]]:
+    """A hot standby refuses to start with less of these than its primary has."""
+    names = [
+        "max_connections",
+        "max_worker_processes",
+        "max_wal_senders",
+        "max_prepared_transactions",
+        "max_locks_per_transaction",
+    ]
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT name, setting FROM pg_settings WHERE name = ANY(%s)", [names])
+        return cursor.fetchall()
+
+
 @contextlib.contextmanager
 def streaming_replica():
     """`pg_basebackup -R` of the test server into a new data directory, started on another
@@ -295,11 +309,15 @@ def streaming_replica():
             "pg_basebackup was refused by the primary: it needs a `replication` line in "
             f"pg_hba.conf (scripts/ensure_replication.sh adds one): {backup.stderr.strip()}",
         )
-    # The copy of the primary's configuration would listen where the primary does.
-    (datadir / "postgresql.auto.conf").open("a").write(
-        f"\nport = {port}\nlisten_addresses = '127.0.0.1'\nunix_socket_directories = '{workdir}'\n"
-        "hot_standby = on\nhot_standby_feedback = on\n"
+    # Its own configuration (Debian keeps the primary's in /etc, outside the data directory;
+    # a copied one would listen where the primary does).
+    (datadir / "postgresql.conf").write_text(
+        f"port = {port}\nlisten_addresses = '127.0.0.1'\nunix_socket_directories = '{workdir}'\n"
+        "hot_standby = on\nhot_standby_feedback = on\nshared_buffers = 32MB\nfsync = off\n"
+        + "".join(f"{name} = {value}\n" for name, value in _standby_minimums())
     )
+    (datadir / "pg_hba.conf").write_text("local all all trust\nhost all all 127.0.0.1/32 trust\n")
+    (datadir / "pg_ident.conf").write_text("")
     start = subprocess.run(  # noqa: S603
         _as_postgres(
             [str(bindir / "pg_ctl"), "-D", str(datadir), "-l", str(log), "-w", "-t", "60", "start"]
