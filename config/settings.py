@@ -376,6 +376,24 @@ CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 # Longer than the longest countdown/ETA any task uses, so a task is not delivered twice.
 CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 6 * 3600}
+# Two queues, so that workers can run anywhere and a 100,000-row workbook never delays an
+# alert: `heavy` for what builds files or scans a whole county (exports and their PDFs, the
+# monthly drafts, the nightly self-check), `quick` for the rest (alerts and their mail, the
+# export sweeper and purge). Start workers with `-Q heavy` / `-Q quick` (docs/SCALING.md).
+CELERY_TASK_DEFAULT_QUEUE = "quick"
+CELERY_TASK_ROUTES = {
+    "core.tasks.run_export": {"queue": "heavy"},
+    "reports.tasks.draft_monthly_reports": {"queue": "heavy"},
+    "rectification.tasks.run_selfcheck_nightly": {"queue": "heavy"},
+    "reports.tasks.scan_overdue": {"queue": "quick"},
+    "core.tasks.purge_expired_exports": {"queue": "quick"},
+    "core.tasks.sweep_stalled_exports": {"queue": "quick"},
+}
+# Beat may run on several hosts: only the holder of a Redis lock sends (core.beat).
+CELERY_BEAT_SCHEDULER = "core.beat.LeaderScheduler"
+ANJU_BEAT_LOCK_URL = os.environ.get("ANJU_BEAT_LOCK_URL", "") or CELERY_BROKER_URL
+ANJU_BEAT_LOCK_KEY = os.environ.get("ANJU_BEAT_LOCK_KEY", "anju:celery-beat:leader")
+ANJU_BEAT_LOCK_SECONDS = env_int("ANJU_BEAT_LOCK_SECONDS", 30)
 
 # Periodic work (celery beat), in Asia/Shanghai (CELERY_TIMEZONE).
 from celery.schedules import crontab  # noqa: E402

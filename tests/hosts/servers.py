@@ -320,7 +320,7 @@ def streaming_replica():
     (datadir / "pg_ident.conf").write_text("")
     start = subprocess.run(  # noqa: S603
         _as_postgres(
-            [str(bindir / "pg_ctl"), "-D", str(datadir), "-l", str(log), "-w", "-t", "60", "start"]
+            [str(bindir / "pg_ctl"), "-D", str(datadir), "-l", str(log), "-w", "-t", "180", "start"]
         ),
         capture_output=True,
         text=True,
