@@ -11,6 +11,9 @@
 #   libreoffice-calc-nogui headless xlsx -> pdf conversion, to check how workbooks print
 #                          (~90 MB download, ~280 MB installed, without recommends)
 #   libpango-1.0-0, libpangoft2-1.0-0   WeasyPrint's native libraries
+#   pgbouncer              tests/hosts/test_pgbouncer.py runs the app behind it (transaction mode)
+#   postgresql-client      pg_basebackup / psql for the streaming-replica test (the server's own
+#                          binaries, same major version, start the replica)
 #
 # With --pdf only the packages PDFs need (what `make run` checks): fonts-noto-cjk,
 # libharfbuzz-subset0 and pango.
@@ -27,6 +30,8 @@ PACKAGES=(
     libreoffice-calc-nogui
     libpango-1.0-0
     libpangoft2-1.0-0
+    pgbouncer
+    postgresql-client
 )
 purpose="the tests need"
 rerun="make test"

@@ -453,3 +453,50 @@ def session_cookie(user) -> str:
     client = Client()
     client.force_login(user)
     return f"{settings.SESSION_COOKIE_NAME}={client.cookies[settings.SESSION_COOKIE_NAME].value}"
+
+
+# --- PgBouncer -----------------------------------------------------------------------------
+
+
+@contextlib.contextmanager
+def pgbouncer():
+    """PgBouncer in transaction mode in front of the test server: a server connection serves a
+    client for one transaction only, then goes back to the pool. In a directory of its own
+    (pytest's are private to root, and pgbouncer runs as `postgres` under root)."""
+    workdir = Path(tempfile.mkdtemp(prefix="anju-pgbouncer-"))
+    binary = shutil.which("pgbouncer") or "/usr/sbin/pgbouncer"
+    require(Path(binary).exists(), "pgbouncer is missing (apt-get install pgbouncer)")
+    db = connection.settings_dict
+    port = free_port()
+    (workdir / "users.txt").write_text(f'"{db["USER"]}" ""\n')
+    log = workdir / "pgbouncer.log"
+    (workdir / "pgbouncer.ini").write_text(
+        "[databases]\n"
+        f"* = host={db['HOST'] or '127.0.0.1'} port={db['PORT'] or 5432}\n"
+        "[pgbouncer]\n"
+        f"listen_addr = 127.0.0.1\nlisten_port = {port}\nunix_socket_dir =\n"
+        f"auth_type = trust\nauth_file = {workdir / 'users.txt'}\n"
+        "pool_mode = transaction\ndefault_pool_size = 4\nmax_client_conn = 200\n"
+        "server_reset_query =\nignore_startup_parameters = extra_float_digits,options\n"
+        f"logfile = {log}\npidfile = {workdir / 'pgbouncer.pid'}\n"
+    )
+    command = [binary, str(workdir / "pgbouncer.ini")]
+    if os.geteuid() == 0:  # pgbouncer refuses to run as root
+        shutil.chown(workdir, "postgres")
+        for path in workdir.iterdir():
+            shutil.chown(path, "postgres")
+        command = [binary, "-u", "postgres", str(workdir / "pgbouncer.ini")]
+    proc = subprocess.Popen(  # noqa: S603 - our own command line
+        command, stdout=subprocess.DEVNULL, stderr=subprocess.STDOUT, start_new_session=True
+    )
+    try:
+
+        def answers():
+            with socket.create_connection(("127.0.0.1", port), timeout=1):
+                return True
+
+        wait_until(answers, timeout=30, what="pgbouncer", log=log)
+        yield port
+    finally:
+        stop(proc)
+        shutil.rmtree(workdir, ignore_errors=True)
