@@ -12,8 +12,8 @@
 #                          (~90 MB download, ~280 MB installed, without recommends)
 #   libpango-1.0-0, libpangoft2-1.0-0   WeasyPrint's native libraries
 #   pgbouncer              tests/hosts/test_pgbouncer.py runs the app behind it (transaction mode)
-#   postgresql-client      pg_basebackup / psql for the streaming-replica test (the server's own
-#                          binaries, same major version, start the replica)
+#   (the streaming-replica test uses the PostgreSQL server's own binaries, pg_basebackup and
+#   pg_ctl of the same major version, from the server package CI's PostgreSQL comes with)
 #
 # With --pdf only the packages PDFs need (what `make run` checks): fonts-noto-cjk,
 # libharfbuzz-subset0 and pango.
@@ -31,7 +31,6 @@ PACKAGES=(
     libpango-1.0-0
     libpangoft2-1.0-0
     pgbouncer
-    postgresql-client
 )
 purpose="the tests need"
 rerun="make test"
