@@ -9,6 +9,7 @@ export built by a third process is stored there encrypted and read back through 
 from __future__ import annotations
 
 import io
+import subprocess
 import zipfile
 from pathlib import Path
 
@@ -20,9 +21,12 @@ from accounts.tokens import issue
 from core.models import ExportJob
 from core.services import export_start
 from inspections.models import Photo
+from renovation.archive import build_archive_pdf
+from renovation.models import ProjectPhoto, ProjectStatus
 from tests.factories import HouseholdFactory
 from tests.hosts import servers
-from tests.inspections.factories import jpeg_bytes
+from tests.inspections.factories import jpeg_bytes, upload
+from tests.renovation.factories import make_project
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.hosts]
 
@@ -161,3 +165,25 @@ def test_export_is_stored_encrypted_in_the_bucket_and_downloaded_from_a_host(
     sheet = load_workbook(io.BytesIO(download.body), read_only=True).active
     assert any("王五" in str(cell) for row in sheet.iter_rows(values_only=True) for cell in row)
     assert _local_files(host_a.media_root) == []
+
+
+def test_archive_pdf_embeds_photos_read_from_the_bucket(
+    s3_storage, township_user, household, tmp_path
+):
+    """一户一档: photos in object storage have no local path; the PDF still embeds them."""
+    project = make_project(household, ProjectStatus.UNDER_CONSTRUCTION)
+    photo = ProjectPhoto(
+        project=project,
+        stage="before",
+        content_type="image/jpeg",
+        size=1,
+        uploaded_by=township_user,
+    )
+    photo._sniffed_extension = "jpg"
+    photo.file.save("p.jpg", upload("p.jpg", jpeg_bytes(size=(400, 300))), save=False)
+    photo.save()
+    assert photo.file.name in s3_storage.object_names()
+    path = tmp_path / "archive.pdf"
+    path.write_bytes(build_archive_pdf(household, township_user))
+    images = subprocess.run(["pdfimages", "-list", str(path)], capture_output=True, text=True)
+    assert "jpeg" in images.stdout, images.stdout
