@@ -163,6 +163,30 @@ elif DEBUG or TESTING:
 else:
     raise ImproperlyConfigured("DATABASE_URL is not set; it is required when DEBUG is off.")
 
+# Behind PgBouncer in transaction mode a server-side cursor (QuerySet.iterator()) may lose its
+# server between two fetches: turn them off there (docs/SCALING.md).
+DATABASES["default"]["DISABLE_SERVER_SIDE_CURSORS"] = env_bool("DB_DISABLE_SERVER_SIDE_CURSORS")
+
+# A streaming read replica (hot standby): exports, monthly report figures and dashboard
+# aggregates read from it, explicitly (core.db.reading_replica); everything else, and what a
+# user has just written, from the primary. Tests never create a database on it (MIRROR).
+if os.environ.get("DATABASE_REPLICA_URL"):
+    DATABASES["replica"] = dj_database_url.parse(
+        os.environ["DATABASE_REPLICA_URL"], conn_max_age=env_int("DB_CONN_MAX_AGE", 60)
+    )
+    if DATABASES["replica"]["ENGINE"] != "django.db.backends.postgresql":
+        raise ImproperlyConfigured("DATABASE_REPLICA_URL must point at PostgreSQL.")
+    DATABASES["replica"]["DISABLE_SERVER_SIDE_CURSORS"] = env_bool("DB_DISABLE_SERVER_SIDE_CURSORS")
+    DATABASES["replica"]["TEST"] = {"MIRROR": "default"}
+    if not (DEBUG or TESTING or os.environ.get("REDIS_URL")):
+        raise ImproperlyConfigured(
+            "DATABASE_REPLICA_URL needs REDIS_URL: every host must know who has just written "
+            "(those reads stay on the primary)."
+        )
+DATABASE_ROUTERS = ["core.db.ReplicaRouter"]
+# How long a user's reads stay on the primary after they wrote: well above the replica's lag.
+ANJU_REPLICA_STICKY_SECONDS = env_int("ANJU_REPLICA_STICKY_SECONDS", 30)
+
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 AUTH_USER_MODEL = "accounts.User"
 
@@ -202,8 +226,52 @@ USE_TZ = True
 STATIC_URL = "/static/"
 STATICFILES_DIRS = [BASE_DIR / "static"]
 STATIC_ROOT = Path(os.environ.get("STATIC_ROOT", BASE_DIR / "staticfiles"))
+# Uploads and generated files: the local disk (MEDIA_ROOT) by default; an S3-compatible object
+# store (SeaweedFS, Ceph, a cloud's OSS) when STORAGE_S3_BUCKET is set, so that every app server
+# and worker host sees the same files. The bucket stays private: objects carry no ACL and are
+# read only with the app's keys; a browser gets a file from the app after the area check
+# (core.downloads.serve_private_file), or a short presigned redirect when
+# STORAGE_S3_PRESIGNED_REDIRECT is on (the browser must then reach the store itself).
+
+
+def s3_storage(environ) -> dict | None:
+    """The default storage on an S3-compatible store, from STORAGE_S3_* in `environ`."""
+    bucket = environ.get("STORAGE_S3_BUCKET", "")
+    if not bucket:
+        return None
+    keys = {
+        "access_key": environ.get("STORAGE_S3_ACCESS_KEY_ID", ""),
+        "secret_key": environ.get("STORAGE_S3_SECRET_ACCESS_KEY", ""),
+    }
+    if not all(keys.values()):
+        raise ImproperlyConfigured(
+            "STORAGE_S3_BUCKET is set: STORAGE_S3_ACCESS_KEY_ID and "
+            "STORAGE_S3_SECRET_ACCESS_KEY are required too (the bucket is never public)."
+        )
+    options = {
+        "bucket_name": bucket,
+        "endpoint_url": environ.get("STORAGE_S3_ENDPOINT_URL") or None,
+        "region_name": environ.get("STORAGE_S3_REGION") or "us-east-1",
+        "location": environ.get("STORAGE_S3_PREFIX", ""),
+        **keys,
+        # Path-style addressing and SigV4 work with SeaweedFS, Ceph RGW and the clouds alike.
+        "addressing_style": "path",
+        "signature_version": "s3v4",
+        "default_acl": None,  # no public-read: the bucket stays private
+        "querystring_auth": True,
+        "file_overwrite": False,  # names are fresh uuids; never replace another row's file
+    }
+    return {"BACKEND": "storages.backends.s3.S3Storage", "OPTIONS": options}
+
+
+STORAGE_S3_BUCKET = os.environ.get("STORAGE_S3_BUCKET", "")
+STORAGE_S3_PRESIGNED_REDIRECT = env_bool("STORAGE_S3_PRESIGNED_REDIRECT", False)
+STORAGE_S3_PRESIGNED_SECONDS = env_int("STORAGE_S3_PRESIGNED_SECONDS", 60)
+_default_storage = s3_storage(os.environ) or {
+    "BACKEND": "django.core.files.storage.FileSystemStorage"
+}
 STORAGES = {
-    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "default": _default_storage,
     "staticfiles": {
         "BACKEND": (
             "django.contrib.staticfiles.storage.StaticFilesStorage"
@@ -310,6 +378,24 @@ CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 # Longer than the longest countdown/ETA any task uses, so a task is not delivered twice.
 CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 6 * 3600}
+# Two queues, so that workers can run anywhere and a 100,000-row workbook never delays an
+# alert: `heavy` for what builds files or scans a whole county (exports and their PDFs, the
+# monthly drafts, the nightly self-check), `quick` for the rest (alerts and their mail, the
+# export sweeper and purge). Start workers with `-Q heavy` / `-Q quick` (docs/SCALING.md).
+CELERY_TASK_DEFAULT_QUEUE = "quick"
+CELERY_TASK_ROUTES = {
+    "core.tasks.run_export": {"queue": "heavy"},
+    "reports.tasks.draft_monthly_reports": {"queue": "heavy"},
+    "rectification.tasks.run_selfcheck_nightly": {"queue": "heavy"},
+    "reports.tasks.scan_overdue": {"queue": "quick"},
+    "core.tasks.purge_expired_exports": {"queue": "quick"},
+    "core.tasks.sweep_stalled_exports": {"queue": "quick"},
+}
+# Beat may run on several hosts: only the holder of a Redis lock sends (core.beat).
+CELERY_BEAT_SCHEDULER = "core.beat.LeaderScheduler"
+ANJU_BEAT_LOCK_URL = os.environ.get("ANJU_BEAT_LOCK_URL", "") or CELERY_BROKER_URL
+ANJU_BEAT_LOCK_KEY = os.environ.get("ANJU_BEAT_LOCK_KEY", "anju:celery-beat:leader")
+ANJU_BEAT_LOCK_SECONDS = env_int("ANJU_BEAT_LOCK_SECONDS", 30)
 
 # Periodic work (celery beat), in Asia/Shanghai (CELERY_TIMEZONE).
 from celery.schedules import crontab  # noqa: E402

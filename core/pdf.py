@@ -8,8 +8,10 @@ inline `data:` URLs): no network, no other `file://` path. Fonts come from fontc
 
 from __future__ import annotations
 
+import base64
 import ctypes.util
 import functools
+import mimetypes
 import shutil
 import subprocess
 from pathlib import Path
@@ -102,8 +104,40 @@ class RestrictedURLFetcher(URLFetcher):
 
 
 def file_url(path: str | Path) -> str:
-    """A file:// URL for a stored file (e.g. `photo.file.path`) to embed in a document."""
+    """A URL to embed a stored file in a document: file:// for a file on the local disk
+    (e.g. `photo.file.path`), a data: URL for one in object storage (see `stored_path`)."""
+    if isinstance(path, str) and path.startswith(STORED_PREFIX):
+        return _data_url(path.removeprefix(STORED_PREFIX))
     return Path(path).resolve().as_uri()
+
+
+# A stored file that has no local path (object storage): named by its storage name and read
+# only when a document embeds it, never while a page merely lists it.
+STORED_PREFIX = "storage:"
+
+
+def stored_path(field_file) -> str:
+    """What `file_url` embeds for `field_file`: its local path, or its name in the storage."""
+    if not field_file:
+        return ""
+    try:
+        return field_file.path
+    except NotImplementedError:
+        return STORED_PREFIX + field_file.name
+    except ValueError:
+        return ""
+
+
+def _data_url(name: str) -> str:
+    from django.core.files.storage import default_storage
+
+    try:
+        with default_storage.open(name, "rb") as handle:
+            data = handle.read()
+    except FileNotFoundError:
+        return ""
+    kind = mimetypes.guess_type(name)[0] or "application/octet-stream"
+    return f"data:{kind};base64,{base64.b64encode(data).decode()}"
 
 
 def render_pdf(template_name: str, context: dict | None = None) -> bytes:

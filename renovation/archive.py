@@ -13,7 +13,7 @@ from django.urls import reverse
 from pghistory.models import Events
 
 from accounts.models import User
-from core.pdf import file_url, render_pdf
+from core.pdf import file_url, render_pdf, stored_path
 from core.uploads import IMAGE_TYPES
 from households.models import Household
 from inspections.models import Appraisal
@@ -85,10 +85,8 @@ def _file(kind: str, obj) -> str:
 
 
 def _path(field_file) -> str:
-    try:
-        return field_file.path if field_file else ""
-    except (NotImplementedError, ValueError):
-        return ""
+    # On the local disk its path; in object storage its name, read when the PDF embeds it.
+    return stored_path(field_file)
 
 
 def _reached(project: RenovationProject, status: str) -> bool:

@@ -14,6 +14,7 @@ from django.utils import timezone
 
 from accounts.models import Area, AreaLevel, Role, User
 from core.audit import attributed
+from core.db import reading_replica
 from core.errors import DomainError, RoleRefused
 from reports.deadlines import FINDERS, Overdue
 from reports.models import (
@@ -167,11 +168,14 @@ def monthly_report_draft(county: Area, month: dt.date) -> MonthlyReport:
         raise DomainError("月报按县生成。")
     month = month_start(month)
     now = timezone.now()
+    # The county-wide counts are the heavy part: read from the replica when there is one,
+    # before the transaction (inside it every read is the primary's).
+    with reading_replica():
+        figures = township_figures(county, month)
     with transaction.atomic():
         report, _ = MonthlyReport.objects.get_or_create(county=county, month=month)
         report = MonthlyReport.objects.select_for_update().get(pk=report.pk)
         townships = list(Area.objects.filter(parent=county, level=AreaLevel.TOWNSHIP))
-        figures = township_figures(county, month)
         for township in townships:
             row, _ = MonthlyReportRow.objects.get_or_create(report=report, area=township)
             if row.is_frozen:

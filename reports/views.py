@@ -13,6 +13,7 @@ from django.views.generic import DetailView, FormView, ListView, TemplateView
 
 from accounts.models import HIGHER_ROLES, Area, AreaLevel, Role
 from accounts.permissions import RoleRequiredMixin
+from core.db import reading_replica
 from core.downloads import download_response
 from core.errors import DomainError, RoleRefused
 from core.exports import PDF, XLSX
@@ -38,7 +39,9 @@ class HomeView(RoleRequiredMixin, TemplateView):
     template_name = "home.html"
 
     def get_context_data(self, **kwargs):
-        return super().get_context_data(**kwargs) | dashboard(self.request.user)
+        # Aggregates from the read replica when there is one (not right after the user wrote).
+        with reading_replica(self.request.user):
+            return super().get_context_data(**kwargs) | dashboard(self.request.user)
 
 
 class AlertListView(RoleRequiredMixin, ListView):

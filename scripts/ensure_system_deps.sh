@@ -11,6 +11,9 @@
 #   libreoffice-calc-nogui headless xlsx -> pdf conversion, to check how workbooks print
 #                          (~90 MB download, ~280 MB installed, without recommends)
 #   libpango-1.0-0, libpangoft2-1.0-0   WeasyPrint's native libraries
+#   pgbouncer              tests/hosts/test_pgbouncer.py runs the app behind it (transaction mode)
+#   (the streaming-replica test uses the PostgreSQL server's own binaries, pg_basebackup and
+#   pg_ctl of the same major version, from the server package CI's PostgreSQL comes with)
 #
 # With --pdf only the packages PDFs need (what `make run` checks): fonts-noto-cjk,
 # libharfbuzz-subset0 and pango.
@@ -27,6 +30,7 @@ PACKAGES=(
     libreoffice-calc-nogui
     libpango-1.0-0
     libpangoft2-1.0-0
+    pgbouncer
 )
 purpose="the tests need"
 rerun="make test"
