@@ -30,6 +30,7 @@ urlpatterns = [
     path("selfcheck/run/", views.SelfCheckRunView.as_view(), name="selfcheck_run"),
     path("selfcheck/convert/", views.FindingsConvertView.as_view(), name="findings_convert"),
     path("selfcheck/<int:pk>/dismiss/", views.FindingDismissView.as_view(), name="finding_dismiss"),
+    path("selfcheck/<int:pk>/photos/", views.FindingPhotosView.as_view(), name="finding_photos"),
     path("import/", views.ImportView.as_view(), name="import"),
     path("import/<int:pk>/", views.ImportDetailView.as_view(), name="import_detail"),
     path("import/<int:pk>/confirm/", views.ImportConfirmView.as_view(), name="import_confirm"),
