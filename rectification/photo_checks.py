@@ -8,8 +8,9 @@ hash `core.uploads.dhash`). The rules read them one county at a time: a county h
 thousand photos, the country millions, and a photo is re-used inside a county (the same
 village clerk, the same township office), so near-duplicates are looked for there.
 
-Thresholds are settings (config/settings.py): ANJU_SELFCHECK_PHOTO_EARLY_DAYS,
-ANJU_SELFCHECK_PHOTO_LATE_DAYS, ANJU_SELFCHECK_PHOTO_HASH_DISTANCE, ANJU_SELFCHECK_PHOTO_MAX_KM.
+The rules are registered by `RectificationConfig.ready`. Thresholds are settings
+(config/settings.py): ANJU_SELFCHECK_PHOTO_EARLY_DAYS, ANJU_SELFCHECK_PHOTO_LATE_DAYS,
+ANJU_SELFCHECK_PHOTO_HASH_DISTANCE, ANJU_SELFCHECK_PHOTO_MAX_KM.
 """
 
 from __future__ import annotations
@@ -174,7 +175,9 @@ def _group_finding(code: str, group: list[PhotoUse], message: str, data) -> Find
 def photo_date_out_of_step(prefix: str, today: dt.date) -> list[Finding]:
     """Document 004: dates copied, photos taken once and filed for several steps. A photo
     taken more than EARLY days before its step began, or more than LATE days after it ended,
-    does not show that step. The EXIF time is the camera's: a photo without one is not judged."""
+    does not show that step (for a "before" photo the other way round: up to LATE days before
+    the appraisal, at most EARLY days after work started). The EXIF time is the camera's: a
+    photo without one is not judged."""
     early = dt.timedelta(days=settings.ANJU_SELFCHECK_PHOTO_EARLY_DAYS)
     late = dt.timedelta(days=settings.ANJU_SELFCHECK_PHOTO_LATE_DAYS)
     findings = []
@@ -183,12 +186,15 @@ def photo_date_out_of_step(prefix: str, today: dt.date) -> list[Finding]:
             odd, notes = [], []
             for u in group:
                 day = timezone.localtime(u.taken_at).date()
-                if day < u.starts - early:
+                # A "before" photo shows the dangerous house: it may be taken some time before
+                # the appraisal (at the patrol that found it), never well after work started.
+                lead, lag = (late, early) if u.use.endswith(":before") else (early, late)
+                if day < u.starts - lead:
                     odd.append(u)
                     notes.append(f"{_date(day)}（早于{_date(u.starts)}）")
-                elif u.ends and day > u.ends + late:
+                elif u.ends and day > u.ends + lag:
                     odd.append(u)
-                    notes.append(f"{_date(day)}（晚于{_date(u.ends)}{late.days}天以上）")
+                    notes.append(f"{_date(day)}（晚于{_date(u.ends)}{lag.days}天以上）")
             if odd:
                 findings.append(
                     _group_finding(

@@ -720,7 +720,3 @@ def run(*, prefix: str = "", today: dt.date | None = None, rules=None) -> RunRes
                 .update(status=FindingStatus.RESOLVED, last_seen=timezone.now())
             )
     return result
-
-
-# The photo rules live in their own module; importing it registers them.
-from rectification import photo_checks  # noqa: E402, F401

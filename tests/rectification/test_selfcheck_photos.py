@@ -230,3 +230,17 @@ def test_side_by_side_page_shows_both_photos_and_is_404_for_another_township(
     assert url in listing
     client.force_login(other_township_user)
     assert client.get(url).status_code == 404
+
+
+def test_before_photo_may_precede_the_appraisal_but_not_follow_the_start_of_work(
+    areas, township_user
+):
+    # Appraised 2026-01-10, work started 2026-04-01.
+    project = make_project(HouseholdFactory(village=areas["village"]), S.UNDER_CONSTRUCTION)
+    patrol = add(project, township_user, "before", jpeg(scene(30), taken="2025:12:15 10:00:00"))
+    after_start = add(
+        project, township_user, "before", jpeg(scene(31), taken="2026:05:20 10:00:00")
+    )
+    selfcheck.run(rules=["photo_date_out_of_step"])
+    assert _refs("photo_date_out_of_step") == [[_ref(after_start)]]
+    assert _ref(patrol) not in str(_refs("photo_date_out_of_step"))
