@@ -409,6 +409,18 @@ if not 1 <= ANJU_REPORT_DRAFT_DAY <= 28 or not 1 <= ANJU_REPORT_SUBMIT_DAY <= 28
 ANJU_DEMOLITION_GRACE_DAYS = env_int("ANJU_DEMOLITION_GRACE_DAYS", 90)
 # Each stage is entered in the national system within this many days (开工一户、填报一户).
 ANJU_NATIONAL_ENTRY_DAYS = env_int("ANJU_NATIONAL_ENTRY_DAYS", 10)
+
+# Self-check rules on photos (rectification/photo_checks.py, issue 19 point 4): a photo may
+# be taken this many days before the step it documents began (set up the day before) or
+# after it ended (filed late), two photos whose perceptual hashes differ in at most this many
+# of 64 bits are the same picture, and one taken farther than this from its village was not
+# taken there.
+ANJU_SELFCHECK_PHOTO_EARLY_DAYS = env_int("ANJU_SELFCHECK_PHOTO_EARLY_DAYS", 3)
+ANJU_SELFCHECK_PHOTO_LATE_DAYS = env_int("ANJU_SELFCHECK_PHOTO_LATE_DAYS", 60)
+ANJU_SELFCHECK_PHOTO_HASH_DISTANCE = env_int("ANJU_SELFCHECK_PHOTO_HASH_DISTANCE", 4)
+ANJU_SELFCHECK_PHOTO_MAX_KM = env_int("ANJU_SELFCHECK_PHOTO_MAX_KM", 100)
+if not 0 <= ANJU_SELFCHECK_PHOTO_HASH_DISTANCE <= 10:
+    raise ImproperlyConfigured("ANJU_SELFCHECK_PHOTO_HASH_DISTANCE must be 0..10 bits.")
 # "回头看" at least twice a year: at most this many days between two campaigns.
 ANJU_REVIEW_CAMPAIGN_INTERVAL_DAYS = env_int("ANJU_REVIEW_CAMPAIGN_INTERVAL_DAYS", 183)
 CELERY_BEAT_SCHEDULE = {

@@ -6,6 +6,10 @@ and a PDF must carry its header and end-of-file marker. PDFs are kept as uploade
 above `MAX_PIXELS` is refused before it is decoded (a 420 KB PNG can hold 144 megapixels and
 cost the archive PDF 1.35 GB), and one whose longest side passes `MAX_SIDE` is stored
 downscaled, with its EXIF (the capture time the app reads) kept.
+
+What a photo proves is read once, here: the EXIF capture time, the GPS position when the
+camera recorded one, and a perceptual hash (`dhash`) that stays the same when the same picture
+is re-saved, shrunk or recompressed; the self-check compares them (rectification/photo_checks.py).
 """
 
 from __future__ import annotations
@@ -15,10 +19,11 @@ import datetime as dt
 import io
 import uuid
 from dataclasses import dataclass
+from decimal import Decimal
 
 from django.conf import settings
 from django.utils import timezone
-from PIL import Image, UnidentifiedImageError
+from PIL import Image, ImageOps, UnidentifiedImageError
 
 from core.errors import DomainError
 
@@ -34,6 +39,8 @@ _HEIF_BRANDS = {b"heic", b"heix", b"hevc", b"hevx", b"heim", b"heis", b"mif1", b
 _EXIF_IFD = 0x8769
 _DATETIME_ORIGINAL = 36867
 _DATETIME = 306
+_GPS_IFD = 0x8825
+_GPS_LATITUDE_REF, _GPS_LATITUDE, _GPS_LONGITUDE_REF, _GPS_LONGITUDE = 1, 2, 3, 4
 
 DEFAULT_MAX_BYTES = 10 * 1024 * 1024
 MAX_PIXELS = 40_000_000  # a 40 MP phone photo is the largest a village camera takes
@@ -51,6 +58,9 @@ class UploadInfo:
     extension: str
     size: int
     taken_at: dt.datetime | None  # EXIF DateTimeOriginal, Asia/Shanghai, when present
+    latitude: Decimal | None = None  # EXIF GPS, WGS 84 degrees, when present
+    longitude: Decimal | None = None
+    phash: str = ""  # dhash() of an image: 16 hex digits
 
 
 def max_upload_bytes() -> int:
@@ -99,6 +109,79 @@ def _exif_taken_at(image: Image.Image) -> dt.datetime | None:
     return timezone.make_aware(naive, timezone.get_default_timezone())
 
 
+def _degrees(value, ref) -> float | None:
+    """(degrees, minutes, seconds) rationals and N/S/E/W to signed decimal degrees."""
+    try:
+        d, m, sec = (float(part) for part in value)
+    except (TypeError, ValueError, ZeroDivisionError):
+        return None
+    degrees = d + m / 60 + sec / 3600
+    if str(ref).strip("\x00 ").upper() in ("S", "W"):
+        degrees = -degrees
+    return degrees
+
+
+def _exif_position(image: Image.Image) -> tuple[Decimal, Decimal] | tuple[None, None]:
+    """The GPS position the camera wrote, or (None, None). (0, 0) is a phone without a fix."""
+    try:
+        gps = image.getexif().get_ifd(_GPS_IFD)
+    except Exception:  # noqa: BLE001 - broken EXIF is no reason to refuse the photo
+        return None, None
+    if not gps or _GPS_LATITUDE not in gps or _GPS_LONGITUDE not in gps:
+        return None, None
+    lat = _degrees(gps[_GPS_LATITUDE], gps.get(_GPS_LATITUDE_REF, "N"))
+    lon = _degrees(gps[_GPS_LONGITUDE], gps.get(_GPS_LONGITUDE_REF, "E"))
+    if lat is None or lon is None or not (-90 <= lat <= 90 and -180 <= lon <= 180):
+        return None, None
+    if lat == 0 and lon == 0:
+        return None, None
+    return Decimal(f"{lat:.6f}"), Decimal(f"{lon:.6f}")
+
+
+def dhash(image: Image.Image) -> str:
+    """Difference hash: 64 bits saying, on a 9×8 grey thumbnail, whether each pixel is
+    brighter than its right neighbour. Re-saving, shrinking or recompressing a picture keeps
+    it (a few bits at most); two different pictures differ in many. Computed with Pillow
+    alone: the `imagehash` package would add numpy, scipy and PyWavelets for these lines."""
+    grey = ImageOps.exif_transpose(image).convert("L").resize((9, 8), Image.Resampling.LANCZOS)
+    pixels = grey.tobytes()
+    bits = 0
+    for row in range(8):
+        for col in range(8):
+            left, right = pixels[row * 9 + col], pixels[row * 9 + col + 1]
+            bits = (bits << 1) | (left > right)
+    return f"{bits:016x}"
+
+
+@dataclass(frozen=True)
+class PhotoFacts:
+    taken_at: dt.datetime | None
+    latitude: Decimal | None
+    longitude: Decimal | None
+    phash: str
+
+
+def photo_facts(image: Image.Image) -> PhotoFacts:
+    """What a decoded photo proves: capture time, position, perceptual hash."""
+    latitude, longitude = _exif_position(image)
+    return PhotoFacts(_exif_taken_at(image), latitude, longitude, dhash(image))
+
+
+def read_photo_facts(field_file) -> PhotoFacts | None:
+    """The facts of a stored photo (for photos uploaded before they were kept), or None
+    when the file is missing or is not an image."""
+    try:
+        with field_file.open("rb") as handle:
+            data = handle.read()
+        if sniff(data[:16]) == HEIC:
+            _register_heif()
+        with Image.open(io.BytesIO(data)) as image:
+            image.load()
+            return photo_facts(image)
+    except (OSError, ValueError, SyntaxError, UnidentifiedImageError, Image.DecompressionBombError):
+        return None
+
+
 def _downscale(file, image: Image.Image, kind: str) -> tuple[str, int]:
     """Replace the upload's content by the image shrunk to `MAX_SIDE`, keeping its EXIF.
     HEIC is written as JPEG (Pillow cannot encode HEIC without extra codecs)."""
@@ -142,7 +225,7 @@ def validate_upload(file, *, allowed=IMAGE_TYPES, label: str = "文件") -> Uplo
     if kind is None or kind not in allowed:
         accepted = "、".join(TYPE_LABELS[t] for t in sorted(allowed, key=list(TYPE_LABELS).index))
         raise UploadRejected(f"“{name}”不是可接受的文件类型，只接受 {accepted} 格式。")
-    taken_at = None
+    facts = PhotoFacts(None, None, None, "")
     if kind == PDF:
         if b"%%EOF" not in data[-2048:]:
             raise UploadRejected(f"“{name}”已损坏（PDF 文件不完整），请重新上传。")
@@ -160,7 +243,7 @@ def validate_upload(file, *, allowed=IMAGE_TYPES, label: str = "文件") -> Uplo
             # verify() leaves the image unusable; reopen it to decode fully and read EXIF.
             with Image.open(io.BytesIO(data)) as image:
                 image.load()
-                taken_at = _exif_taken_at(image)
+                facts = photo_facts(image)
                 if max(image.size) > MAX_SIDE:
                     kind, size = _downscale(file, image, kind)
         except Image.DecompressionBombError as exc:
@@ -174,7 +257,15 @@ def validate_upload(file, *, allowed=IMAGE_TYPES, label: str = "文件") -> Uplo
             ValueError,
         ) as exc:
             raise UploadRejected(f"“{name}”已损坏，无法识别为图片，请重新拍摄或选择。") from exc
-    return UploadInfo(content_type=kind, extension=EXTENSIONS[kind], size=size, taken_at=taken_at)
+    return UploadInfo(
+        content_type=kind,
+        extension=EXTENSIONS[kind],
+        size=size,
+        taken_at=facts.taken_at,
+        latitude=facts.latitude,
+        longitude=facts.longitude,
+        phash=facts.phash,
+    )
 
 
 def stored_name(instance, folder: str) -> str:

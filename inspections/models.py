@@ -276,6 +276,14 @@ class Photo(models.Model):
     content_type = models.CharField(max_length=40)
     size = models.PositiveIntegerField("大小（字节）")
     taken_at = models.DateTimeField("拍摄时间（EXIF）", null=True, blank=True)
+    latitude = models.DecimalField(
+        "拍摄位置纬度（EXIF）", max_digits=9, decimal_places=6, null=True, blank=True
+    )
+    longitude = models.DecimalField(
+        "拍摄位置经度（EXIF）", max_digits=9, decimal_places=6, null=True, blank=True
+    )
+    # core.uploads.dhash, computed once at upload (backfilled by `photo_fingerprints`).
+    phash = models.CharField("感知哈希", max_length=16, blank=True, db_index=True)
     uploaded_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
     )
@@ -509,3 +517,38 @@ class SafetyState(models.Model):
 
     def __str__(self) -> str:
         return f"{self.household_id} {self.on:%Y-%m-%d} {self.get_level_display()}"
+
+
+@tracked()
+class VillageLocation(models.Model):
+    """Where a village lies (its committee, WGS 84): the self-check measures how far from it
+    a photo of the village's houses was taken. Kept here rather than on `Area` so the area
+    tree stays the administrative codes alone; set by the county in the admin."""
+
+    village = models.OneToOneField(
+        Area,
+        verbose_name="行政村",
+        primary_key=True,
+        on_delete=models.CASCADE,
+        related_name="location",
+        limit_choices_to={"level": "village"},
+    )
+    latitude = models.DecimalField("纬度", max_digits=9, decimal_places=6)
+    longitude = models.DecimalField("经度", max_digits=9, decimal_places=6)
+
+    objects = scoped_queryset("village").as_manager()
+
+    class Meta:
+        verbose_name = "村位置"
+        verbose_name_plural = "村位置"
+        ordering = ["village_id"]
+        constraints = [
+            models.CheckConstraint(
+                name="village_location_on_earth",
+                condition=Q(latitude__gte=-90, latitude__lte=90)
+                & Q(longitude__gte=-180, longitude__lte=180),
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.village_id} ({self.latitude}, {self.longitude})"

@@ -81,6 +81,9 @@ def _save_photos(validated, *, household, by, stored: list, **parent) -> list[Ph
             content_type=info.content_type,
             size=info.size,
             taken_at=info.taken_at,
+            latitude=info.latitude,
+            longitude=info.longitude,
+            phash=info.phash,
             **parent,
         )
         photo._sniffed_extension = info.extension

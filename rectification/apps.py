@@ -7,4 +7,4 @@ class RectificationConfig(AppConfig):
 
     def ready(self):
         # The self-check rules register themselves (and their labels) on import.
-        from rectification import selfcheck  # noqa: F401
+        from rectification import photo_checks, selfcheck  # noqa: F401

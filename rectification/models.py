@@ -8,6 +8,7 @@ the county bureau sees all of them. State changes live in `rectification.service
 from __future__ import annotations
 
 from django.conf import settings
+from django.contrib.postgres.fields import ArrayField
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
@@ -392,6 +393,10 @@ class SelfCheckFinding(models.Model):
     )
     message = models.TextField("问题描述")
     fingerprint = models.CharField("数据指纹", max_length=64)
+    # The photos a photo rule compared ("i:<pk>" / "r:<pk>"), for the side-by-side page.
+    photos = ArrayField(
+        models.CharField(max_length=24), verbose_name="涉及照片", default=list, blank=True
+    )
     status = models.CharField(
         "状态", max_length=10, choices=FindingStatus.choices, default=FindingStatus.OPEN
     )

@@ -92,3 +92,55 @@ def finding_list(user) -> QuerySet:
         .select_related("area", "area__parent", "dismissed_by", "item")
         .prefetch_related("households")
     )
+
+
+def finding_photos(finding: SelfCheckFinding, user) -> list[dict]:
+    """The photos of a photo finding, side by side: each one the user may see (a photo of an
+    area the user does not hold is counted, not shown)."""
+    from django.apps import apps
+    from django.urls import reverse
+
+    from inspections.models import Photo
+
+    wanted = {"i": [], "r": []}
+    for ref in finding.photos:
+        kind, _, pk = ref.partition(":")
+        if kind in wanted and pk.isdigit():
+            wanted[kind].append(int(pk))
+    found: dict[str, dict] = {}
+    for p in (
+        Photo.objects.visible_to(user)
+        .filter(pk__in=wanted["i"])
+        .select_related("household__village__parent", "inspection", "appraisal", "hazard_report")
+    ):
+        if p.inspection_id:
+            step, day = "排查", p.inspection.inspected_on
+        elif p.appraisal_id:
+            step, day = "鉴定", p.appraisal.appraised_on
+        else:
+            step, day = "隐患上报", p.hazard_report.reported_on
+        found[f"i:{p.pk}"] = {
+            "photo": p,
+            "household": p.household,
+            "step": step,
+            "step_dates": (day, day),
+            "url": reverse("inspections:photo_file", args=[p.pk]),
+        }
+    if apps.is_installed("renovation"):
+        from rectification.photo_checks import _stage_dates
+        from renovation.models import ProjectPhoto
+
+        for p in (
+            ProjectPhoto.objects.visible_to(user)
+            .filter(pk__in=wanted["r"])
+            .select_related("project__household__village__parent", "project__appraisal")
+        ):
+            found[f"r:{p.pk}"] = {
+                "photo": p,
+                "household": p.project.household,
+                "step": f"{p.project.year}年改造项目 {p.get_stage_display()}",
+                "step_dates": _stage_dates(p.project, p.stage),
+                "url": reverse("renovation:file", args=["photo", p.pk]),
+                "project": p.project,
+            }
+    return [found[ref] for ref in finding.photos if ref in found]

@@ -37,6 +37,9 @@ class Finding:
     message: str
     fingerprint: str
     subject: str = ""
+    #: Photos the finding is about ("i:<pk>" inspections, "r:<pk>" renovation), shown side by
+    #: side on the finding's page.
+    photos: list[str] = field(default_factory=list)
 
     def __post_init__(self):
         if not self.subject:
@@ -690,8 +693,11 @@ def run(*, prefix: str = "", today: dt.date | None = None, rules=None) -> RunRes
                     else:
                         open_row.fingerprint = found.fingerprint
                         open_row.message = found.message
+                        open_row.photos = found.photos
                         open_row.last_seen = timezone.now()
-                        open_row.save(update_fields=["fingerprint", "message", "last_seen"])
+                        open_row.save(
+                            update_fields=["fingerprint", "message", "photos", "last_seen"]
+                        )
                         open_row.households.set(found.household_ids)
                         result.updated += 1
                     continue
@@ -703,6 +709,7 @@ def run(*, prefix: str = "", today: dt.date | None = None, rules=None) -> RunRes
                     area=areas[found.area_code],
                     message=found.message,
                     fingerprint=found.fingerprint,
+                    photos=found.photos,
                 )
                 row.households.set(found.household_ids)
                 seen_open.add(row.pk)

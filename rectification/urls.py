@@ -47,6 +47,7 @@ urlpatterns = [
         spotcheck_views.EntryView.as_view(),
         name="spotcheck_entry",
     ),
+    path("selfcheck/<int:pk>/photos/", views.FindingPhotosView.as_view(), name="finding_photos"),
     path("import/", views.ImportView.as_view(), name="import"),
     path("import/<int:pk>/", views.ImportDetailView.as_view(), name="import_detail"),
     path("import/<int:pk>/confirm/", views.ImportConfirmView.as_view(), name="import_confirm"),

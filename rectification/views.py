@@ -588,3 +588,27 @@ class ImportCancelView(_ImportMixin, View):
             return redirect("rectification:import_detail", pk=pk)
         messages.success(request, "已取消本次导入，未写入任何问题。")
         return redirect("rectification:import")
+
+
+class FindingPhotosView(_ScopedObjectMixin, RoleRequiredMixin, View):
+    """The photos of one photo finding side by side: who, which step, when and where taken."""
+
+    def scoped_queryset(self):
+        return selectors.finding_list(self.request.user)
+
+    def get(self, request, pk):
+        from django.shortcuts import render
+
+        finding = self.object
+        if not finding.photos:
+            raise Http404("该自查发现不涉及照片。")
+        shown = selectors.finding_photos(finding, request.user)
+        return render(
+            request,
+            "rectification/finding_photos.html",
+            {
+                "finding": finding,
+                "shown": shown,
+                "hidden": len(finding.photos) - len(shown),
+            },
+        )

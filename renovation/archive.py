@@ -26,6 +26,7 @@ from renovation.models import (
     PhotoStage,
     ProjectStatus,
     RenovationProject,
+    SignedPaper,
 )
 
 S = ProjectStatus
@@ -329,7 +330,34 @@ def _project_items(project: RenovationProject, user) -> list[Item]:
             pending=not _reached(project, S.ACCEPTED),
         )
     )
+    _file_signed_papers(project, items)
     return items
+
+
+def _file_signed_papers(project: RenovationProject, items: list[Item]) -> None:
+    """A printed form that came back signed (renovation/paper.py) files its archive item:
+    the item is present, and links (and, for an image, embeds) the newest scan."""
+    from renovation.paper import PAPERS
+
+    newest: dict[str, SignedPaper] = {}
+    for scan in (
+        SignedPaper.objects.unscoped("of the held project")
+        .filter(project=project)
+        .select_related("uploaded_by")
+    ):
+        newest.setdefault(scan.kind, scan)  # newest first
+    by_label = {item.label: item for item in items}
+    for kind, scan in newest.items():
+        item = by_label.get(PAPERS[kind].archive_label)
+        if item is None:
+            continue
+        item.present = True
+        item.when = item.when or scan.uploaded_at
+        note = f"签字扫描件 {scan.uploaded_at:%Y-%m-%d}（{scan.uploaded_by.display_name}）"
+        item.detail = f"{item.detail}；{note}" if item.detail else note
+        item.url = item.url or _file("paper", scan)
+        if not item.image_path and scan.content_type in IMAGE_TYPES:
+            item.image_path = _path(scan.file)
 
 
 def _payout_item(project: RenovationProject, user) -> Item:
@@ -472,6 +500,14 @@ def with_archive_documents(qs):
 
     from renovation.models import Publicity, VillageReview
 
+    def signed(kind: str):
+        # A form that came back signed counts as the document (renovation/paper.py).
+        return Exists(
+            SignedPaper.objects.unscoped("of the projects in the query").filter(
+                project=OuterRef("pk"), kind=kind
+            )
+        )
+
     photos = (
         Publicity.objects.unscoped("of the projects in the query")
         .filter(project=OuterRef("pk"))
@@ -481,23 +517,28 @@ def with_archive_documents(qs):
         .values("n")
     )
     return qs.annotate(
-        doc_application=ExpressionWrapper(~Q(application_file=""), output_field=BooleanField()),
+        doc_application=ExpressionWrapper(
+            ~Q(application_file="") | signed("application"), output_field=BooleanField()
+        ),
         doc_minutes=Exists(
             VillageReview.objects.unscoped("of the projects in the query")
             .filter(project=OuterRef("pk"))
             .exclude(minutes_file="")
-        ),
+        )
+        | signed("village_review"),
         doc_publicity_photos=Coalesce(Subquery(photos, output_field=IntegerField()), Value(0)),
         doc_commitment=Exists(
             Commitment.objects.unscoped("of the projects in the query")
             .filter(project=OuterRef("pk"))
             .exclude(file="")
-        ),
+        )
+        | signed("commitment"),
         doc_evaluation=Exists(
             Acceptance.objects.unscoped("of the projects in the query")
             .filter(project=OuterRef("pk"))
             .exclude(evaluation_form="")
-        ),
+        )
+        | signed("acceptance"),
         doc_demolition=Exists(
             Demolition.objects.unscoped("of the projects in the query")
             .filter(project=OuterRef("pk"))

@@ -240,6 +240,13 @@ class CommitmentForm(forms.Form):
     file = forms.FileField(label="承诺书扫描件（照片或PDF）", required=False)
 
 
+class SignedPaperForm(forms.Form):
+    file = forms.FileField(
+        label="签字扫描件（照片或PDF）",
+        help_text="打印表格、签字盖章后，拍照或扫描上传。",
+    )
+
+
 class StartForm(forms.Form):
     started_on = _date("开工日期")
     build_mode = forms.ChoiceField(label="建设方式", choices=BuildMode.choices)

@@ -192,6 +192,10 @@ def photo_upload_to(instance, filename):
     return stored_name(instance, "renovation/photos")
 
 
+def paper_upload_to(instance, filename):
+    return stored_name(instance, "renovation/papers")
+
+
 def _user_fk(verbose_name: str, **kwargs):
     return models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -690,6 +694,14 @@ class ProjectPhoto(models.Model):
     content_type = models.CharField(max_length=40)
     size = models.PositiveIntegerField("大小（字节）")
     taken_at = models.DateTimeField("拍摄时间（EXIF）", null=True, blank=True)
+    latitude = models.DecimalField(
+        "拍摄位置纬度（EXIF）", max_digits=9, decimal_places=6, null=True, blank=True
+    )
+    longitude = models.DecimalField(
+        "拍摄位置经度（EXIF）", max_digits=9, decimal_places=6, null=True, blank=True
+    )
+    # core.uploads.dhash, computed once at upload (backfilled by `photo_fingerprints`).
+    phash = models.CharField("感知哈希", max_length=16, blank=True, db_index=True)
     uploaded_by = _user_fk("上传人")
     uploaded_at = models.DateTimeField("上传时间", auto_now_add=True)
 
@@ -702,6 +714,44 @@ class ProjectPhoto(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_stage_display()}照片 {self.pk}"
+
+
+class PaperKind(models.TextChoices):
+    """The printed forms of a project that come back signed (renovation/paper.py prints them)."""
+
+    APPLICATION = "application", "改造申请书"
+    APPRAISAL = "appraisal", "农村危房鉴定表"
+    VILLAGE_REVIEW = "village_review", "村级评议表"
+    TOWNSHIP_REVIEW = "township_review", "乡镇初审表"
+    JOINT_REVIEW = "joint_review", "联合审核表"
+    COMMITMENT = "commitment", "拆旧建新及安全责任承诺书"
+    ACCEPTANCE = "acceptance", "竣工验收表及基本安全评定表"
+
+
+@tracked()
+class SignedPaper(models.Model):
+    """The scan of a printed form after signing and stamping, uploaded on its step; the
+    newest upload of a kind is the one the archive shows (earlier ones stay in the history)."""
+
+    project = models.ForeignKey(
+        RenovationProject, on_delete=models.PROTECT, related_name="signed_papers"
+    )
+    kind = models.CharField("表格", max_length=20, choices=PaperKind.choices)
+    file = models.FileField("签字扫描件", upload_to=paper_upload_to, max_length=200)
+    content_type = models.CharField(max_length=40, editable=False)
+    uploaded_by = _user_fk("上传人")
+    uploaded_at = models.DateTimeField("上传时间", auto_now_add=True)
+
+    objects = ChildQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = "签字表格扫描件"
+        verbose_name_plural = "签字表格扫描件"
+        ordering = ["project_id", "kind", "-uploaded_at", "-id"]
+        indexes = [models.Index(fields=["project", "kind"], name="signed_paper_project_kind")]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()}（签字）{self.uploaded_at:%Y-%m-%d}"
 
 
 class OverrideStatus(models.TextChoices):

@@ -10,6 +10,13 @@ urlpatterns = [
     path("<int:pk>/", views.ProjectDetailView.as_view(), name="detail"),
     path("<int:pk>/step/<str:step>/", views.StepView.as_view(), name="step"),
     path("<int:pk>/letter.pdf", views.LetterView.as_view(), name="letter"),
+    path("<int:pk>/paper/<str:kind>.pdf", views.PaperPdfView.as_view(), name="paper"),
+    path("<int:pk>/paper/<str:kind>/scan/", views.PaperScanView.as_view(), name="paper_scan"),
+    path(
+        "<int:pk>/publicity/<str:level>.pdf",
+        views.PublicityListView.as_view(),
+        name="publicity_list",
+    ),
     path("approve-batch/", views.BatchApproveView.as_view(), name="approve_batch"),
     path("publicity-batch/", views.BatchPublicityView.as_view(), name="publicity_batch"),
     path("letters.pdf", views.LettersBatchView.as_view(), name="letters"),

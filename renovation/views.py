@@ -22,7 +22,7 @@ from core.errors import DomainError, RoleRefused
 from core.forms_views import ServiceFormMixin
 from core.rules import has_role
 from households.models import Household
-from renovation import documents, forms, selectors, services
+from renovation import documents, forms, paper, selectors, services
 from renovation.filters import ProjectFilter
 from renovation.models import (
     Acceptance,
@@ -33,7 +33,9 @@ from renovation.models import (
     NationalStage,
     ProjectPhoto,
     ProjectStatus,
+    PublicityLevel,
     RenovationProject,
+    SignedPaper,
     VillageReview,
 )
 from renovation.steps import STEPS, Step, allowed_actions, refusal
@@ -127,6 +129,8 @@ class ProjectDetailView(RoleRequiredMixin, DetailView):
             .select_related("requested_by", "decided_by")
         )
         context["open_problems"] = services.open_quality_problems(project)
+        context["papers"] = paper.papers_for(project, user)
+        context["publicity_levels"] = PublicityLevel.choices
         return context
 
 
@@ -211,6 +215,8 @@ class StepView(RoleRequiredMixin, ServiceFormMixin, FormView):
             title=self.step.title,
             cancel_url=self.project.get_absolute_url(),
             split_flag=services.needs_split_scrutiny(self.project),
+            papers=paper.papers_for(self.project, self.request.user, self.step.name),
+            publicity_levels=PublicityLevel.choices if self.step.name == "publicity" else (),
         )
         return context
 
@@ -395,6 +401,85 @@ class LettersBatchView(RoleRequiredMixin, View):
         return download_response(content, content_type=PDF, filename=f"函告书-{day:%Y%m%d}.pdf")
 
 
+class PaperPdfView(RoleRequiredMixin, View):
+    """A printable form of one project (renovation/paper.py), pre-filled from its record."""
+
+    def get(self, request, pk, kind):
+        project = get_object_or_404(selectors.project_detail(request.user), pk=pk)
+        form = paper.PAPERS.get(kind)
+        if form is None:
+            raise Http404
+        try:
+            content = paper.paper_pdf(project, kind)
+        except DomainError as exc:
+            raise Http404(str(exc)) from exc
+        return download_response(
+            content, content_type=PDF, filename=f"{form.title}-{project.household.head_name}.pdf"
+        )
+
+
+class PublicityListView(RoleRequiredMixin, View):
+    """The publicity list of the project's village, township or county for its year."""
+
+    def get(self, request, pk, level):
+        project = get_object_or_404(selectors.project_detail(request.user), pk=pk)
+        if level not in PublicityLevel.values:
+            raise Http404
+        content = paper.publicity_pdf(request.user, project, level)
+        label = PublicityLevel(level).label
+        return download_response(
+            content, content_type=PDF, filename=f"{label}名单-{project.year}.pdf"
+        )
+
+
+class PaperScanView(RoleRequiredMixin, ServiceFormMixin, FormView):
+    """Upload the signed scan of a printed form, on the form's step."""
+
+    template_name = "renovation/step_form.html"
+    form_class = forms.SignedPaperForm
+
+    def requires_write(self) -> bool:
+        return True
+
+    def dispatch(self, request, *args, **kwargs):
+        self.paper = paper.PAPERS.get(kwargs["kind"])
+        if self.paper is None:
+            raise Http404
+        self.write_roles = self.paper.roles
+        if request.user.is_authenticated:
+            # Scope first: another area's project is a 404 before any role answer.
+            self.project = get_object_or_404(selectors.project_list(request.user), pk=kwargs["pk"])
+        return super().dispatch(request, *args, **kwargs)
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        context.update(
+            project=self.project,
+            household=self.project.household,
+            title=f"上传{self.paper.title}签字扫描件",
+            cancel_url=self.project.get_absolute_url(),
+            papers=[
+                row
+                for row in paper.papers_for(self.project, self.request.user)
+                if row["paper"].kind == self.paper.kind
+            ],
+            hide_upload=True,
+        )
+        return context
+
+    def perform(self, form):
+        return services.signed_paper_upload(
+            project=self.project,
+            by=self.request.user,
+            kind=self.paper.kind,
+            file=form.cleaned_data["file"],
+        )
+
+    def done(self, form, result):
+        messages.success(self.request, f"已上传{self.paper.title}签字扫描件。")
+        return redirect("renovation:detail", pk=self.project.pk)
+
+
 class PublicityNoticeView(RoleRequiredMixin, View):
     """The village notice (村级公示) as an A4 PDF or an Excel sheet: no full numbers."""
 
@@ -458,6 +543,7 @@ FILES = {
     "demolition": (Demolition, "photo", "content_type"),
     "photo": (ProjectPhoto, "file", "content_type"),
     "materials": (AmountOverride, "materials_file", "materials_content_type"),
+    "paper": (SignedPaper, "file", "content_type"),
 }
 
 

@@ -55,6 +55,7 @@ from renovation.services.national import (  # noqa: F401, E402
     paid_on,
     stage_date,
 )
+from renovation.services.papers import signed_paper_upload  # noqa: F401
 from renovation.services.review import (  # noqa: F401
     PUBLICITY_ORDER,
     approval_blockers,

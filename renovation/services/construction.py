@@ -164,6 +164,9 @@ def project_photos_add(
                 content_type=info.content_type,
                 size=info.size,
                 taken_at=info.taken_at,
+                latitude=info.latitude,
+                longitude=info.longitude,
+                phash=info.phash,
                 uploaded_by=by,
             )
             store_upload(photo, "file", upload, info, stored)

@@ -70,6 +70,22 @@ def _findings(areas, user):
     )
 
 
+def _photo_findings(areas, user):
+    from rectification.models import SelfCheckFinding
+
+    return tuple(
+        SelfCheckFinding.objects.create(
+            rule="photo_reused",
+            subject=f"matrix-photo-{key}",
+            area=areas[key],
+            message="同一照片用于两户",
+            fingerprint=key,
+            photos=["i:0", "r:0"],
+        )
+        for key in ("township", "other_township")
+    )
+
+
 def _imports(areas, user):
     from rectification.models import LedgerImport
     from tests.factories import UserFactory
@@ -184,6 +200,9 @@ ENTRIES = {
     "rectification:findings_convert": _page("rectification:findings_convert", writes=W, get=False),
     "rectification:finding_dismiss": _page(
         "rectification:finding_dismiss", _findings, writes=W, get=False
+    ),
+    "rectification:finding_photos": _page(
+        "rectification:finding_photos", _photo_findings, reader=R
     ),
     "rectification:import": _page("rectification:import", writes=W, reader=R),
     "rectification:import_detail": _page("rectification:import_detail", _imports, reader=None),

@@ -116,6 +116,22 @@ ENTRIES = {
         reader="village_clerk",
     ),
     "renovation:letter": _page("renovation:letter", _projects("approved")),
+    "renovation:paper": Case(
+        "page",
+        lambda o: reverse("renovation:paper", args=[o.pk, "township_review"]),
+        objects=_projects("township_reviewed"),
+    ),
+    "renovation:paper_scan": Case(
+        "page",
+        lambda o: reverse("renovation:paper_scan", args=[o.pk, "application"]),
+        objects=_projects(),
+        writes=W,
+    ),
+    "renovation:publicity_list": Case(
+        "page",
+        lambda o: reverse("renovation:publicity_list", args=[o.pk, "township"]),
+        objects=_projects("publicity"),
+    ),
     # Without a selection the batch letter page sends the user back to the list.
     "renovation:letters": _page("renovation:letters", reader=None),
     "renovation:approve_batch": _page("renovation:approve_batch", writes=W, get=False),
