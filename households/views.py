@@ -14,7 +14,7 @@ from accounts.scoping import HELD_PARENT
 from core.errors import DomainError
 from core.forms_views import FAILED, add_validation_errors, call_service
 from core.pagination import CappedPaginator
-from households import selectors, services
+from households import panels, selectors, services
 from households.filters import HouseholdFilter, id_lookup_token, is_full_id_number
 from households.forms import HouseholdForm, MemberFormSet, formset_members
 from households.models import ChangeStatus, Household, HouseholdChange, HouseholdExit
@@ -97,6 +97,8 @@ class HouseholdDetailView(RoleRequiredMixin, DetailView):
             .filter(household=self.object, status=ChangeStatus.PENDING)
             .select_related("requested_by")
         )
+        # Safety state, projects and the next steps: what the later apps add to this page.
+        context["panels"] = panels.render_context(self.object, self.request.user)
         return context
 
 

@@ -10,6 +10,7 @@ from accounts.permissions import RoleRequiredMixin
 from core.downloads import download_response, serve_private_file, stored_filename
 from core.forms_views import FAILED, call_service
 from core.pagination import CappedPaginator
+from households import panels
 from households.models import Household
 from inspections import selectors, services
 from inspections.exports import LedgerExporter
@@ -22,6 +23,7 @@ from inspections.forms import (
     HazardVerifyForm,
     InspectionForm,
 )
+from inspections.household_links import household_actions
 from inspections.models import Appraisal, HazardStatus, Photo, SafetyState
 
 
@@ -87,6 +89,10 @@ class HouseholdRecordView(RoleRequiredMixin, DetailView):
         )
         context["state"] = context["states"][0] if context["states"] else None
         context["renovated"] = any(s.source in ("closeout", "historic") for s in context["states"])
+        user = self.request.user
+        context["actions"] = household_actions(h, user, context["state"])
+        # The result page of an inspection or appraisal: "申请改造" for a C/D house is here.
+        context["panels"] = [p for p in panels.render_context(h, user) if p["name"] != "safety"]
         return context
 
 

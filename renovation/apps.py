@@ -8,5 +8,6 @@ class RenovationConfig(AppConfig):
     def ready(self) -> None:
         from renovation import (
             exports,  # noqa: F401 - registers the exporters
+            household_links,  # noqa: F401 - the household page's renovation panel
             national,  # noqa: F401 - registers the national record exporter
         )

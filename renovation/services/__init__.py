@@ -58,6 +58,7 @@ from renovation.services.national import (  # noqa: F401, E402
 from renovation.services.papers import signed_paper_upload  # noqa: F401
 from renovation.services.review import (  # noqa: F401
     PUBLICITY_ORDER,
+    application_refusal,
     approval_blockers,
     joint_review_record,
     objection_record,

@@ -14,9 +14,9 @@ from django.utils import timezone
 from accounts.models import User
 from accounts.scoping import HELD_PARENT
 from core.audit import attributed
-from core.errors import DomainError
+from core.errors import DomainError, RoleRefused
 from core.locking import save_versioned
-from core.rules import require_role
+from core.rules import has_role, require_role
 from core.uploads import (
     DOCUMENT_TYPES,
     files_removed_on_error,
@@ -65,6 +65,40 @@ from renovation.steps import APPLY_ROLES, APPROVE_ROLES, CONSTRUCTION_ROLES, OBJ
 # --- 1. application --------------------------------------------------------------------
 
 
+def application_refusal(
+    household: Household, by: User, *, method: str | None = None, year: int | None = None
+) -> DomainError | None:
+    """Why `by` may not apply for `household` now (None: the application is open to them).
+
+    The one statement of who may apply and for which house: `project_apply` raises it under
+    the household's lock, and the household and appraisal pages offer "申请改造" only when it
+    is None; `method` and `year` narrow it to one application when they are known.
+    """
+    if not has_role(by, APPLY_ROLES):
+        return RoleRefused("您的角色无权录入改造申请（仅限村委会、乡镇）。")
+    state = current_state(household)
+    if state is not None and state.level == StateLevel.SAFE:
+        return DomainError(
+            f"该农户房屋已于{state.on:%Y-%m-%d}改造验收销号（安全）；"
+            "再次成为危房须有新的鉴定（如灾后损毁），之后才能申请改造。"
+        )
+    appraisal = state.appraisal if state is not None else None
+    if appraisal is None or appraisal.level not in DangerLevel.values:
+        return DomainError("只有当前鉴定为C级、D级危房或无房的农户可以申请改造，请先完成鉴定。")
+    if method == RenovationMethod.REPAIR and appraisal.level != DangerLevel.C:
+        return DomainError("修缮加固只适用于C级危房；D级危房或无房户应翻建、新建或置换。")
+    mine = RenovationProject.objects.unscoped("of the household").filter(household=household)
+    if mine.filter(status__in=ACTIVE).exists():
+        return DomainError("该农户已有进行中的改造项目，不能重复申请。")
+    if year is not None and mine.filter(status=S.CLOSED, year=year).exists():
+        return DomainError(f"该农户{year}年度的改造项目已销号，不能重复申请。")
+    try:
+        _readmission_for(household, mine.filter(status=S.CLOSED))
+    except DomainError as exc:
+        return exc
+    return None
+
+
 @attributed
 def project_apply(
     *,
@@ -106,24 +140,12 @@ def project_apply(
         )
         if locked is None:
             raise DomainError("该农户不在您的管辖区划内。")
-        state = current_state(locked)
-        if state is not None and state.level == StateLevel.SAFE:
-            raise DomainError(
-                f"该农户房屋已于{state.on:%Y-%m-%d}改造验收销号（安全）；"
-                "再次成为危房须有新的鉴定（如灾后损毁），之后才能申请改造。"
-            )
-        appraisal = state.appraisal if state is not None else None
-        if appraisal is None or appraisal.level not in DangerLevel.values:
-            raise DomainError("只有当前鉴定为C级、D级危房或无房的农户可以申请改造，请先完成鉴定。")
-        if method == RenovationMethod.REPAIR and appraisal.level != DangerLevel.C:
-            raise DomainError("修缮加固只适用于C级危房；D级危房或无房户应翻建、新建或置换。")
+        if (refused := application_refusal(locked, by, method=method, year=year)) is not None:
+            raise refused
+        appraisal = current_state(locked).appraisal
         mine = RenovationProject.objects.unscoped("of the locked household").filter(
             household=locked
         )
-        if mine.filter(status__in=ACTIVE).exists():
-            raise DomainError("该农户已有进行中的改造项目，不能重复申请。")
-        if mine.filter(status=S.CLOSED, year=year).exists():
-            raise DomainError(f"该农户{year}年度的改造项目已销号，不能重复申请。")
         readmission = _readmission_for(locked, mine.filter(status=S.CLOSED))
         project = RenovationProject(
             household=locked,
