@@ -24,6 +24,7 @@ from decimal import Decimal
 
 from django.apps import apps
 from django.conf import settings
+from django.db.models import Q
 from django.utils import timezone
 
 from accounts.models import Area
@@ -57,11 +58,13 @@ def _who(household) -> str:
     return f"{household.village.parent.name}{household.village.name} {household.head_name}"
 
 
-def _household_photos(prefix: str) -> Iterator[PhotoUse]:
+def _household_photos(prefix: str, where: Q) -> Iterator[PhotoUse]:
     from inspections.models import Photo
 
-    qs = Photo.objects.in_area(prefix).select_related(
-        "household__village__parent", "inspection", "appraisal", "hazard_report"
+    qs = (
+        Photo.objects.in_area(prefix)
+        .filter(where)
+        .select_related("household__village__parent", "inspection", "appraisal", "hazard_report")
     )
     for p in qs.order_by("id").iterator(chunk_size=2000):
         if p.inspection_id:
@@ -100,13 +103,15 @@ def _stage_dates(project, stage: str) -> tuple[dt.date | None, dt.date | None]:
     return project.completed_on, project.accepted_on or project.completed_on
 
 
-def _project_photos(prefix: str) -> Iterator[PhotoUse]:
+def _project_photos(prefix: str, where: Q) -> Iterator[PhotoUse]:
     if not apps.is_installed("renovation"):
         return
     from renovation.models import ProjectPhoto
 
-    qs = ProjectPhoto.objects.in_area(prefix).select_related(
-        "project__household__village__parent", "project__appraisal"
+    qs = (
+        ProjectPhoto.objects.in_area(prefix)
+        .filter(where)
+        .select_related("project__household__village__parent", "project__appraisal")
     )
     for p in qs.order_by("id").iterator(chunk_size=2000):
         project = p.project
@@ -138,10 +143,12 @@ def county_prefixes(prefix: str) -> list[str]:
     return sorted({code[:6] for code in codes})
 
 
-def photo_uses(prefix: str) -> Iterator[list[PhotoUse]]:
-    """Every photo inside `prefix`, one county's list at a time."""
+def photo_uses(prefix: str, where: Q | None = None) -> Iterator[list[PhotoUse]]:
+    """The photos inside `prefix` that match `where` (a condition on the fields both photo
+    models share: taken_at, latitude, longitude, phash), one county's list at a time."""
+    where = where if where is not None else Q()
     for county in county_prefixes(prefix):
-        yield [*_household_photos(county), *_project_photos(county)]
+        yield [*_household_photos(county, where), *_project_photos(county, where)]
 
 
 def _by_use(uses: Iterable[PhotoUse]) -> dict[str, list[PhotoUse]]:
@@ -181,8 +188,8 @@ def photo_date_out_of_step(prefix: str, today: dt.date) -> list[Finding]:
     early = dt.timedelta(days=settings.ANJU_SELFCHECK_PHOTO_EARLY_DAYS)
     late = dt.timedelta(days=settings.ANJU_SELFCHECK_PHOTO_LATE_DAYS)
     findings = []
-    for uses in photo_uses(prefix):
-        for group in _by_use(u for u in uses if u.taken_at and u.starts).values():
+    for uses in photo_uses(prefix, Q(taken_at__isnull=False)):
+        for group in _by_use(u for u in uses if u.starts).values():
             odd, notes = [], []
             for u in group:
                 day = timezone.localtime(u.taken_at).date()
@@ -285,8 +292,8 @@ def _ref_key(ref: str) -> tuple[str, int]:
 def photo_reused(prefix: str, today: dt.date) -> list[Finding]:
     distance = settings.ANJU_SELFCHECK_PHOTO_HASH_DISTANCE
     findings = []
-    for uses in photo_uses(prefix):
-        by_ref = {u.ref: u for u in uses if u.phash}
+    for uses in photo_uses(prefix, ~Q(phash="")):
+        by_ref = {u.ref: u for u in uses}
         hashes = {
             ref: value
             for ref, u in by_ref.items()
@@ -336,8 +343,8 @@ def photo_far_from_village(prefix: str, today: dt.date) -> list[Finding]:
 
     limit = settings.ANJU_SELFCHECK_PHOTO_MAX_KM
     findings = []
-    for uses in photo_uses(prefix):
-        located = [u for u in uses if u.latitude is not None and u.longitude is not None]
+    for uses in photo_uses(prefix, Q(latitude__isnull=False, longitude__isnull=False)):
+        located = uses
         if not located:
             continue
         places = {

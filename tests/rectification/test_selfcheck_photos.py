@@ -214,13 +214,14 @@ def test_backfill_command_computes_missing_hashes(planted):
 
 
 def test_side_by_side_page_shows_both_photos_and_is_404_for_another_township(
-    planted, client, township_user, other_township_user
+    planted, client, township_user, other_township_user, django_assert_max_num_queries
 ):
     selfcheck.run(rules=["photo_reused"])
     (finding,) = _open("photo_reused")
     url = reverse("rectification:finding_photos", args=[finding.pk])
     client.force_login(township_user)
-    page = client.get(url)
+    with django_assert_max_num_queries(12):  # one query per photo model, whatever the count
+        page = client.get(url)
     assert page.status_code == 200
     html = page.content.decode()
     for key in ("reuse_a", "reuse_b"):
