@@ -29,6 +29,22 @@ def call_service(form, call: Callable[[], Any]) -> Any:
         return _FAILED
 
 
+def run_action(request, call: Callable[[], Any], success: str) -> Any:
+    """A button's POST without a form: run `call()`; its refusal becomes an error message
+    (a `RoleRefused` a 403), its success `success`. Returns the result, or FAILED."""
+    from django.contrib import messages
+
+    try:
+        result = call()
+    except RoleRefused as exc:
+        raise PermissionDenied(str(exc)) from exc
+    except DomainError as exc:
+        messages.error(request, str(exc))
+        return _FAILED
+    messages.success(request, success)
+    return result
+
+
 def add_validation_errors(form, exc: ValidationError) -> None:
     """A ValidationError's messages on the form's fields (others above the form)."""
     if not hasattr(exc, "error_dict"):

@@ -3,15 +3,13 @@
 from __future__ import annotations
 
 from django.contrib import messages
-from django.core.exceptions import PermissionDenied
 from django.shortcuts import get_object_or_404, redirect
 from django.views import View
 from django.views.generic import DetailView, FormView, ListView
 
 from accounts.models import HIGHER_ROLES
 from accounts.permissions import RoleRequiredMixin
-from core.errors import DomainError, RoleRefused
-from core.forms_views import ServiceFormMixin
+from core.forms_views import ServiceFormMixin, run_action
 from rectification import spotcheck
 from rectification.models import SpotCheck, SpotCheckEntry
 from rectification.spotcheck_forms import EntryForm, SpotCheckForm
@@ -131,12 +129,9 @@ class SpotCheckFinishView(RoleRequiredMixin, View):
 
     def post(self, request, pk):
         spot = get_object_or_404(SpotCheck.objects.visible_to(request.user), pk=pk)
-        try:
-            spotcheck.spot_check_finish(spot_check=spot, by=request.user)
-        except RoleRefused as exc:
-            raise PermissionDenied(str(exc)) from exc
-        except DomainError as exc:
-            messages.error(request, str(exc))
-        else:
-            messages.success(request, "抽查已完成。")
+        run_action(
+            request,
+            lambda: spotcheck.spot_check_finish(spot_check=spot, by=request.user),
+            "抽查已完成。",
+        )
         return redirect(spot)

@@ -15,9 +15,9 @@ from accounts.models import HIGHER_ROLES, Area, AreaLevel, Role
 from accounts.permissions import RoleRequiredMixin
 from core.db import reading_replica
 from core.downloads import download_response
-from core.errors import DomainError, RoleRefused
+from core.errors import DomainError
 from core.exports import PDF, XLSX
-from core.forms_views import ServiceFormMixin
+from core.forms_views import ServiceFormMixin, run_action
 from households.models import CATEGORY_SHORT, CURRENT_CATEGORIES
 from reports import exports, rollup, services, targets
 from reports.dashboard import dashboard
@@ -350,12 +350,9 @@ class MonthlySendView(_ReportMixin, View):
 
     def post(self, request, pk):
         report = self.get_report(request, pk)
-        try:
-            services.monthly_report_send(report=report, by=request.user)
-        except RoleRefused as exc:
-            raise PermissionDenied(str(exc)) from exc
-        except DomainError as exc:
-            messages.error(request, str(exc))
-        else:
-            messages.success(request, "已向市级报送本月月报。")
+        run_action(
+            request,
+            lambda: services.monthly_report_send(report=report, by=request.user),
+            "已向市级报送本月月报。",
+        )
         return redirect(report)
