@@ -37,9 +37,15 @@ class RejectNulBytesMiddleware:
             return True
         content_type = request.META.get("CONTENT_TYPE", "")
         if content_type.startswith("multipart/"):
-            # Files may hold NUL bytes; the text fields of the form may not. A body Django
-            # refuses to parse (too many files or fields, malformed) raises its own 400 here.
-            return any("\x00" in value for value in request.POST.values())
+            # Files may hold NUL bytes; the text fields of the form (every value of a repeated
+            # field, not only the last that ``values()`` gives), and the field names may
+            # not. A body Django refuses to parse (too many files or fields,
+            # malformed) raises its own 400 here.
+            fields = request.POST.lists()
+            if any("\x00" in key or any("\x00" in v for v in values) for key, values in fields):
+                return True
+            # (Django's parser already strips NUL from an upload's file name.)
+            return any("\x00" in key for key in request.FILES)
         try:
             body = request.body
         except Exception:  # noqa: BLE001 - body too large etc.: let Django answer
