@@ -30,7 +30,8 @@ MAX_PAGES = 400
 PER_KIND = 3
 
 
-def crawl(client, start: str = "/") -> dict[str, int]:
+def crawl(client, start: str = "/", pages: dict[str, str] | None = None) -> dict[str, int]:
+    """Status code of each page reached; `pages`, when given, receives each HTML page's text."""
     seen: dict[str, int] = {}
     kinds: Counter = Counter()
     queue = deque([start])
@@ -43,6 +44,8 @@ def crawl(client, start: str = "/") -> dict[str, int]:
         if response.status_code != 200 or "text/html" not in response.get("Content-Type", ""):
             continue
         page = response.content.decode()
+        if pages is not None:
+            pages[url] = page
         assert "Page not found" not in page and "Server Error" not in page, url
         for href in LINK.findall(page):
             href = urldefrag(href.replace("&amp;", "&"))[0]
