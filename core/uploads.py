@@ -182,6 +182,27 @@ def read_photo_facts(field_file) -> PhotoFacts | None:
         return None
 
 
+THUMB_SIDE = 240  # a list's thumbnail: a few KB over a weak village signal
+
+
+def thumbnail_jpeg(field_file, side: int = THUMB_SIDE) -> bytes | None:
+    """A small upright JPEG of a stored photo (the list shows it; a tap opens the original),
+    or None when the file is missing or is not an image."""
+    try:
+        with field_file.open("rb") as handle:
+            data = handle.read()
+        if sniff(data[:16]) == HEIC:
+            _register_heif()
+        with Image.open(io.BytesIO(data)) as image:
+            small = ImageOps.exif_transpose(image)
+            small.thumbnail((side, side), Image.Resampling.LANCZOS)
+            buffer = io.BytesIO()
+            small.convert("RGB").save(buffer, "JPEG", quality=75)
+            return buffer.getvalue()
+    except (OSError, ValueError, SyntaxError, UnidentifiedImageError, Image.DecompressionBombError):
+        return None
+
+
 def _downscale(file, image: Image.Image, kind: str) -> tuple[str, int]:
     """Replace the upload's content by the image shrunk to `MAX_SIDE`, keeping its EXIF.
     HEIC is written as JPEG (Pillow cannot encode HEIC without extra codecs)."""

@@ -25,6 +25,9 @@ class Appraisals:
     level_label: Callable[[str], str]
     #: (by, department, received_on, households, note): a department's list was imported
     department_list_created: Callable[..., object]
+    #: (household, user, level) -> the entries `user` may make for the household (each with
+    #: `name`, `label`, `url`, `primary`), from the roles alone: no query
+    actions: Callable[..., list]
 
 
 _provided: list[Appraisals] = []

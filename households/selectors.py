@@ -5,9 +5,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
+from django.db.models import Subquery
 from pghistory.models import Events
 
 from accounts.models import User
+from households import providers
 from households.models import Household
 
 # Derived or secret columns that the history never shows (their masked twins are shown).
@@ -29,6 +31,30 @@ HIDDEN_HISTORY_FIELDS = {
 
 def household_list(user):
     return Household.objects.visible_to(user).select_related("village", "village__parent")
+
+
+def with_safety(households: list[Household], user) -> list[Household]:
+    """One page's households, each given `safety_level`, `safety_label` and `next_action`
+    (the first entry the user may make, or None): one query for the page, not one per row,
+    and never a subquery per row of the whole scope."""
+    appraisals = providers.appraisals()
+    levels = (
+        dict(
+            Household.objects.visible_to(user)
+            .filter(pk__in=[h.pk for h in households])
+            .annotate(level=Subquery(appraisals.current().values("level")[:1]))
+            .values_list("pk", "level")
+        )
+        if households
+        else {}
+    )
+    for household in households:
+        level = levels.get(household.pk)
+        household.safety_level = level
+        household.safety_label = appraisals.level_label(level) if level else "未鉴定"
+        actions = appraisals.actions(household, user, level)
+        household.next_action = next((a for a in actions if a.primary), None)
+    return households
 
 
 @dataclass

@@ -73,6 +73,9 @@ class HouseholdListView(RoleRequiredMixin, ListView):
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
         context["filter"] = self.filterset
+        context["households"] = selectors.with_safety(
+            list(context["households"]), self.request.user
+        )
         query = self.request.GET.copy()
         query.pop("page", None)
         context["query_string"] = query.urlencode()

@@ -16,15 +16,6 @@ from inspections.models import LEDGER_LEVELS, StateLevel
 from inspections.selectors import _current_state, current_state
 from inspections.services import department_list_create
 
-provide(
-    Appraisals(
-        current=_current_state,
-        ledger_levels=frozenset(str(level) for level in LEDGER_LEVELS),
-        level_label=lambda level: StateLevel(level).label,
-        department_list_created=department_list_create,
-    )
-)
-
 
 @dataclass(frozen=True)
 class Action:
@@ -34,9 +25,10 @@ class Action:
     primary: bool = False
 
 
-def household_actions(household, user, state=None) -> list[Action]:
+def household_actions(household, user, state=None, *, level: str | None = None) -> list[Action]:
     """The inspection entries `user` may make for `household`, from the services' roles
-    (the same sets the services refuse with): the buttons of the household pages."""
+    (the same sets the services refuse with): the buttons of the household pages. `level`
+    stands in for `state` where a list read only the current level."""
     if user.is_read_only:
         return []
     pk = household.pk
@@ -51,14 +43,23 @@ def household_actions(household, user, state=None) -> list[Action]:
     if has_role(user, services.APPRAISAL_ROLES):
         url = reverse("inspections:appraisal_create", args=[pk])
         actions.append(Action("appraisal", "录入鉴定", url))
-    if (
-        state is not None
-        and state.level == StateLevel.D
-        and has_role(user, services.EMERGENCY_ROLES)
-    ):
+    if state is not None:
+        level = state.level
+    if level == StateLevel.D and has_role(user, services.EMERGENCY_ROLES):
         url = reverse("inspections:emergency_create", args=[pk])
         actions.append(Action("emergency", "登记应急措施", url))
     return actions
+
+
+provide(
+    Appraisals(
+        current=_current_state,
+        ledger_levels=frozenset(str(level) for level in LEDGER_LEVELS),
+        level_label=lambda level: StateLevel(level).label,
+        department_list_created=department_list_create,
+        actions=lambda household, user, level: household_actions(household, user, level=level),
+    )
+)
 
 
 def _safety_panel(household, user) -> dict:

@@ -36,6 +36,7 @@ urlpatterns = [
     path("campaigns/new/", views.CampaignCreateView.as_view(), name="campaign_create"),
     path("campaigns/<int:pk>/", views.CampaignDetailView.as_view(), name="campaign_detail"),
     path("files/photos/<int:pk>/", views.PhotoFileView.as_view(), name="photo_file"),
+    path("files/photos/<int:pk>/thumb/", views.PhotoThumbView.as_view(), name="photo_thumb"),
     path(
         "files/appraisals/<int:pk>/report/",
         views.AppraisalReportView.as_view(),

@@ -46,4 +46,9 @@ urlpatterns = [
     path("archive/<int:pk>/", views.ArchiveView.as_view(), name="archive"),
     path("archive/<int:pk>/archive.pdf", views.ArchivePdfView.as_view(), name="archive_pdf"),
     path("files/<str:kind>/<int:pk>/", views.FileView.as_view(), name="file"),
+    path(
+        "files/<str:kind>/<int:pk>/thumb/",
+        views.FileView.as_view(thumb=True),
+        name="file_thumb",
+    ),
 ]

@@ -21,6 +21,7 @@ from core.downloads import PDF, XLSX, download_response, serve_private_file, sto
 from core.errors import DomainError, RoleRefused
 from core.forms_views import ServiceFormMixin
 from core.rules import has_role
+from core.uploads import JPEG, thumbnail_jpeg
 from households.models import Household
 from renovation import documents, forms, paper, selectors, services
 from renovation.filters import ProjectFilter
@@ -545,6 +546,7 @@ FILES = {
     "materials": (AmountOverride, "materials_file", "materials_content_type"),
     "paper": (SignedPaper, "file", "content_type"),
 }
+PHOTO_FILES = frozenset({"demolition", "photo"})  # always images: these have a thumbnail
 
 
 def file_url(kind: str, obj) -> str:
@@ -552,12 +554,21 @@ def file_url(kind: str, obj) -> str:
 
 
 class FileView(RoleRequiredMixin, View):
+    thumb = False  # the photo kinds' small version for a page (`file_thumb`)
+
     def get(self, request, kind, pk):
-        if kind not in FILES:
+        if kind not in FILES or (self.thumb and kind not in PHOTO_FILES):
             raise Http404
         model, field_name, type_field = FILES[kind]
         obj = get_object_or_404(model.objects.visible_to(request.user), pk=pk)
         field_file = getattr(obj, field_name)
+        if self.thumb:
+            content = thumbnail_jpeg(field_file) if field_file else None
+            if content is None:
+                raise Http404("照片文件不存在或无法读取。")
+            return download_response(
+                content, filename=f"{kind}-{obj.pk}-thumb.jpg", content_type=JPEG, inline=True
+            )
         return serve_private_file(
             field_file,
             filename=stored_filename(field_file, f"{kind}-{obj.pk}") if field_file else kind,

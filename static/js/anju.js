@@ -73,3 +73,65 @@ document.querySelectorAll('.progress [data-width]').forEach(function (bar) {
   }
   poll();
 })();
+
+// Phones (issue 19 point 2). Below 600 px a list table (`table.list`) shows each row as a
+// card: every cell is labelled with its column's header here, and the stylesheet does the
+// rest. A filter form (`form.filters`) folds into one "筛选" panel, open when a filter is set;
+// the header's links fold behind a "菜单" button. Without JavaScript everything stays open.
+(function () {
+  var phone = window.matchMedia('(max-width: 600px)');
+  document.documentElement.classList.add('js');
+
+  document.querySelectorAll('table.list').forEach(function (table) {
+    var heads = Array.prototype.map.call(table.querySelectorAll('thead th'), function (th) {
+      return th.textContent.trim();
+    });
+    table.querySelectorAll('tbody tr').forEach(function (tr) {
+      var column = 0;
+      Array.prototype.forEach.call(tr.children, function (cell) {
+        if (!cell.hasAttribute('data-label') && heads[column] && cell.colSpan === 1) {
+          cell.setAttribute('data-label', heads[column]);
+        }
+        column += cell.colSpan || 1;
+      });
+    });
+  });
+
+  // The search box and the submit button stay in view; the other filters fold into a
+  // "筛选" panel inside the same form.
+  document.querySelectorAll('form.filters').forEach(function (form) {
+    var folded = Array.prototype.filter.call(form.children, function (el) {
+      return el.matches('.field, .filter-extra') &&
+        !el.querySelector('input[type=search], button, input[type=submit]');
+    });
+    if (!folded.length) return;
+    var active = 0;
+    folded.forEach(function (el) {
+      el.querySelectorAll('input[name]:not([type=hidden]), select[name]').forEach(function (f) {
+        if (f.type === 'checkbox' || f.type === 'radio' ? f.checked : f.value !== '') active++;
+      });
+    });
+    var panel = document.createElement('details');
+    panel.className = 'filter-panel';
+    var summary = document.createElement('summary');
+    summary.textContent = active ? '筛选（已选 ' + active + ' 项）' : '筛选';
+    panel.appendChild(summary);
+    form.insertBefore(panel, folded[0]);
+    var body = document.createElement('div');
+    body.className = 'filter-panel-body';
+    panel.appendChild(body);
+    folded.forEach(function (el) { body.appendChild(el); });
+    panel.open = !phone.matches || active > 0;
+    phone.addEventListener('change', function (ev) { if (!ev.matches) panel.open = true; });
+  });
+
+  var bar = document.querySelector('.topbar');
+  var toggle = document.getElementById('menu-toggle');
+  if (bar && toggle) {
+    toggle.hidden = false;
+    toggle.addEventListener('click', function () {
+      var open = bar.classList.toggle('menu-open');
+      toggle.setAttribute('aria-expanded', open ? 'true' : 'false');
+    });
+  }
+})();

@@ -81,3 +81,21 @@ def test_the_apply_guard_is_the_services(township_user, areas):
     assert "修缮加固只适用于C级危房" in str(
         application_refusal(household, township_user, method="repair")
     )
+
+
+def test_the_list_shows_each_households_state_and_its_next_action(
+    client, township_user, official, areas
+):
+    d_house = HouseholdFactory(village=areas["village"], head_name="危房户")
+    appraise(d_house, "D")
+    HouseholdFactory(village=areas["village"], head_name="未鉴定户")
+    client.force_login(township_user)
+    page = client.get(reverse("households:list")).content.decode()
+    assert '<span class="badge level-D">D级（整栋危房）</span>' in page
+    assert '<span class="badge level-unknown">未鉴定</span>' in page
+    assert page.count(">录入排查</a>") == 2
+    assert reverse("inspections:inspection_create", args=[d_house.pk]) in page
+    # A read-only official sees the states and no action.
+    client.force_login(official)
+    page = client.get(reverse("households:list")).content.decode()
+    assert "D级（整栋危房）" in page and ">录入排查</a>" not in page

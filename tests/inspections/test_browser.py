@@ -25,6 +25,12 @@ def _login(page, live_server, user):
     page.wait_for_url(f"{live_server.url}/")
 
 
+def _nav(page, label: str) -> None:
+    """On a phone the header's links sit behind the 菜单 button."""
+    page.click("#menu-toggle")
+    page.click(f"nav >> text={label}")
+
+
 def _fits_screen(page) -> bool:
     return page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
 
@@ -37,7 +43,7 @@ def test_phone_inspection_then_d_appraisal_flags_ledger(
     photo.write_bytes(jpeg_bytes())
 
     _login(page, live_server, township_user)
-    page.click("nav >> text=排查鉴定")
+    _nav(page, "排查鉴定")
     page.fill("#id_q", "张三")
     page.click("button:has-text('查询')")
     assert page.locator("text=李四").count() == 0
@@ -50,7 +56,7 @@ def test_phone_inspection_then_d_appraisal_flags_ledger(
     page.click("button:has-text('保存')")
     page.wait_for_selector("text=已保存排查记录")
     assert "后墙开裂，仍有老人居住" in page.locator("#inspections").inner_text()
-    assert page.locator("#inspections a:has-text('照片1')").count() == 1
+    assert page.locator("#inspections a img[alt='照片1']").count() == 1  # a thumbnail
 
     _login(page, live_server, county_reviewer)
     page.goto(f"{live_server.url}/inspections/households/{household.pk}/")
@@ -61,7 +67,7 @@ def test_phone_inspection_then_d_appraisal_flags_ledger(
     page.click("button:has-text('保存')")
     page.wait_for_selector("text=已保存鉴定结果")
 
-    page.click("nav >> text=危房台账")
+    _nav(page, "危房台账")
     row = page.locator("#ledger-table tr.emergency")
     assert row.count() == 1
     assert "张三" in row.inner_text() and "紧急" in row.inner_text()

@@ -147,6 +147,7 @@ ENTRIES = {
     ),
     "inspections:campaign_detail": _page("inspections:campaign_detail", _campaigns),
     "inspections:photo_file": _page("inspections:photo_file", _photos),
+    "inspections:photo_thumb": _page("inspections:photo_thumb", _photos),
     "inspections:appraisal_report": _page("inspections:appraisal_report", _appraisals),
     "appraisal-list": _api("appraisal-list", writes=W),
     "appraisal-detail": _api("appraisal-detail", _appraisals),

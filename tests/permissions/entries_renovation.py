@@ -60,6 +60,23 @@ def _evaluation_forms(areas, user):
     return own.acceptance, other.acceptance
 
 
+def _project_photos(areas, user):
+    from renovation.models import ProjectPhoto
+    from tests.inspections.factories import jpeg_bytes, upload
+
+    return tuple(
+        ProjectPhoto.objects.create(
+            project=project,
+            stage="before",
+            file=upload("p.jpg", jpeg_bytes(), "image/jpeg"),
+            content_type="image/jpeg",
+            size=1,
+            uploaded_by=user,
+        )
+        for project in _projects("under_construction")(areas, user)
+    )
+
+
 def _villages(areas, user):
     return areas["village"], areas["other_village"]
 
@@ -154,6 +171,11 @@ ENTRIES = {
         "page",
         lambda o: reverse("renovation:file", args=["evaluation", o.pk]),
         objects=_evaluation_forms,
+    ),
+    "renovation:file_thumb": Case(
+        "page",
+        lambda o: reverse("renovation:file_thumb", args=["photo", o.pk]),
+        objects=_project_photos,
     ),
     "renovation-project-list": _api("renovation-project-list", writes=W),
     "renovation-project-detail": _api(
