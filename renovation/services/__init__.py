@@ -3,8 +3,9 @@
 Each one locks the project row (a lock held by someone else is a conflict, not a wait),
 checks role, area and prerequisites against the step table (`renovation.steps`), and refuses
 anything out of order with a Chinese message before anything is written: a refused call
-changes nothing. Split by concept: `review` (application to approval), `construction`
-(letter to completion), `closeout` (acceptance to 销号); `from renovation import services;
+changes nothing. Split by concept: `review` (application to joint review), `approval`
+(publicity, approval and the amount override), `construction` (letter to completion),
+`closeout` (acceptance to 销号); `from renovation import services;
 services.project_approve(...)` reads as before.
 """
 
@@ -26,6 +27,20 @@ from renovation.services._common import (  # noqa: F401
     _validate_file,
     county_of,
     needs_split_scrutiny,
+)
+from renovation.services.approval import (  # noqa: F401
+    PUBLICITY_ORDER,
+    approval_blockers,
+    objection_record,
+    objection_resolve,
+    pending_override,
+    project_approve,
+    project_override_amount,
+    project_override_decide,
+    projects_approve_batch,
+    publicities_start,
+    publicity_days,
+    publicity_start,
 )
 from renovation.services.closeout import (  # noqa: F401
     area_exception_grant,
@@ -57,22 +72,10 @@ from renovation.services.national import (  # noqa: F401, E402
 )
 from renovation.services.papers import signed_paper_upload  # noqa: F401
 from renovation.services.review import (  # noqa: F401
-    PUBLICITY_ORDER,
     application_refusal,
-    approval_blockers,
     joint_review_record,
-    objection_record,
-    objection_resolve,
-    pending_override,
     project_apply,
-    project_approve,
-    project_override_amount,
-    project_override_decide,
     project_update_plan,
-    projects_approve_batch,
-    publicities_start,
-    publicity_days,
-    publicity_start,
     township_review,
     village_review_record,
 )
