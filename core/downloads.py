@@ -13,6 +13,8 @@ from django.conf import settings
 from django.http import FileResponse, Http404, HttpResponse, HttpResponseRedirect
 from django.utils.http import content_disposition_header
 
+from core.uploads import JPEG, thumbnail_jpeg
+
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 PDF = "application/pdf"
 CSV = "text/csv; charset=utf-8"
@@ -34,6 +36,15 @@ def download_response(
     return _finish(
         HttpResponse(content, content_type=content_type), filename=filename, inline=inline
     )
+
+
+def thumbnail_response(field_file, *, filename: str) -> HttpResponse:
+    """A stored photo's thumbnail (`core.uploads.thumbnail_jpeg`), for a caller that has
+    found the owning row in the user's scope; a missing or unreadable photo is a 404."""
+    content = thumbnail_jpeg(field_file)
+    if content is None:
+        raise Http404("照片文件不存在或无法读取。")
+    return download_response(content, filename=filename, content_type=JPEG, inline=True)
 
 
 def serve_private_file(

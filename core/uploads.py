@@ -167,9 +167,17 @@ def photo_facts(image: Image.Image) -> PhotoFacts:
     return PhotoFacts(_exif_taken_at(image), latitude, longitude, dhash(image))
 
 
-def read_photo_facts(field_file) -> PhotoFacts | None:
-    """The facts of a stored photo (for photos uploaded before they were kept), or None
-    when the file is missing or is not an image."""
+_NOT_AN_IMAGE = (
+    OSError,
+    ValueError,
+    SyntaxError,
+    UnidentifiedImageError,
+    Image.DecompressionBombError,
+)
+
+
+def _with_stored_image(field_file, use):
+    """`use(image)` on a stored photo, or None when the file is missing or is not an image."""
     try:
         with field_file.open("rb") as handle:
             data = handle.read()
@@ -177,9 +185,15 @@ def read_photo_facts(field_file) -> PhotoFacts | None:
             _register_heif()
         with Image.open(io.BytesIO(data)) as image:
             image.load()
-            return photo_facts(image)
-    except (OSError, ValueError, SyntaxError, UnidentifiedImageError, Image.DecompressionBombError):
+            return use(image)
+    except _NOT_AN_IMAGE:
         return None
+
+
+def read_photo_facts(field_file) -> PhotoFacts | None:
+    """The facts of a stored photo (for photos uploaded before they were kept), or None
+    when the file is missing or is not an image."""
+    return _with_stored_image(field_file, photo_facts)
 
 
 THUMB_SIDE = 240  # a list's thumbnail: a few KB over a weak village signal
@@ -188,19 +202,15 @@ THUMB_SIDE = 240  # a list's thumbnail: a few KB over a weak village signal
 def thumbnail_jpeg(field_file, side: int = THUMB_SIDE) -> bytes | None:
     """A small upright JPEG of a stored photo (the list shows it; a tap opens the original),
     or None when the file is missing or is not an image."""
-    try:
-        with field_file.open("rb") as handle:
-            data = handle.read()
-        if sniff(data[:16]) == HEIC:
-            _register_heif()
-        with Image.open(io.BytesIO(data)) as image:
-            small = ImageOps.exif_transpose(image)
-            small.thumbnail((side, side), Image.Resampling.LANCZOS)
-            buffer = io.BytesIO()
-            small.convert("RGB").save(buffer, "JPEG", quality=75)
-            return buffer.getvalue()
-    except (OSError, ValueError, SyntaxError, UnidentifiedImageError, Image.DecompressionBombError):
-        return None
+
+    def shrink(image: Image.Image) -> bytes:
+        small = ImageOps.exif_transpose(image)
+        small.thumbnail((side, side), Image.Resampling.LANCZOS)
+        buffer = io.BytesIO()
+        small.convert("RGB").save(buffer, "JPEG", quality=75)
+        return buffer.getvalue()
+
+    return _with_stored_image(field_file, shrink) if field_file else None
 
 
 def _downscale(file, image: Image.Image, kind: str) -> tuple[str, int]:

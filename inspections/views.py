@@ -7,10 +7,14 @@ from django.views import View
 from django.views.generic import DetailView, FormView, ListView
 
 from accounts.permissions import RoleRequiredMixin
-from core.downloads import download_response, serve_private_file, stored_filename
+from core.downloads import (
+    download_response,
+    serve_private_file,
+    stored_filename,
+    thumbnail_response,
+)
 from core.forms_views import FAILED, call_service
 from core.pagination import CappedPaginator
-from core.uploads import JPEG, thumbnail_jpeg
 from households import panels
 from households.models import Household
 from inspections import selectors, services
@@ -316,12 +320,7 @@ class PhotoThumbView(RoleRequiredMixin, View):
 
     def get(self, request, pk):
         photo = get_object_or_404(Photo.objects.visible_to(request.user), pk=pk)
-        content = thumbnail_jpeg(photo.file) if photo.file else None
-        if content is None:
-            raise Http404("照片文件不存在或无法读取。")
-        return download_response(
-            content, filename=f"photo-{photo.pk}-thumb.jpg", content_type=JPEG, inline=True
-        )
+        return thumbnail_response(photo.file, filename=f"photo-{photo.pk}-thumb.jpg")
 
 
 class AppraisalReportView(RoleRequiredMixin, View):

@@ -17,11 +17,17 @@ from django.views.generic import DetailView, FormView, ListView
 from accounts.models import Area, AreaLevel
 from accounts.permissions import RoleRequiredMixin, can_write
 from accounts.scoping import HELD_PARENT
-from core.downloads import PDF, XLSX, download_response, serve_private_file, stored_filename
+from core.downloads import (
+    PDF,
+    XLSX,
+    download_response,
+    serve_private_file,
+    stored_filename,
+    thumbnail_response,
+)
 from core.errors import DomainError, RoleRefused
 from core.forms_views import ServiceFormMixin
 from core.rules import has_role
-from core.uploads import JPEG, thumbnail_jpeg
 from households.models import Household
 from renovation import documents, forms, paper, selectors, services
 from renovation.filters import ProjectFilter
@@ -563,12 +569,7 @@ class FileView(RoleRequiredMixin, View):
         obj = get_object_or_404(model.objects.visible_to(request.user), pk=pk)
         field_file = getattr(obj, field_name)
         if self.thumb:
-            content = thumbnail_jpeg(field_file) if field_file else None
-            if content is None:
-                raise Http404("照片文件不存在或无法读取。")
-            return download_response(
-                content, filename=f"{kind}-{obj.pk}-thumb.jpg", content_type=JPEG, inline=True
-            )
+            return thumbnail_response(field_file, filename=f"{kind}-{obj.pk}-thumb.jpg")
         return serve_private_file(
             field_file,
             filename=stored_filename(field_file, f"{kind}-{obj.pk}") if field_file else kind,
