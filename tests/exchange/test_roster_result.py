@@ -8,6 +8,7 @@ import re
 import pytest
 from openpyxl import Workbook, load_workbook
 
+from core.errors import DomainError
 from subsidies import roster, services
 from subsidies.models import LineStatus
 from tests.exchange.test_roster import run_roster
@@ -107,7 +108,7 @@ def test_a_row_that_matches_no_line_blocks_everything(
     assert "未找到" in html and "本批次中没有身份证号和补贴金额都相符的拨付明细" in html
     assert 'id="roster-confirm"' not in html
     rows = roster.parse_result(paid_batch, buffer.getvalue())
-    with pytest.raises(services.DomainError):
+    with pytest.raises(DomainError):
         roster.result_apply(
             batch=paid_batch, by=county_approver, rows=rows, version=paid_batch.version
         )

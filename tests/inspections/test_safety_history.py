@@ -19,7 +19,7 @@ from rectification.selfcheck import cd_not_started
 from renovation import services as renovation
 from renovation.models import ProjectStatus, RenovationMethod
 from reports.selectors import township_figures
-from subsidies import services as subsidies
+from subsidies.models import DisasterReadmission
 from tests.factories import HouseholdFactory
 from tests.inspections.factories import pdf_bytes, upload
 from tests.renovation.factories import make_project
@@ -150,7 +150,7 @@ def test_renovated_then_damaged_is_back_and_needs_re_admission_for_a_new_project
     assert project.disaster_readmission.household == household
     assert project.pk != earlier.pk
     # The double-subsidy rule at payout sees the proof through the project.
-    assert subsidies.DisasterReadmission.objects.filter(project=project).exists()
+    assert DisasterReadmission.objects.filter(project=project).exists()
 
 
 def test_re_admission_needs_an_earlier_renovation_and_a_dangerous_house(
@@ -174,7 +174,7 @@ def test_re_admission_needs_an_earlier_renovation_and_a_dangerous_house(
         format="multipart",
     )
     assert response.status_code == 400 and "须先有改造销号之后的新鉴定" in response.json()["detail"]
-    assert Decimal("0") == Decimal(subsidies.DisasterReadmission.objects.count())
+    assert Decimal("0") == Decimal(DisasterReadmission.objects.count())
 
 
 def test_an_appraisal_written_by_raw_sql_is_a_state_too(household, county_reviewer):
