@@ -97,11 +97,12 @@ document.querySelectorAll('.progress [data-width]').forEach(function (bar) {
     });
   });
 
-  // The search box and the submit button stay in view; the other filters fold into a
-  // "筛选" panel inside the same form.
-  document.querySelectorAll('form.filters').forEach(function (form) {
+  // On a phone the search box and the submit button stay in view and the other filters fold
+  // into a "筛选" panel inside the same form; on a wide screen the filters stay one row.
+  var filterForms = phone.matches ? document.querySelectorAll('form.filters') : [];
+  Array.prototype.forEach.call(filterForms, function (form) {
     var folded = Array.prototype.filter.call(form.children, function (el) {
-      return el.matches('.field, .filter-extra') &&
+      return el.matches('.field') &&
         !el.querySelector('input[type=search], button, input[type=submit]');
     });
     if (!folded.length) return;
@@ -121,7 +122,7 @@ document.querySelectorAll('.progress [data-width]').forEach(function (bar) {
     body.className = 'filter-panel-body';
     panel.appendChild(body);
     folded.forEach(function (el) { body.appendChild(el); });
-    panel.open = !phone.matches || active > 0;
+    panel.open = active > 0;
     phone.addEventListener('change', function (ev) { if (!ev.matches) panel.open = true; });
   });
 
