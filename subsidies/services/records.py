@@ -49,17 +49,13 @@ def readmission_record(
             raise DomainError("该项目不在您的管辖区划内。")
         if DisasterReadmission.objects.unscoped(HELD_PARENT).filter(project=project).exists():
             raise DomainError("该项目已登记因灾再次纳入。")
-        record = DisasterReadmission(
-            household_id=project.household_id,
-            project=project,
-            proof_content_type=info.content_type,
-            note=(note or "").strip(),
-            recorded_by=by,
-            recorded_on=_today(today),
+        return _readmission_saved(
+            DisasterReadmission(household_id=project.household_id, project=project),
+            proof=(proof_file, info, stored),
+            by=by,
+            note=note,
+            today=today,
         )
-        store_upload(record, "proof_file", proof_file, info, stored)
-        record.save()
-        return record
 
 
 @attributed
@@ -107,16 +103,27 @@ def readmission_for_household(
             .exists()
         ):
             raise DomainError("该农户已登记因灾再次纳入，尚未申请新的改造项目。")
-        record = DisasterReadmission(
-            household=locked,
-            proof_content_type=info.content_type,
-            note=(note or "").strip(),
-            recorded_by=by,
-            recorded_on=_today(today),
+        return _readmission_saved(
+            DisasterReadmission(household=locked),
+            proof=(proof_file, info, stored),
+            by=by,
+            note=note,
+            today=today,
         )
-        store_upload(record, "proof_file", proof_file, info, stored)
-        record.save()
-        return record
+
+
+def _readmission_saved(
+    record: DisasterReadmission, *, proof: tuple, by, note: str, today: dt.date | None
+) -> DisasterReadmission:
+    """The record with its proof stored (removed again if the transaction fails) and saved."""
+    proof_file, info, stored = proof
+    record.proof_content_type = info.content_type
+    record.note = (note or "").strip()
+    record.recorded_by = by
+    record.recorded_on = _today(today)
+    store_upload(record, "proof_file", proof_file, info, stored)
+    record.save()
+    return record
 
 
 @attributed
