@@ -53,8 +53,9 @@ pdf-deps:
 
 # pytest exits 5 when it collected no test: that is a failure, never a pass.
 # Schemathesis runs as its own step (`make schemathesis`), not inside `make test`.
+# --durations: the slowest tests in every run's log, so the next cut of CI time has data.
 test: install system-deps
-	@rc=0; $(VENV)/bin/pytest -m "not schemathesis" $(PYTEST_ARGS) || rc=$$?; \
+	@rc=0; $(VENV)/bin/pytest -m "not schemathesis" --durations=30 $(PYTEST_ARGS) || rc=$$?; \
 	if [ $$rc -eq 5 ]; then echo "make test: pytest collected no tests" >&2; fi; \
 	exit $$rc
 
