@@ -9,6 +9,9 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 PYTEST_ARGS ?=
+# Test workers (pytest-xdist): one per core, at most eight (each has two Redis databases).
+# TEST_WORKERS=0 runs the suite in one process.
+TEST_WORKERS ?= auto
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
@@ -54,8 +57,10 @@ pdf-deps:
 # pytest exits 5 when it collected no test: that is a failure, never a pass.
 # Schemathesis runs as its own step (`make schemathesis`), not inside `make test`.
 # --durations: the slowest tests in every run's log, so the next cut of CI time has data.
+# --dist loadfile: a file's tests run on one worker, so its module fixtures are built once.
 test: install system-deps
-	@rc=0; $(VENV)/bin/pytest -m "not schemathesis" --durations=30 $(PYTEST_ARGS) || rc=$$?; \
+	@rc=0; $(VENV)/bin/pytest -m "not schemathesis" -n $(TEST_WORKERS) --maxprocesses=8 \
+		--dist loadfile --durations=30 $(PYTEST_ARGS) || rc=$$?; \
 	if [ $$rc -eq 5 ]; then echo "make test: pytest collected no tests" >&2; fi; \
 	exit $$rc
 

@@ -179,14 +179,60 @@ def full_numbers_in(text: str) -> list[str]:
     return ids + cards
 
 
+def _numbers_in_log_lines() -> list[tuple[str, str]]:
+    return [(line, n) for line in _LOG_LINES for n in full_numbers_in(line)]
+
+
+def _shown(line: str, number: str) -> str:
+    """Where a number was, the number itself cut short."""
+    at = line.index(number)
+    shown = line[max(0, at - 60) : at] + number[:6] + "…" + line[at + len(number) :][:40]
+    return shown.replace("\n", " ")
+
+
+# Under pytest-xdist each worker scans its own log lines and hands the result to the
+# controller (workeroutput), which fails the run and prints it: a worker's exit status and
+# output are not the run's.
+_WORKER_SCANS: list[dict] = []
+
+
+@pytest.hookimpl(optionalhook=True)
+def pytest_testnodedown(node, error):
+    scan = getattr(node, "workeroutput", {}).get("log_scan")
+    if scan:
+        _WORKER_SCANS.append(scan)
+
+
 def pytest_sessionfinish(session, exitstatus):
-    found = [(line, n) for line in _LOG_LINES for n in full_numbers_in(line)]
-    if found:
+    found = [_shown(line, number) for line, number in _numbers_in_log_lines()]
+    scan = {"lines": len(_LOG_LINES), "found": found[:10], "found_count": len(found)}
+    workeroutput = getattr(session.config, "workeroutput", None)
+    if workeroutput is not None:
+        workeroutput["log_scan"] = scan
+        return
+    scans = [scan, *_WORKER_SCANS]
+    found_count = sum(s["found_count"] for s in scans)
+    if found_count:
         session.exitstatus = 1
-        print(f"\nFULL NUMBERS IN LOG OUTPUT ({len(found)}):")
-        for line, number in found[:10]:  # where each was, the number itself cut short
-            at = line.index(number)
-            shown = line[max(0, at - 60) : at] + number[:6] + "…" + line[at + len(number) :][:40]
-            print("  ", shown.replace("\n", " "))
-    elif _LOG_LINES:
-        print(f"\nlog scan: {len(_LOG_LINES)} log lines, no full ID or bank-card number")
+        print(f"\nFULL NUMBERS IN LOG OUTPUT ({found_count}):")
+        for shown in [shown for s in scans for shown in s["found"]][:10]:
+            print("  ", shown)
+    elif lines := sum(s["lines"] for s in scans):
+        print(f"\nlog scan: {lines} log lines, no full ID or bank-card number")
+
+
+# The longest files start first: under xdist (--dist loadfile) a worker takes a whole file,
+# and one of these taken last would leave the other workers idle at the end.
+LONGEST_FIRST = (
+    "tests/test_form_junk.py",
+    "tests/test_download_headers.py",
+    "tests/test_crawl.py",
+)
+
+
+def pytest_collection_modifyitems(session, config, items):
+    def rank(item) -> int:
+        path = item.nodeid.split("::", 1)[0]
+        return LONGEST_FIRST.index(path) if path in LONGEST_FIRST else len(LONGEST_FIRST)
+
+    items.sort(key=rank)  # stable: the rest keep their collection order

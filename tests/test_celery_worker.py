@@ -22,7 +22,7 @@ from core.models import ExportJob
 from core.tasks import run_export
 from tests.factories import HouseholdFactory
 
-BROKER = os.environ.get("CELERY_BROKER_URL") or "redis://127.0.0.1:6379/15"
+BROKER = settings.ANJU_TEST_BROKER_URL
 
 
 def _redis_up() -> bool:

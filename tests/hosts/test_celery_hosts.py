@@ -25,7 +25,7 @@ from tests.hosts import servers
 
 pytestmark = pytest.mark.hosts
 
-BROKER = os.environ.get("CELERY_BROKER_URL") or "redis://127.0.0.1:6379/15"
+BROKER = settings.ANJU_TEST_BROKER_URL
 HEAVY = {"core.tasks.run_export", "reports.tasks.draft_monthly_reports"}
 HEAVY |= {"rectification.tasks.run_selfcheck_nightly"}
 
