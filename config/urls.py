@@ -29,6 +29,9 @@ urlpatterns = [
     path("", HomeView.as_view(), name="home"),
     # Browsers ask for /favicon.ico on pages without a <link rel="icon"> (PDFs, the API).
     path("favicon.ico", core_views.favicon),
+    # The installable web app (static/js/offline.js): the worker's scope is the whole site.
+    path("sw.js", core_views.service_worker, name="service_worker"),
+    path("manifest.webmanifest", core_views.web_manifest, name="web_manifest"),
     path(
         "accounts/login/",
         auth_views.LoginView.as_view(redirect_authenticated_user=True),

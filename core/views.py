@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+import hashlib
+
 from django.http import Http404, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views import View
@@ -114,3 +116,72 @@ def favicon(request):
     from django.templatetags.static import static
 
     return redirect(static("img/favicon.ico"), permanent=True)
+
+
+# --- The installable web app: manifest and service worker (static/js/offline.js) ------------
+
+# What the service worker keeps for a phone without signal: the app's own assets, and the pages
+# recorded on site (network first, the last copy when offline). Kept in step with
+# core/offline.py's pages: the household forms and the quality check of a project.
+OFFLINE_PAGE_PATTERNS = (
+    r"^/inspections/field/$",
+    r"^/inspections/households/\d+/inspections/new/$",
+    r"^/inspections/households/\d+/hazards/new/$",
+    r"^/renovation/\d+/step/quality_check/$",
+)
+OFFLINE_ASSETS = (
+    "css/anju.css",
+    "js/anju.js",
+    "js/offline.js",
+    "js/location.js",
+    "img/favicon.ico",
+    "img/icon-192.png",
+    "img/icon-512.png",
+)
+
+
+def service_worker(request):
+    """/sw.js: at the root, so that its scope is the whole app."""
+    from django.conf import settings
+    from django.templatetags.static import static
+
+    assets = [static(path) for path in OFFLINE_ASSETS]
+    response = render(
+        request,
+        "offline/sw.js",
+        {
+            "assets": assets,
+            # A new deployment (new hashed asset names) is a new worker, which drops the old
+            # copies of the assets.
+            "version": hashlib.sha256("\n".join(assets).encode()).hexdigest()[:12],
+            "page_patterns": OFFLINE_PAGE_PATTERNS,
+            "static_prefix": settings.STATIC_URL,
+            "field_url": "/inspections/field/",
+        },
+        content_type="text/javascript; charset=utf-8",
+    )
+    response["Cache-Control"] = "no-cache"
+    return response
+
+
+def web_manifest(request):
+    """/manifest.webmanifest: 安居 on a phone's home screen, opening full screen."""
+    from django.templatetags.static import static
+
+    manifest = {
+        "name": "安居 农村低收入群体住房安全保障",
+        "short_name": "安居",
+        "lang": "zh-CN",
+        "start_url": "/inspections/field/",
+        "scope": "/",
+        "display": "standalone",
+        "background_color": "#ffffff",
+        "theme_color": "#1f6f5c",
+        "icons": [
+            {"src": static("img/icon-192.png"), "sizes": "192x192", "type": "image/png"},
+            {"src": static("img/icon-512.png"), "sizes": "512x512", "type": "image/png"},
+        ],
+    }
+    response = JsonResponse(manifest, json_dumps_params={"ensure_ascii": False})
+    response["Content-Type"] = "application/manifest+json"
+    return response

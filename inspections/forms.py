@@ -4,6 +4,7 @@ from django import forms
 from django.utils import timezone
 
 from accounts.models import Area, AreaLevel
+from core.offline import OfflineEntryForm
 from inspections.models import (
     AppraisalMethod,
     Campaign,
@@ -59,7 +60,7 @@ def _yes_no(label: str) -> forms.TypedChoiceField:
     )
 
 
-class InspectionForm(forms.Form):
+class InspectionForm(OfflineEntryForm):
     inspected_on = _date_field("排查日期")
     occupied = _yes_no("是否住人")
     findings = forms.CharField(
@@ -119,7 +120,7 @@ class AppraisalForm(forms.Form):
     note = forms.CharField(label="备注", required=False, widget=forms.Textarea(attrs={"rows": 2}))
 
 
-class HazardReportForm(forms.Form):
+class HazardReportForm(OfflineEntryForm):
     description = forms.CharField(
         label="隐患情况",
         widget=forms.Textarea(attrs={"rows": 4}),

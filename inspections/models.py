@@ -10,6 +10,7 @@ from django.db.models import Q
 from accounts.models import Area
 from accounts.scoping import Scope, ScopedQuerySet, scoped_queryset
 from core.audit import tracked
+from core.offline import client_id_field
 from core.uploads import stored_name
 from households.models import Department, Household
 
@@ -179,6 +180,7 @@ class InspectionRecord(models.Model):
     latitude = models.DecimalField("纬度", max_digits=9, decimal_places=6, null=True, blank=True)
     longitude = models.DecimalField("经度", max_digits=9, decimal_places=6, null=True, blank=True)
     location_accuracy = models.FloatField("定位精度（米）", null=True, blank=True)
+    client_id = client_id_field()  # an entry made offline (core/offline.py)
     created_at = models.DateTimeField("录入时间", auto_now_add=True)
 
     objects = HouseholdScoped.as_manager()
@@ -239,6 +241,7 @@ class HazardReport(models.Model):
         blank=True,
         verbose_name="鉴定结果",
     )
+    client_id = client_id_field()  # an entry made offline (core/offline.py)
     created_at = models.DateTimeField("录入时间", auto_now_add=True)
 
     objects = HouseholdScoped.as_manager()

@@ -13,6 +13,7 @@ from accounts.models import Area, Role
 from core.audit import attributed
 from core.errors import DomainError
 from core.locking import lock_for_update
+from core.offline import already_stored
 from core.rules import require_role
 from core.uploads import DOCUMENT_TYPES, IMAGE_TYPES, files_removed_on_error, validate_upload
 from core.workdays import add_working_days
@@ -221,6 +222,7 @@ def inspection_record(
     latitude=None,
     longitude=None,
     location_accuracy: float | None = None,
+    client_id=None,
     today: dt.date | None = None,
 ) -> InspectionRecord:
     require_role(by, INSPECTION_ROLES, "录入排查记录")
@@ -235,6 +237,13 @@ def inspection_record(
         household = lock_for_update(
             Household.objects.visible_to(by), household.pk, missing=NOT_IN_AREA
         )
+        stored_before = already_stored(
+            InspectionRecord.objects.unscoped("an offline entry sent again"),
+            client_id,
+            household=household,
+        )
+        if stored_before is not None:
+            return stored_before
         if campaign is not None:
             campaign = Campaign.objects.visible_to(by).filter(pk=campaign.pk).first()
             if campaign is None:
@@ -256,6 +265,7 @@ def inspection_record(
             latitude=latitude,
             longitude=longitude,
             location_accuracy=location_accuracy,
+            client_id=client_id,
         )
         _save_photos(validated, household=household, by=by, stored=stored, inspection=record)
     return record
@@ -273,6 +283,7 @@ def hazard_report_create(
     reported_on: dt.date,
     urgent: bool = False,
     photos: Sequence = (),
+    client_id=None,
     today: dt.date | None = None,
 ) -> HazardReport:
     require_role(by, HAZARD_REPORT_ROLES, "上报隐患")
@@ -284,12 +295,20 @@ def hazard_report_create(
         household = lock_for_update(
             Household.objects.visible_to(by), household.pk, missing=NOT_IN_AREA
         )
+        stored_before = already_stored(
+            HazardReport.objects.unscoped("an offline entry sent again"),
+            client_id,
+            household=household,
+        )
+        if stored_before is not None:
+            return stored_before
         report = HazardReport.objects.create(
             household=household,
             description=description.strip(),
             reported_on=reported_on,
             urgent=urgent,
             reporter=by,
+            client_id=client_id,
         )
         _save_photos(validated, household=household, by=by, stored=stored, hazard_report=report)
     return report

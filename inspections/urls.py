@@ -27,6 +27,8 @@ urlpatterns = [
         views.EmergencyMeasureCreateView.as_view(),
         name="emergency_create",
     ),
+    path("field/", views.FieldView.as_view(), name="field"),
+    path("field/households.json", views.FieldHouseholdsView.as_view(), name="field_households"),
     path("ledger/", views.LedgerView.as_view(), name="ledger"),
     path("ledger/export.xlsx", views.LedgerExportView.as_view(), name="ledger_export"),
     path("pending/", views.PendingAppraisalsView.as_view(), name="pending"),

@@ -1,10 +1,12 @@
 from __future__ import annotations
 
 from django.contrib import messages
-from django.http import Http404
+from django.http import Http404, JsonResponse
 from django.shortcuts import get_object_or_404, redirect
+from django.urls import reverse
+from django.utils import timezone
 from django.views import View
-from django.views.generic import DetailView, FormView, ListView
+from django.views.generic import DetailView, FormView, ListView, TemplateView
 
 from accounts.permissions import RoleRequiredMixin
 from core.downloads import (
@@ -14,7 +16,9 @@ from core.downloads import (
     thumbnail_response,
 )
 from core.forms_views import FAILED, call_service
+from core.offline import OfflineEntryMixin
 from core.pagination import CappedPaginator
+from core.rules import has_role
 from households import panels
 from households.models import Household
 from inspections import selectors, services
@@ -130,12 +134,20 @@ class _HouseholdActionView(RoleRequiredMixin, FormView):
         return redirect("inspections:household", pk=self.household.pk)
 
 
-class InspectionCreateView(_HouseholdActionView):
+class _OfflineHouseholdEntry(OfflineEntryMixin, _HouseholdActionView):
+    """A household form that works without signal (core/offline.py, static/js/offline.js)."""
+
+    def offline_household(self):
+        return self.household
+
+
+class InspectionCreateView(_OfflineHouseholdEntry):
     template_name = "inspections/inspection_form.html"
     form_class = InspectionForm
     write_roles = services.INSPECTION_ROLES
     title = "录入排查记录"
     success_message = "已保存排查记录。"
+    offline_label = "排查记录"
 
     def get_form_kwargs(self):
         return {**super().get_form_kwargs(), "user": self.request.user}
@@ -155,12 +167,13 @@ class AppraisalCreateView(_HouseholdActionView):
         services.appraisal_record(household=self.household, by=self.request.user, **data)
 
 
-class HazardReportCreateView(_HouseholdActionView):
+class HazardReportCreateView(_OfflineHouseholdEntry):
     template_name = "inspections/hazard_form.html"
     form_class = HazardReportForm
     write_roles = services.HAZARD_REPORT_ROLES
     title = "上报房屋安全隐患"
     success_message = "已上报，等待乡镇核实。"
+    offline_label = "隐患上报"
 
     def perform(self, data):
         services.hazard_report_create(household=self.household, by=self.request.user, **data)
@@ -333,3 +346,54 @@ class AppraisalReportView(RoleRequiredMixin, View):
             filename=stored_filename(appraisal.report_file, f"appraisal-{appraisal.pk}"),
             content_type=appraisal.report_content_type,
         )
+
+
+class FieldView(RoleRequiredMixin, TemplateView):
+    """离线外业: what was recorded without signal and waits to be sent, and the households of
+    the user's area kept on the phone for lookup (static/js/offline.js)."""
+
+    template_name = "inspections/field.html"
+
+
+class FieldHouseholdsView(RoleRequiredMixin, View):
+    """The user's households for the phone, masked numbers only (never the full ID)."""
+
+    LIMIT = 5000
+
+    def get(self, request):
+        user = request.user
+        rows = list(
+            Household.objects.visible_to(user)
+            .select_related("village", "village__parent")
+            .order_by("village_id", "head_name", "pk")[: self.LIMIT + 1]
+        )
+        can_inspect = has_role(user, services.INSPECTION_ROLES)
+        can_report = has_role(user, services.HAZARD_REPORT_ROLES)
+        households = [
+            {
+                "id": h.pk,
+                "head_name": h.head_name,
+                "id_number_masked": h.id_number_masked,
+                "village": f"{h.village.parent.name if h.village.parent else ''} {h.village.name}",
+                "category": h.get_category_display(),
+                "version": h.version,
+                "inspect_url": reverse("inspections:inspection_create", args=[h.pk])
+                if can_inspect
+                else "",
+                "hazard_url": reverse("inspections:hazard_create", args=[h.pk])
+                if can_report
+                else "",
+            }
+            for h in rows[: self.LIMIT]
+        ]
+        response = JsonResponse(
+            {
+                "households": households,
+                "truncated": len(rows) > self.LIMIT,
+                "limit": self.LIMIT,
+                "saved_at": timezone.localtime().isoformat(timespec="minutes"),
+            },
+            json_dumps_params={"ensure_ascii": False},
+        )
+        response["Cache-Control"] = "private, no-store"
+        return response

@@ -7,6 +7,7 @@ from decimal import Decimal
 from django import forms
 from django.utils import timezone
 
+from core.offline import OfflineEntryForm
 from renovation.models import (
     AcceptanceParty,
     BuilderKind,
@@ -262,7 +263,7 @@ class PhotosForm(forms.Form):
         return {"stage": self.cleaned_data["stage"], "files": self.cleaned_data["files"]}
 
 
-class QualityCheckForm(forms.Form):
+class QualityCheckForm(OfflineEntryForm):
     checked_on = _date("检查日期")
     inspector = forms.CharField(label="检查人", max_length=100)
     result = forms.ChoiceField(

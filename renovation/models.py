@@ -15,6 +15,7 @@ from django.db.models import F, Q
 from accounts.models import Area
 from accounts.scoping import scoped_queryset
 from core.audit import tracked
+from core.offline import client_id_field
 from core.uploads import stored_name
 from households.models import Household
 
@@ -545,6 +546,7 @@ class QualityCheck(models.Model):
         related_name="rechecks",
     )
     recorded_by = _user_fk("录入人")
+    client_id = client_id_field()  # an entry made offline (core/offline.py)
     created_at = models.DateTimeField("录入时间", auto_now_add=True)
 
     objects = ChildQuerySet.as_manager()

@@ -7,7 +7,7 @@ import datetime as dt
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
-from django.http import Http404
+from django.http import Http404, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -27,6 +27,7 @@ from core.downloads import (
 )
 from core.errors import DomainError, RoleRefused
 from core.forms_views import ServiceFormMixin
+from core.offline import OfflineEntryMixin
 from core.rules import has_role
 from households.models import Household
 from renovation import documents, forms, paper, selectors, services
@@ -180,10 +181,18 @@ class ProjectApplyView(RoleRequiredMixin, ServiceFormMixin, FormView):
         return redirect(result)
 
 
-class StepView(RoleRequiredMixin, ServiceFormMixin, FormView):
+class StepView(RoleRequiredMixin, OfflineEntryMixin, ServiceFormMixin, FormView):
     """One step of one project; the service decides, the page only collects the input."""
 
     template_name = "renovation/step_form.html"
+    # The steps recorded on site that also work without signal (core/offline.py).
+    OFFLINE_STEPS = {"quality_check": "质量检查"}
+
+    def offline_entry_label(self):
+        return self.OFFLINE_STEPS.get(self.step.name)
+
+    def offline_household(self):
+        return self.project.household
 
     def requires_write(self) -> bool:
         return True
@@ -200,6 +209,8 @@ class StepView(RoleRequiredMixin, ServiceFormMixin, FormView):
         reason = refusal(self.step, self.project, request.user)
         if isinstance(reason, RoleRefused):
             raise PermissionDenied(str(reason))
+        if reason is not None and self.is_offline_replay():
+            return JsonResponse({"status": "conflict", "reason": str(reason)}, status=409)
         if reason is not None:
             messages.error(request, str(reason))
             return redirect(self.project)

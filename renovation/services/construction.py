@@ -13,6 +13,7 @@ from accounts.scoping import HELD_PARENT
 from core.audit import attributed
 from core.errors import DomainError
 from core.locking import save_versioned
+from core.offline import already_stored
 from core.uploads import (
     DOCUMENT_TYPES,
     IMAGE_TYPES,
@@ -186,6 +187,7 @@ def quality_check_record(
     result: str,
     problems: str = "",
     recheck_of: QualityCheck | None = None,
+    client_id=None,
     today: dt.date | None = None,
 ) -> QualityCheck:
     steps.require_role("quality_check", by)
@@ -198,6 +200,11 @@ def quality_check_record(
         raise DomainError("发现问题时请写明问题。")
     with transaction.atomic():
         project = _lock(project, by)
+        stored_before = already_stored(
+            QualityCheck.objects.unscoped("an offline entry sent again"), client_id, project=project
+        )
+        if stored_before is not None:
+            return stored_before
         steps.require("quality_check", project, by)
         _not_before(checked_on, project.started_on, "检查日期", "开工日期")
         if recheck_of is not None:
@@ -214,6 +221,7 @@ def quality_check_record(
             problems=problems,
             recheck_of=recheck_of,
             recorded_by=by,
+            client_id=client_id,
         )
         save_versioned(project)
     return check

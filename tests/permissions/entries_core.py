@@ -72,6 +72,9 @@ def _tokens(areas, user):
 ENTRIES = {
     "home": Case("page", lambda o: reverse("home")),
     "login": Case("page", lambda o: reverse("login"), public=True, reader=None),
+    # The installable web app: the same script and manifest for everyone, no data in them.
+    "service_worker": Case("page", lambda o: reverse("service_worker"), public=True, reader=None),
+    "web_manifest": Case("page", lambda o: reverse("web_manifest"), public=True, reader=None),
     "logout": Case("page", lambda o: reverse("logout"), public=True, get=False),
     "password_change": Case(
         "page", lambda o: reverse("password_change"), writes=("POST",), official_may_write=True

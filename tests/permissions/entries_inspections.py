@@ -136,6 +136,8 @@ ENTRIES = {
     ),
     "inspections:hazard_create": _page("inspections:hazard_create", _households, writes=W),
     "inspections:emergency_create": _page("inspections:emergency_create", _households, writes=W),
+    "inspections:field": _page("inspections:field"),
+    "inspections:field_households": _page("inspections:field_households"),
     "inspections:ledger": _page("inspections:ledger"),
     "inspections:ledger_export": _page("inspections:ledger_export"),
     "inspections:pending": _page("inspections:pending"),
