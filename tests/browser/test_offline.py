@@ -155,3 +155,21 @@ def test_an_entry_for_a_household_that_left_the_area_comes_back_as_a_conflict(
     page.once("dialog", lambda dialog: dialog.accept())
     page.click("button:has-text('放弃这条记录')")
     page.wait_for_selector("text=本机没有待上传的记录")
+
+    # Signing out deletes the households kept on the phone and the pages the worker kept.
+    with page.expect_navigation():
+        page.evaluate(
+            "document.querySelector('form[action$=\"/accounts/logout/\"]').requestSubmit()"
+        )
+    kept = page.evaluate(
+        """() => new Promise(done => {
+            const open = indexedDB.open('anju-offline', 1);
+            open.onsuccess = () => {
+                const store = open.result.transaction('households').objectStore('households');
+                const read = store.count();
+                read.onsuccess = () => caches.has('anju-pages')
+                    .then(pages => done([read.result, pages]));
+            };
+        })"""
+    )
+    assert kept == [0, False]
