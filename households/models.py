@@ -111,7 +111,8 @@ class HouseholdScope(Scope):
 HouseholdQuerySet = scoped_queryset("village", scope=HouseholdScope(code="village__code"))
 
 
-@tracked()
+# The safety level is the safety states' (inspections keeps their history): not an event here.
+@tracked(exclude=["safety_level", "safety_level_on"])
 class Household(SensitiveNumbersMixin, models.Model):
     village = models.ForeignKey(
         Area,
@@ -187,6 +188,15 @@ class Household(SensitiveNumbersMixin, models.Model):
         blank=True,
         help_text="与本系统鉴定结果不一致的农户需核实。",
     )
+    # The house's current safety state: the newest inspections.SafetyState (by date, then id),
+    # written only by that table's trigger (inspections.models.SafetyState), never by the app
+    # (the `safety_level_is_the_states` trigger below keeps the old value of any other write).
+    # Lists, the ledger, dashboards and reports filter and count on it through an index
+    # instead of a subquery per household (issue 18 point 5).
+    safety_level = models.CharField(
+        "房屋安全状态", max_length=6, null=True, blank=True, editable=False
+    )
+    safety_level_on = models.DateField("安全状态日期", null=True, blank=True, editable=False)
 
     objects = HouseholdQuerySet.as_manager()
 
@@ -226,6 +236,31 @@ class Household(SensitiveNumbersMixin, models.Model):
                 OpClass(Upper("head_name"), name="gin_trgm_ops"), name="household_name_trgm_idx"
             ),
             models.Index(fields=["id_number_tail"], name="household_id_tail_idx"),
+            # The ledger and the counts by level of a county or township.
+            models.Index(fields=["county_code", "safety_level"], name="household_county_level_idx"),
+            models.Index(
+                fields=["township_code", "safety_level"], name="household_township_level_idx"
+            ),
+        ]
+        triggers = [
+            pgtrigger.Trigger(
+                name="safety_level_is_the_states",
+                operation=pgtrigger.Insert | pgtrigger.Update,
+                when=pgtrigger.Before,
+                func="""
+                    IF current_setting('anju.writing_safety_level', true) IS DISTINCT FROM 'on'
+                    THEN
+                        IF TG_OP = 'INSERT' THEN
+                            NEW.safety_level := NULL;
+                            NEW.safety_level_on := NULL;
+                        ELSE
+                            NEW.safety_level := OLD.safety_level;
+                            NEW.safety_level_on := OLD.safety_level_on;
+                        END IF;
+                    END IF;
+                    RETURN NEW;
+                """,
+            ),
         ]
 
     def __str__(self) -> str:

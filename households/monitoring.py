@@ -28,7 +28,6 @@ from django.db.models import (
     F,
     Q,
     QuerySet,
-    Subquery,
     Value,
     When,
 )
@@ -409,12 +408,10 @@ def _resolve_villages(rows: list[PersonRow], prefix: str) -> dict:
 
 
 def _current_levels(ids: list[int]) -> dict[int, str]:
-    current = providers.appraisals().current()
     return dict(
         Household.objects.unscoped("rows matched by the import")
         .filter(pk__in=ids)
-        .annotate(level=Subquery(current.values("level")[:1]))
-        .values_list("pk", "level")
+        .values_list("pk", "safety_level")
     )
 
 
@@ -434,11 +431,9 @@ def verify_reason(dangerous: bool | None, level: str | None) -> str:
 def with_monitoring_mismatch(qs: QuerySet) -> QuerySet:
     """Annotate `monitoring_mismatch`: 是否危房户 disagrees with the current appraisal."""
     appraisals = providers.appraisals()
-    current = appraisals.current()
     qs = qs.annotate(
-        _current_level=Subquery(current.values("level")[:1]),
         _on_ledger=Case(
-            When(_current_level__in=sorted(appraisals.ledger_levels), then=Value(True)),
+            When(safety_level__in=sorted(appraisals.ledger_levels), then=Value(True)),
             default=Value(False),
             output_field=BooleanField(),
         ),

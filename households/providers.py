@@ -2,8 +2,9 @@
 
 `households` imports none of inspections, renovation, subsidies, rectification, reports or
 demo (tests/households/test_layering.py): the monitoring import compares 是否危房户 with the
-current appraisal and a department's list starts that department's appraisal clock, so the
-inspections app hands those two things over in its `AppConfig.ready` (`provide`).
+current safety level (`Household.safety_level`, kept by inspections' trigger) with the
+ledger's levels and a department's list starts that department's appraisal clock, so the
+inspections app hands those things over in its `AppConfig.ready` (`provide`).
 """
 
 from __future__ import annotations
@@ -16,9 +17,6 @@ from django.core.exceptions import ImproperlyConfigured
 
 @dataclass(frozen=True)
 class Appraisals:
-    #: () -> a queryset of the safety states of `OuterRef("pk")`, current first (its `level`:
-    #: an appraisal's, or "safe" after a renovation's close-out)
-    current: Callable[[], object]
     #: levels that put a house on the dangerous-house ledger (C, D, 无房)
     ledger_levels: frozenset[str]
     #: level value -> its Chinese label

@@ -5,7 +5,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from django.db.models import Subquery
 from pghistory.models import Events
 
 from accounts.models import User
@@ -34,23 +33,12 @@ def household_list(user):
 
 
 def with_safety(households: list[Household], user) -> list[Household]:
-    """One page's households, each given `safety_level`, `safety_label` and `next_action`
-    (the first entry the user may make, or None): one query for the page, not one per row,
-    and never a subquery per row of the whole scope."""
+    """One page's households, each given `safety_label` and `next_action` (the first entry the
+    user may make, or None) from its current safety level (`Household.safety_level`, kept by
+    the safety states' trigger): no query per row."""
     appraisals = providers.appraisals()
-    levels = (
-        dict(
-            Household.objects.visible_to(user)
-            .filter(pk__in=[h.pk for h in households])
-            .annotate(level=Subquery(appraisals.current().values("level")[:1]))
-            .values_list("pk", "level")
-        )
-        if households
-        else {}
-    )
     for household in households:
-        level = levels.get(household.pk)
-        household.safety_level = level
+        level = household.safety_level
         household.safety_label = appraisals.level_label(level) if level else "未鉴定"
         actions = appraisals.actions(household, user, level)
         household.next_action = next((a for a in actions if a.primary), None)

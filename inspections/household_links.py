@@ -13,7 +13,7 @@ from households import panels
 from households.providers import Appraisals, provide
 from inspections import services
 from inspections.models import LEDGER_LEVELS, StateLevel
-from inspections.selectors import _current_state, current_state
+from inspections.selectors import current_state
 from inspections.services import department_list_create
 
 
@@ -53,7 +53,6 @@ def household_actions(household, user, state=None, *, level: str | None = None) 
 
 provide(
     Appraisals(
-        current=_current_state,
         ledger_levels=frozenset(str(level) for level in LEDGER_LEVELS),
         level_label=lambda level: StateLevel(level).label,
         department_list_created=department_list_create,

@@ -517,6 +517,36 @@ class SafetyState(models.Model):
         indexes = [
             models.Index(fields=["household", "-on", "-id"], name="safety_state_current_idx")
         ]
+        # The household's current state (Household.safety_level) follows its states, whatever
+        # writes them; the household's own trigger refuses every other writer of that column.
+        triggers = [
+            pgtrigger.Trigger(
+                name="household_safety_level_follows",
+                operation=pgtrigger.Insert | pgtrigger.Update | pgtrigger.Delete,
+                when=pgtrigger.After,
+                func="""
+                    PERFORM set_config('anju.writing_safety_level', 'on', true);
+                    IF TG_OP <> 'INSERT' THEN
+                        UPDATE households_household h
+                           SET (safety_level, safety_level_on) = (
+                               SELECT s.level, s."on" FROM inspections_safetystate s
+                                WHERE s.household_id = h.id
+                                ORDER BY s."on" DESC, s.id DESC LIMIT 1)
+                         WHERE h.id = OLD.household_id;
+                    END IF;
+                    IF TG_OP <> 'DELETE' THEN
+                        UPDATE households_household h
+                           SET (safety_level, safety_level_on) = (
+                               SELECT s.level, s."on" FROM inspections_safetystate s
+                                WHERE s.household_id = h.id
+                                ORDER BY s."on" DESC, s.id DESC LIMIT 1)
+                         WHERE h.id = NEW.household_id;
+                    END IF;
+                    PERFORM set_config('anju.writing_safety_level', 'off', true);
+                    RETURN NULL;
+                """,
+            ),
+        ]
 
     def __str__(self) -> str:
         return f"{self.household_id} {self.on:%Y-%m-%d} {self.get_level_display()}"

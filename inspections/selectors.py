@@ -9,6 +9,7 @@ from django.db.models import (
     BooleanField,
     Case,
     Exists,
+    F,
     OuterRef,
     Prefetch,
     Q,
@@ -69,11 +70,6 @@ def overdue_condition(today: dt.date, household_ref: str = "pk") -> Exists:
     )
 
 
-def _current_state(household_ref: str = "pk"):
-    """The household's safety states, current (newest by date, then id) first."""
-    return SafetyState.objects.filter(household=OuterRef(household_ref)).order_by("-on", "-id")
-
-
 def with_current_appraisal(qs: QuerySet) -> QuerySet:
     """Annotate households with their current safety state (`current_level`, `current_state_on`:
     the one selector every list, report, export and self-check rule reads) and the newest
@@ -81,14 +77,14 @@ def with_current_appraisal(qs: QuerySet) -> QuerySet:
     renovated and closed out is `safe` until an appraisal after it says otherwise; the
     newest close-out is `renovated_on`."""
     current = _current_appraisal()
-    state = _current_state()
     renovated = SafetyState.objects.filter(
         household=OuterRef("pk"), source__in=[StateSource.CLOSEOUT, StateSource.HISTORIC]
     ).order_by("-on", "-id")
     return qs.annotate(
         current_appraisal_id=Subquery(current.values("id")[:1]),
-        current_level=Subquery(state.values("level")[:1]),
-        current_state_on=Subquery(state.values("on")[:1]),
+        # Kept on the household by the safety states' trigger (indexed): no subquery.
+        current_level=F("safety_level"),
+        current_state_on=F("safety_level_on"),
         current_method=Subquery(current.values("method")[:1]),
         current_appraised_on=Subquery(current.values("appraised_on")[:1]),
         renovated_on=Subquery(renovated.values("on")[:1]),

@@ -47,7 +47,6 @@ def township_figures(county: Area, month: dt.date) -> dict[str, dict]:
     (approved or later, not withdrawn). Paid: lines confirmed paid for that year's projects.
     """
     from households.models import Household
-    from inspections.selectors import with_current_appraisal
     from rectification.models import ItemStatus, RectificationItem
     from renovation.models import FUNDED, RenovationProject
     from subsidies.selectors import paid_per_township
@@ -70,13 +69,14 @@ def township_figures(county: Area, month: dt.date) -> dict[str, dict]:
         row["households_by_category"][r["category"]] = r["n"]
         row["households_total"] += r["n"]
 
+    # The current level is kept on the household (indexed with the scoping column).
     for r in (
-        with_current_appraisal(Household.objects.in_area(code6))
-        .filter(current_level__in=["C", "D"])
-        .values("township_code", "current_level")
+        Household.objects.in_area(code6)
+        .filter(safety_level__in=["C", "D"])
+        .values("township_code", "safety_level")
         .annotate(n=Count("id"))
     ):
-        rows[r["township_code"] + "000"][f"appraised_{r['current_level'].lower()}"] = r["n"]
+        rows[r["township_code"] + "000"][f"appraised_{r['safety_level'].lower()}"] = r["n"]
 
     for r in (
         RenovationProject.objects.in_area(code6)
