@@ -6,7 +6,7 @@ from rectification import selfcheck
 
 
 class Command(BaseCommand):
-    help = "运行系统自查（自查规则见 rectification/selfcheck.py），可重复运行，不会产生重复记录。"
+    help = "运行系统自查（自查规则见 rectification/selfcheck/），可重复运行，不会产生重复记录。"
 
     def add_arguments(self, parser):
         parser.add_argument("--area", default="", help="只检查该区划代码（12位）；默认全部。")
