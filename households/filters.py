@@ -12,6 +12,7 @@ from accounts.models import Area, AreaLevel
 from core import crypto
 from core.filters import YesNoFilter
 from households.models import PRIORITY_FIELDS, Category, Household
+from households.monitoring import with_monitoring_mismatch
 
 # Up to this many villages whose name matches a search are passed as a list of codes.
 VILLAGE_MATCHES_MAX = 200
@@ -115,6 +116,4 @@ class HouseholdFilter(django_filters.FilterSet):
         return queryset.filter(**{value: True})
 
     def filter_monitoring_mismatch(self, queryset, name, value):
-        from households.monitoring import with_monitoring_mismatch
-
         return with_monitoring_mismatch(queryset).filter(monitoring_mismatch=value)

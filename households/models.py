@@ -14,6 +14,7 @@ from accounts.scoping import Scope, ScopedQuerySet, scoped_queryset
 from core import crypto
 from core.audit import tracked
 from core.fields import EncryptedTextField
+from core.uploads import stored_name
 
 
 class Category(models.TextChoices):
@@ -467,8 +468,6 @@ class ChangeStatus(models.TextChoices):
 
 
 def _change_evidence_to(instance, filename: str) -> str:
-    from core.uploads import stored_name
-
     return stored_name(instance, "households/change_evidence")
 
 

@@ -9,7 +9,7 @@ from pghistory.models import Events
 
 from accounts.models import User
 from households import providers
-from households.models import Household
+from households.models import Household, Member
 
 # Derived or secret columns that the history never shows (their masked twins are shown).
 HIDDEN_HISTORY_FIELDS = {
@@ -67,7 +67,6 @@ def _field_label(model, name: str) -> str:
 
 def household_history(household: Household) -> list[HistoryEntry]:
     """Every change of the household and its members, newest first, with the editor."""
-    from households.models import Member
 
     events = list(
         Events.objects.across("households.HouseholdEvent", "households.MemberEvent")

@@ -11,7 +11,9 @@ from django.db.models import OuterRef, Subquery
 from django.utils import timezone
 
 from core import exports
-from households.models import CATEGORY_SHORT, Category, SensitiveAccessLog
+from households.models import CATEGORY_SHORT, Category, Household, SensitiveAccessLog
+from inspections.models import LEDGER_LEVELS
+from inspections.selectors import with_current_appraisal
 
 PURPOSE = "部门比对导出"
 LOG_BATCH = 500
@@ -51,10 +53,6 @@ def _renovation_status():
 
 
 def department_queryset(user):
-    from households.models import Household
-    from inspections.models import LEDGER_LEVELS
-    from inspections.selectors import with_current_appraisal
-
     qs = with_current_appraisal(
         Household.objects.visible_to(user).select_related("village", "village__parent")
     ).filter(current_level__in=LEDGER_LEVELS)

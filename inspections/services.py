@@ -37,6 +37,7 @@ from inspections.models import (
     StateLevel,
     StateSource,
 )
+from inspections.selectors import current_state, holiday_calendar
 
 # Who does what (DOMAIN.md "People and places"); officials are never writers.
 APPRAISAL_ROLES = frozenset({Role.COUNTY_REVIEWER})
@@ -486,7 +487,6 @@ def ledger_case_close(
 ) -> SafetyState:
     """销号 without a renovation (e.g. the household moved into a safe house): the house's
     state becomes safe from `closed_on`; a later C/D appraisal puts it back on the ledger."""
-    from inspections.selectors import current_state
 
     require_role(by, APPRAISAL_ROLES, "危房台账销号")
     _not_future(closed_on, "销号日期", today)
@@ -524,7 +524,6 @@ def department_list_create(
     today: dt.date | None = None,
 ) -> DepartmentList:
     """Each listed household must be appraised within 5 working days of the list's arrival."""
-    from inspections.selectors import holiday_calendar
 
     require_role(by, DEPARTMENT_LIST_ROLES, "登记部门名单")
     if department not in Department.values:

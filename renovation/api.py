@@ -13,6 +13,7 @@ from rest_framework.response import Response
 
 from households.models import Household
 from renovation import selectors, services
+from renovation.archive import completeness_by_township
 from renovation.filters import ProjectFilter
 from renovation.models import (
     AcceptanceParty,
@@ -662,7 +663,5 @@ class ArchiveCompletenessViewSet(viewsets.ViewSet):
 
     @extend_schema(responses={200: CompletenessRowSerializer(many=True)})
     def list(self, request):
-        from renovation.archive import completeness_by_township
-
         rows = completeness_by_township(request.user)
         return Response(CompletenessRowSerializer(rows, many=True).data)

@@ -12,7 +12,7 @@ from datetime import date, datetime
 from django.urls import reverse
 from pghistory.models import Events
 
-from accounts.models import User
+from accounts.models import Area, User
 from core.pdf import file_url, render_pdf, stored_path
 from core.uploads import IMAGE_TYPES
 from households.models import Household
@@ -25,9 +25,14 @@ from renovation.models import (
     FailedAcceptance,
     PhotoStage,
     ProjectStatus,
+    Publicity,
+    RenovationMethod,
     RenovationProject,
     SignedPaper,
+    VillageReview,
 )
+from renovation.paper import PAPERS
+from subsidies.models import HistoricRenovation, LineStatus, PayoutBatch, PayoutLine
 
 S = ProjectStatus
 
@@ -337,7 +342,6 @@ def _project_items(project: RenovationProject, user) -> list[Item]:
 def _file_signed_papers(project: RenovationProject, items: list[Item]) -> None:
     """A printed form that came back signed (renovation/paper.py) files its archive item:
     the item is present, and links (and, for an image, embeds) the newest scan."""
-    from renovation.paper import PAPERS
 
     newest: dict[str, SignedPaper] = {}
     for scan in (
@@ -366,7 +370,6 @@ def _payout_item(project: RenovationProject, user) -> Item:
     A batch covers many households of the county, so its voucher is linked and embedded only
     for users who may see the batch (county staff); others see the payment itself.
     """
-    from subsidies.models import LineStatus, PayoutBatch, PayoutLine
 
     lines = list(
         PayoutLine.objects.unscoped("of the held project")
@@ -445,7 +448,6 @@ def build_archive(household: Household, user) -> Archive:
     appraisals = list(
         Appraisal.objects.visible_to(user).filter(household=household).order_by("-appraised_on")
     )
-    from subsidies.models import HistoricRenovation
 
     return Archive(
         household=household,
@@ -497,8 +499,6 @@ def with_archive_documents(qs):
         Value,
     )
     from django.db.models.functions import Coalesce
-
-    from renovation.models import Publicity, VillageReview
 
     def signed(kind: str):
         # A form that came back signed counts as the document (renovation/paper.py).
@@ -552,8 +552,6 @@ def archive_complete_q():
     photo when the reason is recorded)."""
     from django.db.models import Q
 
-    from renovation.models import RenovationMethod
-
     return (
         Q(doc_application=True)
         & Q(doc_minutes=True)
@@ -570,8 +568,6 @@ def archive_complete_q():
 def completeness_by_township(user) -> list[dict]:
     """Per township: accepted (or closed) projects and how many archives are complete."""
     from django.db.models import Count
-
-    from accounts.models import Area
 
     rows = (
         with_archive_documents(

@@ -20,6 +20,7 @@ from core.pdf import render_pdf
 from core.xlsx import freeze_header, safe_row
 from renovation import selectors, services
 from renovation.models import BUILT_METHODS, ENDED, PATH, ProjectStatus, RenovationProject
+from subsidies.calculator import calculate
 
 S = ProjectStatus
 _DIGITS = "零壹贰叁肆伍陆柒捌玖"
@@ -130,7 +131,6 @@ NOTICE_STATUSES = list(PATH[PATH.index(S.JOINT_REVIEWED) :])
 def _expected_amount(project: RenovationProject) -> Decimal | None:
     if project.approved_amount is not None:
         return project.approved_amount
-    from subsidies.calculator import calculate
 
     try:
         return calculate(

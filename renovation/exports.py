@@ -6,7 +6,10 @@ from django.http import Http404
 
 from core import exports
 from core.errors import DomainError
-from households.models import Household
+from households.models import CATEGORY_SHORT, Household
+from renovation.archive import build_archive_pdf
+from renovation.filters import ProjectFilter
+from renovation.models import RenovationProject
 
 
 @exports.register
@@ -24,8 +27,6 @@ class ArchiveExporter(exports.Exporter):
         return {"household": pk}
 
     def run(self, user, params, progress):
-        from renovation.archive import build_archive_pdf
-
         # Scoped again at run time: the user's area may have changed since the request.
         household = Household.objects.visible_to(user).filter(pk=params["household"]).first()
         if household is None:
@@ -78,17 +79,11 @@ class ProjectListExporter(exports.Exporter):
     label = "改造项目清单导出"
 
     def clean_params(self, user, params: dict) -> dict:
-        from renovation.filters import ProjectFilter
-
         allowed = set(ProjectFilter.base_filters)
         return {k: v for k, v in params.items() if k in allowed and v}
 
     def run(self, user, params, progress):
         from django.utils import timezone
-
-        from households.models import CATEGORY_SHORT
-        from renovation.filters import ProjectFilter
-        from renovation.models import RenovationProject
 
         base = (
             RenovationProject.objects.visible_to(user)

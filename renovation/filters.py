@@ -7,6 +7,7 @@ import django_filters
 from households.filters import HouseholdFilter
 from households.models import Category
 from renovation.models import DangerLevel, ProjectStatus, RenovationProject
+from renovation.selectors import ready_for_approval
 
 
 class ProjectFilter(django_filters.FilterSet):
@@ -45,7 +46,6 @@ class ProjectFilter(django_filters.FilterSet):
 
     def filter_ready(self, queryset, name, value):
         """Only projects the approver may approve today (`selectors.ready_for_approval`)."""
-        from renovation.selectors import ready_for_approval
 
         # As a subquery: the list's own aggregates (open objections) and this rule's count of
         # ended publicities would otherwise join the same tables and multiply each other.

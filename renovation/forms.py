@@ -20,6 +20,7 @@ from renovation.models import (
     RenovationMethod,
     ReviewResult,
 )
+from renovation.services import publicity_days
 
 DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 
@@ -163,7 +164,6 @@ class PublicityForm(forms.Form):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        from renovation.services import publicity_days
 
         self.fields["ends_on"].help_text = (
             f"不填则按公示期{publicity_days()}天计算；公示期不少于{publicity_days()}天，"

@@ -19,6 +19,7 @@ from core.errors import DomainError
 from households.models import Category, SensitiveAccessLog
 from inspections.department_exports import NATIONAL_CATEGORY
 from renovation.models import FUNDED, BuildMode, RenovationMethod, RenovationProject
+from subsidies.models import LineStatus, PayoutLine
 
 PURPOSE = "全国系统录入表导出"
 LOG_BATCH = 500
@@ -95,7 +96,6 @@ WIDTHS = [20, 12, 10, 12, 12, 10, 22, 8, 20, 18, 18, 8, 14, 12, 12, 12, 12, 12, 
 
 def national_queryset(user, year: int, township: Area | None = None):
     """Projects of `year` approved or later (列入年度计划), in the user's area."""
-    from subsidies.models import LineStatus, PayoutLine
 
     paid = PayoutLine.objects.unscoped("of the listed projects").filter(
         project=OuterRef("pk"), status=LineStatus.PAID

@@ -26,13 +26,15 @@ from django.utils import timezone
 from accounts.models import Area
 from core.errors import DomainError
 from core.pdf import render_pdf
-from renovation import steps
+from core.rules import has_role
+from renovation import selectors, steps
 from renovation.models import (
     AcceptanceParty,
     JointDepartment,
     PaperKind,
     PublicityLevel,
     RenovationProject,
+    SignedPaper,
 )
 
 BLANK = "＿＿＿＿＿＿＿＿"
@@ -305,6 +307,8 @@ def _joint_review(project: RenovationProject) -> list[Block]:
 
 
 def _commitment(project: RenovationProject) -> list[Block]:
+    # Here, not at the top: renovation.documents imports the services, whose papers module
+    # imports this one.
     from renovation.documents import DEMOLITION_DUTY, DUTIES, REPAIR_DUTY
 
     duties = [*DUTIES, REPAIR_DUTY if project.method == "repair" else DEMOLITION_DUTY]
@@ -468,8 +472,6 @@ def paper_pdf(project: RenovationProject, kind: str) -> bytes:
 def papers_for(project: RenovationProject, user, step: str | None = None) -> list[dict]:
     """The forms of a project (or of one step), each with its newest signed scan or None and
     whether `user` may upload one."""
-    from core.rules import has_role
-    from renovation.models import SignedPaper
 
     newest: dict[str, SignedPaper] = {}
     for scan in SignedPaper.objects.unscoped("of the held project").filter(project=project):
@@ -503,7 +505,7 @@ def publicity_area(project: RenovationProject, level: str) -> Area:
 
 def publicity_rows(user, area: Area, year: int) -> list[list]:
     """The list of one area and year for the public: no ID or account number at all."""
-    from renovation import selectors
+    # Not at the top: see _commitment.
     from renovation.documents import NOTICE_STATUSES, _area_text, _expected_amount
 
     qs: QuerySet = (

@@ -20,7 +20,15 @@ from importlib import import_module
 from accounts.models import Role
 from core.errors import ConflictError, DomainError, RoleRefused
 from core.rules import has_role
-from renovation.models import ACTIVE, ENDED, ProjectStatus, RenovationMethod, RenovationProject
+from renovation.models import (
+    ACTIVE,
+    ENDED,
+    AmountOverride,
+    Demolition,
+    ProjectStatus,
+    RenovationMethod,
+    RenovationProject,
+)
 
 S = ProjectStatus
 R = Role
@@ -57,8 +65,6 @@ class StepRefused(ConflictError):
 
 
 def _override_pending(project: RenovationProject) -> str | None:
-    from renovation.models import AmountOverride
-
     if (
         AmountOverride.objects.unscoped("of the held project")
         .filter(project=project, status="pending")
@@ -81,8 +87,6 @@ def _moved_in(project: RenovationProject) -> str | None:
 
 
 def _demolition_recorded(project: RenovationProject) -> str | None:
-    from renovation.models import Demolition
-
     if Demolition.objects.unscoped("of the held project").filter(project=project).exists():
         return "该项目已登记旧房拆除。"
     return None

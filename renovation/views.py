@@ -31,6 +31,7 @@ from core.offline import OfflineEntryMixin
 from core.rules import has_role
 from households.models import Household
 from renovation import documents, forms, paper, selectors, services
+from renovation.archive import build_archive, build_archive_pdf
 from renovation.filters import ProjectFilter
 from renovation.models import (
     Acceptance,
@@ -46,6 +47,7 @@ from renovation.models import (
     SignedPaper,
     VillageReview,
 )
+from renovation.national import national_queryset
 from renovation.steps import STEPS, Step, allowed_actions, refusal
 
 S = ProjectStatus
@@ -533,8 +535,6 @@ class ArchiveView(RoleRequiredMixin, DetailView):
         )
 
     def get_context_data(self, **kwargs):
-        from renovation.archive import build_archive
-
         context = super().get_context_data(**kwargs)
         context["archive"] = build_archive(self.object, self.request.user)
         return context
@@ -542,8 +542,6 @@ class ArchiveView(RoleRequiredMixin, DetailView):
 
 class ArchivePdfView(RoleRequiredMixin, View):
     def get(self, request, pk):
-        from renovation.archive import build_archive_pdf
-
         household = get_object_or_404(Household.objects.visible_to(request.user), pk=pk)
         content = build_archive_pdf(household, request.user)
         return download_response(
@@ -600,7 +598,6 @@ class NationalEntryView(RoleRequiredMixin, View):
         year = (
             int(year) if year.isdigit() and 2000 <= int(year) <= 2100 else timezone.localdate().year
         )
-        from renovation.national import national_queryset
 
         projects = national_queryset(request.user, year).prefetch_related("national_entries")
         page = Paginator(projects, 100).get_page(request.GET.get("page"))

@@ -1,5 +1,7 @@
 from django.utils.functional import SimpleLazyObject
 
+from reports.models import Alert
+
 
 def open_alerts(request):
     """The bell's count of the alerts the user answers for: one COUNT query, and only on pages
@@ -9,8 +11,6 @@ def open_alerts(request):
         return {}
 
     def count() -> int:
-        from reports.models import Alert
-
         return Alert.objects.responsible(user).open().count()
 
     return {"open_alert_count": SimpleLazyObject(count)}

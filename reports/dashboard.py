@@ -17,8 +17,20 @@ from django.utils import timezone
 from django.utils.http import urlencode
 
 from accounts.models import HIGHER_REVIEWER_ROLES, PREFIX_LENGTH, Area, AreaLevel, Role
+from households.models import CATEGORY_SHORT, Category, Household
+from inspections import selectors as inspection_selectors
+from inspections.models import HazardStatus
+from rectification.models import FindingStatus, ItemStatus
+from rectification.selectors import finding_list, item_list
+from renovation.archive import completeness_by_township
+from renovation.models import FUNDED, ProjectStatus, RenovationProject
+from renovation.models import ProjectStatus as P
+from renovation.selectors import ready_for_approval
+from reports.models import Alert
 from reports.selectors import completion_rate
 from reports.targets import CHILD_LEVEL, target_progress
+from subsidies.models import BatchStatus, LineStatus, PayoutLine
+from subsidies.selectors import batch_list
 
 ZERO = Decimal("0.00")
 
@@ -67,10 +79,6 @@ class _Counts:
 
 
 def _counts(user, year: int) -> _Counts:
-    from households.models import Household
-    from rectification.selectors import item_list
-    from renovation.models import FUNDED, RenovationProject
-
     projects = RenovationProject.objects.visible_to(user)
     return _Counts(
         projects=_by_status(projects),
@@ -87,15 +95,6 @@ def queue(user, counts: _Counts) -> list[QueueEntry]:
 
     Only steps the role may take are listed; empty entries are left out.
     """
-    from inspections import selectors as inspection_selectors
-    from inspections.models import HazardStatus
-    from rectification.models import FindingStatus, ItemStatus
-    from rectification.selectors import finding_list, item_list
-    from renovation.models import ProjectStatus as P
-    from renovation.models import RenovationProject
-    from renovation.selectors import ready_for_approval
-    from subsidies.models import BatchStatus
-    from subsidies.selectors import batch_list
 
     role = getattr(user, "role", "")
     if role in HIGHER_REVIEWER_ROLES:
@@ -184,10 +183,6 @@ def queue(user, counts: _Counts) -> list[QueueEntry]:
 
 
 def key_figures(user, year: int, counts: _Counts) -> list[Figure]:
-    from inspections import selectors as inspection_selectors
-    from rectification.models import ItemStatus
-    from subsidies.models import LineStatus, PayoutLine
-
     ledger_qs = inspection_selectors.ledger(user)
     ledger = {"total": ledger_qs.count(), "emergency": ledger_qs.filter(emergency=True).count()}
     paid = (
@@ -246,7 +241,6 @@ def key_figures(user, year: int, counts: _Counts) -> list[Figure]:
 def _progress_by_area(user, year: int) -> dict | None:
     """This year's plan and completions by the areas one level below the user's (the counties
     of a city, the townships of a county, the villages of a township)."""
-    from renovation.models import FUNDED, RenovationProject
 
     area = getattr(user, "area", None)
     if area is None or area.level == AreaLevel.VILLAGE:
@@ -279,8 +273,6 @@ def _progress_by_area(user, year: int) -> dict | None:
 
 def charts(user, year: int, counts: _Counts) -> dict:
     """Data for the charts drawn by the vendored Chart.js (passed with `json_script`)."""
-    from households.models import CATEGORY_SHORT, Category
-    from renovation.models import ProjectStatus
 
     by_category, projects_by_status = counts.households, counts.projects
     categories = [
@@ -302,7 +294,6 @@ def charts(user, year: int, counts: _Counts) -> dict:
 
 def dashboard(user, today: dt.date | None = None) -> dict:
     """Everything the home page shows for `user`."""
-    from reports.models import Alert
 
     year = (today or timezone.localdate()).year
     counts = _counts(user, year)
@@ -320,8 +311,6 @@ def dashboard(user, today: dt.date | None = None) -> dict:
 
 
 def _archive_completeness(user) -> list[dict]:
-    from renovation.archive import completeness_by_township
-
     area = getattr(user, "area", None)
     if area is None or area.level == AreaLevel.VILLAGE or area.is_higher:
         return []  # above the county: the spot checks look at archives (rectification)

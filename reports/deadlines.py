@@ -18,6 +18,10 @@ from django.db.models.functions import Coalesce
 from django.urls import reverse
 
 from accounts.models import Area, AreaLevel
+from inspections.models import Campaign, InspectionRecord
+from inspections.selectors import campaign_households, ledger, pending_appraisals
+from rectification.models import DeadlineKind, ItemStatus, RectificationItem
+from renovation.models import ACTIVE, Demolition, ProjectStatus, RenovationProject
 from reports.models import AlertType
 
 
@@ -51,7 +55,6 @@ class Overdue:
 
 def rectification_overdue(today: dt.date) -> Iterator[Overdue]:
     """整改期限已过而未销号 (long-term items: their last stage goal)."""
-    from rectification.models import DeadlineKind, ItemStatus, RectificationItem
 
     items = (
         RectificationItem.objects.exclude(status=ItemStatus.CLOSED)
@@ -76,7 +79,6 @@ def rectification_overdue(today: dt.date) -> Iterator[Overdue]:
 
 def appraisal_overdue(today: dt.date) -> Iterator[Overdue]:
     """A household of a department list not appraised within 5 working days."""
-    from inspections.selectors import pending_appraisals
 
     for entry in pending_appraisals(SYSTEM, today).filter(overdue=True):
         household = entry.household
@@ -92,7 +94,6 @@ def appraisal_overdue(today: dt.date) -> Iterator[Overdue]:
 
 def completion_overdue(today: dt.date) -> Iterator[Overdue]:
     """Not completed by the due date (31 July in principle), project still going."""
-    from renovation.models import ACTIVE, RenovationProject
 
     projects = RenovationProject.objects.filter(
         status__in=ACTIVE, completed_on__isnull=True, completion_due__lt=today
@@ -126,7 +127,6 @@ def payout_overdue(today: dt.date) -> Iterator[Overdue]:
 
 def not_demolished(today: dt.date) -> Iterator[Overdue]:
     """建新必拆旧: accepted (or closed) for longer than the grace period, old house standing."""
-    from renovation.models import Demolition, ProjectStatus, RenovationProject
 
     grace = timedelta(days=settings.ANJU_DEMOLITION_GRACE_DAYS)
     # From the move-in when recorded (issue 15 point 6), else from the acceptance.
@@ -153,7 +153,6 @@ def not_demolished(today: dt.date) -> Iterator[Overdue]:
 
 def d_occupied(today: dt.date) -> Iterator[Overdue]:
     """危房不住人: a D house on the ledger whose last inspection found it lived in."""
-    from inspections.selectors import ledger
 
     rows = (
         ledger(SYSTEM, today)
@@ -184,8 +183,6 @@ def review_campaign_due(today: dt.date) -> Iterator[Overdue]:
     2. Per campaign: a 回头看 campaign that ended (within the last year) while households in
        its scope are still unchecked (不漏一户).
     """
-    from inspections.models import Campaign, InspectionRecord
-    from inspections.selectors import campaign_households
 
     interval = timedelta(days=settings.ANJU_REVIEW_CAMPAIGN_INTERVAL_DAYS)
     campaigns = list(

@@ -9,6 +9,7 @@ from django.utils import timezone
 from core.exports import write_xlsx
 from households.models import CATEGORY_SHORT, CURRENT_CATEGORIES
 from reports.models import MonthlyReport, MonthlyReportRow
+from reports.rollup import RATE_NAMES
 from reports.selectors import completion_chart, report_rows
 
 HEADERS = [
@@ -136,8 +137,6 @@ def rollup_title(ranking: dict) -> str:
 
 
 def rollup_xlsx(ranking: dict) -> bytes:
-    from reports.rollup import RATE_NAMES
-
     def cells(row) -> list:
         f = row.figures
         rates = []

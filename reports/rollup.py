@@ -29,7 +29,11 @@ from django.db.models import OuterRef, Subquery
 from django.utils import timezone
 
 from accounts.models import Area, AreaLevel, User
+from renovation.models import FUNDED, NationalEntry, NationalStage, RenovationProject
+from reports.models import AnnualTarget, MonthlyReport, RowStatus
 from reports.selectors import COUNT_FIELDS, ZERO, completion_rate, township_figures
+from subsidies.models import LineStatus, PayoutLine
+from subsidies.selectors import payment_due
 
 RATE_NAMES = ("completion", "entry", "payout", "closure")
 RATE_LABELS = {
@@ -88,7 +92,6 @@ def county_figures(area: Area, month: dt.date) -> dict[str, dict]:
     per_county: dict[str, dict] = defaultdict(_empty)
     for township_code, figures in township_figures(area, month).items():
         _add(per_county[township_code[:6] + "000000"], figures)
-    from reports.models import AnnualTarget
 
     # A county's target is what the city assigned it (as in its own report's total row).
     for code, n in (
@@ -104,9 +107,6 @@ def county_figures(area: Area, month: dt.date) -> dict[str, dict]:
 
 def _timeliness(area: Area, year: int, today: dt.date) -> dict[str, dict[str, tuple[int, int]]]:
     """Per county code: (timely, due) national-system entries and payouts."""
-    from renovation.models import FUNDED, NationalEntry, NationalStage, RenovationProject
-    from subsidies.models import LineStatus, PayoutLine
-    from subsidies.selectors import payment_due
 
     days = dt.timedelta(days=settings.ANJU_NATIONAL_ENTRY_DAYS)
     reason = "the roll-up reads the areas it is given"
@@ -186,7 +186,6 @@ def _competition(values: dict[str, Decimal | None]) -> dict[str, int | None]:
 
 def county_ranking(area: Area, month: dt.date, today: dt.date | None = None) -> dict:
     """The counties of `area` (a city or a province) with their figures, rates and ranks."""
-    from reports.models import MonthlyReport, RowStatus
 
     today = today or timezone.localdate()
     month = month.replace(day=1)

@@ -10,7 +10,11 @@ from django.db.models import Count, Q
 from django.db.models.functions import Left
 
 from accounts.models import Area
+from households.models import Household
+from rectification.models import ItemStatus, RectificationItem
+from renovation.models import FUNDED, RenovationProject
 from reports.models import Alert, AlertStatus, AnnualTarget, MonthlyReportRow
+from subsidies.selectors import paid_per_township
 
 COUNT_FIELDS = (
     "households_total",
@@ -46,10 +50,6 @@ def township_figures(county: Area, month: dt.date) -> dict[str, dict]:
     Households and appraisals: the registry as it stands. Projects: the report year's plan
     (approved or later, not withdrawn). Paid: lines confirmed paid for that year's projects.
     """
-    from households.models import Household
-    from rectification.models import ItemStatus, RectificationItem
-    from renovation.models import FUNDED, RenovationProject
-    from subsidies.selectors import paid_per_township
 
     code6 = county.prefix
     year = month.year

@@ -25,6 +25,7 @@ from reports.models import (
     MonthlyReportRow,
     RowStatus,
 )
+from reports.selectors import area_target, rank_rows, total_figures, township_figures
 
 logger = logging.getLogger(__name__)
 
@@ -162,7 +163,6 @@ def month_start(day: dt.date) -> dt.date:
 
 def monthly_report_draft(county: Area, month: dt.date) -> MonthlyReport:
     """Create or refresh the county's report for `month`; submitted rows stay frozen."""
-    from reports.selectors import area_target, rank_rows, total_figures, township_figures
 
     if county.level != AreaLevel.COUNTY:
         raise DomainError("月报按县生成。")

@@ -24,8 +24,10 @@ from accounts.models import PREFIX_LENGTH, Area, AreaLevel, Role, User, parent_c
 from core.audit import attributed
 from core.errors import DomainError, RoleRefused
 from core.rules import require_role
+from renovation.models import FUNDED, RenovationProject
 from reports.models import AnnualTarget, TargetRevision
 from reports.selectors import completion_rate
+from subsidies.models import LineStatus, PayoutLine
 
 #: The level of an area → the role that assigns its target (a reviewer of the parent area).
 ASSIGNER_ROLE = {
@@ -192,8 +194,6 @@ def _children_prefix_length(area: Area) -> int | None:
 def target_progress(user: User, year: int, area: Area | None = None) -> dict:
     """The target and the progress of `area` (default: the user's) and of each area below it:
     one grouped query over the projects, one over the targets."""
-    from renovation.models import FUNDED, RenovationProject
-    from subsidies.models import LineStatus, PayoutLine
 
     area = area or user.area
     if area is None:

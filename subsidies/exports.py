@@ -17,6 +17,7 @@ from openpyxl.styles import Font
 
 from core import exports
 from core.errors import DomainError
+from core.pdf import render_pdf
 from core.xlsx import freeze_header, safe_cell
 from households.models import SensitiveAccessLog
 from subsidies import selectors
@@ -160,8 +161,6 @@ def summary_context(batch: PayoutBatch) -> dict:
 
 
 def render_summary_pdf(batch: PayoutBatch) -> bytes:
-    from core.pdf import render_pdf
-
     return render_pdf("subsidies/pdf/batch_summary.html", summary_context(batch))
 
 

@@ -35,6 +35,7 @@ from core.imports.xlsx_reader import Sheet, read_workbook
 from core.validators import id_number_error
 from households.importer import StoredImport, apply_stored_import, import_cancel
 from households.models import Household, HouseholdImport, ImportKind
+from inspections.models import SafetyState, StateLevel, StateSource
 from subsidies.models import HistoricRenovation
 
 HEADERS = {
@@ -235,8 +236,6 @@ def _store_preview(record: HouseholdImport, plan: HistoricPlan) -> None:
 
 
 def _write(plan: HistoricPlan, *, by) -> list[Household]:
-    from inspections.models import SafetyState, StateLevel, StateSource
-
     records = [
         HistoricRenovation(
             household_id=r.household_id,

@@ -15,6 +15,8 @@ from accounts.models import Area
 from renovation.models import FUNDED, RenovationProject
 from subsidies.models import (
     PAYABLE_PROJECT_STATUSES,
+    FundAllocation,
+    FundLevel,
     LineStatus,
     PayoutBatch,
     PayoutLine,
@@ -191,7 +193,6 @@ def funds_summary(user, year: int | None = None) -> dict:
     approved amounts of the year's funded projects, per year), drawn (lines of batches on
     the allocations that did not fail, and the advances they reimburse), paid (lines the
     finance bureau paid, and reimbursed advances), balance = allocated − drawn."""
-    from subsidies.models import FundAllocation, FundLevel
 
     allocations = FundAllocation.objects.visible_to(user)
     if year is not None:
@@ -312,6 +313,4 @@ def paid_per_township(code6: str, year: int) -> dict[str, tuple[int, Decimal]]:
 
 
 def allocation_list(user):
-    from subsidies.models import FundAllocation
-
     return FundAllocation.objects.visible_to(user).select_related("township", "created_by")

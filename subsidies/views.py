@@ -20,6 +20,7 @@ from households.models import Household
 from renovation.models import RenovationProject
 from subsidies import exports, forms, selectors, services
 from subsidies.calculator import calculate, ensure_standards
+from subsidies.filters import LineFilter
 from subsidies.models import BatchStatus, PayoutLine, SubsidyStandard, TownshipAdvance
 
 COUNTY_READERS = frozenset({Role.COUNTY_REVIEWER, Role.COUNTY_APPROVER, Role.OFFICIAL})
@@ -330,8 +331,6 @@ class LineListView(RoleRequiredMixin, View):
     def get(self, request):
         from django.core.paginator import Paginator
         from django.db.models import Count, Sum
-
-        from subsidies.filters import LineFilter
 
         lines = selectors.line_list(request.user).order_by("-batch__batch_date", "id")
         filterset = LineFilter(request.GET, queryset=lines)

@@ -43,11 +43,14 @@ from renovation.services._common import (
     _text,
     _today,
 )
+from renovation.services.closeout import area_violation
 from renovation.services.review import (
     _case,
     _standard_of,
 )
 from renovation.steps import APPROVE_ROLES, OBJECTION_ROLES
+from subsidies.calculator import override_limit
+from subsidies.services import paid_total
 
 # --- 5. three-level publicity ----------------------------------------------------------
 
@@ -207,8 +210,6 @@ def approval_blockers(project: RenovationProject, today: dt.date | None = None) 
         elif p.ends_on >= today:
             reasons.append(f"{level.label}至{p.ends_on:%Y-%m-%d}结束，公示期未满不能批准。")
     if project.planned_area is not None:
-        from renovation.services.closeout import area_violation
-
         violation = area_violation(project, project.planned_area)
         if (
             violation
@@ -290,14 +291,10 @@ def projects_approve_batch(
 
 
 def _override_limit(project: RenovationProject):
-    from subsidies.calculator import override_limit
-
     return override_limit(**_case(project))
 
 
 def _paid_so_far(project: RenovationProject) -> Decimal:
-    from subsidies.services import paid_total
-
     return paid_total(project)
 
 

@@ -21,6 +21,7 @@ from core.uploads import (
     store_upload,
 )
 from inspections.models import StateLevel, StateSource
+from inspections.services import safety_state_record
 from renovation import steps
 from renovation.defaults import DEFAULT_AREA_STANDARD
 from renovation.models import (
@@ -302,7 +303,6 @@ def project_close(
     *, project: RenovationProject, by: User, closed_on: dt.date, today: dt.date | None = None
 ) -> RenovationProject:
     """销号: 改造一户、销档一户. Also takes the household off the dangerous-house ledger."""
-    from inspections.services import safety_state_record
 
     steps.require_role("close", by)
     _date(closed_on, "销号日期", today)

@@ -15,13 +15,13 @@ from core.errors import DomainError
 from core.rules import require_role
 from renovation.models import NationalEntry, NationalStage, RenovationProject
 from renovation.services._common import BatchRefused, _date
+from subsidies.models import LineStatus, PayoutLine
 
 NATIONAL_ROLES = frozenset({Role.COUNTY_REVIEWER, Role.TOWNSHIP_STAFF})
 
 
 def paid_on(project: RenovationProject) -> dt.date | None:
     """The first day the finance bureau paid a line of the project (its batch's date)."""
-    from subsidies.models import LineStatus, PayoutLine
 
     return (
         PayoutLine.objects.unscoped("of the held project")

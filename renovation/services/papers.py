@@ -11,6 +11,7 @@ from core.locking import save_versioned
 from core.rules import has_role
 from core.uploads import DOCUMENT_TYPES, files_removed_on_error, store_upload
 from renovation.models import RenovationProject, SignedPaper
+from renovation.paper import PAPERS
 from renovation.services._common import _lock, _validate_file
 
 
@@ -18,7 +19,6 @@ from renovation.services._common import _lock, _validate_file
 def signed_paper_upload(*, project: RenovationProject, by: User, kind: str, file) -> SignedPaper:
     """File the signed and stamped form `kind`; a later upload of the same form replaces it
     in the archive (the earlier one stays in the history)."""
-    from renovation.paper import PAPERS
 
     paper = PAPERS.get(kind)
     if paper is None:

@@ -48,7 +48,10 @@ from renovation.services._common import (
     _validate_file,
     county_of,
 )
+from renovation.services.closeout import township_sets_area
 from renovation.steps import APPLY_ROLES, CONSTRUCTION_ROLES
+from subsidies.calculator import calculate
+from subsidies.models import DisasterReadmission, HistoricRenovation
 
 # --- 1. application --------------------------------------------------------------------
 
@@ -164,7 +167,6 @@ def project_apply(
 def _readmission_for(household: Household, closed):
     """A household renovated before applies again only with a re-admission (the township's
     disaster proof) recorded after that close-out; it is then tied to the new project."""
-    from subsidies.models import DisasterReadmission, HistoricRenovation
 
     # The newest earlier renovation: a closed project, or a record from before the system.
     earlier = closed.order_by("-closed_on").first()
@@ -426,14 +428,11 @@ def _case(project: RenovationProject) -> dict:
 
 
 def _standard_of(project: RenovationProject):
-    from subsidies.calculator import calculate
-
     return calculate(**_case(project))
 
 
 def _township_area(project: RenovationProject, area) -> Decimal | None:
     """Document 003: for ④⑤ the township approves the area of a rebuilt or new house."""
-    from renovation.services.closeout import township_sets_area
 
     if area in (None, ""):
         if township_sets_area(project) and project.method in BUILT_METHODS:

@@ -14,6 +14,7 @@ from core.locking import lock_for_update
 from core.rules import require_role
 from core.uploads import DOCUMENT_TYPES, files_removed_on_error, store_upload, validate_upload
 from households.models import Household
+from inspections.selectors import current_state
 from renovation.models import RenovationProject
 from subsidies.models import (
     DisasterReadmission,
@@ -70,7 +71,6 @@ def readmission_for_household(
     """因灾再次纳入: a house renovated and closed out before, made dangerous again by a
     disaster, may get a new project with the township's damage proof (documents 000, 003).
     The next application of the household uses it."""
-    from inspections.selectors import current_state
 
     require_role(by, RECORD_ROLES, "登记因灾再次纳入")
     if not proof_file:
