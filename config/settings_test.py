@@ -21,8 +21,11 @@ def _redis_db_for_worker(url: str, worker: int) -> str:
 # cache (rate limits, read-your-writes pins), the Celery broker of the worker test and the
 # beat lock must not be shared with a test running beside it. Set in the environment, so
 # the servers and Celery workers a test starts inherit them.
+# A Celery worker or beat a test starts inherits both the worker's name and the moved URLs,
+# and reads these settings again: the marker keeps it from moving them a second time.
 _XDIST_WORKER = os.environ.get("PYTEST_XDIST_WORKER", "")
-if _XDIST_WORKER.startswith("gw"):
+if _XDIST_WORKER.startswith("gw") and os.environ.get("ANJU_REDIS_MOVED_FOR") != _XDIST_WORKER:
+    os.environ["ANJU_REDIS_MOVED_FOR"] = _XDIST_WORKER
     for _name in ("REDIS_URL", "CELERY_BROKER_URL", "CELERY_RESULT_BACKEND", "ANJU_BEAT_LOCK_URL"):
         if os.environ.get(_name):
             os.environ[_name] = _redis_db_for_worker(os.environ[_name], int(_XDIST_WORKER[2:]))
