@@ -28,8 +28,10 @@ from django.db.models import Q
 from django.utils import timezone
 
 from accounts.models import Area
+from inspections.models import Photo, VillageLocation
 from rectification.models import ProblemType
 from rectification.selfcheck import Finding, _date, fingerprint, rule
+from renovation.models import ProjectPhoto
 
 # A hash with almost all bits equal is a picture without structure (a flat wall, a covered
 # lens, a blank test image): every such picture has nearly the same hash, so it proves
@@ -59,8 +61,6 @@ def _who(household) -> str:
 
 
 def _household_photos(prefix: str, where: Q) -> Iterator[PhotoUse]:
-    from inspections.models import Photo
-
     qs = (
         Photo.objects.in_area(prefix)
         .filter(where)
@@ -106,7 +106,6 @@ def _stage_dates(project, stage: str) -> tuple[dt.date | None, dt.date | None]:
 def _project_photos(prefix: str, where: Q) -> Iterator[PhotoUse]:
     if not apps.is_installed("renovation"):
         return
-    from renovation.models import ProjectPhoto
 
     qs = (
         ProjectPhoto.objects.in_area(prefix)
@@ -339,7 +338,6 @@ def distance_km(lat1, lon1, lat2, lon2) -> float:
 def photo_far_from_village(prefix: str, today: dt.date) -> list[Finding]:
     """Only where the camera wrote a position and the county entered the village's location
     (inspections.VillageLocation)."""
-    from inspections.models import VillageLocation
 
     limit = settings.ANJU_SELFCHECK_PHOTO_MAX_KM
     findings = []

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django.db.models import Count, Prefetch, Q, QuerySet
 
+from inspections.models import Photo
 from rectification.models import (
     Complaint,
     Evidence,
@@ -12,6 +13,8 @@ from rectification.models import (
     RectificationItem,
     SelfCheckFinding,
 )
+from rectification.photo_checks import _stage_dates
+from renovation.models import ProjectPhoto
 
 TYPE_ORDER = [ProblemType.POLICY, ProblemType.WORK]
 
@@ -100,8 +103,6 @@ def finding_photos(finding: SelfCheckFinding, user) -> list[dict]:
     from django.apps import apps
     from django.urls import reverse
 
-    from inspections.models import Photo
-
     wanted = {"i": [], "r": []}
     for ref in finding.photos:
         kind, _, pk = ref.partition(":")
@@ -127,9 +128,6 @@ def finding_photos(finding: SelfCheckFinding, user) -> list[dict]:
             "url": reverse("inspections:photo_file", args=[p.pk]),
         }
     if apps.is_installed("renovation"):
-        from rectification.photo_checks import _stage_dates
-        from renovation.models import ProjectPhoto
-
         for p in (
             ProjectPhoto.objects.visible_to(user)
             .filter(pk__in=wanted["r"])

@@ -36,6 +36,7 @@ from rectification.models import (
     SpotCheck,
     SpotCheckEntry,
 )
+from renovation.models import ProjectStatus, RenovationProject
 
 SPOT_ROLES = HIGHER_REVIEWER_ROLES
 MAX_SAMPLE = 500
@@ -44,7 +45,6 @@ NOT_IN_AREA = "该抽查不在您的管辖区划内。"
 
 def population(by: User, *, county: Area | None, project_status: str = "", category: str = ""):
     """The ids of the households a draw picks from, in the order the draw uses (by id)."""
-    from renovation.models import RenovationProject
 
     households = Household.objects.visible_to(by).filter(exited_on__isnull=True)
     if county is not None:
@@ -69,8 +69,6 @@ def draw(ids: list[int], size: int, seed: int) -> list[int]:
 
 
 def _validated(by: User, county, project_status: str, category: str) -> None:
-    from renovation.models import ProjectStatus
-
     if county is not None and (
         county.level != AreaLevel.COUNTY or not county.code.startswith(by.area.prefix)
     ):

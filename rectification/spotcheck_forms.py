@@ -8,6 +8,7 @@ from django.utils import timezone
 from accounts.models import Area, AreaLevel
 from households.models import Category
 from rectification.models import EntryResult, ProblemType
+from renovation.models import ProjectStatus
 
 DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 
@@ -37,8 +38,6 @@ class SpotCheckForm(forms.Form):
     )
 
     def __init__(self, *args, user, **kwargs):
-        from renovation.models import ProjectStatus
-
         super().__init__(*args, **kwargs)
         self.fields["year"].initial = timezone.localdate().year
         self.fields["county"].queryset = (

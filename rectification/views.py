@@ -35,6 +35,7 @@ from rectification.models import (
     RectificationItem,
     RectificationStage,
 )
+from rectification.pdf import ledger_pdf
 from rectification.selfcheck import RULES
 from rectification.steps import allowed_actions, refusal
 
@@ -138,8 +139,6 @@ class LedgerXlsxView(_LedgerDownloadMixin, View):
 
 class LedgerPdfView(_LedgerDownloadMixin, View):
     def get(self, request):
-        from rectification.pdf import ledger_pdf
-
         items, title = self.ledger(request)
         return self.attachment(ledger_pdf(items, title=title), "application/pdf", "pdf")
 
