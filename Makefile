@@ -65,7 +65,8 @@ test: install system-deps
 	exit $$rc
 
 schemathesis: install
-	@rc=0; $(VENV)/bin/pytest -m schemathesis $(PYTEST_ARGS) || rc=$$?; \
+	@rc=0; $(VENV)/bin/pytest -m schemathesis -n $(TEST_WORKERS) --maxprocesses=8 \
+		$(PYTEST_ARGS) || rc=$$?; \
 	if [ $$rc -eq 5 ]; then echo "make schemathesis: pytest collected no tests" >&2; fi; \
 	exit $$rc
 
