@@ -525,23 +525,15 @@ class SafetyState(models.Model):
                 operation=pgtrigger.Insert | pgtrigger.Update | pgtrigger.Delete,
                 when=pgtrigger.After,
                 func="""
+                    -- OLD is null on an insert, NEW on a delete; an update may move a
+                    -- state to another household: both are recomputed.
                     PERFORM set_config('anju.writing_safety_level', 'on', true);
-                    IF TG_OP <> 'INSERT' THEN
-                        UPDATE households_household h
-                           SET (safety_level, safety_level_on) = (
-                               SELECT s.level, s."on" FROM inspections_safetystate s
-                                WHERE s.household_id = h.id
-                                ORDER BY s."on" DESC, s.id DESC LIMIT 1)
-                         WHERE h.id = OLD.household_id;
-                    END IF;
-                    IF TG_OP <> 'DELETE' THEN
-                        UPDATE households_household h
-                           SET (safety_level, safety_level_on) = (
-                               SELECT s.level, s."on" FROM inspections_safetystate s
-                                WHERE s.household_id = h.id
-                                ORDER BY s."on" DESC, s.id DESC LIMIT 1)
-                         WHERE h.id = NEW.household_id;
-                    END IF;
+                    UPDATE households_household h
+                       SET (safety_level, safety_level_on) = (
+                           SELECT s.level, s."on" FROM inspections_safetystate s
+                            WHERE s.household_id = h.id
+                            ORDER BY s."on" DESC, s.id DESC LIMIT 1)
+                     WHERE h.id IN (OLD.household_id, NEW.household_id);
                     PERFORM set_config('anju.writing_safety_level', 'off', true);
                     RETURN NULL;
                 """,

@@ -210,6 +210,16 @@ def _check_location(latitude, longitude, accuracy) -> None:
         raise DomainError("定位精度无效。")
 
 
+def _lock_for_entry(by, household: Household, model, client_id):
+    """The household locked for a new entry of `model`, and the entry stored before under
+    `client_id` (an offline entry sent again: core/offline.py), or None."""
+    household = lock_for_update(Household.objects.visible_to(by), household.pk, missing=NOT_IN_AREA)
+    entry = already_stored(
+        model.objects.unscoped("an offline entry sent again"), client_id, household=household
+    )
+    return household, entry
+
+
 @attributed
 def inspection_record(
     *,
@@ -235,14 +245,7 @@ def inspection_record(
     _check_location(latitude, longitude, location_accuracy)
     validated = _validate_files(photos)
     with transaction.atomic(), files_removed_on_error() as stored:
-        household = lock_for_update(
-            Household.objects.visible_to(by), household.pk, missing=NOT_IN_AREA
-        )
-        stored_before = already_stored(
-            InspectionRecord.objects.unscoped("an offline entry sent again"),
-            client_id,
-            household=household,
-        )
+        household, stored_before = _lock_for_entry(by, household, InspectionRecord, client_id)
         if stored_before is not None:
             return stored_before
         if campaign is not None:
@@ -293,14 +296,7 @@ def hazard_report_create(
         raise DomainError("请填写隐患情况。")
     validated = _validate_files(photos)
     with transaction.atomic(), files_removed_on_error() as stored:
-        household = lock_for_update(
-            Household.objects.visible_to(by), household.pk, missing=NOT_IN_AREA
-        )
-        stored_before = already_stored(
-            HazardReport.objects.unscoped("an offline entry sent again"),
-            client_id,
-            household=household,
-        )
+        household, stored_before = _lock_for_entry(by, household, HazardReport, client_id)
         if stored_before is not None:
             return stored_before
         report = HazardReport.objects.create(

@@ -16,21 +16,15 @@ import pytest
 
 from households.models import Household
 from inspections.models import InspectionRecord, Photo
+from tests.browser.phone import login_on_phone
 from tests.conftest import PASSWORD
 from tests.inspections.factories import jpeg_bytes
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
-PHONE = {"width": 375, "height": 812}
-
 
 def _login(page, live_server, username: str) -> None:
-    page.set_viewport_size(PHONE)
-    page.goto(f"{live_server.url}/accounts/login/")
-    page.fill("#id_username", username)
-    page.fill("#id_password", PASSWORD)
-    page.click("button[type=submit]")
-    page.wait_for_url(f"{live_server.url}/")
+    login_on_phone(page, live_server, username, PASSWORD)
 
 
 def _controlled(page) -> None:

@@ -14,14 +14,12 @@ from django.core.management import call_command
 
 from demo.county import DEMO_PASSWORD
 from renovation.models import RenovationProject
-from tests.browser.phone import shows_cards
+from tests.browser.phone import login_on_phone, shows_cards
 from tests.conftest import PASSWORD
 from tests.inspections.factories import jpeg_bytes
 from tests.renovation.factories import appraise
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
-
-PHONE = {"width": 375, "height": 812}
 
 # Every page whose main table is a list of records (templates with `table list`), with the
 # demo account that sees the most rows on it.
@@ -34,6 +32,7 @@ LIST_PAGES = {
         "/inspections/pending/",
         "/inspections/hazards/",
         "/inspections/campaigns/",
+        "/inspections/field/",
         "/renovation/",
         "/subsidies/standards/",
         "/subsidies/batches/",
@@ -50,16 +49,6 @@ LIST_PAGES = {
 }
 
 
-def _login(page, live_server, username: str, password: str) -> None:
-    page.context.clear_cookies()
-    page.set_viewport_size(PHONE)
-    page.goto(f"{live_server.url}/accounts/login/")
-    page.fill("#id_username", username)
-    page.fill("#id_password", password)
-    page.click("button[type=submit]")
-    page.wait_for_url(f"{live_server.url}/")
-
-
 def _fits(page) -> bool:
     return page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
 
@@ -73,7 +62,7 @@ def test_a_township_user_works_from_the_household_cards(
     appraise(household, "C")
     photo = tmp_path / "IMG_0002.jpg"
     photo.write_bytes(jpeg_bytes())
-    _login(page, live_server, township_user.username, PASSWORD)
+    login_on_phone(page, live_server, township_user.username, PASSWORD)
 
     # The header is one "菜单" button; its links open below it.
     assert page.locator("#mainnav").is_hidden()
@@ -122,7 +111,7 @@ def test_no_list_page_scrolls_sideways_on_a_phone(live_server, page):
     call_command("seed_demo", stdout=io.StringIO())
     wide = {}
     for username, urls in LIST_PAGES.items():
-        _login(page, live_server, username, DEMO_PASSWORD)
+        login_on_phone(page, live_server, username, DEMO_PASSWORD)
         for url in urls:
             response = page.goto(f"{live_server.url}{url}")
             assert response.status == 200, url
