@@ -325,3 +325,26 @@ def store_upload(instance, field: str, upload, info: UploadInfo, stored: list) -
     instance._sniffed_extension = info.extension
     getattr(instance, field).save(upload.name or field, upload, save=False)
     stored.append(getattr(instance, field))
+
+
+def save_photos(model, validated, stored: list, **fields) -> list:
+    """One row of `model` per validated (upload, UploadInfo): the photo's facts from the
+    upload (name, type, size, EXIF time and position, perceptual hash), its file stored
+    under the sniffed type (and listed in `stored`, see files_removed_on_error), then
+    `fields` (the owner, the uploader, a stage)."""
+    photos = []
+    for upload, info in validated:
+        photo = model(
+            original_name=(getattr(upload, "name", "") or "")[:200],
+            content_type=info.content_type,
+            size=info.size,
+            taken_at=info.taken_at,
+            latitude=info.latitude,
+            longitude=info.longitude,
+            phash=info.phash,
+            **fields,
+        )
+        store_upload(photo, "file", upload, info, stored)
+        photo.save()
+        photos.append(photo)
+    return photos

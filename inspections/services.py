@@ -15,7 +15,13 @@ from core.errors import DomainError
 from core.locking import lock_for_update
 from core.offline import already_stored
 from core.rules import require_role
-from core.uploads import DOCUMENT_TYPES, IMAGE_TYPES, files_removed_on_error, validate_upload
+from core.uploads import (
+    DOCUMENT_TYPES,
+    IMAGE_TYPES,
+    files_removed_on_error,
+    save_photos,
+    validate_upload,
+)
 from core.workdays import add_working_days
 from households.models import Department, Household
 from inspections.models import (
@@ -74,26 +80,7 @@ def _validate_files(files: Iterable, *, allowed=IMAGE_TYPES, label="照片") -> 
 
 
 def _save_photos(validated, *, household, by, stored: list, **parent) -> list[Photo]:
-    photos = []
-    for upload, info in validated:
-        photo = Photo(
-            household=household,
-            uploaded_by=by,
-            original_name=(getattr(upload, "name", "") or "")[:200],
-            content_type=info.content_type,
-            size=info.size,
-            taken_at=info.taken_at,
-            latitude=info.latitude,
-            longitude=info.longitude,
-            phash=info.phash,
-            **parent,
-        )
-        photo._sniffed_extension = info.extension
-        photo.file.save(upload.name or "photo", upload, save=False)
-        stored.append(photo.file)
-        photo.save()
-        photos.append(photo)
-    return photos
+    return save_photos(Photo, validated, stored, household=household, uploaded_by=by, **parent)
 
 
 # --- appraisals ------------------------------------------------------------------------

@@ -18,6 +18,7 @@ from core.uploads import (
     DOCUMENT_TYPES,
     IMAGE_TYPES,
     files_removed_on_error,
+    save_photos,
     store_upload,
     validate_upload,
 )
@@ -156,23 +157,9 @@ def project_photos_add(
     with transaction.atomic(), files_removed_on_error() as stored:
         project = _lock(project, by)
         steps.require("photos", project, by)
-        photos = []
-        for upload, info in validated:
-            photo = ProjectPhoto(
-                project=project,
-                stage=stage,
-                original_name=(getattr(upload, "name", "") or "")[:200],
-                content_type=info.content_type,
-                size=info.size,
-                taken_at=info.taken_at,
-                latitude=info.latitude,
-                longitude=info.longitude,
-                phash=info.phash,
-                uploaded_by=by,
-            )
-            store_upload(photo, "file", upload, info, stored)
-            photo.save()
-            photos.append(photo)
+        photos = save_photos(
+            ProjectPhoto, validated, stored, project=project, stage=stage, uploaded_by=by
+        )
         save_versioned(project)
     return photos
 
