@@ -19,7 +19,6 @@ from typing import Any
 
 from cryptography.fernet import InvalidToken
 from django.conf import settings
-from django.core.files.base import ContentFile
 from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.utils import timezone
@@ -38,6 +37,7 @@ from core.imports.files import (  # noqa: F401 - re-exported for the other house
     _text,
     check_archive,
     read_upload,
+    save_with_upload,
 )
 from core.imports.xlsx_reader import Sheet, read_workbook
 from core.rules import require_role
@@ -605,19 +605,11 @@ def import_upload(
     household_import = HouseholdImport(
         created_by=user,
         area=user.area,
-        filename=(getattr(uploaded, "name", "") or "名单.xlsx").rsplit("/", 1)[-1][:255],
         department=department or "",
         received_on=received_on if department else None,
     )
     _store_preview(household_import, plan)
-    household_import.file.save("upload", ContentFile(_encrypt_file(data)), save=False)
-    try:
-        with transaction.atomic():
-            household_import.save()
-    except Exception:
-        household_import.file.delete(save=False)
-        raise
-    return household_import
+    return save_with_upload(household_import, data, getattr(uploaded, "name", ""), "名单.xlsx")
 
 
 def _write(plan: ImportPlan, *, by) -> list[Household]:

@@ -20,8 +20,6 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from typing import Any
 
-from django.core.files.base import ContentFile
-from django.db import transaction
 from django.db.models import (
     BooleanField,
     Case,
@@ -48,12 +46,12 @@ from households.importer import (
     PREVIEW_ROWS,
     ImportFileError,
     StoredImport,
-    _encrypt_file,
     _normalize_header,
     _text,
     apply_stored_import,
     import_cancel,
     read_upload,
+    save_with_upload,
 )
 from households.models import (
     CATEGORY_SHORT,
@@ -766,20 +764,12 @@ def monitoring_upload(
         kind=ImportKind.MONITORING,
         created_by=user,
         area=user.area,
-        filename=(getattr(uploaded, "name", "") or "监测对象信息.xlsx").rsplit("/", 1)[-1][:255],
         department=Department.XIANGCUN,
         received_on=received_on or timezone.localdate(),
         full_list=full_list,
     )
     _store_preview(record, plan)
-    record.file.save("upload", ContentFile(_encrypt_file(data)), save=False)
-    try:
-        with transaction.atomic():
-            record.save()
-    except Exception:
-        record.file.delete(save=False)
-        raise
-    return record
+    return save_with_upload(record, data, getattr(uploaded, "name", ""), "监测对象信息.xlsx")
 
 
 def _write(plan: MonitoringPlan, *, by) -> list[Household]:

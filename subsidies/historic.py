@@ -17,8 +17,6 @@ from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from django.conf import settings
-from django.core.files.base import ContentFile
-from django.db import transaction
 from django.utils import timezone
 
 from accounts.scoping import area_prefix
@@ -26,10 +24,10 @@ from core import crypto
 from core.errors import DomainError
 from core.imports.files import (
     ImportFileError,
-    _encrypt_file,
     _normalize_header,
     _text,
     read_upload,
+    save_with_upload,
 )
 from core.imports.xlsx_reader import Sheet, read_workbook
 from core.validators import id_number_error
@@ -286,17 +284,9 @@ def historic_upload(*, user, uploaded) -> HouseholdImport:
         kind=ImportKind.HISTORIC,
         created_by=user,
         area=user.area,
-        filename=(getattr(uploaded, "name", "") or "历年改造记录.xlsx").rsplit("/", 1)[-1][:255],
     )
     _store_preview(record, plan)
-    record.file.save("upload", ContentFile(_encrypt_file(data)), save=False)
-    try:
-        with transaction.atomic():
-            record.save()
-    except Exception:
-        record.file.delete(save=False)
-        raise
-    return record
+    return save_with_upload(record, data, getattr(uploaded, "name", ""), "历年改造记录.xlsx")
 
 
 def historic_apply(*, record: HouseholdImport, by, only_valid: bool = False) -> HouseholdImport:

@@ -12,6 +12,8 @@ import zipfile
 from typing import Any
 
 from django.conf import settings
+from django.core.files.base import ContentFile
+from django.db import transaction
 
 from core import crypto
 from core.errors import DomainError
@@ -89,6 +91,20 @@ def _encrypt_file(data: bytes) -> bytes:
 
 def _decrypt_file(token: bytes) -> bytes:
     return crypto.decrypt_bytes(token)
+
+
+def save_with_upload(record, data: bytes, filename: str, fallback: str):
+    """Save an import's row with its uploaded file, encrypted at rest, named after the
+    sender's file (`fallback` when it has none); a row that cannot be saved leaves no file."""
+    record.filename = (filename or fallback).rsplit("/", 1)[-1][:255]
+    record.file.save("upload", ContentFile(_encrypt_file(data)), save=False)
+    try:
+        with transaction.atomic():
+            record.save()
+    except Exception:
+        record.file.delete(save=False)
+        raise
+    return record
 
 
 def read_upload(uploaded) -> bytes:
