@@ -7,7 +7,7 @@ from accounts.scoping import HeldParentInlineFormSet
 from core.validators import id_number_error
 from households import validation
 from households.models import Household, Member, Relation
-from households.services import confirms_directly
+from households.services import EDITABLE_FIELDS, confirms_directly
 
 
 class IdNumberField(forms.CharField):
@@ -44,25 +44,7 @@ class HouseholdForm(forms.ModelForm):
 
     class Meta:
         model = Household
-        fields = [
-            "village",
-            "head_name",
-            "id_number",
-            "phone",
-            "address",
-            "family_size",
-            "category",
-            "identified_by",
-            "identified_on",
-            "is_disabled",
-            "is_military_family",
-            "is_veteran",
-            "is_heroic",
-            "split_on",
-            "bank_account",
-            "bank_name",
-            "note",
-        ]
+        fields = list(EDITABLE_FIELDS)  # the fields the services accept
         widgets = {
             "identified_on": forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
             "split_on": forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
