@@ -103,9 +103,12 @@ def _reached(project: RenovationProject, status: str) -> bool:
     return False  # an ended project needs nothing further
 
 
-def _project_items(project: RenovationProject, user) -> list[Item]:
-    items: list[Item] = []
-    items.append(
+# The rows of a project's archive (一户一档), in order: each builder gives its item(s) for
+# one document of the workflow. A new document of a step is a new builder in PROJECT_ITEMS.
+
+
+def _application(project: RenovationProject, user) -> list[Item]:
+    return [
         Item(
             "改造申请书",
             bool(project.application_file),
@@ -114,9 +117,12 @@ def _project_items(project: RenovationProject, user) -> list[Item]:
             ("村委会代为申请；" if project.on_behalf else "") + project.get_method_display(),
             _file("application", project) if project.application_file else "",
         )
-    )
+    ]
+
+
+def _appraisal_report(project: RenovationProject, user) -> list[Item]:
     appraisal = project.appraisal
-    items.append(
+    return [
         Item(
             "房屋安全鉴定报告",
             bool(appraisal and appraisal.report_file),
@@ -130,9 +136,12 @@ def _project_items(project: RenovationProject, user) -> list[Item]:
             if appraisal and appraisal.report_content_type in IMAGE_TYPES
             else "",
         )
-    )
+    ]
+
+
+def _village_review(project: RenovationProject, user) -> list[Item]:
     review = project.village_reviews.select_related("recorded_by").first()
-    items.append(
+    return [
         Item(
             "村级评议会议记录",
             review is not None,
@@ -148,8 +157,11 @@ def _project_items(project: RenovationProject, user) -> list[Item]:
             else "",
             pending=not _reached(project, S.VILLAGE_REVIEWED),
         )
-    )
-    items.append(
+    ]
+
+
+def _township_review(project: RenovationProject, user) -> list[Item]:
+    return [
         Item(
             "乡镇初审",
             project.township_reviewed_on is not None,
@@ -158,9 +170,12 @@ def _project_items(project: RenovationProject, user) -> list[Item]:
             project.township_opinion,
             pending=not _reached(project, S.TOWNSHIP_REVIEWED),
         )
-    )
+    ]
+
+
+def _joint_review(project: RenovationProject, user) -> list[Item]:
     opinions = list(project.joint_opinions.select_related("recorded_by"))
-    items.append(
+    return [
         Item(
             "联合审核记录",
             len(opinions) == 5,
@@ -173,10 +188,15 @@ def _project_items(project: RenovationProject, user) -> list[Item]:
             ),
             pending=not _reached(project, S.JOINT_REVIEWED),
         )
-    )
+    ]
+
+
+def _publicity(project: RenovationProject, user) -> list[Item]:
+    """The three levels' publicity record, then their photos."""
     publicities = list(project.publicities.select_related("recorded_by"))
     objections = [o for p in publicities for o in p.objections.all()]
-    items.append(
+    with_photo = [p for p in publicities if p.photo]
+    return [
         Item(
             "三级公示记录",
             len(publicities) == 3,
@@ -188,10 +208,7 @@ def _project_items(project: RenovationProject, user) -> list[Item]:
             )
             + (f"；异议{len(objections)}条" if objections else ""),
             pending=not _reached(project, S.APPROVED),
-        )
-    )
-    with_photo = [p for p in publicities if p.photo]
-    items.append(
+        ),
         Item(
             "公示照片",
             len(with_photo) == 3,
@@ -200,9 +217,12 @@ def _project_items(project: RenovationProject, user) -> list[Item]:
             "、".join(p.get_level_display() for p in with_photo),
             pending=not _reached(project, S.APPROVED),
             images=[(_path(p.photo), p.get_level_display()) for p in with_photo],
-        )
-    )
-    items.append(
+        ),
+    ]
+
+
+def _approval(project: RenovationProject, user) -> list[Item]:
+    return [
         Item(
             "批准（年度计划）",
             project.approved_on is not None,
@@ -213,8 +233,11 @@ def _project_items(project: RenovationProject, user) -> list[Item]:
             else "",
             pending=not _reached(project, S.APPROVED),
         )
-    )
-    items.append(
+    ]
+
+
+def _notification(project: RenovationProject, user) -> list[Item]:
+    return [
         Item(
             "函告书",
             project.notified_on is not None,
@@ -224,14 +247,17 @@ def _project_items(project: RenovationProject, user) -> list[Item]:
             reverse("renovation:letter", args=[project.pk]) if project.notified_on else "",
             pending=not _reached(project, S.NOTIFIED),
         )
-    )
+    ]
+
+
+def _commitment(project: RenovationProject, user) -> list[Item]:
     commitment = (
         Commitment.objects.unscoped("of the held project")
         .filter(project=project)
         .select_related("recorded_by")
         .first()
     )
-    items.append(
+    return [
         Item(
             "承诺书",
             bool(commitment and commitment.file),
@@ -242,13 +268,20 @@ def _project_items(project: RenovationProject, user) -> list[Item]:
             _path(commitment.file) if commitment and commitment.content_type in IMAGE_TYPES else "",
             pending=not _reached(project, S.UNDER_CONSTRUCTION),
         )
-    )
+    ]
+
+
+# A stage's photos are due once the project has passed that stage.
+PHOTOS_DUE_AT = {
+    PhotoStage.BEFORE: S.UNDER_CONSTRUCTION,
+    PhotoStage.DURING: S.COMPLETED,
+    PhotoStage.AFTER: S.ACCEPTED,
+}
+
+
+def _stage_photos(project: RenovationProject, user) -> list[Item]:
     photos = list(project.photos.select_related("uploaded_by"))
-    needed_at = {
-        PhotoStage.BEFORE: S.UNDER_CONSTRUCTION,
-        PhotoStage.DURING: S.COMPLETED,
-        PhotoStage.AFTER: S.ACCEPTED,
-    }
+    items = []
     for stage in PhotoStage:
         mine = [p for p in photos if p.stage == stage]
         items.append(
@@ -258,12 +291,16 @@ def _project_items(project: RenovationProject, user) -> list[Item]:
                 mine[-1].uploaded_at if mine else None,
                 "、".join(sorted({_name(p.uploaded_by) for p in mine})),
                 f"{len(mine)}张" if mine else "",
-                pending=not _reached(project, needed_at[stage]),
+                pending=not _reached(project, PHOTOS_DUE_AT[stage]),
                 images=[(_path(p.file), f"{stage.label} {p.uploaded_at:%Y-%m-%d}") for p in mine],
             )
         )
+    return items
+
+
+def _quality_checks(project: RenovationProject, user) -> list[Item]:
     checks = list(project.quality_checks.select_related("recorded_by"))
-    items.append(
+    return [
         Item(
             "质量检查记录",
             bool(checks),
@@ -276,14 +313,19 @@ def _project_items(project: RenovationProject, user) -> list[Item]:
             ),
             pending=not _reached(project, S.COMPLETED),
         )
-    )
+    ]
+
+
+def _acceptance(project: RenovationProject, user) -> list[Item]:
+    """The acceptance and basic safety evaluation, then every failed attempt before it (issue
+    15 point 7)."""
     acceptance = (
         Acceptance.objects.unscoped("of the held project")
         .filter(project=project)
         .select_related("recorded_by")
         .first()
     )
-    items.append(
+    items = [
         Item(
             "竣工验收及基本安全评定表",
             acceptance is not None,
@@ -298,8 +340,7 @@ def _project_items(project: RenovationProject, user) -> list[Item]:
             else "",
             pending=not _reached(project, S.ACCEPTED),
         )
-    )
-    # Every failed attempt before it (issue 15 point 7).
+    ]
     for failed in (
         FailedAcceptance.objects.unscoped("of the held project")
         .filter(project=project)
@@ -314,14 +355,21 @@ def _project_items(project: RenovationProject, user) -> list[Item]:
                 f"参加人员：{failed.participants}；原因：{failed.reasons}；整改要求：{failed.to_fix}",
             )
         )
-    items.append(_payout_item(project, user))
+    return items
+
+
+def _payout(project: RenovationProject, user) -> list[Item]:
+    return [_payout_item(project, user)]
+
+
+def _demolition(project: RenovationProject, user) -> list[Item]:
     demolition = (
         Demolition.objects.unscoped("of the held project")
         .filter(project=project)
         .select_related("recorded_by")
         .first()
     )
-    items.append(
+    return [
         Item(
             "旧房拆除证明",
             demolition is not None or bool(project.demolition_not_applicable_reason),
@@ -334,7 +382,29 @@ def _project_items(project: RenovationProject, user) -> list[Item]:
             _path(demolition.photo) if demolition else "",
             pending=not _reached(project, S.ACCEPTED),
         )
-    )
+    ]
+
+
+PROJECT_ITEMS = (
+    _application,
+    _appraisal_report,
+    _village_review,
+    _township_review,
+    _joint_review,
+    _publicity,
+    _approval,
+    _notification,
+    _commitment,
+    _stage_photos,
+    _quality_checks,
+    _acceptance,
+    _payout,
+    _demolition,
+)
+
+
+def _project_items(project: RenovationProject, user) -> list[Item]:
+    items = [item for build in PROJECT_ITEMS for item in build(project, user)]
     _file_signed_papers(project, items)
     return items
 
