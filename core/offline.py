@@ -1,8 +1,10 @@
 """Entries recorded on a phone without signal and sent when the network returns.
 
-The page's form carries ``data-offline`` (templates/offline/_form_attrs.html); offline,
-static/js/offline.js keeps the entry, photos included, in the phone's IndexedDB, lists it as
-"待上传" and sends it again, with the header ``X-Anju-Offline: 1``, once the network is back.
+The page's form carries ``data-offline`` (templates/offline/_form_attrs.html). With network,
+static/js/offline.js sends it itself (header ``X-Anju-Offline: page``) and goes to the page the
+answer names; when the network is missing or fails on the way (a weak signal), it keeps the
+entry, photos included, in the phone's IndexedDB, lists it as "待上传" and sends it again,
+with the header ``X-Anju-Offline: 1``, once the network is back.
 
 - **One entry, once.** Each entry carries a client-generated UUID, ``client_id``. A model that
   takes offline entries has a unique ``client_id`` (``client_id_field``) and its service calls
@@ -81,8 +83,10 @@ class OfflineEntryMixin:
         return self.offline_label
 
     def is_offline_replay(self) -> bool:
+        """An entry sent by offline.js: from the outbox ("1"), or straight from the page on a
+        weak signal ("page", whose success message stays for the page it goes to next)."""
         return (
-            self.request.headers.get(REPLAY_HEADER) == "1"
+            self.request.headers.get(REPLAY_HEADER) in ("1", "page")
             and self.offline_entry_label() is not None
         )
 
@@ -126,8 +130,9 @@ class OfflineEntryMixin:
     def form_valid(self, form):
         response = super().form_valid(form)
         if self.is_offline_replay() and response.status_code == 302:
-            # The page's success message is for the page, not for the phone's outbox.
-            for _ in messages.get_messages(self.request):
-                pass
+            if self.request.headers.get(REPLAY_HEADER) == "1":
+                # The page's success message is for the page, not for the phone's outbox.
+                for _ in messages.get_messages(self.request):
+                    pass
             return JsonResponse({"status": "stored", "url": response["Location"]}, status=201)
         return response

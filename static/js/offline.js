@@ -1,6 +1,7 @@
 // 安居 without signal (core/offline.py tells the server's side).
 //
-// - A form with data-offline submitted without network is kept in IndexedDB (photos too),
+// - A form with data-offline is sent from here (header X-Anju-Offline: page). Without network,
+//   or when a weak signal fails on the way, the entry is kept in IndexedDB (photos too),
 //   listed as 待上传 and sent again when the network returns, with the header
 //   X-Anju-Offline: 1. Its client_id (a UUID made here) makes a second sending harmless.
 // - The answer is shown, never dropped: 201 stored (the entry leaves the phone), 409/422 a
@@ -84,14 +85,7 @@
     box.textContent = text;
   }
 
-  document.addEventListener('submit', function (ev) {
-    var form = ev.target;
-    if (!form.matches || !form.matches('form[data-offline]')) return;
-    var idInput = form.querySelector('input[name="client_id"]');
-    if (idInput && !idInput.value) idInput.value = uuid();
-    if (navigator.onLine) return; // with network the page posts as usual; a retry keeps the id
-    ev.preventDefault();
-    ev.stopImmediatePropagation();
+  function keep(form, idInput, notice) {
     var fields = [];
     var photos = 0;
     new FormData(form).forEach(function (value, name) {
@@ -114,14 +108,56 @@
       reason: '',
       fields: fields
     };
-    putEntry(entry).then(function () {
+    return putEntry(entry).then(function () {
       form.reset();
       if (idInput) idInput.value = '';
-      say('没有网络：' + entry.label + '已保存在本机（待上传），网络恢复后自动上传。');
+      say(notice.replace('{label}', entry.label));
       render();
     }, function () {
       say('本机存储空间不足或被禁用，未能离线保存。请连上网络后再保存。');
     });
+  }
+
+  // Sent by the page itself with network: a weak signal that fails on the way keeps the entry
+  // (a slow upload is given two minutes). Any answer but "stored" is left to the page: it
+  // posts as usual and shows the server's answer (the form's errors, a refusal).
+  function sendFromPage(form, idInput) {
+    var submit = form.querySelector('button[type=submit]');
+    if (submit) submit.disabled = true;
+    say('正在保存……');
+    var controller = window.AbortController ? new AbortController() : null;
+    var timer = controller ? setTimeout(function () { controller.abort(); }, 120000) : null;
+    fetch(form.action || location.href, {
+      method: 'POST',
+      body: new FormData(form),
+      credentials: 'same-origin',
+      headers: { 'X-Anju-Offline': 'page' },
+      signal: controller ? controller.signal : undefined
+    }).then(function (res) {
+      if (timer) clearTimeout(timer);
+      if (res.status === 201) {
+        return res.json().then(function (answer) { location.assign(answer.url); });
+      }
+      HTMLFormElement.prototype.submit.call(form);
+    }, function () {
+      if (timer) clearTimeout(timer);
+      if (submit) submit.disabled = false;
+      return keep(form, idInput, '信号不好，未能发送：{label}已保存在本机（待上传），网络恢复后自动上传。');
+    });
+  }
+
+  document.addEventListener('submit', function (ev) {
+    var form = ev.target;
+    if (!form.matches || !form.matches('form[data-offline]')) return;
+    var idInput = form.querySelector('input[name="client_id"]');
+    if (idInput && !idInput.value) idInput.value = uuid();
+    ev.preventDefault();
+    ev.stopImmediatePropagation();
+    if (navigator.onLine) {
+      sendFromPage(form, idInput);
+      return;
+    }
+    keep(form, idInput, '没有网络：{label}已保存在本机（待上传），网络恢复后自动上传。');
   }, true);
 
   // --- Sending when the network is back -------------------------------------------------------

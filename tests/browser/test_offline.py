@@ -28,8 +28,20 @@ def _login(page, live_server, username: str) -> None:
 
 
 def _controlled(page) -> None:
-    """The service worker controls the page, and the page itself is kept."""
-    page.wait_for_function("navigator.serviceWorker && navigator.serviceWorker.controller")
+    """The service worker controls the page, and the page itself is kept.
+
+    Polled from here: Playwright's wait_for_function evaluates its predicate with eval, which
+    the app's Content-Security-Policy refuses. A page that loaded while the worker was still
+    activating stays uncontrolled (its claim came before the page): it is loaded again."""
+    assert page.evaluate("navigator.serviceWorker.ready.then(() => true)")
+    for attempt in range(60):
+        if page.evaluate("!!navigator.serviceWorker.controller"):
+            break
+        if attempt % 10 == 9:
+            page.reload()
+        page.wait_for_timeout(100)
+    else:
+        raise AssertionError("the service worker never took control of the page")
     page.reload()  # the first visit came before the worker: this one is kept
 
 
@@ -167,3 +179,61 @@ def test_an_entry_for_a_household_that_left_the_area_comes_back_as_a_conflict(
         })"""
     )
     assert kept == [0, False]
+
+
+def test_a_weak_signal_that_fails_on_the_way_keeps_the_entry(
+    live_server, browser, tmp_path, township_user, areas
+):
+    """With network the page sends the entry itself; when the upload fails on the way (the
+    signal drops mid-upload), the entry is kept as 待上传 instead of lost, then sent once.
+
+    The dropped upload is Playwright's routing, which does not see requests that a service
+    worker handles: this context runs without one (the page's sending does not need it)."""
+    from tests.factories import HouseholdFactory
+
+    household = HouseholdFactory(village=areas["village"], head_name="孙三")
+    photo = tmp_path / "IMG_0202.jpg"
+    photo.write_bytes(jpeg_bytes())
+    context = browser.new_context(service_workers="block")
+    page = context.new_page()
+    page.set_default_timeout(10_000)
+    _login(page, live_server, township_user.username)
+    page.goto(f"{live_server.url}/inspections/households/{household.pk}/inspections/new/")
+
+    def drop_posts(route):
+        if route.request.method == "POST":
+            route.abort("internetdisconnected")
+        else:
+            route.continue_()
+
+    page.route("**/inspections/new/", drop_posts)
+    page.check("input[name=occupied][value=True]")
+    page.fill("#id_findings", "东墙裂缝")
+    page.set_input_files("#id_photos", str(photo))
+    page.click("button:has-text('保存')")
+    page.wait_for_selector("text=信号不好，未能发送")
+    page.locator("[data-outbox] .outbox-item", has_text="孙三").wait_for()
+    assert _records(household) == 0
+
+    page.unroute("**/inspections/new/")
+    page.click("[data-outbox-send]")
+    page.wait_for_selector("text=已上传1条离线录入的记录")
+    assert _records(household) == 1
+    record = InspectionRecord.objects.unscoped("test").get(household=household)
+    assert Photo.objects.unscoped("test").filter(inspection=record).count() == 1
+
+    # With a good signal the page sends it and goes to the household, with the page's message.
+    page.goto(f"{live_server.url}/inspections/households/{household.pk}/inspections/new/")
+    page.check("input[name=occupied][value=True]")
+    page.fill("#id_findings", "复查：裂缝未扩大")
+    page.click("button:has-text('保存')")
+    page.wait_for_url(re.compile(rf"/inspections/households/{household.pk}/$"))
+    page.wait_for_selector("text=已保存排查记录")
+    assert _records(household) == 2
+    # A refused entry is shown by the page itself, with the form's message.
+    page.goto(f"{live_server.url}/inspections/households/{household.pk}/inspections/new/")
+    page.check("input[name=occupied][value=True]")
+    page.click("button:has-text('保存')")
+    page.wait_for_selector("text=请填写排查情况")
+    assert _records(household) == 2
+    context.close()

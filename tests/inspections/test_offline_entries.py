@@ -241,3 +241,19 @@ def test_the_service_worker_and_manifest(client, township_user):
     client.force_login(township_user)
     page = client.get(reverse("inspections:field")).content.decode()
     assert 'rel="manifest"' in page and "js/offline.js" in page and "data-outbox" in page
+
+
+def test_an_entry_sent_by_the_page_keeps_its_message_for_the_next_page(
+    client, township_user, household
+):
+    """With network offline.js sends the form itself (header "page"): the answer is JSON, and
+    the success message waits for the household page it goes to; from the outbox ("1") the
+    message is not left behind."""
+    client.force_login(township_user)
+    url = reverse("inspections:inspection_create", args=[household.pk])
+    response = client.post(url, _inspection(household, uuid.uuid4()), HTTP_X_ANJU_OFFLINE="page")
+    assert response.status_code == 201
+    page = client.get(response.json()["url"]).content.decode()
+    assert "已保存排查记录" in page
+    assert _post(client, url, _inspection(household, uuid.uuid4())).status_code == 201
+    assert "已保存排查记录" not in client.get(response.json()["url"]).content.decode()
