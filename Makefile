@@ -57,10 +57,11 @@ pdf-deps:
 # pytest exits 5 when it collected no test: that is a failure, never a pass.
 # Schemathesis runs as its own step (`make schemathesis`), not inside `make test`.
 # --durations: the slowest tests in every run's log, so the next cut of CI time has data.
-# --dist loadfile: a file's tests run on one worker, so its module fixtures are built once.
+# --dist loadfile: a file's tests run on one worker, so its module fixtures are built once;
+# --no-loadscope-reorder keeps tests/conftest.py's order (the longest files first).
 test: install system-deps
 	@rc=0; $(VENV)/bin/pytest -m "not schemathesis" -n $(TEST_WORKERS) --maxprocesses=8 \
-		--dist loadfile --durations=30 $(PYTEST_ARGS) || rc=$$?; \
+		--dist loadfile --no-loadscope-reorder --durations=30 $(PYTEST_ARGS) || rc=$$?; \
 	if [ $$rc -eq 5 ]; then echo "make test: pytest collected no tests" >&2; fi; \
 	exit $$rc
 
