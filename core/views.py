@@ -2,8 +2,11 @@ from __future__ import annotations
 
 import hashlib
 
+from django.conf import settings
 from django.http import Http404, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.templatetags.static import static
+from django.urls import reverse
 from django.views import View
 
 from accounts.permissions import RoleRequiredMixin, has_any_role
@@ -112,9 +115,6 @@ class ExportRetryView(_OwnJobMixin, View):
 
 def favicon(request):
     """/favicon.ico for pages without a <link rel="icon"> (PDFs, the API): the static one."""
-    from django.shortcuts import redirect
-    from django.templatetags.static import static
-
     return redirect(static("img/favicon.ico"), permanent=True)
 
 
@@ -142,9 +142,6 @@ OFFLINE_ASSETS = (
 
 def service_worker(request):
     """/sw.js: at the root, so that its scope is the whole app."""
-    from django.conf import settings
-    from django.templatetags.static import static
-
     assets = [static(path) for path in OFFLINE_ASSETS]
     response = render(
         request,
@@ -156,7 +153,7 @@ def service_worker(request):
             "version": hashlib.sha256("\n".join(assets).encode()).hexdigest()[:12],
             "page_patterns": OFFLINE_PAGE_PATTERNS,
             "static_prefix": settings.STATIC_URL,
-            "field_url": "/inspections/field/",
+            "field_url": reverse("inspections:field"),
         },
         content_type="text/javascript; charset=utf-8",
     )
@@ -166,13 +163,11 @@ def service_worker(request):
 
 def web_manifest(request):
     """/manifest.webmanifest: 安居 on a phone's home screen, opening full screen."""
-    from django.templatetags.static import static
-
     manifest = {
         "name": "安居 农村低收入群体住房安全保障",
         "short_name": "安居",
         "lang": "zh-CN",
-        "start_url": "/inspections/field/",
+        "start_url": reverse("inspections:field"),
         "scope": "/",
         "display": "standalone",
         "background_color": "#ffffff",

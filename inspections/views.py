@@ -20,7 +20,7 @@ from core.offline import OfflineEntryMixin
 from core.pagination import CappedPaginator
 from core.rules import has_role
 from households import panels
-from households.models import Household
+from households.models import Category, Household
 from inspections import selectors, services
 from inspections.exports import LedgerExporter
 from inspections.filters import LedgerFilter, OverviewFilter
@@ -362,25 +362,35 @@ class FieldHouseholdsView(RoleRequiredMixin, View):
 
     def get(self, request):
         user = request.user
+        # Values, not instances: an instance decrypts its ID number, only the mask is sent.
         rows = list(
             Household.objects.visible_to(user)
-            .select_related("village", "village__parent")
-            .order_by("village_id", "head_name", "pk")[: self.LIMIT + 1]
+            .order_by("village_id", "head_name", "pk")
+            .values(
+                "pk",
+                "head_name",
+                "id_number_masked",
+                "village__name",
+                "village__parent__name",
+                "category",
+                "version",
+            )[: self.LIMIT + 1]
         )
         can_inspect = has_role(user, services.INSPECTION_ROLES)
         can_report = has_role(user, services.HAZARD_REPORT_ROLES)
+        categories = dict(Category.choices)
         households = [
             {
-                "id": h.pk,
-                "head_name": h.head_name,
-                "id_number_masked": h.id_number_masked,
-                "village": f"{h.village.parent.name if h.village.parent else ''} {h.village.name}",
-                "category": h.get_category_display(),
-                "version": h.version,
-                "inspect_url": reverse("inspections:inspection_create", args=[h.pk])
+                "id": h["pk"],
+                "head_name": h["head_name"],
+                "id_number_masked": h["id_number_masked"],
+                "village": f"{h['village__parent__name'] or ''} {h['village__name']}",
+                "category": categories.get(h["category"], h["category"]),
+                "version": h["version"],
+                "inspect_url": reverse("inspections:inspection_create", args=[h["pk"]])
                 if can_inspect
                 else "",
-                "hazard_url": reverse("inspections:hazard_create", args=[h.pk])
+                "hazard_url": reverse("inspections:hazard_create", args=[h["pk"]])
                 if can_report
                 else "",
             }
