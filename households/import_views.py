@@ -1,6 +1,6 @@
 """Pages for importing the departments' lists: upload → preview → confirm (or cancel).
 
-The pages are the shared ones of `households/import_pages.py`; this module says what is
+The pages are the shared ones of `core/imports/pages.py`; this module says what is
 particular to the department lists: the source department on the upload form, the service
 functions of `households.importer`, the templates and the words of the result.
 """
@@ -13,8 +13,8 @@ from django.views import View
 
 from accounts.permissions import RoleRequiredMixin
 from core.downloads import download_response
+from core.imports.pages import XLSX_TYPE, ImportFlow, UploadForm, views
 from households import importer
-from households.import_pages import XLSX_TYPE, ImportFlow, UploadForm, views
 from households.models import Department, HouseholdImport, ImportKind
 
 IMPORT_ROLES = importer.IMPORT_ROLES
@@ -36,23 +36,6 @@ class ImportUploadForm(UploadForm):
         return cleaned
 
 
-def _upload(*, user, data) -> HouseholdImport:
-    return importer.import_upload(
-        user=user,
-        uploaded=data["file"],
-        department=data.get("department") or "",
-        received_on=data.get("received_on"),
-    )
-
-
-def _apply(*, record, by, only_valid) -> HouseholdImport:
-    return importer.import_apply(household_import=record, by=by, only_valid=only_valid)
-
-
-def _cancel(*, record, by) -> None:
-    importer.import_cancel(household_import=record, by=by)
-
-
 def _done(record: HouseholdImport) -> str:
     return (
         f"导入完成：新增 {record.created_count} 户，更新 {record.updated_count} 户，"
@@ -61,17 +44,20 @@ def _done(record: HouseholdImport) -> str:
 
 
 FLOW = ImportFlow(
-    kind=ImportKind.REGISTRY,
+    spec=importer.DEPARTMENT_LIST,
+    filter={"kind": ImportKind.REGISTRY},
+    fields=lambda data: importer.list_fields(
+        department=data.get("department"), received_on=data.get("received_on")
+    ),
     upload_url="households:import",
     detail_url="households:import-detail",
     upload_template="households/import_upload.html",
     detail_template="households/import_detail.html",
     form_class=ImportUploadForm,
-    upload=_upload,
-    apply=_apply,
-    cancel=_cancel,
     done_message=_done,
     preview_rows=importer.PREVIEW_ROWS,
+    valid_count=lambda record: record.to_create + record.to_update + record.to_keep,
+    cancel_message="已取消本次导入，未写入任何农户信息。",
 )
 VIEWS = views(FLOW)
 

@@ -1,10 +1,10 @@
 """Import of the partner departments' lists (.xlsx) into the household registry ("以人找房").
 
-Three steps: `import_upload` checks and parses the file and stores a preview (nothing is
-written to households); `import_apply` parses the stored file again, re-validates inside one
-transaction and writes everything (or only the valid rows, if asked); `import_cancel` drops
-it. The uploaded file holds full ID numbers, so it is stored encrypted and the preview keeps
-only masked numbers.
+A kind of the one import pipeline (`core.imports.pipeline`): `import_upload` checks and
+parses the file and stores a preview (nothing is written to households); `import_apply`
+parses the stored file again, re-validates inside one transaction and writes everything (or
+only the valid rows, if asked); `import_cancel` drops it. The uploaded file holds full ID
+numbers, so it is stored encrypted and the preview keeps only masked numbers.
 """
 
 from __future__ import annotations
@@ -17,17 +17,13 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from cryptography.fernet import InvalidToken
 from django.conf import settings
-from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.utils import timezone
 
 from accounts.models import Area, AreaLevel, Role
-from accounts.scoping import area_prefix
 from core import crypto
-from core.audit import acting_as
-from core.errors import DomainError
+from core.imports import pipeline
 from core.imports.files import (  # noqa: F401 - re-exported for the other household imports
     MAX_BLANK_RUN,
     ImportFileError,
@@ -39,8 +35,8 @@ from core.imports.files import (  # noqa: F401 - re-exported for the other house
     read_upload,
     save_with_upload,
 )
+from core.imports.pipeline import ImportSpec
 from core.imports.xlsx_reader import Sheet, read_workbook
-from core.rules import require_role
 from core.validators import id_number_error
 from households import providers, validation
 from households.models import (
@@ -50,7 +46,6 @@ from households.models import (
     Department,
     Household,
     HouseholdImport,
-    ImportStatus,
 )
 from households.services import import_change_requests, split_import_changes
 
@@ -593,25 +588,6 @@ def _store_preview(household_import: HouseholdImport, plan: ImportPlan) -> None:
     household_import.preview = plan.summary()
 
 
-def import_upload(
-    *, user, uploaded, department: str = "", received_on: dt.date | None = None
-) -> HouseholdImport:
-    """Check, parse and preview a list; stores the (encrypted) file, writes no household."""
-    prefix = area_prefix(user)
-    if prefix is None:
-        raise DomainError("您的账号尚未分配区划，不能导入。")
-    data = read_upload(uploaded)
-    plan = plan_rows(parse_workbook(data), prefix=prefix)
-    household_import = HouseholdImport(
-        created_by=user,
-        area=user.area,
-        department=department or "",
-        received_on=received_on if department else None,
-    )
-    _store_preview(household_import, plan)
-    return save_with_upload(household_import, data, getattr(uploaded, "name", ""), "名单.xlsx")
-
-
 def _write(plan: ImportPlan, *, by) -> list[Household]:
     """Write the plan; returns the households it created."""
     new = []
@@ -654,161 +630,106 @@ def _write(plan: ImportPlan, *, by) -> list[Household]:
     return new
 
 
-@dataclass(frozen=True)
-class StoredImport:
-    """What differs between the kinds of list kept as a `HouseholdImport` (the departments'
-    household lists here, the monitoring export in `households.monitoring`): how the stored
-    file is read, planned and written, and how the result is worded."""
-
-    parse: Callable[[bytes], list]
-    plan_rows: Callable[..., Any]  # (rows, *, prefix, lock) -> plan with `.counts`
-    store_preview: Callable[[HouseholdImport, Any], None]
-    write: Callable[..., list[Household]]  # (plan, *, by) -> the households created
-    department: Callable[[HouseholdImport], str | None]  # whose list starts the clock
-    list_note: str  # the department list's note, before the file name
-    id_label: str = "身份证号"
-    unit: str = "行"
-    #: Extra keywords for `plan_rows` from the stored import (e.g. a full list's exits).
-    plan_options: Callable[[HouseholdImport], dict] = lambda record: {}
-
-
-def _read_stored(record: HouseholdImport) -> bytes:
-    try:
-        with record.file.open("rb") as stored:
-            return _decrypt_file(stored.read())
-    except (OSError, ValueError, InvalidToken) as exc:
-        raise ImportFileError("导入文件已丢失或无法解密，请重新上传。") from exc
-
-
 #: Who may upload and confirm a list (the pages check it too).
 IMPORT_ROLES = frozenset({Role.COUNTY_REVIEWER, Role.TOWNSHIP_STAFF})
 
 
-def require_current_scope(record: HouseholdImport, *, by) -> None:
-    """Refuse to preview or write `record` unless `by`, as the account is now, may: still
-    active, still in an importing role, and the area saved at upload still inside the user's
-    current area (a user moved or demoted since the upload cannot confirm it)."""
-    if not by.is_active:
-        raise DomainError("您的账号已停用，不能查看或确认导入。")
-    require_role(by, IMPORT_ROLES, "确认导入名单")
-    prefix = area_prefix(by)
-    if prefix is None or not record.scope_prefix.startswith(prefix):
-        raise DomainError(
-            "该导入上传时的区划已不在您当前的管辖范围内（账号的区划或角色已变更），"
-            "不能确认，未导入任何数据。请在当前区划重新上传。"
-        )
+def household_kind(
+    *,
+    parse: Callable[[bytes], list],
+    plan_rows: Callable[..., Any],
+    store_preview: Callable[[HouseholdImport, Any], None],
+    write: Callable[..., list[Household]],
+    department: Callable[[HouseholdImport], str | None],
+    list_note: str,
+    default_filename: str,
+    id_label: str = "身份证号",
+    unit: str = "行",
+    plan_options: Callable[[HouseholdImport], dict] = lambda record: {},
+) -> ImportSpec:
+    """The `ImportSpec` of a list kept as a `HouseholdImport` (the departments' household
+    lists here, the monitoring export in `households.monitoring`, earlier years' renovations
+    in `subsidies.historic`): `plan_rows(rows, *, prefix, lock, **plan_options(record))`
+    plans the rows inside the import's area, `write(plan, *, by)` returns the households it
+    created. Households created from a department's list start that department's
+    5-working-day appraisal clock (以人找房)."""
 
+    def plan(rows, record: HouseholdImport, *, lock: bool):
+        return plan_rows(rows, prefix=record.scope_prefix, lock=lock, **plan_options(record))
 
-def _not_pending(record: HouseholdImport) -> DomainError:
-    return DomainError(f"该导入的状态为“{record.get_status_display()}”，不能再次确认。")
-
-
-def apply_stored_import(
-    record: HouseholdImport, *, by, only_valid: bool, kind: StoredImport
-) -> HouseholdImport:
-    """Write a previewed list: all rows or nothing, or (`only_valid`) the valid ones only.
-
-    The file is parsed and validated again inside the transaction, because the registry may
-    have changed since the preview. Households created from a department's list start that
-    department's 5-working-day appraisal clock (以人找房).
-    """
-    require_current_scope(record, by=by)
-    if not record.is_pending:
-        raise _not_pending(record)
-    try:
-        rows = kind.parse(_read_stored(record))
-    except ImportFileError as exc:
-        HouseholdImport.objects.filter(pk=record.pk, status=ImportStatus.PENDING).update(
-            status=ImportStatus.FAILED,
-            error_summary=str(exc),
-            finished_by=by,
-            finished_at=timezone.now(),
-        )
-        raise
-    refused = 0
-    try:
-        with transaction.atomic(), acting_as(by, household_import=record.pk):
-            locked = (
-                HouseholdImport.objects.unscoped("re-lock of a held import")
-                .select_for_update()
-                .get(pk=record.pk)
+    def apply(plan, *, record: HouseholdImport, by) -> None:
+        created = write(plan, by=by)
+        source = department(record)
+        if source and created:
+            providers.appraisals().department_list_created(
+                by=by,
+                department=source,
+                received_on=record.received_on or timezone.localdate(),
+                households=created,
+                note=f"{list_note}{record.filename}",
             )
-            if not locked.is_pending:
-                raise _not_pending(locked)
-            plan = kind.plan_rows(
-                rows, prefix=locked.scope_prefix, lock=True, **kind.plan_options(locked)
-            )
-            kind.store_preview(locked, plan)
-            counts = plan.counts
-            if counts["error"] and not only_valid:
-                refused = locked.error_count
-                locked.save()
-            else:
-                created = kind.write(plan, by=by)
-                department = kind.department(locked)
-                if department and created:
-                    providers.appraisals().department_list_created(
-                        by=by,
-                        department=department,
-                        received_on=locked.received_on or timezone.localdate(),
-                        households=created,
-                        note=f"{kind.list_note}{locked.filename}",
-                    )
-                locked.status = ImportStatus.APPLIED
-                locked.created_count = counts["create"]
-                locked.updated_count = counts["update"]
-                locked.unchanged_count = counts["unchanged"]
-                locked.skipped_count = counts["error"]
-                locked.finished_by = by
-                locked.finished_at = timezone.now()
-                locked.save()
-    except IntegrityError as exc:
-        raise DomainError(
-            f"导入时有其他用户录入了相同{kind.id_label}的农户，本次未导入任何数据。"
-            "请刷新后重新确认。"
-        ) from exc
-    if refused:
-        raise DomainError(
-            f"文件中有 {refused} 行存在错误，未导入任何数据。"
-            f"请修改文件后重新上传，或选择“只导入无误的{kind.unit}”。"
-        )
-    return locked
+        counts = plan.counts
+        record.created_count = counts["create"]
+        record.updated_count = counts["update"]
+        record.unchanged_count = counts["unchanged"]
+        record.skipped_count = counts["error"]
+
+    return ImportSpec(
+        model=HouseholdImport,
+        roles=IMPORT_ROLES,
+        action="确认导入名单",
+        parse=lambda data, record: parse(data),
+        plan=plan,
+        store_preview=store_preview,
+        write=apply,
+        default_filename=default_filename,
+        unit=unit,
+        integrity=(
+            f"导入时有其他用户录入了相同{id_label}的农户，本次未导入任何数据。请刷新后重新确认。"
+        ),
+        audit_key="household_import",
+    )
 
 
-def import_apply(
-    *, household_import: HouseholdImport, by, only_valid: bool = False
-) -> HouseholdImport:
-    """Write a department's household list (see `apply_stored_import`)."""
-    return apply_stored_import(household_import, by=by, only_valid=only_valid, kind=DEPARTMENT_LIST)
-
-
-def import_cancel(*, household_import: HouseholdImport, by) -> HouseholdImport:
-    """Drop a pending import and its stored file."""
-    with transaction.atomic():
-        locked = (
-            HouseholdImport.objects.unscoped("re-lock of a held import")
-            .select_for_update()
-            .get(pk=household_import.pk)
-        )
-        if not locked.is_pending:
-            raise DomainError(f"该导入的状态为“{locked.get_status_display()}”，不能取消。")
-        stored = locked.file.name
-        locked.status = ImportStatus.CANCELLED
-        locked.file = ""
-        locked.finished_by = by
-        locked.finished_at = timezone.now()
-        locked.save()
-        if stored:
-            storage = locked.file.storage
-            transaction.on_commit(lambda: storage.delete(stored))
-    return locked
-
-
-DEPARTMENT_LIST = StoredImport(
+DEPARTMENT_LIST = household_kind(
     parse=parse_workbook,
     plan_rows=plan_rows,
     store_preview=_store_preview,
     write=_write,
     department=lambda record: record.department,
     list_note="导入：",
+    default_filename="名单.xlsx",
 )
+
+
+def import_upload(
+    *, user, uploaded, department: str = "", received_on: dt.date | None = None
+) -> HouseholdImport:
+    """Check, parse and preview a list; stores the (encrypted) file, writes no household."""
+    return pipeline.upload(
+        DEPARTMENT_LIST,
+        by=user,
+        uploaded=uploaded,
+        **list_fields(department=department, received_on=received_on),
+    )
+
+
+def list_fields(*, department: str, received_on: dt.date | None) -> dict:
+    """The record's fields of a list's upload: the received day counts for a department's."""
+    return {
+        "department": department or "",
+        "received_on": received_on if department else None,
+    }
+
+
+def import_apply(
+    *, household_import: HouseholdImport, by, only_valid: bool = False
+) -> HouseholdImport:
+    """Write a department's household list: all rows or nothing, or (`only_valid`) the valid
+    ones only (`core.imports.pipeline.confirm`)."""
+    return pipeline.confirm(DEPARTMENT_LIST, household_import, by=by, only_valid=only_valid)
+
+
+def import_cancel(*, household_import: HouseholdImport, by) -> HouseholdImport:
+    """Drop a pending import and its stored file."""
+    return pipeline.cancel(DEPARTMENT_LIST, household_import, by=by)

@@ -14,6 +14,7 @@ from accounts.scoping import Scope, ScopedQuerySet, scoped_queryset
 from core import crypto
 from core.audit import tracked
 from core.fields import EncryptedTextField
+from core.imports.models import ImportRecord, ImportStatus, import_upload_to  # noqa: F401
 from core.uploads import stored_name
 
 
@@ -334,13 +335,6 @@ class SensitiveAccessLog(models.Model):
         return f"{self.user} {self.field} {self.at:%Y-%m-%d %H:%M}"
 
 
-class ImportStatus(models.TextChoices):
-    PENDING = "pending", "待确认"
-    APPLIED = "applied", "已导入"
-    FAILED = "failed", "导入失败"
-    CANCELLED = "cancelled", "已取消"
-
-
 class ImportKind(models.TextChoices):
     REGISTRY = "registry", "部门名单"
     MONITORING = "monitoring", "防返贫监测名单"
@@ -354,67 +348,32 @@ class HouseholdImportQuerySet(ScopedQuerySet):
     )
 
 
-def _import_upload_to(instance, filename: str) -> str:
-    import uuid
-
-    from django.utils import timezone
-
-    # The stored name reveals nothing: the original name is kept in `filename`.
-    return f"imports/{timezone.localdate():%Y/%m}/{uuid.uuid4().hex}.xlsx.enc"
+# Named by the first migrations of the import table; new ones name the core function.
+_import_upload_to = import_upload_to
 
 
 @tracked(exclude=["preview"])
-class HouseholdImport(models.Model):
-    """A department list (.xlsx) uploaded for import: previewed first, written on confirm.
+class HouseholdImport(ImportRecord):
+    """A household list (.xlsx) uploaded for import (`core.imports.pipeline`): a department's
+    list, the monitoring export, or earlier years' renovations (`kind`).
 
     The file is stored encrypted (it holds full ID numbers) and parsed again on confirm;
     `preview` holds only masked numbers.
     """
 
-    created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, verbose_name="上传人", on_delete=models.PROTECT, related_name="+"
-    )
-    created_at = models.DateTimeField("上传时间", auto_now_add=True)
-    # The uploader's area: the import may only touch villages inside it.
-    area = models.ForeignKey(
-        Area,
-        verbose_name="导入范围",
-        null=True,
-        blank=True,
-        on_delete=models.PROTECT,
-        related_name="+",
-    )
-    filename = models.CharField("文件名", max_length=255)
     # A list from a department starts the 5-working-day appraisal clock for the households it
     # brings in (DOMAIN: new lists appraised within 5 working days of receipt).
     department = models.CharField("来源部门", max_length=20, choices=Department.choices, blank=True)
     received_on = models.DateField("收到名单日期", null=True, blank=True)
     # A department's full list: its monitored households that are not in it leave the list.
     full_list = models.BooleanField("完整名单", default=False)
-    file = models.FileField("文件（加密）", upload_to=_import_upload_to, blank=True)
-    status = models.CharField(
-        "状态", max_length=10, choices=ImportStatus.choices, default=ImportStatus.PENDING
-    )
-    row_count = models.PositiveIntegerField("数据行数", default=0)
-    error_count = models.PositiveIntegerField("有误行数", default=0)
     to_create = models.PositiveIntegerField("将新增", default=0)
     to_update = models.PositiveIntegerField("将更新", default=0)
     to_keep = models.PositiveIntegerField("无变化", default=0)
-    preview = models.JSONField("预览", default=dict, blank=True)
     created_count = models.PositiveIntegerField("已新增", default=0)
     updated_count = models.PositiveIntegerField("已更新", default=0)
     unchanged_count = models.PositiveIntegerField("未变化", default=0)
     skipped_count = models.PositiveIntegerField("已跳过", default=0)
-    error_summary = models.TextField("错误摘要", blank=True)
-    finished_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        verbose_name="确认/取消人",
-        null=True,
-        blank=True,
-        on_delete=models.PROTECT,
-        related_name="+",
-    )
-    finished_at = models.DateTimeField("确认/取消时间", null=True, blank=True)
     kind = models.CharField(
         "名单类型", max_length=20, choices=ImportKind.choices, default=ImportKind.REGISTRY
     )
@@ -437,14 +396,6 @@ class HouseholdImport(models.Model):
         if self.kind == ImportKind.HISTORIC:  # the subsidies app's kind (by URL name only)
             return reverse("subsidies:historic-detail", args=[self.pk])
         return reverse("households:import-detail", args=[self.pk])
-
-    @property
-    def scope_prefix(self) -> str:
-        return self.area.prefix if self.area_id else ""
-
-    @property
-    def is_pending(self) -> bool:
-        return self.status == ImportStatus.PENDING
 
 
 # --- changes that decide money (issue 16 point 4) ----------------------------------------

@@ -32,9 +32,8 @@ from django.db.models import (
 from django.utils import timezone
 
 from accounts.models import Area, AreaLevel
-from accounts.scoping import area_prefix
 from core import crypto
-from core.errors import DomainError
+from core.imports import pipeline
 from core.imports.xlsx_reader import Sheet, read_workbook
 from core.validators import id_number_error
 from households import providers, validation
@@ -45,13 +44,9 @@ from households.importer import (
     MAX_ERRORS_KEPT,
     PREVIEW_ROWS,
     ImportFileError,
-    StoredImport,
     _normalize_header,
     _text,
-    apply_stored_import,
-    import_cancel,
-    read_upload,
-    save_with_upload,
+    household_kind,
 )
 from households.models import (
     CATEGORY_SHORT,
@@ -751,27 +746,6 @@ def _store_preview(record: HouseholdImport, plan: MonitoringPlan) -> None:
     record.preview = summary
 
 
-def monitoring_upload(
-    *, user, uploaded, received_on: dt.date | None = None, full_list: bool = False
-) -> HouseholdImport:
-    """Check, parse and preview a list; stores the encrypted file, writes no household."""
-    prefix = area_prefix(user)
-    if prefix is None:
-        raise DomainError("您的账号尚未分配区划，不能导入。")
-    data = read_upload(uploaded)
-    plan = plan_rows(parse_workbook(data), prefix=prefix, full_list=full_list)
-    record = HouseholdImport(
-        kind=ImportKind.MONITORING,
-        created_by=user,
-        area=user.area,
-        department=Department.XIANGCUN,
-        received_on=received_on or timezone.localdate(),
-        full_list=full_list,
-    )
-    _store_preview(record, plan)
-    return save_with_upload(record, data, getattr(uploaded, "name", ""), "监测对象信息.xlsx")
-
-
 def _write(plan: MonitoringPlan, *, by) -> list[Household]:
     """Write the plan; returns the households it created."""
     creating = plan.of("create")
@@ -835,13 +809,7 @@ def _write(plan: MonitoringPlan, *, by) -> list[Household]:
     return new
 
 
-def monitoring_apply(*, record: HouseholdImport, by, only_valid: bool = False) -> HouseholdImport:
-    """Write the monitoring list: all households or nothing, or (`only_valid`) the valid ones
-    only (see `households.importer.apply_stored_import`)."""
-    return apply_stored_import(record, by=by, only_valid=only_valid, kind=MONITORING_LIST)
-
-
-MONITORING_LIST = StoredImport(
+MONITORING_LIST = household_kind(
     parse=parse_workbook,
     plan_rows=plan_rows,
     store_preview=_store_preview,
@@ -849,11 +817,40 @@ MONITORING_LIST = StoredImport(
     # The monitoring export is 乡村振兴's list: it starts the appraisal clock (以人找房).
     department=lambda record: Department.XIANGCUN,
     list_note="防返贫监测名单导入：",
+    default_filename="监测对象信息.xlsx",
     id_label="证件号码",
     unit="户",
     plan_options=lambda record: {"full_list": record.full_list},
 )
 
 
+def monitoring_upload(
+    *, user, uploaded, received_on: dt.date | None = None, full_list: bool = False
+) -> HouseholdImport:
+    """Check, parse and preview a list; stores the encrypted file, writes no household."""
+    return pipeline.upload(
+        MONITORING_LIST,
+        by=user,
+        uploaded=uploaded,
+        **monitoring_fields(received_on=received_on, full_list=full_list),
+    )
+
+
+def monitoring_fields(*, received_on: dt.date | None, full_list: bool) -> dict:
+    """The record's fields of a monitoring list's upload."""
+    return {
+        "kind": ImportKind.MONITORING,
+        "department": Department.XIANGCUN,
+        "received_on": received_on or timezone.localdate(),
+        "full_list": full_list,
+    }
+
+
+def monitoring_apply(*, record: HouseholdImport, by, only_valid: bool = False) -> HouseholdImport:
+    """Write the monitoring list: all households or nothing, or (`only_valid`) the valid ones
+    only (`core.imports.pipeline.confirm`)."""
+    return pipeline.confirm(MONITORING_LIST, record, by=by, only_valid=only_valid)
+
+
 def monitoring_cancel(*, record: HouseholdImport, by) -> HouseholdImport:
-    return import_cancel(household_import=record, by=by)
+    return pipeline.cancel(MONITORING_LIST, record, by=by)

@@ -1,6 +1,6 @@
 """Pages for the 防返贫监测 list import: upload → preview (需核实 listed) → confirm or cancel.
 
-The pages are the shared ones of `households/import_pages.py`; this module says what is
+The pages are the shared ones of `core/imports/pages.py`; this module says what is
 particular to the monitoring list.
 """
 
@@ -8,8 +8,8 @@ from __future__ import annotations
 
 from django import forms
 
+from core.imports.pages import ImportFlow, UploadForm, views
 from households import monitoring
-from households.import_pages import ImportFlow, UploadForm, views
 from households.models import HouseholdImport, ImportKind
 
 
@@ -28,15 +28,6 @@ class MonitoringUploadForm(UploadForm):
         ].help_text = "名单中新增的农户须在收到名单后5个工作日内完成鉴定；不填为今天。"
 
 
-def _upload(*, user, data) -> HouseholdImport:
-    return monitoring.monitoring_upload(
-        user=user,
-        uploaded=data["file"],
-        received_on=data.get("received_on"),
-        full_list=bool(data.get("full_list")),
-    )
-
-
 def _done(record: HouseholdImport) -> str:
     return (
         f"导入完成：新增 {record.created_count} 户，更新 {record.updated_count} 户，"
@@ -45,17 +36,20 @@ def _done(record: HouseholdImport) -> str:
 
 
 FLOW = ImportFlow(
-    kind=ImportKind.MONITORING,
+    spec=monitoring.MONITORING_LIST,
+    filter={"kind": ImportKind.MONITORING},
+    fields=lambda data: monitoring.monitoring_fields(
+        received_on=data.get("received_on"), full_list=bool(data.get("full_list"))
+    ),
     upload_url="households:monitoring-import",
     detail_url="households:monitoring-detail",
     upload_template="households/monitoring_upload.html",
     detail_template="households/monitoring_detail.html",
     form_class=MonitoringUploadForm,
-    upload=_upload,
-    apply=monitoring.monitoring_apply,
-    cancel=monitoring.monitoring_cancel,
     done_message=_done,
     preview_rows=monitoring.PREVIEW_ROWS,
     preview_extra=("verify", "skipped", "counts", "absent", "absent_count"),
+    valid_count=lambda record: record.to_create + record.to_update + record.to_keep,
+    cancel_message="已取消本次导入，未写入任何农户信息。",
 )
 VIEWS = views(FLOW)

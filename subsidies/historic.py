@@ -1,7 +1,6 @@
-"""Import of earlier years' renovations and subsidies (历年危房改造记录), through the shared
-import pipeline (`households.importer.apply_stored_import`, the pages of
-`households/import_pages.py`): parse the whole file, preview every row with its errors,
-write nothing until confirmed.
+"""Import of earlier years' renovations and subsidies (历年危房改造记录), through the one
+import pipeline (`core.imports.pipeline`, the pages of `core/imports/pages.py`): parse the
+whole file, preview every row with its errors, write nothing until confirmed.
 
 One row: 年度, 身份证号, 户主姓名, 改造方式, 补助金额, 竣工日期, 来源. The household must be
 in the registry and in the uploader's area. A record is historic and read-only: it feeds the
@@ -19,19 +18,16 @@ from typing import Any
 from django.conf import settings
 from django.utils import timezone
 
-from accounts.scoping import area_prefix
 from core import crypto
-from core.errors import DomainError
+from core.imports import pipeline
 from core.imports.files import (
     ImportFileError,
     _normalize_header,
     _text,
-    read_upload,
-    save_with_upload,
 )
 from core.imports.xlsx_reader import Sheet, read_workbook
 from core.validators import id_number_error
-from households.importer import StoredImport, apply_stored_import, import_cancel
+from households.importer import household_kind
 from households.models import Household, HouseholdImport, ImportKind
 from inspections.models import SafetyState, StateLevel, StateSource
 from subsidies.models import HistoricRenovation
@@ -264,34 +260,24 @@ def _write(plan: HistoricPlan, *, by) -> list[Household]:
     return []  # no household is created
 
 
-HISTORIC = StoredImport(
+HISTORIC = household_kind(
     parse=parse_workbook,
     plan_rows=plan_rows,
     store_preview=_store_preview,
     write=_write,
     department=lambda record: None,  # not a department's list: no appraisal clock
     list_note="历年改造记录：",
+    default_filename="历年改造记录.xlsx",
 )
 
 
 def historic_upload(*, user, uploaded) -> HouseholdImport:
-    prefix = area_prefix(user)
-    if prefix is None:
-        raise DomainError("您的账号尚未分配区划，不能导入。")
-    data = read_upload(uploaded)
-    plan = plan_rows(parse_workbook(data), prefix=prefix)
-    record = HouseholdImport(
-        kind=ImportKind.HISTORIC,
-        created_by=user,
-        area=user.area,
-    )
-    _store_preview(record, plan)
-    return save_with_upload(record, data, getattr(uploaded, "name", ""), "历年改造记录.xlsx")
+    return pipeline.upload(HISTORIC, by=user, uploaded=uploaded, kind=ImportKind.HISTORIC)
 
 
 def historic_apply(*, record: HouseholdImport, by, only_valid: bool = False) -> HouseholdImport:
-    return apply_stored_import(record, by=by, only_valid=only_valid, kind=HISTORIC)
+    return pipeline.confirm(HISTORIC, record, by=by, only_valid=only_valid)
 
 
 def historic_cancel(*, record: HouseholdImport, by) -> HouseholdImport:
-    return import_cancel(household_import=record, by=by)
+    return pipeline.cancel(HISTORIC, record, by=by)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django import forms
 
-from households.import_pages import XLSX_TYPE, ImportFlow, views
+from core.imports.pages import XLSX_TYPE, ImportFlow, views
 from households.models import HouseholdImport, ImportKind
 from subsidies import historic
 
@@ -17,10 +17,6 @@ class HistoricUploadForm(forms.Form):
     )
 
 
-def _upload(*, user, data) -> HouseholdImport:
-    return historic.historic_upload(user=user, uploaded=data["file"])
-
-
 def _done(record: HouseholdImport) -> str:
     return (
         f"导入完成：新增历年改造记录 {record.created_count} 条，已有 {record.unchanged_count} 条，"
@@ -29,17 +25,18 @@ def _done(record: HouseholdImport) -> str:
 
 
 FLOW = ImportFlow(
-    kind=ImportKind.HISTORIC,
+    spec=historic.HISTORIC,
+    filter={"kind": ImportKind.HISTORIC},
+    fields=lambda data: {"kind": ImportKind.HISTORIC},
     upload_url="subsidies:historic-import",
     detail_url="subsidies:historic-detail",
     upload_template="subsidies/historic_upload.html",
     detail_template="subsidies/historic_detail.html",
     form_class=HistoricUploadForm,
-    upload=_upload,
-    apply=historic.historic_apply,
-    cancel=historic.historic_cancel,
     done_message=_done,
     preview_rows=historic.PREVIEW_ROWS,
     preview_extra=("counts",),
+    valid_count=lambda record: record.to_create + record.to_update + record.to_keep,
+    cancel_message="已取消本次导入，未写入任何农户信息。",
 )
 VIEWS = views(FLOW)

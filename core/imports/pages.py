@@ -1,11 +1,10 @@
-"""The pages of a stored household import, written once for every kind: upload → preview →
-confirm (all, or only the valid rows) or cancel.
+"""The pages of an import, written once for every kind: upload → preview → confirm (all, or
+only the valid rows) or cancel.
 
-A kind (the departments' lists, the 防返贫监测 list) is one `ImportFlow`: its upload form, its
-service functions, its templates and the words of its result. Its views are these classes
-with the flow as an argument (`households/import_views.py`, `households/monitoring_views.py`);
-the storage (encrypted), the size and zip checks and the scope re-check on preview and
-confirm live in `households.importer` and `core.imports`.
+A kind's pages are one `ImportFlow`: its `ImportSpec` (`core.imports.pipeline`), its upload
+form, its templates and the words of its result. Its views are these classes with the flow as
+an argument (`households/import_views.py`, `households/monitoring_views.py`,
+`subsidies/historic_views.py`, `rectification/import_views.py`, `subsidies/result_views.py`).
 """
 
 from __future__ import annotations
@@ -23,8 +22,8 @@ from django.views.generic import DetailView, FormView
 
 from accounts.permissions import RoleRequiredMixin
 from core.errors import DomainError
-from households.importer import IMPORT_ROLES, require_current_scope
-from households.models import HouseholdImport
+from core.imports import pipeline
+from core.imports.models import ImportRecord
 
 XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
@@ -54,39 +53,51 @@ class UploadForm(forms.Form):
 
 @dataclass(frozen=True)
 class ImportFlow:
-    kind: str  # ImportKind
+    spec: pipeline.ImportSpec
     #: URL names of the upload page and of an import's preview page.
     upload_url: str
     detail_url: str
     upload_template: str
     detail_template: str
     form_class: type[forms.Form]
-    #: (user, the form's cleaned data) → the stored, previewed import.
-    upload: Callable[..., HouseholdImport]
-    #: (record, by, only_valid) → the applied import.
-    apply: Callable[..., HouseholdImport]
-    #: (record, by) → None
-    cancel: Callable[..., object]
+    #: The upload form's cleaned data → the record's own fields (besides the file).
+    fields: Callable[[dict], dict]
     #: The applied import → the success message.
-    done_message: Callable[[HouseholdImport], str]
+    done_message: Callable[[ImportRecord], str]
     preview_rows: int
     #: Preview keys shown besides errors and rows (e.g. 需核实, skipped persons).
     preview_extra: tuple[str, ...] = field(default=())
+    #: Which records of the model are this flow's (e.g. a kind).
+    filter: dict = field(default_factory=dict)
+    #: The rows a confirm would write (shown on the button).
+    valid_count: Callable[[ImportRecord], int] = lambda record: (
+        record.row_count - record.error_count
+    )
+    cancel_message: str = "已取消本次导入，未写入任何数据。"
+    #: Where a confirmed import goes (default: its preview page, with the result).
+    done_url: Callable[[ImportRecord], str] | None = None
 
 
 class _FlowMixin(RoleRequiredMixin):
     flow: ImportFlow | None = None
-    write_roles = IMPORT_ROLES
+
+    @property
+    def write_roles(self):
+        return self.flow.spec.roles
 
     def requires_write(self) -> bool:
         return True
 
     def imports(self):
-        return HouseholdImport.objects.visible_to(self.request.user).filter(kind=self.flow.kind)
+        model = self.flow.spec.model
+        return model.objects.visible_to(self.request.user).filter(**self.flow.filter)
 
-    def get_import(self) -> HouseholdImport:
+    def get_import(self) -> ImportRecord:
         # Someone else's import is none of your business: 404, not 403.
         return get_object_or_404(self.imports(), pk=self.kwargs["pk"])
+
+    def form_kwargs(self) -> dict:
+        return {}
 
 
 class ImportUploadView(_FlowMixin, FormView):
@@ -96,6 +107,9 @@ class ImportUploadView(_FlowMixin, FormView):
     def get_form_class(self):
         return self.flow.form_class
 
+    def get_form_kwargs(self):
+        return super().get_form_kwargs() | self.form_kwargs()
+
     def get_context_data(self, **kwargs):
         return super().get_context_data(**kwargs) | {
             "imports": self.imports().select_related("created_by")[:20],
@@ -103,13 +117,21 @@ class ImportUploadView(_FlowMixin, FormView):
             "max_mb": settings.ANJU_IMPORT_MAX_BYTES / 1024 / 1024,
         }
 
+    def record_fields(self, form) -> dict:
+        return self.flow.fields(form.cleaned_data)
+
     def form_valid(self, form):
         try:
-            record = self.flow.upload(user=self.request.user, data=form.cleaned_data)
+            record = pipeline.upload(
+                self.flow.spec,
+                by=self.request.user,
+                uploaded=form.cleaned_data["file"],
+                **self.record_fields(form),
+            )
         except DomainError as exc:
             form.add_error("file", str(exc))
             return self.form_invalid(form)
-        return redirect(record)
+        return redirect(self.flow.detail_url, pk=record.pk)
 
 
 class ImportDetailView(_FlowMixin, DetailView):
@@ -125,7 +147,7 @@ class ImportDetailView(_FlowMixin, DetailView):
         record = self.get_import()
         if record.is_pending:
             try:
-                require_current_scope(record, by=request.user)
+                pipeline.require_current_scope(self.flow.spec, record, by=request.user)
             except DomainError as exc:
                 messages.error(request, str(exc))
                 return redirect(self.flow.upload_url)
@@ -139,7 +161,8 @@ class ImportDetailView(_FlowMixin, DetailView):
             "errors_truncated": preview.get("errors_truncated", False),
             "rows": preview.get("rows", []),
             "rows_limit": self.flow.preview_rows,
-            "valid_count": self.object.to_create + self.object.to_update + self.object.to_keep,
+            "valid_count": self.flow.valid_count(self.object),
+            "partial": self.flow.spec.partial,
         }
         for key in self.flow.preview_extra:
             context[key] = preview.get(key, {} if key == "counts" else [])
@@ -150,32 +173,35 @@ class ImportConfirmView(_FlowMixin, View):
     def post(self, request, pk):
         only_valid = request.POST.get("mode") == "valid_only"
         try:
-            record = self.flow.apply(
-                record=self.get_import(), by=request.user, only_valid=only_valid
+            record = pipeline.confirm(
+                self.flow.spec, self.get_import(), by=request.user, only_valid=only_valid
             )
         except DomainError as exc:
             messages.error(request, str(exc))
-        else:
-            messages.success(request, self.flow.done_message(record))
+            return redirect(self.flow.detail_url, pk=pk)
+        messages.success(request, self.flow.done_message(record))
+        if self.flow.done_url:
+            return redirect(self.flow.done_url(record))
         return redirect(self.flow.detail_url, pk=pk)
 
 
 class ImportCancelView(_FlowMixin, View):
     def post(self, request, pk):
         try:
-            self.flow.cancel(record=self.get_import(), by=request.user)
+            pipeline.cancel(self.flow.spec, self.get_import(), by=request.user)
         except DomainError as exc:
             messages.error(request, str(exc))
             return redirect(self.flow.detail_url, pk=pk)
-        messages.success(request, "已取消本次导入，未写入任何农户信息。")
+        messages.success(request, self.flow.cancel_message)
         return redirect(self.flow.upload_url)
 
 
-def views(flow: ImportFlow) -> dict[str, Callable]:
-    """The four views of a flow, for its urls."""
-    return {
-        "upload": ImportUploadView.as_view(flow=flow),
-        "detail": ImportDetailView.as_view(flow=flow),
-        "confirm": ImportConfirmView.as_view(flow=flow),
-        "cancel": ImportCancelView.as_view(flow=flow),
-    }
+def views(flow: ImportFlow, **classes) -> dict[str, Callable]:
+    """The four views of a flow, for its urls (`classes` replaces one, e.g. `upload=`)."""
+    kinds = {
+        "upload": ImportUploadView,
+        "detail": ImportDetailView,
+        "confirm": ImportConfirmView,
+        "cancel": ImportCancelView,
+    } | classes
+    return {name: view.as_view(flow=flow) for name, view in kinds.items()}

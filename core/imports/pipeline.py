@@ -1,0 +1,190 @@
+"""The one import pipeline: upload → preview → confirm (all rows, or only the valid ones) or
+cancel, for every kind of file the app takes in (the departments' household lists, the 防返贫
+监测 export, earlier years' renovations, a rectification ledger, the finance bureau's payout
+result).
+
+Written once here: the role and area checks (again at confirm: a user moved or demoted since
+the upload cannot confirm), the size and zip checks, the encrypted storage of the file, the
+all-or-nothing write under a lock on the import's row, the audit attribution and the file's
+removal on cancel. A kind is one `ImportSpec`: its record model (an `ImportRecord`), how the
+stored file is parsed, how the rows are planned against the database (again under the lock at
+confirm: the data may have changed since the preview), how the preview is kept and how the
+plan is written. Its pages are `core.imports.pages`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from cryptography.fernet import InvalidToken
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from accounts.models import User
+from accounts.scoping import area_prefix
+from core.audit import acting_as
+from core.errors import DomainError
+from core.imports.files import ImportFileError, _decrypt_file, read_upload, save_with_upload
+from core.imports.models import ImportRecord, ImportStatus
+from core.rules import require_role
+
+
+def _all_or_valid(record: ImportRecord, unit: str) -> str:
+    return (
+        f"文件中有 {record.error_count} 行存在错误，未导入任何数据。"
+        f"请修改文件后重新上传，或选择“只导入无误的{unit}”。"
+    )
+
+
+@dataclass(frozen=True)
+class ImportSpec:
+    """What one kind of import is."""
+
+    model: type[ImportRecord]
+    roles: frozenset[str]
+    #: The refusal's words for a user outside `roles` ("确认导入名单").
+    action: str
+    #: (the file's bytes, the record) → rows; raises `ImportFileError` on an unreadable file.
+    parse: Callable[[bytes, ImportRecord], Any]
+    #: (rows, the record, *, lock) → a plan with `.counts["error"]`; `lock=True` at confirm,
+    #: inside the transaction (lock what the write depends on).
+    plan: Callable[..., Any]
+    #: (record, plan) → None: the preview, `row_count` and `error_count` on the record.
+    store_preview: Callable[[ImportRecord, Any], None]
+    #: (plan, *, record, by) → None: write the plan (the valid rows of it) and set the
+    #: record's result fields.
+    write: Callable[..., None]
+    #: The stored file's name when the upload has none.
+    default_filename: str
+    #: What a row is called in messages ("行", "户", "条").
+    unit: str = "行"
+    #: May the user import only the valid rows of a file with errors?
+    partial: bool = True
+    #: The message when confirming a file that has errors (and `only_valid` is not asked).
+    refused: Callable[[ImportRecord, str], str] = _all_or_valid
+    #: The message when the database refuses the write (e.g. a unique ID number).
+    integrity: str = "导入时有其他用户录入了相同的数据，本次未导入任何数据。请刷新后重新确认。"
+    #: The area an upload is for, from the user (default: the user's own).
+    area_of: Callable[[User], Any] = lambda user: user.area
+    #: The key of the import's id in the audit context of the write.
+    audit_key: str = "import"
+
+
+def upload(spec: ImportSpec, *, by: User, uploaded, **fields) -> ImportRecord:
+    """Check, parse and preview a file; stores it encrypted, writes nothing else."""
+    if not by.is_active:
+        raise DomainError("您的账号已停用，不能导入。")
+    require_role(by, spec.roles, spec.action)
+    if area_prefix(by) is None:
+        raise DomainError("您的账号尚未分配区划，不能导入。")
+    data = read_upload(uploaded)
+    record = spec.model(created_by=by, area=spec.area_of(by), **fields)
+    plan = spec.plan(spec.parse(data, record), record, lock=False)
+    spec.store_preview(record, plan)
+    return save_with_upload(record, data, getattr(uploaded, "name", ""), spec.default_filename)
+
+
+def require_current_scope(spec: ImportSpec, record: ImportRecord, *, by: User) -> None:
+    """Refuse to preview or write `record` unless `by`, as the account is now, may: still
+    active, still in an importing role, and the area saved at upload still inside the user's
+    current area (a user moved or demoted since the upload cannot confirm it)."""
+    if not by.is_active:
+        raise DomainError("您的账号已停用，不能查看或确认导入。")
+    require_role(by, spec.roles, spec.action)
+    prefix = area_prefix(by)
+    if prefix is None or not record.scope_prefix.startswith(prefix):
+        raise DomainError(
+            "该导入上传时的区划已不在您当前的管辖范围内（账号的区划或角色已变更），"
+            "不能确认，未导入任何数据。请在当前区划重新上传。"
+        )
+
+
+def read_stored(record: ImportRecord) -> bytes:
+    try:
+        with record.file.open("rb") as stored:
+            return _decrypt_file(stored.read())
+    except (OSError, ValueError, InvalidToken) as exc:
+        raise ImportFileError("导入文件已丢失或无法解密，请重新上传。") from exc
+
+
+def _not_pending(record: ImportRecord, verb: str) -> DomainError:
+    return DomainError(f"该导入的状态为“{record.get_status_display()}”，不能{verb}。")
+
+
+def _locked(spec: ImportSpec, record: ImportRecord) -> ImportRecord:
+    # The import's own row: held while it is written, so two confirms cannot both write.
+    # Waiting is right here: the second confirm then sees the first one's status.
+    return (
+        spec.model.objects.unscoped("re-lock of a held import")
+        .select_for_update()
+        .get(pk=record.pk)
+    )
+
+
+def confirm(
+    spec: ImportSpec, record: ImportRecord, *, by: User, only_valid: bool = False
+) -> ImportRecord:
+    """Write a previewed file: all rows or nothing, or (`only_valid`) the valid ones only.
+
+    The stored file is parsed again and planned inside the transaction, because the data may
+    have changed since the preview."""
+    require_current_scope(spec, record, by=by)
+    if not record.is_pending:
+        raise _not_pending(record, "再次确认")
+    if only_valid and not spec.partial:
+        raise DomainError("该类导入只能整份导入：请修改文件中的错误后重新上传。")
+    try:
+        rows = spec.parse(read_stored(record), record)
+    except ImportFileError as exc:
+        spec.model.objects.unscoped("marking a held import failed").filter(
+            pk=record.pk, status=ImportStatus.PENDING
+        ).update(
+            status=ImportStatus.FAILED,
+            error_summary=str(exc),
+            finished_by=by,
+            finished_at=timezone.now(),
+        )
+        raise
+    refused = ""
+    try:
+        with transaction.atomic(), acting_as(by, **{spec.audit_key: record.pk}):
+            locked = _locked(spec, record)
+            if not locked.is_pending:
+                raise _not_pending(locked, "再次确认")
+            plan = spec.plan(rows, locked, lock=True)
+            spec.store_preview(locked, plan)
+            if plan.counts["error"] and not only_valid:
+                refused = spec.refused(locked, spec.unit)
+                locked.save()
+            else:
+                spec.write(plan, record=locked, by=by)
+                locked.status = ImportStatus.APPLIED
+                locked.finished_by = by
+                locked.finished_at = timezone.now()
+                locked.save()
+    except IntegrityError as exc:
+        raise DomainError(spec.integrity) from exc
+    if refused:
+        raise DomainError(refused)
+    return locked
+
+
+def cancel(spec: ImportSpec, record: ImportRecord, *, by: User) -> ImportRecord:
+    """Drop a pending import and its stored file."""
+    require_role(by, spec.roles, spec.action)
+    with transaction.atomic(), acting_as(by):
+        locked = _locked(spec, record)
+        if not locked.is_pending:
+            raise _not_pending(locked, "取消")
+        stored = locked.file.name
+        locked.status = ImportStatus.CANCELLED
+        locked.file = ""
+        locked.finished_by = by
+        locked.finished_at = timezone.now()
+        locked.save()
+        if stored:
+            storage = locked.file.storage
+            transaction.on_commit(lambda: storage.delete(stored))
+    return locked
