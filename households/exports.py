@@ -44,6 +44,39 @@ HEADER = [
 ]
 
 
+CHUNK_ROWS = 2000  # rows fetched at a time from the server-side cursor
+WIDTHS = [12, 12, 10, 22, 8, 14, 10, 12, 16, 14, 24, 24, 14]
+
+
+def registry_rows(qs):
+    """The registry's rows in one query, streamed: values, not instances (no model building,
+    no decryption: the masks are stored columns), labels from dicts."""
+    labels = CATEGORY_SHORT
+    departments = DEPARTMENT_LABELS
+    for row in qs.values_list(*ROW_FIELDS).iterator(chunk_size=CHUNK_ROWS):
+        (township, village, name, masked, size, category, department, on) = row[:8]
+        marks = "、".join(
+            label for label, flag in zip(PRIORITY_LABELS, row[8:12], strict=True) if flag
+        )
+        yield [
+            township or "",
+            village,
+            name,
+            masked,
+            size,
+            labels.get(category, category),
+            departments.get(department, department),
+            on,
+            marks,
+            *row[12:],
+        ]
+
+
+def registry_queryset(user, params):
+    """The registry as the page lists it, with the same filters (invalid filters: nothing)."""
+    return exports.filtered(HouseholdFilter, selectors.household_list(user), user, params)
+
+
 @exports.register
 class HouseholdListExporter(exports.Exporter):
     key = "households"
@@ -54,36 +87,10 @@ class HouseholdListExporter(exports.Exporter):
         return {k: v for k, v in params.items() if k in allowed and v}
 
     def run(self, user, params, progress):
-        qs = exports.filtered(HouseholdFilter, selectors.household_list(user), user, params)
+        qs = registry_queryset(user, params)
         total = qs.count()
-
-        def rows():
-            # Values, not instances: no model building, no decryption (the masks are stored).
-            for row in qs.values_list(*ROW_FIELDS).iterator(chunk_size=2000):
-                (township, village, name, masked, size, category, department, on) = row[:8]
-                marks = "、".join(
-                    label for label, flag in zip(PRIORITY_LABELS, row[8:12], strict=True) if flag
-                )
-                yield [
-                    township or "",
-                    village,
-                    name,
-                    masked,
-                    size,
-                    CATEGORY_SHORT.get(category, category),
-                    DEPARTMENT_LABELS.get(department, department),
-                    on,
-                    marks,
-                    *row[12:],
-                ]
-
         content = exports.write_xlsx(
-            "农户名册",
-            HEADER,
-            rows(),
-            total=total,
-            progress=progress,
-            widths=[12, 12, 10, 22, 8, 14, 10, 12, 16, 14, 24, 24, 14],
+            "农户名册", HEADER, registry_rows(qs), total=total, progress=progress, widths=WIDTHS
         )
         filename = f"农户名册_{timezone.localdate():%Y%m%d}.xlsx"
         return exports.ExportResult(content, filename, exports.XLSX)
