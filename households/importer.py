@@ -635,6 +635,7 @@ IMPORT_ROLES = frozenset({Role.COUNTY_REVIEWER, Role.TOWNSHIP_STAFF})
 
 
 def household_kind(
+    name: str,
     *,
     parse: Callable[[bytes], list],
     plan_rows: Callable[..., Any],
@@ -674,24 +675,28 @@ def household_kind(
         record.unchanged_count = counts["unchanged"]
         record.skipped_count = counts["error"]
 
-    return ImportSpec(
-        model=HouseholdImport,
-        roles=IMPORT_ROLES,
-        action="确认导入名单",
-        parse=lambda data, record: parse(data),
-        plan=plan,
-        store_preview=store_preview,
-        write=apply,
-        default_filename=default_filename,
-        unit=unit,
-        integrity=(
-            f"导入时有其他用户录入了相同{id_label}的农户，本次未导入任何数据。请刷新后重新确认。"
-        ),
-        audit_key="household_import",
+    return pipeline.register(
+        ImportSpec(
+            name=name,
+            model=HouseholdImport,
+            roles=IMPORT_ROLES,
+            action="确认导入名单",
+            parse=lambda data, record: parse(data),
+            plan=plan,
+            store_preview=store_preview,
+            write=apply,
+            default_filename=default_filename,
+            unit=unit,
+            integrity=(
+                f"导入时有其他用户录入了相同{id_label}的农户，本次未导入任何数据。请刷新后重新确认。"
+            ),
+            audit_key="household_import",
+        )
     )
 
 
 DEPARTMENT_LIST = household_kind(
+    "department_list",
     parse=parse_workbook,
     plan_rows=plan_rows,
     store_preview=_store_preview,

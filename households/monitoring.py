@@ -810,6 +810,7 @@ def _write(plan: MonitoringPlan, *, by) -> list[Household]:
 
 
 MONITORING_LIST = household_kind(
+    "monitoring_list",
     parse=parse_workbook,
     plan_rows=plan_rows,
     store_preview=_store_preview,

@@ -16,6 +16,7 @@ from django.utils import timezone
 from accounts.models import Area
 from accounts.scoping import Scope, ScopedQuerySet, scoped_queryset
 from core.audit import tracked
+from core.imports.models import ImportRecord, ImportStatus  # noqa: F401 - ImportStatus re-exported
 from core.uploads import stored_name
 from households.models import Household
 
@@ -444,25 +445,16 @@ class SelfCheckFinding(models.Model):
         return RULE_LABELS.get(self.rule, self.rule)
 
 
-class ImportStatus(models.TextChoices):
-    PENDING = "pending", "待确认"
-    APPLIED = "applied", "已导入"
-    CANCELLED = "cancelled", "已取消"
-
-
 class LedgerImportQuerySet(ScopedQuerySet):
     # Imports are the uploader's own business.
     scope = Scope(code=None, owner="created_by")
 
 
 @tracked(exclude=["preview"])
-class LedgerImport(models.Model):
-    """An uploaded ledger workbook: parsed into `preview`, written only on confirm."""
+class LedgerImport(ImportRecord):
+    """An uploaded ledger workbook (`core.imports.pipeline`): stored encrypted, parsed into
+    `preview`, parsed again and written only on confirm."""
 
-    filename = models.CharField("文件名", max_length=255)
-    area = models.ForeignKey(
-        Area, verbose_name="导入区划", on_delete=models.PROTECT, related_name="+"
-    )
     campaign = models.ForeignKey(
         RectificationCampaign,
         verbose_name="整改批次",
@@ -472,17 +464,6 @@ class LedgerImport(models.Model):
         related_name="+",
     )
     source = models.CharField("问题来源", max_length=20, choices=Source.choices)
-    preview = models.JSONField("预览", default=dict)
-    row_count = models.PositiveIntegerField("问题条数", default=0)
-    error_count = models.PositiveIntegerField("错误数", default=0)
-    status = models.CharField(
-        "状态", max_length=10, choices=ImportStatus.choices, default=ImportStatus.PENDING
-    )
-    created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name="上传人"
-    )
-    created_at = models.DateTimeField("上传时间", auto_now_add=True)
-    applied_at = models.DateTimeField("导入时间", null=True, blank=True)
 
     objects = LedgerImportQuerySet.as_manager()
 

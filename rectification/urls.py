@@ -1,6 +1,6 @@
 from django.urls import path
 
-from rectification import spotcheck_views, views
+from rectification import import_views, spotcheck_views, views
 
 app_name = "rectification"
 
@@ -48,8 +48,8 @@ urlpatterns = [
         name="spotcheck_entry",
     ),
     path("selfcheck/<int:pk>/photos/", views.FindingPhotosView.as_view(), name="finding_photos"),
-    path("import/", views.ImportView.as_view(), name="import"),
-    path("import/<int:pk>/", views.ImportDetailView.as_view(), name="import_detail"),
-    path("import/<int:pk>/confirm/", views.ImportConfirmView.as_view(), name="import_confirm"),
-    path("import/<int:pk>/cancel/", views.ImportCancelView.as_view(), name="import_cancel"),
+    path("import/", import_views.VIEWS["upload"], name="import"),
+    path("import/<int:pk>/", import_views.VIEWS["detail"], name="import_detail"),
+    path("import/<int:pk>/confirm/", import_views.VIEWS["confirm"], name="import_confirm"),
+    path("import/<int:pk>/cancel/", import_views.VIEWS["cancel"], name="import_cancel"),
 ]

@@ -21,7 +21,6 @@ from rectification.forms import (
     CloseForm,
     ComplaintForm,
     ComplaintReplyForm,
-    ImportUploadForm,
     ItemForm,
     NoteForm,
     ReasonForm,
@@ -31,7 +30,6 @@ from rectification.models import (
     DeadlineKind,
     Evidence,
     FindingStatus,
-    LedgerImport,
     RectificationItem,
     RectificationStage,
 )
@@ -515,78 +513,6 @@ class FindingDismissView(_ScopedObjectMixin, RoleRequiredMixin, View):
         else:
             messages.success(request, "已排除该自查发现。")
         return redirect("rectification:selfcheck")
-
-
-# --- import -----------------------------------------------------------------------------
-
-
-class _ImportMixin(RoleRequiredMixin):
-    write_roles = services.LEDGER_ROLES
-    read_roles = services.LEDGER_ROLES
-
-    def requires_write(self) -> bool:
-        return True
-
-    def get_import(self) -> LedgerImport:
-        return get_object_or_404(
-            LedgerImport.objects.visible_to(self.request.user), pk=self.kwargs["pk"]
-        )
-
-
-class ImportView(_ImportMixin, FormView):
-    template_name = "rectification/import_upload.html"
-    form_class = ImportUploadForm
-
-    def get_form_kwargs(self):
-        return {**super().get_form_kwargs(), "user": self.request.user}
-
-    def get_context_data(self, **kwargs):
-        context = super().get_context_data(**kwargs)
-        context["imports"] = LedgerImport.objects.visible_to(self.request.user)[:10]
-        return context
-
-    def form_valid(self, form):
-        try:
-            ledger_import = services.ledger_import_upload(
-                by=self.request.user,
-                uploaded=form.cleaned_data["file"],
-                source=form.cleaned_data["source"],
-                campaign=form.cleaned_data["campaign"],
-            )
-        except DomainError as exc:
-            form.add_error("file", str(exc))
-            return self.form_invalid(form)
-        return redirect(ledger_import)
-
-
-class ImportDetailView(_ImportMixin, DetailView):
-    template_name = "rectification/import_detail.html"
-    context_object_name = "imp"
-
-    def get_object(self, queryset=None):
-        return self.get_import()
-
-
-class ImportConfirmView(_ImportMixin, View):
-    def post(self, request, pk):
-        try:
-            items = services.ledger_import_apply(ledger_import=self.get_import(), by=request.user)
-        except DomainError as exc:
-            messages.error(request, str(exc))
-            return redirect("rectification:import_detail", pk=pk)
-        messages.success(request, f"已导入 {len(items)} 条整改问题。")
-        return redirect("rectification:item_list")
-
-
-class ImportCancelView(_ImportMixin, View):
-    def post(self, request, pk):
-        try:
-            services.ledger_import_cancel(ledger_import=self.get_import(), by=request.user)
-        except DomainError as exc:
-            messages.error(request, str(exc))
-            return redirect("rectification:import_detail", pk=pk)
-        messages.success(request, "已取消本次导入，未写入任何问题。")
-        return redirect("rectification:import")
 
 
 class FindingPhotosView(_ScopedObjectMixin, RoleRequiredMixin, View):

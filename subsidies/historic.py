@@ -261,6 +261,7 @@ def _write(plan: HistoricPlan, *, by) -> list[Household]:
 
 
 HISTORIC = household_kind(
+    "historic_renovations",
     parse=parse_workbook,
     plan_rows=plan_rows,
     store_preview=_store_preview,

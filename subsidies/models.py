@@ -17,10 +17,11 @@ from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import F, Q
 
-from accounts.models import Area
-from accounts.scoping import scoped_queryset
+from accounts.models import Area, Role
+from accounts.scoping import Scope, scoped_queryset
 from core.audit import tracked
 from core.fields import EncryptedTextField
+from core.imports.models import ImportRecord
 from core.uploads import stored_name
 from households.models import CURRENT_CATEGORIES, Category, Household
 
@@ -628,3 +629,34 @@ class HistoricRenovation(models.Model):
 
     def __str__(self) -> str:
         return f"{self.year}年 {self.method} {self.amount}"
+
+
+@tracked(exclude=["preview"])
+class PayoutResultImport(ImportRecord):
+    """The finance bureau's result file for a paid batch (`subsidies.roster`), a kind of the
+    one import pipeline: stored encrypted (it holds full ID and account numbers), previewed
+    with masked numbers only, matched again and applied on confirm."""
+
+    batch = models.ForeignKey(
+        PayoutBatch, verbose_name="拨付批次", on_delete=models.PROTECT, related_name="+"
+    )
+    # The batch as it was previewed: a change since refuses the confirm.
+    batch_version = models.PositiveIntegerField("预览时的批次版本")
+    paid_count = models.PositiveIntegerField("登记已拨付", default=0)
+    failed_count = models.PositiveIntegerField("登记拨付失败", default=0)
+
+    # The county's roles that record payments see each other's uploads (two people).
+    objects = scoped_queryset(
+        scope=Scope(
+            code="area__code",
+            owner="created_by",
+            area_roles=frozenset({Role.COUNTY_REVIEWER, Role.COUNTY_APPROVER}),
+        )
+    ).as_manager()
+
+    class Meta(ImportRecord.Meta):
+        verbose_name = "财政支付结果导入"
+        verbose_name_plural = "财政支付结果导入"
+
+    def __str__(self) -> str:
+        return f"{self.filename}（{self.get_status_display()}）"

@@ -5,25 +5,22 @@ filled, ID numbers as 18-character text, amounts with two decimals). It carries 
 account numbers because the bureau pays from them: county roles only, each household logged.
 
 Back: the bureau returns the roster with 支付状态 (已申请 / 已支付) and 支付失败原因. Upload →
-preview (kept in the session: line ids, outcomes and masked numbers only, never the file) →
-confirm, which marks every line paid or failed in one transaction, or changes nothing.
+preview (masked numbers only; the file is kept encrypted, as every import of the one import
+pipeline, `core.imports.pipeline`) → confirm, which matches the file again and marks every
+line paid or failed in one transaction, or changes nothing. The pages are
+`subsidies/result_views.py`.
 """
 
 from __future__ import annotations
 
 import io
 import re
-import uuid
 import zipfile
 from dataclasses import asdict, dataclass
 from decimal import Decimal, InvalidOperation
 
-from django import forms
 from django.conf import settings
-from django.contrib import messages
-from django.shortcuts import redirect, render
 from django.utils import timezone
-from django.views import View
 from lxml import etree
 from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
@@ -33,15 +30,22 @@ from openpyxl.utils import get_column_letter
 from accounts.models import Role
 from core import crypto, exports
 from core.errors import DomainError
+from core.imports import pipeline
 from core.imports.files import ImportFileError, check_archive
+from core.imports.pipeline import ImportSpec
 from core.imports.xlsx_reader import Sheet, XlsxError
 from core.xlsx import FORMULA_TRIGGERS, freeze_header, safe_cell
 from households.models import SensitiveAccessLog
 from subsidies import services
 from subsidies.calculator import LEVEL_FOR_APPRAISAL
 from subsidies.exports import batch_for
-from subsidies.models import LineStatus, PayoutBatch, PayoutLine, SubsidyStandard
-from subsidies.views import BatchMixin
+from subsidies.models import (
+    LineStatus,
+    PayoutBatch,
+    PayoutLine,
+    PayoutResultImport,
+    SubsidyStandard,
+)
 
 # --- the roster ------------------------------------------------------------------------
 
@@ -430,113 +434,77 @@ def result_apply(*, batch: PayoutBatch, by, rows: list[ResultRow], version: int)
     )
 
 
-# --- pages -----------------------------------------------------------------------------
-
-XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+# --- the result file as a kind of the import pipeline --------------------------------------
 
 
-class ResultUploadForm(forms.Form):
-    file = forms.FileField(
-        label="财政返回的支付结果文件（.xlsx）",
-        widget=forms.ClearableFileInput(attrs={"accept": ".xlsx," + XLSX_TYPE}),
-        error_messages={"required": "请选择要上传的 Excel 文件。", "empty": "上传的文件是空的。"},
+@dataclass(frozen=True)
+class ResultPlan:
+    rows: list[ResultRow]
+
+    @property
+    def counts(self) -> dict[str, int]:
+        return {"error": sum(1 for r in self.rows if r.error)}
+
+
+def _parse_stored(data: bytes, record: PayoutResultImport) -> list[ResultRow]:
+    rows = parse_result(record.batch, data, record.filename)
+    if not rows:
+        raise ImportFileError("文件中没有数据行。")
+    return rows
+
+
+def _store_preview(record: PayoutResultImport, plan: ResultPlan) -> None:
+    rows = plan.rows
+    matched = sum(1 for r in rows if r.line)
+    record.row_count = len(rows)
+    record.error_count = plan.counts["error"]
+    record.preview = {
+        "rows": [asdict(r) for r in rows],
+        "to_pay": sum(1 for r in rows if r.action == MARK_PAID),
+        "to_fail": sum(1 for r in rows if r.action == MARK_FAILED),
+        "unmatched": record.batch.lines.count() - matched,
+    }
+
+
+def _write(plan: ResultPlan, *, record: PayoutResultImport, by) -> None:
+    counts = result_apply(batch=record.batch, by=by, rows=plan.rows, version=record.batch_version)
+    record.paid_count, record.failed_count = counts["paid"], counts["failed"]
+
+
+def _result_fields(fields: dict) -> dict:
+    batch = fields["batch"]
+    if batch.status not in services.RESULT_BATCH_STATUSES:
+        raise DomainError(services.NOT_PAID_YET)
+    return fields | {"batch_version": batch.version}
+
+
+PAYOUT_RESULT = pipeline.register(
+    ImportSpec(
+        name="payout_result",
+        model=PayoutResultImport,
+        roles=services.PAY_ROLES,
+        action="导入财政支付结果（仅限县住建局）",
+        parse=_parse_stored,
+        plan=lambda rows, record, *, lock: ResultPlan(rows),
+        store_preview=_store_preview,
+        write=_write,
+        default_filename="支付结果.xlsx",
+        # The bureau's file is corrected and sent again as a whole.
+        partial=False,
+        refused=lambda record, unit: (
+            "支付结果文件中有无法对应或有误的行，均未登记。请更正后重新上传。"
+        ),
+        clean=_result_fields,
+        audit_key="payout_result_import",
     )
+)
 
 
-def _session_key(batch: PayoutBatch) -> str:
-    return f"roster-result-{batch.pk}"
+def result_upload(*, batch: PayoutBatch, by, uploaded) -> PayoutResultImport:
+    """Check, match and preview the bureau's file for `batch`; stores it, marks nothing."""
+    return pipeline.upload(PAYOUT_RESULT, by=by, uploaded=uploaded, batch=batch)
 
 
-class _ResultMixin(BatchMixin):
-    write_roles = services.PAY_ROLES
-
-    def requires_write(self) -> bool:
-        return True
-
-    def stored(self, request) -> dict | None:
-        preview = request.session.get(_session_key(self.batch))
-        if preview and preview.get("version") != self.batch.version:
-            request.session.pop(_session_key(self.batch), None)
-            messages.warning(request, "批次在预览后已有变化，请重新上传支付结果文件。")
-            return None
-        return preview
-
-
-class RosterResultView(_ResultMixin, View):
-    """Upload the bureau's result file and see, per row, what confirming would do."""
-
-    def _render(self, request, form, preview=None):
-        rows = [ResultRow(**r) for r in preview["rows"]] if preview else []
-        return render(
-            request,
-            "subsidies/roster_result.html",
-            {
-                "batch": self.batch,
-                "form": form,
-                "preview": preview,
-                "rows": rows,
-                "errors": sum(1 for r in rows if r.error),
-                "to_pay": sum(1 for r in rows if r.action == MARK_PAID),
-                "to_fail": sum(1 for r in rows if r.action == MARK_FAILED),
-                "unmatched": (self.batch.lines.count() - sum(1 for r in rows if r.line))
-                if preview
-                else 0,
-            },
-        )
-
-    def get(self, request, pk):
-        return self._render(request, ResultUploadForm(), self.stored(request))
-
-    def post(self, request, pk):
-        form = ResultUploadForm(request.POST, request.FILES)
-        if not form.is_valid():
-            return self._render(request, form)
-        upload = form.cleaned_data["file"]
-        try:
-            if self.batch.status not in services.RESULT_BATCH_STATUSES:
-                raise DomainError(services.NOT_PAID_YET)
-            if upload.size > settings.ANJU_IMPORT_MAX_BYTES:
-                raise ImportFileError("文件过大。")
-            rows = parse_result(self.batch, upload.read(), upload.name or "")
-            if not rows:
-                raise ImportFileError("文件中没有数据行。")
-        except DomainError as exc:
-            form.add_error("file", str(exc))
-            return self._render(request, form)
-        request.session[_session_key(self.batch)] = {
-            "token": uuid.uuid4().hex,
-            "version": self.batch.version,
-            "filename": (upload.name or "")[:100],
-            "uploaded_at": timezone.localtime().strftime("%Y-%m-%d %H:%M"),
-            "rows": [asdict(r) for r in rows],
-        }
-        return redirect("subsidies:roster_result", pk=self.batch.pk)
-
-
-class RosterResultConfirmView(_ResultMixin, View):
-    def post(self, request, pk):
-        batch = self.batch
-        if "cancel" in request.POST:
-            request.session.pop(_session_key(batch), None)
-            messages.info(request, "已取消导入，未做任何修改。")
-            return redirect(batch)
-        preview = self.stored(request)
-        if not preview or request.POST.get("token") != preview["token"]:
-            messages.error(request, "预览已失效，请重新上传支付结果文件。")
-            return redirect("subsidies:roster_result", pk=batch.pk)
-        try:
-            counts = result_apply(
-                batch=batch,
-                by=request.user,
-                rows=[ResultRow(**r) for r in preview["rows"]],
-                version=preview["version"],
-            )
-        except DomainError as exc:
-            messages.error(request, str(exc))
-            return redirect("subsidies:roster_result", pk=batch.pk)
-        request.session.pop(_session_key(batch), None)
-        messages.success(
-            request,
-            f"已登记支付结果：已拨付 {counts['paid']} 条，拨付失败 {counts['failed']} 条。",
-        )
-        return redirect(batch)
+def result_confirm(*, record: PayoutResultImport, by) -> PayoutResultImport:
+    """Mark the previewed lines paid or failed, all or nothing (the file matched again)."""
+    return pipeline.confirm(PAYOUT_RESULT, record, by=by)

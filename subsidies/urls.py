@@ -1,6 +1,6 @@
 from django.urls import path
 
-from subsidies import historic_views, roster, views
+from subsidies import historic_views, result_views, views
 
 app_name = "subsidies"
 
@@ -39,15 +39,17 @@ urlpatterns = [
     ),
 ]
 urlpatterns += [
+    path("batches/<int:pk>/roster-result/", result_views.VIEWS["upload"], name="roster_result"),
+    path("roster-results/<int:pk>/", result_views.VIEWS["detail"], name="roster_result_detail"),
     path(
-        "batches/<int:pk>/roster-result/",
-        roster.RosterResultView.as_view(),
-        name="roster_result",
+        "roster-results/<int:pk>/confirm/",
+        result_views.VIEWS["confirm"],
+        name="roster_result_confirm",
     ),
     path(
-        "batches/<int:pk>/roster-result/confirm/",
-        roster.RosterResultConfirmView.as_view(),
-        name="roster_result_confirm",
+        "roster-results/<int:pk>/cancel/",
+        result_views.VIEWS["cancel"],
+        name="roster_result_cancel",
     ),
 ]
 urlpatterns += [

@@ -16,6 +16,7 @@ from django import forms
 from django.conf import settings
 from django.contrib import messages
 from django.shortcuts import get_object_or_404, redirect
+from django.urls import reverse
 from django.utils import timezone
 from django.views import View
 from django.views.generic import DetailView, FormView
@@ -76,6 +77,11 @@ class ImportFlow:
     cancel_message: str = "已取消本次导入，未写入任何数据。"
     #: Where a confirmed import goes (default: its preview page, with the result).
     done_url: Callable[[ImportRecord], str] | None = None
+    #: The upload page an import goes back to (default: `upload_url`, without arguments).
+    upload_link: Callable[[ImportRecord], str] | None = None
+
+    def back(self, record: ImportRecord) -> str:
+        return self.upload_link(record) if self.upload_link else reverse(self.upload_url)
 
 
 class _FlowMixin(RoleRequiredMixin):
@@ -150,7 +156,7 @@ class ImportDetailView(_FlowMixin, DetailView):
                 pipeline.require_current_scope(self.flow.spec, record, by=request.user)
             except DomainError as exc:
                 messages.error(request, str(exc))
-                return redirect(self.flow.upload_url)
+                return redirect(self.flow.back(record))
         return super().get(request, *args, **kwargs)
 
     def get_context_data(self, **kwargs):
@@ -187,13 +193,14 @@ class ImportConfirmView(_FlowMixin, View):
 
 class ImportCancelView(_FlowMixin, View):
     def post(self, request, pk):
+        record = self.get_import()
         try:
-            pipeline.cancel(self.flow.spec, self.get_import(), by=request.user)
+            pipeline.cancel(self.flow.spec, record, by=request.user)
         except DomainError as exc:
             messages.error(request, str(exc))
             return redirect(self.flow.detail_url, pk=pk)
         messages.success(request, self.flow.cancel_message)
-        return redirect(self.flow.upload_url)
+        return redirect(self.flow.back(record))
 
 
 def views(flow: ImportFlow, **classes) -> dict[str, Callable]:

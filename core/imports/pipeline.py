@@ -42,6 +42,8 @@ def _all_or_valid(record: ImportRecord, unit: str) -> str:
 class ImportSpec:
     """What one kind of import is."""
 
+    #: The kind's name in the registry (`KINDS`).
+    name: str
     model: type[ImportRecord]
     roles: frozenset[str]
     #: The refusal's words for a user outside `roles` ("确认导入名单").
@@ -68,8 +70,22 @@ class ImportSpec:
     integrity: str = "导入时有其他用户录入了相同的数据，本次未导入任何数据。请刷新后重新确认。"
     #: The area an upload is for, from the user (default: the user's own).
     area_of: Callable[[User], Any] = lambda user: user.area
+    #: The upload's record fields → the same, checked (raise `DomainError` to refuse).
+    clean: Callable[[dict], dict] = lambda fields: fields
     #: The key of the import's id in the audit context of the write.
     audit_key: str = "import"
+
+
+#: Every kind of import, by name (the tests walk it).
+KINDS: dict[str, ImportSpec] = {}
+
+
+def register(spec: ImportSpec) -> ImportSpec:
+    """Add a kind to the registry; returns it (`KIND = register(ImportSpec(...))`)."""
+    if spec.name in KINDS:
+        raise ValueError(f"import kind {spec.name!r} registered twice")
+    KINDS[spec.name] = spec
+    return spec
 
 
 def upload(spec: ImportSpec, *, by: User, uploaded, **fields) -> ImportRecord:
@@ -79,6 +95,7 @@ def upload(spec: ImportSpec, *, by: User, uploaded, **fields) -> ImportRecord:
     require_role(by, spec.roles, spec.action)
     if area_prefix(by) is None:
         raise DomainError("您的账号尚未分配区划，不能导入。")
+    fields = spec.clean(fields)
     data = read_upload(uploaded)
     record = spec.model(created_by=by, area=spec.area_of(by), **fields)
     plan = spec.plan(spec.parse(data, record), record, lock=False)

@@ -160,9 +160,29 @@ for action in ("add-lines", "submit", "send-back", "pay", "reconcile", "set-allo
     ENTRIES[name] = _api(name, _batches, writes=W, get=False)
 # The 一卡通 result import (subsidies.roster): county roles that record payments only.
 ENTRIES["subsidies:roster_result"] = _page("subsidies:roster_result", _batches, writes=W, reader=R)
-ENTRIES["subsidies:roster_result_confirm"] = _page(
-    "subsidies:roster_result_confirm", _batches, writes=W, get=False
+
+
+def _result_imports(areas, user):
+    """A result file uploaded for a county batch: the county's payment roles only."""
+    from subsidies.models import PayoutResultImport
+    from tests.subsidies.factories import batch
+
+    reviewer = _reviewer(areas)
+    own = PayoutResultImport.objects.create(
+        batch=batch(reviewer),
+        batch_version=1,
+        created_by=reviewer,
+        area=areas["county"],
+        filename="支付结果.xlsx",
+    )
+    return own, own
+
+
+ENTRIES["subsidies:roster_result_detail"] = _page(
+    "subsidies:roster_result_detail", _result_imports, reader=R
 )
+for _name in ("subsidies:roster_result_confirm", "subsidies:roster_result_cancel"):
+    ENTRIES[_name] = _page(_name, _result_imports, writes=W, get=False)
 
 
 def _readmissions(areas, user):

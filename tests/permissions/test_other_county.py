@@ -26,8 +26,10 @@ for _name in RENOVATION_STEPS:
         writes=("POST",),
     )
 
-# The ledger-import pages move into the shared import pipeline (another branch); their own
-# permission entries stay in the matrix.
+# The ledger-import pages are the shared import pages (core/imports/pages.py): the role is
+# checked first there (an official gets 403 on every import page, as in the matrix), and an
+# import is its uploader's: another county's reviewer gets 404 (tests/exchange/
+# test_import_kinds.py checks every kind's visibility).
 _ELSEWHERE = {
     "rectification:import_detail",
     "rectification:import_confirm",

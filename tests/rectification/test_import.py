@@ -113,7 +113,7 @@ def test_preview_then_confirm_writes_items(county_reviewer, areas):
     assert {i.campaign for i in items} == {campaign}
     imp.refresh_from_db()
     assert imp.status == ImportStatus.APPLIED
-    with pytest.raises(DomainError, match="不能再次导入"):
+    with pytest.raises(DomainError, match="不能再次确认"):
         services.ledger_import_apply(ledger_import=imp, by=county_reviewer)
 
 
