@@ -163,6 +163,9 @@ def test_bad_checksum_listed_and_all_or_nothing_refused(township_client):
     assert "第 3 行" in page
     assert "身份证号校验位错误" in page
     assert "有误 <b>1</b> 行" in page
+    # Both buttons ask first, with the numbers they would write.
+    assert 'data-confirm="确认将 1 行写入农户名册吗？"' in page
+    assert 'data-confirm="将跳过 1 行有误的数据，只导入其余 1 行。确定吗？"' in page
     assert Household.objects.count() == before
 
     imp = HouseholdImport.objects.get()

@@ -126,7 +126,8 @@ def test_errors_with_row_numbers_and_nothing_written(client, county_reviewer):
     assert response.status_code == 302
     page = client.get(response.url).content.decode()
     assert "第 4 行：整改时限“6月20日”缺少年份" in page
-    assert "确认导入" not in page
+    assert "确认导入" not in page and "只导入无误" not in page  # a whole ledger, corrected
+    assert "取消导入" in page
     imp_pk = int(response.url.rstrip("/").split("/")[-1])
     response = client.post(reverse("rectification:import_confirm", args=[imp_pk]), follow=True)
     assert "本次未导入任何问题" in response.content.decode()
