@@ -19,6 +19,9 @@ from accounts.models import ROLE_AREA_LEVEL, Area, AreaLevel, Role, User
 from accounts.scoping import area_prefix
 from core.audit import attributed
 from core.errors import DomainError
+from core.locking import lock_for_update
+
+NOT_MANAGED = "该账号不在您的管理范围内。"
 
 #: Manager role → the roles whose accounts it manages, within its own area.
 MANAGED_BY = {
@@ -149,9 +152,7 @@ def staff_update(
 ) -> User:
     _require_manager(by)
     with transaction.atomic():
-        locked = managed_users(by).select_for_update().filter(pk=user.pk).first()
-        if locked is None:
-            raise DomainError("该账号不在您的管理范围内。")
+        locked = lock_for_update(managed_users(by), user.pk, missing=NOT_MANAGED)
         _check(by, role=role, area=area)
         locked.full_name = (full_name or "").strip()
         locked.role = role
@@ -168,9 +169,7 @@ def staff_set_password(*, by, user: User, password: str) -> User:
     """A new initial password (the person forgot theirs); the reset is in the history."""
     _require_manager(by)
     with transaction.atomic():
-        locked = managed_users(by).select_for_update().filter(pk=user.pk).first()
-        if locked is None:
-            raise DomainError("该账号不在您的管理范围内。")
+        locked = lock_for_update(managed_users(by), user.pk, missing=NOT_MANAGED)
         _password(password, locked)
         locked.set_password(password)
         locked.password_reset_at = timezone.now()

@@ -50,6 +50,15 @@ def lock_for_update(
     return locked
 
 
+def lock_all_for_update(queryset: QuerySet, *, busy: str = CONFLICT_MESSAGE) -> list[Model]:
+    """Every row of `queryset` (already scoped and filtered), locked with NOWAIT like
+    `lock_for_update`: one row held by another transaction refuses them all at once."""
+    try:
+        return list(queryset.select_for_update(nowait=True, of=("self",)))
+    except OperationalError as exc:  # lock_not_available: another transaction holds one
+        raise ConflictError(busy) from exc
+
+
 def save_versioned(obj: Model, **fields) -> Model:
     """Set `fields`, bump the row's `version` in SQL and reload it (triggers may set columns)."""
     from django.db.models import F

@@ -149,13 +149,12 @@ def household_update(
     if evidence:
         info = validate_upload(evidence, allowed=DOCUMENT_TYPES, label="证明材料")
     with transaction.atomic(), files_removed_on_error() as stored:
-        locked = (
-            Household.objects.unscoped("re-lock of a held household")
-            .select_for_update()
-            .get(pk=household.pk)
+        locked = lock_for_update(
+            Household.objects.unscoped("re-lock of a held household"),
+            household.pk,
+            version=version,
+            changed="该农户信息已被他人修改，请刷新页面后重新编辑。",
         )
-        if version is not None and locked.version != version:
-            raise ConflictError("该农户信息已被他人修改，请刷新页面后重新编辑。")
         changes = {}
         for name, value in fields.items():
             if name not in EDITABLE_FIELDS:
@@ -345,10 +344,8 @@ def household_change_decide(
             raise ConflictError(f"该变更申请已{locked.get_status_display()}。")
         if locked.requested_by_id == by.pk:
             raise DomainError("申请人不能确认自己提交的变更，请由其他审核员确认。")
-        household = (
-            Household.objects.unscoped("parent of the held change")
-            .select_for_update()
-            .get(pk=locked.household_id)
+        household = lock_for_update(
+            Household.objects.unscoped("parent of the held change"), locked.household_id
         )
         if confirm:
             old, new = change_values(locked)
@@ -383,9 +380,7 @@ def household_delete(*, household: Household, by) -> None:
     require_role(by, DELETE_ROLES, "删除农户")
     try:
         with transaction.atomic():
-            Household.objects.unscoped("re-lock of a held household").select_for_update().filter(
-                pk=household.pk
-            ).first()
+            lock_for_update(Household.objects.unscoped("re-lock of a held household"), household.pk)
             household.members.all().delete()
             household.delete()
     except ProtectedError as exc:

@@ -16,6 +16,7 @@ from accounts.models import Area, AreaLevel, Role, User
 from core.audit import attributed
 from core.db import reading_replica
 from core.errors import DomainError, RoleRefused
+from core.locking import lock_for_update
 from reports.deadlines import FINDERS, Overdue
 from reports.models import (
     ALERT_ROLE_TYPES,
@@ -60,6 +61,9 @@ def alerts_scan(today: dt.date | None = None) -> ScanResult:
     with transaction.atomic():
         with connection.cursor() as cursor:
             cursor.execute("SELECT pg_advisory_xact_lock(%s)", [_SCAN_LOCK])
+        # The scan is the one writer of alerts, serialised by the advisory lock above; it waits
+        # for a row another scan holds (no NOWAIT, no skip_locked: a skipped open alert would
+        # be opened twice).
         open_alerts = {
             (a.type, a.object_key): a
             for a in Alert.objects.select_for_update().filter(status=AlertStatus.OPEN)
@@ -174,6 +178,8 @@ def monthly_report_draft(county: Area, month: dt.date) -> MonthlyReport:
         figures = township_figures(county, month)
     with transaction.atomic():
         report, _ = MonthlyReport.objects.get_or_create(county=county, month=month)
+        # Waits (no NOWAIT): the beat task and the county's "refresh now" compute the same
+        # figures, so the second one simply refreshes again after the first.
         report = MonthlyReport.objects.select_for_update().get(pk=report.pk)
         townships = list(Area.objects.filter(parent=county, level=AreaLevel.TOWNSHIP))
         for township in townships:
@@ -213,11 +219,8 @@ def monthly_report_submit(*, row: MonthlyReportRow, by) -> MonthlyReportRow:
     flagged as late, which the county sees in the report.
     """
     with transaction.atomic():
-        row = (
-            MonthlyReportRow.objects.unscoped("re-lock of a held row")
-            .select_for_update()
-            .select_related("report")
-            .get(pk=row.pk)
+        row = lock_for_update(
+            MonthlyReportRow.objects.unscoped("re-lock of a held row"), row.pk, related=("report",)
         )
         if row.is_total:
             raise DomainError("全县合计行不需要报送。")
@@ -237,11 +240,8 @@ def monthly_report_submit(*, row: MonthlyReportRow, by) -> MonthlyReportRow:
 def monthly_report_reopen(*, row: MonthlyReportRow, by) -> MonthlyReportRow:
     """The county sends a submitted row back (退回): it is refreshed by the next draft."""
     with transaction.atomic():
-        row = (
-            MonthlyReportRow.objects.unscoped("re-lock of a held row")
-            .select_for_update()
-            .select_related("report")
-            .get(pk=row.pk)
+        row = lock_for_update(
+            MonthlyReportRow.objects.unscoped("re-lock of a held row"), row.pk, related=("report",)
         )
         if by.role != Role.COUNTY_REVIEWER or by.area_id != row.report.county_id:
             raise DomainError("只有县住建局审核员可以退回月报。")
@@ -264,11 +264,10 @@ def monthly_report_reopen(*, row: MonthlyReportRow, by) -> MonthlyReportRow:
 def monthly_report_send(*, report: MonthlyReport, by) -> MonthlyReport:
     """县报市: the county sends its report to the city once every township has submitted."""
     with transaction.atomic():
-        locked = (
-            MonthlyReport.objects.unscoped("re-lock of a held report")
-            .select_for_update()
-            .select_related("county")
-            .get(pk=report.pk)
+        locked = lock_for_update(
+            MonthlyReport.objects.unscoped("re-lock of a held report"),
+            report.pk,
+            related=("county",),
         )
         if by.role != Role.COUNTY_REVIEWER or by.area_id != locked.county_id:
             raise RoleRefused("只有本县住建局审核员可以向市级报送月报。")

@@ -9,6 +9,7 @@ from django.db import transaction
 from accounts.models import User
 from core.audit import attributed
 from core.errors import DomainError
+from core.locking import lock_for_update
 from core.rules import require_role
 from rectification.models import RectificationCampaign, Source
 from rectification.services._common import LEDGER_ROLES, _county_of
@@ -46,14 +47,11 @@ def campaign_update(
 ) -> RectificationCampaign:
     require_role(by, LEDGER_ROLES, "修改整改批次（仅限县住建局）")
     with transaction.atomic():
-        locked = (
-            RectificationCampaign.objects.visible_to(by)
-            .select_for_update()
-            .filter(pk=campaign.pk)
-            .first()
+        locked = lock_for_update(
+            RectificationCampaign.objects.visible_to(by),
+            campaign.pk,
+            missing="该整改批次不在您的管辖区划内。",
         )
-        if locked is None:
-            raise DomainError("该整改批次不在您的管辖区划内。")
         for name in ("name", "source", "plan_and_ledger_due", "report_due", "note"):
             if name in fields:
                 setattr(locked, name, fields[name])

@@ -13,6 +13,7 @@ from accounts.models import Area, AreaLevel, Role, User
 from accounts.scoping import area_prefix
 from core.audit import attributed
 from core.errors import DomainError
+from core.locking import lock_all_for_update, lock_for_update
 from core.rules import require_role
 from households.models import Household
 from rectification import selfcheck
@@ -41,14 +42,11 @@ def finding_dismiss(*, finding, by: User, reason: str):
     if not reason:
         raise DomainError("请填写排除理由。")
     with transaction.atomic():
-        locked = (
-            SelfCheckFinding.objects.visible_to(by)
-            .select_for_update()
-            .filter(pk=finding.pk)
-            .first()
+        locked = lock_for_update(
+            SelfCheckFinding.objects.visible_to(by),
+            finding.pk,
+            missing="该自查发现不在您的管辖区划内。",
         )
-        if locked is None:
-            raise DomainError("该自查发现不在您的管辖区划内。")
         if locked.status != FindingStatus.OPEN:
             raise DomainError(f"该自查发现当前为“{locked.get_status_display()}”，不能排除。")
         locked.status = FindingStatus.DISMISSED
@@ -77,9 +75,8 @@ def findings_convert(*, rule: str, by: User, deadline: dt.date | None = None, **
         raise DomainError("未知的自查规则。")
     definition = RULES[rule]
     with transaction.atomic():
-        findings = list(
+        findings = lock_all_for_update(
             SelfCheckFinding.objects.visible_to(by)
-            .select_for_update()
             .filter(rule=rule, status=FindingStatus.OPEN)
             .order_by("area_id", "id")
         )

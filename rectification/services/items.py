@@ -200,11 +200,7 @@ def stage_mark_done(
     with transaction.atomic():
         locked_item = _lock_item(stage.item, by)
         steps.require("stage", locked_item, by)
-        stage = (
-            RectificationStage.objects.unscoped("of the locked item")
-            .select_for_update()
-            .get(pk=stage.pk)
-        )
+        stage = lock_for_update(RectificationStage.objects.unscoped("of the locked item"), stage.pk)
         done_on = done_on or timezone.localdate()
         if done_on > timezone.localdate():
             raise DomainError("完成日期不能晚于今天。")

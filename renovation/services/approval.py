@@ -15,7 +15,7 @@ from accounts.models import User
 from accounts.scoping import HELD_PARENT
 from core.audit import attributed
 from core.errors import DomainError
-from core.locking import save_versioned
+from core.locking import lock_all_for_update, lock_for_update, save_versioned
 from core.rules import require_role
 from core.uploads import (
     DOCUMENT_TYPES,
@@ -176,10 +176,8 @@ def objection_resolve(
     resolution = _text(resolution, "请填写异议处理结果。")
     with transaction.atomic():
         project = _lock(objection.publicity.project, by)
-        objection = (
-            Objection.objects.unscoped("of the locked project")
-            .select_for_update()
-            .get(pk=objection.pk)
+        objection = lock_for_update(
+            Objection.objects.unscoped("of the locked project"), objection.pk
         )
         if objection.resolved_on:
             raise DomainError("该异议已处理。")
@@ -399,11 +397,14 @@ def project_override_decide(
     with transaction.atomic():
         project = _lock(project, by)
         steps.require("override_decide", project, by)
-        override = (
-            AmountOverride.objects.unscoped("of the locked project")
-            .select_for_update()
-            .get(project=project, status=OverrideStatus.PENDING)
+        pending = lock_all_for_update(
+            AmountOverride.objects.unscoped("of the locked project").filter(
+                project=project, status=OverrideStatus.PENDING
+            )
         )
+        if not pending:
+            raise DomainError("该项目没有待确认的补助金额调整。")
+        [override] = pending
         if override.requested_by_id == by.pk:
             raise DomainError("申请人不能确认自己提交的补助金额调整。")
         override.status = OverrideStatus.CONFIRMED if confirm else OverrideStatus.REJECTED

@@ -12,9 +12,10 @@ from django.db.models import Min
 from accounts.models import Role, User
 from core.audit import attributed
 from core.errors import DomainError
+from core.locking import lock_all_for_update
 from core.rules import require_role
 from renovation.models import NationalEntry, NationalStage, RenovationProject
-from renovation.services._common import BatchRefused, _date
+from renovation.services._common import CONFLICT_MESSAGE, BatchRefused, _date
 from subsidies.models import LineStatus, PayoutLine
 
 NATIONAL_ROLES = frozenset({Role.COUNTY_REVIEWER, Role.TOWNSHIP_STAFF})
@@ -61,8 +62,9 @@ def national_entries_record(
     errors: dict[int, str] = {}
     created = []
     with transaction.atomic():
-        visible = RenovationProject.objects.visible_to(by).select_for_update(of=("self",))
-        locked = visible.in_bulk([p.pk for p in projects])
+        visible = RenovationProject.objects.visible_to(by)
+        wanted = visible.filter(pk__in=[p.pk for p in projects])
+        locked = {p.pk: p for p in lock_all_for_update(wanted, busy=CONFLICT_MESSAGE)}
         for project in projects:
             held = locked.get(project.pk)
             if held is None:

@@ -11,7 +11,7 @@ from django.db import transaction
 from accounts.models import User
 from core.audit import attributed
 from core.errors import DomainError, RoleRefused
-from core.locking import save_versioned
+from core.locking import lock_for_update, save_versioned
 from core.rules import has_role, require_role
 from core.uploads import (
     DOCUMENT_TYPES,
@@ -123,14 +123,9 @@ def project_apply(
         raise DomainError("请填写有效的年度。")
     info = _validate_file(application_file, allowed=DOCUMENT_TYPES, label="申请书", required=False)
     with transaction.atomic(), files_removed_on_error() as stored:
-        locked = (
-            Household.objects.visible_to(by)
-            .select_for_update(of=("self",))
-            .filter(pk=household.pk)
-            .first()
+        locked = lock_for_update(
+            Household.objects.visible_to(by), household.pk, missing="该农户不在您的管辖区划内。"
         )
-        if locked is None:
-            raise DomainError("该农户不在您的管辖区划内。")
         if (refused := application_refusal(locked, by, method=method, year=year)) is not None:
             raise refused
         appraisal = current_state(locked).appraisal

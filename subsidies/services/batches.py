@@ -17,6 +17,7 @@ from accounts.scoping import HELD_PARENT
 from core import crypto
 from core.audit import attributed
 from core.errors import ConflictError, DomainError
+from core.locking import lock_all_for_update, lock_for_update
 from core.rules import require_role
 from core.uploads import DOCUMENT_TYPES, files_removed_on_error, store_upload, validate_upload
 from renovation.models import RenovationProject
@@ -35,6 +36,7 @@ from subsidies.models import (
 from subsidies.services._common import (
     BATCH_ROLES,
     CENT,
+    CONFLICT_MESSAGE,
     NO_ACCOUNT,
     NOT_ACCEPTED,
     PAY_ROLES,
@@ -93,7 +95,8 @@ def batch_create(
         raise DomainError("请填写批次日期。")
     county = _county_of(by)
     with transaction.atomic():
-        # One number per county: serialise creation per county on the county's row.
+        # One number per county: serialise creation per county on the county's row. This lock
+        # waits (no NOWAIT): it is a mutex held for one INSERT, not a row a user acts on.
         Area.objects.select_for_update().get(pk=county.pk)
         return PayoutBatch.objects.create(
             county=county,
@@ -446,7 +449,11 @@ def line_mark_failed(*, line: PayoutLine, by, reason: str) -> PayoutLine:
         if batch.status not in RESULT_BATCH_STATUSES:
             raise DomainError(NOT_PAID_YET)
         _four_eyes(batch, by)
-        locked = PayoutLine.objects.select_for_update().get(pk=line.pk, batch=batch)
+        locked = lock_for_update(
+            PayoutLine.objects.unscoped("a line of the locked batch").filter(batch=batch),
+            line.pk,
+            busy=CONFLICT_MESSAGE,
+        )
         if locked.status == LineStatus.FAILED:
             raise DomainError("该明细已登记为拨付失败。")
         locked.status = LineStatus.FAILED
@@ -481,11 +488,10 @@ def batch_apply_results(
         if locked.status not in RESULT_BATCH_STATUSES:
             raise DomainError(NOT_PAID_YET)
         _four_eyes(locked, by)
-        lines = (
-            PayoutLine.objects.unscoped("lines of the locked batch")
-            .select_for_update()
-            .in_bulk([r.line_id for r in results])
+        wanted = PayoutLine.objects.unscoped("lines of the locked batch").filter(
+            pk__in=[r.line_id for r in results]
         )
+        lines = {line.pk: line for line in lock_all_for_update(wanted, busy=CONFLICT_MESSAGE)}
         for r in results:
             line = lines.get(r.line_id)
             if line is None or line.batch_id != locked.pk or line.status != r.expected_status:

@@ -2,15 +2,18 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import threading
 
 import pytest
 from django.db import connections, transaction
 
 from core.errors import ConflictError, DomainError
+from households.models import Household
 from renovation import services
-from renovation.models import ProjectStatus, RenovationProject
+from renovation.models import Objection, ProjectStatus, RenovationMethod, RenovationProject
 from tests.renovation.factories import make_project
+from tests.row_lock import answers_at_once, row_held
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -102,3 +105,39 @@ def test_api_answers_409_while_another_user_holds_the_project(household, county_
     assert response.status_code == 409
     assert response.json()["detail"] == "其他用户正在处理该项目，请稍后再试。"
     assert RenovationProject.objects.get(pk=project.pk).status == ProjectStatus.PUBLICITY
+
+
+def test_resolving_an_objection_another_user_holds_is_a_conflict_at_once(
+    household, county_reviewer, village_clerk
+):
+    project = make_project(household, ProjectStatus.PUBLICITY)
+    objection = Objection.objects.create(
+        publicity=project.publicities.get(level="village"),
+        raised_on=dt.date(2026, 3, 3),
+        content="有楼房",
+        recorded_by=village_clerk,
+    )
+    with row_held(Objection, objection.pk), answers_at_once(), pytest.raises(ConflictError):
+        services.objection_resolve(
+            objection=objection,
+            by=county_reviewer,
+            resolution="经核实不属实",
+            resolved_on=dt.date(2026, 3, 4),
+            today=dt.date(2026, 3, 5),
+        )
+    assert Objection.objects.unscoped("test").get(pk=objection.pk).resolved_on is None
+
+
+def test_applying_for_a_household_another_user_holds_is_a_conflict_at_once(
+    household, township_user
+):
+    with row_held(Household, household.pk), answers_at_once(), pytest.raises(ConflictError):
+        services.project_apply(
+            household=household,
+            by=township_user,
+            year=2026,
+            applied_on=dt.date(2026, 3, 1),
+            method=RenovationMethod.values[0],
+            today=dt.date(2026, 3, 5),
+        )
+    assert not RenovationProject.objects.unscoped("test").filter(household=household).exists()

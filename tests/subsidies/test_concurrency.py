@@ -16,6 +16,7 @@ from subsidies import services
 from subsidies.models import BatchStatus, LineStatus, PayoutBatch, PayoutLine
 from subsidies.services import LineRequest
 from tests.factories import UserFactory
+from tests.row_lock import answers_at_once, row_held
 from tests.subsidies.factories import accepted_project, batch, voucher
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -142,3 +143,18 @@ def test_api_answers_409_while_another_user_holds_the_batch(
     assert response.status_code == 409
     assert response.json()["detail"] == "其他用户正在处理该批次，请稍后再试。"
     assert PayoutBatch.objects.get(pk=b.pk).status == BatchStatus.SUBMITTED
+
+
+def test_marking_a_held_line_failed_is_a_conflict_at_once(
+    household, county_reviewer, county_approver
+):
+    project = accepted_project(household)
+    b = batch(county_reviewer)
+    [line] = services.batch_add_lines(
+        batch=b, by=county_reviewer, items=[LineRequest(project=project, amount=Decimal("100"))]
+    )
+    services.batch_submit(batch=b, by=county_reviewer)
+    services.batch_pay(batch=b, by=county_approver, paid_on=dt.date(2026, 12, 5), voucher=voucher())
+    with row_held(PayoutLine, line.pk), answers_at_once(), pytest.raises(ConflictError):
+        services.line_mark_failed(line=line, by=county_approver, reason="卡号与户名不一致")
+    assert PayoutLine.objects.unscoped("test").get(pk=line.pk).status == LineStatus.PAID
