@@ -495,6 +495,8 @@ PAYOUT_RESULT = pipeline.register(
             "支付结果文件中有无法对应或有误的行，均未登记。请更正后重新上传。"
         ),
         clean=_result_fields,
+        # The rows are matched to the batch's lines while parsed: match them again.
+        keep_rows=False,
         audit_key="payout_result_import",
     )
 )

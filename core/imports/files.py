@@ -93,16 +93,23 @@ def _decrypt_file(token: bytes) -> bytes:
     return crypto.decrypt_bytes(token)
 
 
-def save_with_upload(record, data: bytes, filename: str, fallback: str):
+def save_with_upload(
+    record, data: bytes, filename: str, fallback: str, parsed: bytes | None = None
+):
     """Save an import's row with its uploaded file, encrypted at rest, named after the
-    sender's file (`fallback` when it has none); a row that cannot be saved leaves no file."""
+    sender's file (`fallback` when it has none), and (`parsed`) the rows read from it; a row
+    that cannot be saved leaves no file."""
     record.filename = (filename or fallback).rsplit("/", 1)[-1][:255]
     record.file.save("upload", ContentFile(_encrypt_file(data)), save=False)
+    if parsed is not None:
+        record.rows_file.save("rows", ContentFile(_encrypt_file(parsed)), save=False)
     try:
         with transaction.atomic():
             record.save()
     except Exception:
         record.file.delete(save=False)
+        if parsed is not None:
+            record.rows_file.delete(save=False)
         raise
     return record
 

@@ -24,6 +24,10 @@ def import_upload_to(instance, filename: str) -> str:
     return f"imports/{timezone.localdate():%Y/%m}/{uuid.uuid4().hex}.xlsx.enc"
 
 
+def import_rows_to(instance, filename: str) -> str:
+    return f"imports/{timezone.localdate():%Y/%m}/{uuid.uuid4().hex}.rows.enc"
+
+
 class ImportRecord(models.Model):
     """An uploaded file, stored encrypted (it may hold full ID and account numbers), previewed
     first and written only on confirm. `preview` holds masked numbers only."""
@@ -43,6 +47,8 @@ class ImportRecord(models.Model):
     )
     filename = models.CharField("文件名", max_length=255)
     file = models.FileField("文件（加密）", upload_to=import_upload_to, blank=True)
+    # The rows as parsed at upload (encrypted), so that confirm does not read the file again.
+    rows_file = models.FileField("解析结果（加密）", upload_to=import_rows_to, blank=True)
     status = models.CharField(
         "状态", max_length=10, choices=ImportStatus.choices, default=ImportStatus.PENDING
     )

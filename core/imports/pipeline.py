@@ -14,6 +14,8 @@ plan is written. Its pages are `core.imports.pages`.
 
 from __future__ import annotations
 
+import pickle
+import zlib
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -72,6 +74,9 @@ class ImportSpec:
     area_of: Callable[[User], Any] = lambda user: user.area
     #: The upload's record fields → the same, checked (raise `DomainError` to refuse).
     clean: Callable[[dict], dict] = lambda fields: fields
+    #: Keep the parsed rows from the upload for the confirm (False: parse the file again, for
+    #: a kind whose parse reads the database, e.g. matches lines).
+    keep_rows: bool = True
     #: The key of the import's id in the audit context of the write.
     audit_key: str = "import"
 
@@ -98,9 +103,32 @@ def upload(spec: ImportSpec, *, by: User, uploaded, **fields) -> ImportRecord:
     fields = spec.clean(fields)
     data = read_upload(uploaded)
     record = spec.model(created_by=by, area=spec.area_of(by), **fields)
-    plan = spec.plan(spec.parse(data, record), record, lock=False)
+    rows = spec.parse(data, record)
+    # Kept as parsed, before the plan marks them: the confirm plans them again.
+    parsed = _dump_rows(rows) if spec.keep_rows else None
+    plan = spec.plan(rows, record, lock=False)
     spec.store_preview(record, plan)
-    return save_with_upload(record, data, getattr(uploaded, "name", ""), spec.default_filename)
+    return save_with_upload(
+        record, data, getattr(uploaded, "name", ""), spec.default_filename, parsed=parsed
+    )
+
+
+def _dump_rows(rows) -> bytes:
+    return zlib.compress(pickle.dumps(rows, protocol=pickle.HIGHEST_PROTOCOL), 1)
+
+
+def _stored_rows(spec: ImportSpec, record: ImportRecord):
+    """The rows of the upload: as parsed then, or read from the stored file again."""
+    if not (spec.keep_rows and record.rows_file):
+        return spec.parse(read_stored(record), record)
+    try:
+        with record.rows_file.open("rb") as stored:
+            sealed = _decrypt_file(stored.read())
+    except (OSError, ValueError, InvalidToken) as exc:
+        raise ImportFileError("导入文件已丢失或无法解密，请重新上传。") from exc
+    # The bytes were written by `upload` and sealed with Fernet, which authenticates them:
+    # anything not written by this app fails the check above and is never unpickled.
+    return pickle.loads(zlib.decompress(sealed))  # noqa: S301
 
 
 def require_current_scope(spec: ImportSpec, record: ImportRecord, *, by: User) -> None:
@@ -145,15 +173,15 @@ def confirm(
 ) -> ImportRecord:
     """Write a previewed file: all rows or nothing, or (`only_valid`) the valid ones only.
 
-    The stored file is parsed again and planned inside the transaction, because the data may
-    have changed since the preview."""
+    The rows kept from the upload (or the stored file parsed again) are planned again inside
+    the transaction, because the data may have changed since the preview."""
     require_current_scope(spec, record, by=by)
     if not record.is_pending:
         raise _not_pending(record, "再次确认")
     if only_valid and not spec.partial:
         raise DomainError("该类导入只能整份导入：请修改文件中的错误后重新上传。")
     try:
-        rows = spec.parse(read_stored(record), record)
+        rows = _stored_rows(spec, record)
     except ImportFileError as exc:
         spec.model.objects.unscoped("marking a held import failed").filter(
             pk=record.pk, status=ImportStatus.PENDING
@@ -195,13 +223,14 @@ def cancel(spec: ImportSpec, record: ImportRecord, *, by: User) -> ImportRecord:
         locked = _locked(spec, record)
         if not locked.is_pending:
             raise _not_pending(locked, "取消")
-        stored = locked.file.name
+        stored = [name for name in (locked.file.name, locked.rows_file.name) if name]
         locked.status = ImportStatus.CANCELLED
         locked.file = ""
+        locked.rows_file = ""
         locked.finished_by = by
         locked.finished_at = timezone.now()
         locked.save()
-        if stored:
-            storage = locked.file.storage
-            transaction.on_commit(lambda: storage.delete(stored))
+        storage = locked.file.storage
+        for name in stored:
+            transaction.on_commit(lambda name=name: storage.delete(name))
     return locked

@@ -148,11 +148,28 @@ def test_confirmed_once_and_a_cancel_removes_the_file(
     assert [e.pgh_label for e in _events(record)] == ["insert", "update"]
 
     other = _upload(spec, user, data, fields)
-    stored = other.file.name
+    stored = [name for name in (other.file.name, other.rows_file.name) if name]
+    assert len(stored) == (2 if spec.keep_rows else 1)
     storage = other.file.storage
     with django_capture_on_commit_callbacks(execute=True):
         cancelled = pipeline.cancel(spec, other, by=user)
-    assert cancelled.status == ImportStatus.CANCELLED and not cancelled.file
-    assert not storage.exists(stored)
+    assert cancelled.status == ImportStatus.CANCELLED
+    assert not cancelled.file and not cancelled.rows_file
+    assert not any(storage.exists(name) for name in stored)
     with pytest.raises(DomainError, match="不能再次确认"):
         pipeline.confirm(spec, cancelled, by=user)
+
+
+@pytest.mark.parametrize("name", sorted(n for n, (_b, _o) in CASES.items()))
+def test_confirm_plans_the_rows_kept_from_the_upload_without_reading_the_file_again(request, name):
+    spec, user, data, fields, numbers, _outsider = _case(request, name)
+    if not spec.keep_rows:
+        pytest.skip("this kind matches its rows to the database while parsing")
+    record = _upload(spec, user, data, fields)
+    with record.rows_file.open("rb") as stored:
+        kept = stored.read()
+    assert not any(number.encode() in kept for number in numbers)  # sealed, not plain
+    # The uploaded file is gone; the rows kept from the upload are enough to confirm.
+    record.file.storage.delete(record.file.name)
+    applied = pipeline.confirm(spec, record, by=user)
+    assert applied.status == ImportStatus.APPLIED

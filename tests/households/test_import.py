@@ -435,7 +435,7 @@ def test_cancel_drops_the_file_and_blocks_confirm(
 ):
     upload(township_client, workbook_bytes([entry("卫", make_id_number())]))
     imp = HouseholdImport.objects.get()
-    assert len(stored_files(settings)) == 1
+    assert len(stored_files(settings)) == 2  # the file and the rows parsed from it
     page = township_client.get(imp.get_absolute_url()).content.decode()
     assert 'data-confirm="确定取消本次导入吗' in page
 
