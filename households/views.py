@@ -13,6 +13,7 @@ from accounts.permissions import RoleRequiredMixin
 from accounts.scoping import HELD_PARENT
 from core.errors import DomainError
 from core.forms_views import FAILED, add_validation_errors, call_service
+from core.lists import FilteredListMixin
 from core.pagination import CappedPaginator
 from households import panels, selectors, services
 from households.filters import HouseholdFilter, id_lookup_token, is_full_id_number
@@ -24,11 +25,12 @@ from households.services import DELETE_ROLES
 SEARCH_MAX_LENGTH = 100
 
 
-class HouseholdListView(RoleRequiredMixin, ListView):
+class HouseholdListView(RoleRequiredMixin, FilteredListMixin, ListView):
     template_name = "households/household_list.html"
     context_object_name = "households"
     paginate_by = 20
     paginator_class = CappedPaginator  # no exact COUNT(*) over a county per page
+    filterset_class = HouseholdFilter
 
     def get_paginate_by(self, queryset):
         try:
@@ -62,23 +64,14 @@ class HouseholdListView(RoleRequiredMixin, ListView):
         url = reverse("households:list")
         return redirect(f"{url}?{query.urlencode()}" if query else url, permanent=False)
 
-    def get_queryset(self):
-        self.filterset = HouseholdFilter(
-            self.request.GET or None,
-            queryset=selectors.household_list(self.request.user),
-            request=self.request,
-        )
-        return self.filterset.qs
+    def base_queryset(self):
+        return selectors.household_list(self.request.user)
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
-        context["filter"] = self.filterset
         context["households"] = selectors.with_safety(
             list(context["households"]), self.request.user
         )
-        query = self.request.GET.copy()
-        query.pop("page", None)
-        context["query_string"] = query.urlencode()
         return context
 
 

@@ -16,6 +16,7 @@ from core.downloads import (
     thumbnail_response,
 )
 from core.forms_views import FAILED, call_service
+from core.lists import FilteredListMixin
 from core.offline import OfflineEntryMixin
 from core.pagination import CappedPaginator
 from core.rules import has_role
@@ -36,16 +37,8 @@ from inspections.household_links import household_actions
 from inspections.models import Appraisal, HazardStatus, Photo, SafetyState
 
 
-class _PaginatedListMixin:
-    paginate_by = 50
+class _PaginatedListMixin(FilteredListMixin):
     paginator_class = CappedPaginator  # no exact COUNT(*) over a county per page
-
-    def get_context_data(self, **kwargs):
-        context = super().get_context_data(**kwargs)
-        query = self.request.GET.copy()
-        query.pop("page", None)
-        context["query_string"] = query.urlencode()
-        return context
 
 
 class OverviewView(RoleRequiredMixin, _PaginatedListMixin, ListView):
@@ -53,19 +46,10 @@ class OverviewView(RoleRequiredMixin, _PaginatedListMixin, ListView):
 
     template_name = "inspections/overview.html"
     context_object_name = "households"
+    filterset_class = OverviewFilter
 
-    def get_queryset(self):
-        self.filterset = OverviewFilter(
-            self.request.GET or None,
-            queryset=selectors.household_overview(self.request.user),
-            request=self.request,
-        )
-        return self.filterset.qs
-
-    def get_context_data(self, **kwargs):
-        context = super().get_context_data(**kwargs)
-        context["filter"] = self.filterset
-        return context
+    def base_queryset(self):
+        return selectors.household_overview(self.request.user)
 
 
 class HouseholdRecordView(RoleRequiredMixin, DetailView):
@@ -193,19 +177,10 @@ class EmergencyMeasureCreateView(_HouseholdActionView):
 class LedgerView(RoleRequiredMixin, _PaginatedListMixin, ListView):
     template_name = "inspections/ledger.html"
     context_object_name = "rows"
+    filterset_class = LedgerFilter
 
-    def get_queryset(self):
-        self.filterset = LedgerFilter(
-            self.request.GET or None,
-            queryset=selectors.ledger(self.request.user),
-            request=self.request,
-        )
-        return self.filterset.qs
-
-    def get_context_data(self, **kwargs):
-        context = super().get_context_data(**kwargs)
-        context["filter"] = self.filterset
-        return context
+    def base_queryset(self):
+        return selectors.ledger(self.request.user)
 
 
 class LedgerExportView(RoleRequiredMixin, View):

@@ -13,6 +13,7 @@ from accounts.permissions import RoleRequiredMixin, can_write
 from core.downloads import download_response, serve_private_file, stored_filename
 from core.errors import DomainError, RoleRefused
 from core.forms_views import ServiceFormMixin
+from core.lists import FilteredListMixin
 from rectification import selectors, services
 from rectification.exports import XLSX_TYPE, ledger_title, write_ledger
 from rectification.filters import ComplaintFilter, ItemFilter
@@ -35,18 +36,7 @@ from rectification.models import (
 )
 from rectification.pdf import ledger_pdf
 from rectification.selfcheck import RULES
-from rectification.steps import allowed_actions, refusal
-
-
-class _PaginatedListMixin:
-    paginate_by = 50
-
-    def get_context_data(self, **kwargs):
-        context = super().get_context_data(**kwargs)
-        query = self.request.GET.copy()
-        query.pop("page", None)
-        context["query_string"] = query.urlencode()
-        return context
+from rectification.steps import STEPS, allowed_actions, refusal
 
 
 def _may(user, roles) -> bool:
@@ -87,23 +77,18 @@ class _ScopedObjectMixin:
 # --- the ledger -------------------------------------------------------------------------
 
 
-class ItemListView(RoleRequiredMixin, _PaginatedListMixin, ListView):
+class ItemListView(RoleRequiredMixin, FilteredListMixin, ListView):
     """整改台账: every visible item, filterable; the downloads use the same filters."""
 
     template_name = "rectification/item_list.html"
     context_object_name = "items"
+    filterset_class = ItemFilter
 
-    def get_queryset(self):
-        self.filterset = ItemFilter(
-            self.request.GET or None,
-            queryset=selectors.item_list(self.request.user).order_by("problem_type", "id"),
-            request=self.request,
-        )
-        return self.filterset.qs
+    def base_queryset(self):
+        return selectors.item_list(self.request.user).order_by("problem_type", "id")
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
-        context["filter"] = self.filterset
         context["can_create"] = _may(self.request.user, services.LEDGER_ROLES)
         return context
 
@@ -224,9 +209,17 @@ class _ItemActionView(_ScopedObjectMixin, RoleRequiredMixin, View):
     """A POST on one item of the user's area; the service decides and says why not."""
 
     write_roles = services.PROGRESS_ROLES
+    #: The POST fields (texts) the step's service takes as they are.
+    fields: tuple[str, ...] = ()
 
     def scoped_queryset(self):
         return RectificationItem.objects.visible_to(self.request.user)
+
+    def perform(self, item, request) -> str:
+        step = STEPS[self.step]
+        texts = {name: request.POST.get(name, "") for name in self.fields}
+        step.service(item=item, by=request.user, **texts)
+        return step.success
 
     def post(self, request, pk):
         item = self.object
@@ -257,28 +250,19 @@ class ItemNoteView(_ItemActionView):
 
 class ItemSubmitView(_ItemActionView):
     step = "submit"
-
-    def perform(self, item, request):
-        services.item_submit(item=item, by=request.user, note=request.POST.get("note", ""))
-        return "已提交核验。"
+    fields = ("note",)
 
 
 class ItemCloseView(_ItemActionView):
     step = "close"
     write_roles = services.CLOSE_ROLES
-
-    def perform(self, item, request):
-        services.item_close(item=item, by=request.user, note=request.POST.get("note", ""))
-        return "已核验销号。"
+    fields = ("note",)
 
 
 class ItemReopenView(_ItemActionView):
     step = "reopen"
     write_roles = services.CLOSE_ROLES
-
-    def perform(self, item, request):
-        services.item_reopen(item=item, by=request.user, reason=request.POST.get("reason", ""))
-        return "已退回，问题重新进入整改。"
+    fields = ("reason",)
 
 
 class StageDoneView(_ScopedObjectMixin, RoleRequiredMixin, View):
@@ -339,21 +323,16 @@ class CampaignListView(RoleRequiredMixin, ServiceFormMixin, FormView):
 # --- complaints -------------------------------------------------------------------------
 
 
-class ComplaintListView(RoleRequiredMixin, _PaginatedListMixin, ListView):
+class ComplaintListView(RoleRequiredMixin, FilteredListMixin, ListView):
     template_name = "rectification/complaint_list.html"
     context_object_name = "complaints"
+    filterset_class = ComplaintFilter
 
-    def get_queryset(self):
-        self.filterset = ComplaintFilter(
-            self.request.GET or None,
-            queryset=selectors.complaint_list(self.request.user),
-            request=self.request,
-        )
-        return self.filterset.qs
+    def base_queryset(self):
+        return selectors.complaint_list(self.request.user)
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
-        context["filter"] = self.filterset
         context["can_create"] = _may(self.request.user, services.COMPLAINT_ROLES)
         return context
 

@@ -34,6 +34,17 @@ def _date(label: str, required: bool = True, initial_today: bool = True):
     )
 
 
+def _positive(label: str, max_digits: int, **kwargs) -> forms.DecimalField:
+    """An area (㎡, 7 digits) or an amount (元, 10 digits) above zero, to the cent."""
+    return forms.DecimalField(
+        label=label,
+        max_digits=max_digits,
+        decimal_places=2,
+        min_value=Decimal("0.01"),
+        **kwargs,
+    )
+
+
 class MultipleFileInput(forms.ClearableFileInput):
     allow_multiple_selected = True
 
@@ -67,12 +78,10 @@ class ApplyForm(forms.Form):
         label="申请说明", required=False, widget=forms.Textarea(attrs={"rows": 3})
     )
     application_file = forms.FileField(label="申请书（照片或PDF）", required=False)
-    planned_area = forms.DecimalField(
-        label="计划建筑面积（㎡）",
+    planned_area = _positive(
+        "计划建筑面积（㎡）",
+        7,
         required=False,
-        max_digits=7,
-        decimal_places=2,
-        min_value=Decimal("0.01"),
         help_text="翻建、新建必填：1人户不超过35㎡，2人户不超过55㎡，3人以上户人均16–25㎡。",
     )
 
@@ -107,20 +116,16 @@ class TownshipReviewForm(forms.Form):
         widget=forms.RadioSelect,
     )
     opinion = forms.CharField(label="初审意见", widget=forms.Textarea(attrs={"rows": 3}))
-    township_area = forms.DecimalField(
-        label="乡镇审批面积（㎡）",
+    township_area = _positive(
+        "乡镇审批面积（㎡）",
+        7,
         required=False,
-        max_digits=7,
-        decimal_places=2,
-        min_value=Decimal("0.01"),
         help_text="仅严重困难家庭、低保边缘家庭翻建、新建时填写（面积以乡镇人民政府审批为准）。",
     )
-    township_amount = forms.DecimalField(
-        label="乡镇核定补助金额（元）",
+    township_amount = _positive(
+        "乡镇核定补助金额（元）",
+        10,
         required=False,
-        max_digits=10,
-        decimal_places=2,
-        min_value=Decimal("0.01"),
         help_text="仅严重困难家庭、低保边缘家庭的D级危房（补助由乡镇核定，最高2万元）填写。",
     )
 
@@ -183,22 +188,14 @@ class ObjectionResolveForm(forms.Form):
 
 
 class OverrideForm(forms.Form):
-    amount = forms.DecimalField(
-        label="调整后的补助金额（元）", max_digits=10, decimal_places=2, min_value=Decimal("0.01")
-    )
+    amount = _positive("调整后的补助金额（元）", 10)
     reason = forms.CharField(label="调整理由", widget=forms.Textarea(attrs={"rows": 3}))
     materials_file = forms.FileField(
         label="村级材料清单",
         required=False,
         help_text="C级危房补助超过标准金额时必须上传（照片或PDF），调整后金额不超过清单合计。",
     )
-    materials_total = forms.DecimalField(
-        label="材料清单合计（元）",
-        required=False,
-        max_digits=10,
-        decimal_places=2,
-        min_value=Decimal("0.01"),
-    )
+    materials_total = _positive("材料清单合计（元）", 10, required=False)
 
 
 class OverrideDecisionForm(forms.Form):

@@ -27,6 +27,7 @@ from core.downloads import (
 )
 from core.errors import DomainError, RoleRefused
 from core.forms_views import ServiceFormMixin
+from core.lists import FilteredListMixin
 from core.offline import OfflineEntryMixin
 from core.rules import has_role
 from households.models import Household
@@ -58,33 +59,21 @@ def available_steps(project: RenovationProject, user) -> list[tuple[str, Step]]:
     return [(step.name, step) for step in allowed_actions(project, user)]
 
 
-class _ListMixin:
-    paginate_by = 50
-
-    def get_context_data(self, **kwargs):
-        context = super().get_context_data(**kwargs)
-        query = self.request.GET.copy()
-        query.pop("page", None)
-        context["query_string"] = query.urlencode()
-        return context
-
-
-class ProjectListView(RoleRequiredMixin, _ListMixin, ListView):
+class ProjectListView(RoleRequiredMixin, FilteredListMixin, ListView):
     template_name = "renovation/project_list.html"
     context_object_name = "projects"
+    filterset_class = ProjectFilter
+
+    def base_queryset(self):
+        return selectors.project_list(self.request.user)
 
     def get_queryset(self):
-        self.filterset = ProjectFilter(
-            self.request.GET or None,
-            queryset=selectors.project_list(self.request.user),
-            request=self.request,
-        )
-        return self.filterset.qs.order_by("-year", "household__village_id", "household__head_name")
+        order = ("-year", "household__village_id", "household__head_name")
+        return super().get_queryset().order_by(*order)
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
         user = self.request.user
-        context["filter"] = self.filterset
         context["can_approve"] = has_role(user, services.APPROVE_ROLES)
         if context["can_approve"]:
             # Batch approval offers only the rows that can be approved today.
@@ -310,77 +299,83 @@ class BatchPublicityView(RoleRequiredMixin, View):
         return redirect(back)
 
 
-class ObjectionCreateView(RoleRequiredMixin, ServiceFormMixin, FormView):
+class _ObjectionFormView(RoleRequiredMixin, ServiceFormMixin, FormView):
+    """A form about one publicity notice's objections: `record` (a row of `scoped(user)`) is
+    found in the user's area first (a 404); the page shows its project and returns to it."""
+
     template_name = "renovation/step_form.html"
-    form_class = forms.ObjectionForm
     write_roles = services.OBJECTION_ROLES
+    success_message = ""
 
     def requires_write(self) -> bool:
         return True
 
+    def scoped(self, user):  # pragma: no cover - each view defines it
+        raise NotImplementedError
+
+    def project(self) -> RenovationProject:  # pragma: no cover - each view defines it
+        raise NotImplementedError
+
+    def page_text(self) -> dict:  # pragma: no cover - each view defines it
+        raise NotImplementedError
+
     def dispatch(self, request, *args, **kwargs):
         if request.user.is_authenticated:
-            self.publicity = get_object_or_404(
-                selectors.publicity_list(request.user), pk=kwargs["pk"]
-            )
+            self.record = get_object_or_404(self.scoped(request.user), pk=kwargs["pk"])
         return super().dispatch(request, *args, **kwargs)
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
-        project = self.publicity.project
+        project = self.project()
         context.update(
             project=project,
             household=project.household,
-            title=f"登记异议（{self.publicity.get_level_display()}）",
             cancel_url=project.get_absolute_url(),
+            **self.page_text(),
         )
         return context
+
+    def done(self, form, result):
+        messages.success(self.request, self.success_message)
+        return redirect(self.project())
+
+
+class ObjectionCreateView(_ObjectionFormView):
+    form_class = forms.ObjectionForm
+    success_message = "已登记异议。"
+
+    def scoped(self, user):
+        return selectors.publicity_list(user)
+
+    def project(self):
+        return self.record.project
+
+    def page_text(self):
+        return {"title": f"登记异议（{self.record.get_level_display()}）"}
 
     def perform(self, form):
         return services.objection_record(
-            publicity=self.publicity, by=self.request.user, **form.cleaned_data
+            publicity=self.record, by=self.request.user, **form.cleaned_data
         )
 
-    def done(self, form, result):
-        messages.success(self.request, "已登记异议。")
-        return redirect(self.publicity.project)
 
-
-class ObjectionResolveView(RoleRequiredMixin, ServiceFormMixin, FormView):
-    template_name = "renovation/step_form.html"
+class ObjectionResolveView(_ObjectionFormView):
     form_class = forms.ObjectionResolveForm
-    write_roles = services.OBJECTION_ROLES
+    success_message = "已处理异议。"
 
-    def requires_write(self) -> bool:
-        return True
+    def scoped(self, user):
+        return selectors.objection_list(user)
 
-    def dispatch(self, request, *args, **kwargs):
-        if request.user.is_authenticated:
-            self.objection = get_object_or_404(
-                selectors.objection_list(request.user), pk=kwargs["pk"]
-            )
-        return super().dispatch(request, *args, **kwargs)
+    def project(self):
+        return self.record.publicity.project
 
-    def get_context_data(self, **kwargs):
-        context = super().get_context_data(**kwargs)
-        project = self.objection.publicity.project
-        context.update(
-            project=project,
-            household=project.household,
-            title="处理异议",
-            intro=self.objection.content,
-            cancel_url=project.get_absolute_url(),
-        )
-        return context
+    def page_text(self):
+        return {"title": "处理异议", "intro": self.record.content}
 
     def perform(self, form):
         return services.objection_resolve(
-            objection=self.objection, by=self.request.user, **form.cleaned_data
+            objection=self.record, by=self.request.user, **form.cleaned_data
         )
-
-    def done(self, form, result):
-        messages.success(self.request, "已处理异议。")
-        return redirect(self.objection.publicity.project)
 
 
 # --- documents -------------------------------------------------------------------------

@@ -18,6 +18,7 @@ from core.downloads import download_response
 from core.errors import DomainError
 from core.exports import PDF, XLSX
 from core.forms_views import ServiceFormMixin, run_action
+from core.lists import query_string
 from households.models import CATEGORY_SHORT, CURRENT_CATEGORIES
 from reports import exports, rollup, services, targets
 from reports.dashboard import dashboard
@@ -66,15 +67,13 @@ class AlertListView(RoleRequiredMixin, ListView):
         return qs
 
     def get_context_data(self, **kwargs):
-        query = self.request.GET.copy()
-        query.pop("page", None)
         return {
             **super().get_context_data(**kwargs),
             "types": AlertType.choices,
             "statuses": AlertStatus.choices,
             "current_type": self.type,
             "current_status": self.status,
-            "query_string": query.urlencode(),
+            "query_string": query_string(self.request),
         }
 
 

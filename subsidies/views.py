@@ -16,6 +16,7 @@ from accounts.scoping import HELD_PARENT
 from core.downloads import PDF, XLSX, download_response, serve_private_file, stored_filename
 from core.errors import DomainError
 from core.forms_views import FAILED, call_service
+from core.lists import query_string
 from households.models import Household
 from renovation.models import RenovationProject
 from subsidies import exports, forms, selectors, services
@@ -337,15 +338,13 @@ class LineListView(RoleRequiredMixin, View):
         lines = filterset.qs if filterset.is_valid() else lines.none()
         totals = lines.order_by().aggregate(count=Count("id"), amount=Sum("amount"))
         page = Paginator(lines, self.paginate_by).get_page(request.GET.get("page"))
-        query = request.GET.copy()
-        query.pop("page", None)
         context = {
             "filter": filterset,
             "lines": page.object_list,
             "page_obj": page,
             "paginator": page.paginator,
             "is_paginated": page.has_other_pages(),
-            "query_string": query.urlencode(),
+            "query_string": query_string(request),
             "totals": totals,
         }
         return render(request, "subsidies/line_list.html", context)
@@ -390,10 +389,8 @@ class AdvanceListView(RoleRequiredMixin, View):
         return redirect("subsidies:advance_list")
 
 
-class AdvanceReportView(RoleRequiredMixin, View):
-    """The township reports an advance up for reimbursement (申请归还)."""
-
-    write_roles = services.REPORT_ROLES
+class _AdvanceActionView(RoleRequiredMixin, View):
+    """A POST on one advance of the user's area (found first: another area's is a 404)."""
 
     def dispatch(self, request, *args, **kwargs):
         if request.user.is_authenticated:
@@ -401,6 +398,12 @@ class AdvanceReportView(RoleRequiredMixin, View):
                 TownshipAdvance.objects.visible_to(request.user), pk=kwargs["pk"]
             )
         return super().dispatch(request, *args, **kwargs)
+
+
+class AdvanceReportView(_AdvanceActionView):
+    """The township reports an advance up for reimbursement (申请归还)."""
+
+    write_roles = services.REPORT_ROLES
 
     def post(self, request, pk):
         form = forms.ReportForm(request.POST)
@@ -414,15 +417,8 @@ class AdvanceReportView(RoleRequiredMixin, View):
         return redirect("subsidies:advance_list")
 
 
-class AdvanceReimburseView(RoleRequiredMixin, View):
+class AdvanceReimburseView(_AdvanceActionView):
     write_roles = services.REIMBURSE_ROLES
-
-    def dispatch(self, request, *args, **kwargs):
-        if request.user.is_authenticated:
-            self.advance = get_object_or_404(
-                TownshipAdvance.objects.visible_to(request.user), pk=kwargs["pk"]
-            )
-        return super().dispatch(request, *args, **kwargs)
 
     def post(self, request, pk):
         form = forms.ReimburseForm(request.POST)
