@@ -3,7 +3,7 @@ from __future__ import annotations
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import JsonResponse
 from django.views import defaults
-from rest_framework import status
+from rest_framework import mixins, status, viewsets
 from rest_framework.exceptions import NotFound, ValidationError
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
@@ -40,3 +40,31 @@ def not_found(request, exception):
             json_dumps_params={"ensure_ascii": False},
         )
     return defaults.page_not_found(request, exception)
+
+
+class RecordViewSet(
+    mixins.ListModelMixin,
+    mixins.RetrieveModelMixin,
+    mixins.CreateModelMixin,
+    viewsets.GenericViewSet,
+):
+    """Records that are listed, read and added (POST, through the serializer's service), never
+    changed in place; a viewset adds its queryset (the user's rows) and its actions."""
+
+
+class EditableRecordViewSet(mixins.UpdateModelMixin, RecordViewSet):
+    """Records that are also changed (PUT/PATCH, through the serializer's service)."""
+
+
+class ScopedFieldsMixin:
+    """A serializer whose related fields offer only the rows the requesting user sees:
+    `scoped_fields` names each field and its model (`Model.objects.visible_to(user)`)."""
+
+    scoped_fields: dict = {}
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        request = self.context.get("request")
+        user = request.user if request else None
+        for name, model in self.scoped_fields.items():
+            self.fields[name].queryset = model.objects.visible_to(user)

@@ -6,11 +6,12 @@ import django_filters
 from django.db.models import Prefetch
 from django.urls import reverse
 from drf_spectacular.utils import extend_schema, extend_schema_field
-from rest_framework import mixins, serializers, viewsets
+from rest_framework import serializers, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
 from accounts.models import Area
+from core.api import EditableRecordViewSet, RecordViewSet
 from households.models import Household
 from inspections import selectors, services
 from inspections.filters import LedgerFilter
@@ -126,12 +127,7 @@ class AppraisalFilter(django_filters.FilterSet):
         fields = ["household", "level", "method", "is_reappraisal", "disputed"]
 
 
-class AppraisalViewSet(
-    mixins.ListModelMixin,
-    mixins.RetrieveModelMixin,
-    mixins.CreateModelMixin,
-    viewsets.GenericViewSet,
-):
+class AppraisalViewSet(RecordViewSet):
     """鉴定（评定）结果：县住建局录入；全部保留，最新一次为当前结果。"""
 
     serializer_class = AppraisalSerializer
@@ -200,12 +196,7 @@ class InspectionFilter(django_filters.FilterSet):
         fields = ["household", "campaign", "occupied"]
 
 
-class InspectionViewSet(
-    mixins.ListModelMixin,
-    mixins.RetrieveModelMixin,
-    mixins.CreateModelMixin,
-    viewsets.GenericViewSet,
-):
+class InspectionViewSet(RecordViewSet):
     """排查记录（含现场照片、拍摄时间、定位）。"""
 
     serializer_class = InspectionSerializer
@@ -281,12 +272,7 @@ class HazardFilter(django_filters.FilterSet):
         return queryset.filter(pk__in=selectors.hazard_queue(self.request.user).values("pk"))
 
 
-class HazardReportViewSet(
-    mixins.ListModelMixin,
-    mixins.RetrieveModelMixin,
-    mixins.CreateModelMixin,
-    viewsets.GenericViewSet,
-):
+class HazardReportViewSet(RecordViewSet):
     """三级巡查：村上报 → 乡镇核实（verify）→ 县级鉴定（录入鉴定后自动完成）。"""
 
     serializer_class = HazardReportSerializer
@@ -348,13 +334,7 @@ class ProgressSerializer(serializers.Serializer):
     villages = ProgressRowSerializer(many=True)
 
 
-class CampaignViewSet(
-    mixins.ListModelMixin,
-    mixins.RetrieveModelMixin,
-    mixins.CreateModelMixin,
-    mixins.UpdateModelMixin,
-    viewsets.GenericViewSet,
-):
+class CampaignViewSet(EditableRecordViewSet):
     """排查批次（回头看、灾后、节假日返乡、新增名单）及进度。"""
 
     serializer_class = CampaignSerializer
@@ -383,12 +363,7 @@ class MeasureSerializer(serializers.ModelSerializer):
         return services.emergency_measure_record(by=self.context["request"].user, **data)
 
 
-class EmergencyMeasureViewSet(
-    mixins.ListModelMixin,
-    mixins.RetrieveModelMixin,
-    mixins.CreateModelMixin,
-    viewsets.GenericViewSet,
-):
+class EmergencyMeasureViewSet(RecordViewSet):
     """D级危房住人的应急措施（劝离、过渡安置）。"""
 
     serializer_class = MeasureSerializer
@@ -470,12 +445,7 @@ class DepartmentListSerializer(serializers.ModelSerializer):
         return services.department_list_create(by=self.context["request"].user, **data)
 
 
-class DepartmentListViewSet(
-    mixins.ListModelMixin,
-    mixins.RetrieveModelMixin,
-    mixins.CreateModelMixin,
-    viewsets.GenericViewSet,
-):
+class DepartmentListViewSet(RecordViewSet):
     """部门名单：每户须在收到名单后5个工作日内完成鉴定。"""
 
     serializer_class = DepartmentListSerializer

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from django.urls import reverse
 from drf_spectacular.utils import extend_schema
-from rest_framework import mixins, serializers, status, viewsets
+from rest_framework import serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
 from accounts.models import Area
+from core.api import EditableRecordViewSet
 from households.models import Household
 from rectification import selectors, services, steps
 from rectification.filters import ComplaintFilter, FindingFilter, ItemFilter
@@ -151,13 +152,7 @@ class RectificationReasonSerializer(serializers.Serializer):
     reason = serializers.CharField()
 
 
-class ItemViewSet(
-    mixins.ListModelMixin,
-    mixins.RetrieveModelMixin,
-    mixins.CreateModelMixin,
-    mixins.UpdateModelMixin,
-    viewsets.GenericViewSet,
-):
+class ItemViewSet(EditableRecordViewSet):
     """整改台账：县住建局录入；乡镇填报进展并提交核验；提交人以外的县级人员核验销号。"""
 
     serializer_class = RectificationItemSerializer
@@ -187,6 +182,14 @@ class ItemViewSet(
         item = self.get_queryset().get(pk=item.pk)
         return Response(self.get_serializer(item).data)
 
+    def _step(self, name: str):
+        """The step's input (its row's serializer) to its service; the item as it is now."""
+        item = self._open(name)
+        step = steps.STEPS[name]
+        data = step.serializer_class(data=self.request.data)
+        data.is_valid(raise_exception=True)
+        return self._done(step.service(item=item, by=self.request.user, **data.validated_data))
+
     @extend_schema(request=None, responses=RectificationItemSerializer)
     @action(detail=True, methods=["post"])
     def start(self, request, pk=None):
@@ -207,31 +210,17 @@ class ItemViewSet(
     @extend_schema(request=RectificationNoteTextSerializer, responses=RectificationItemSerializer)
     @action(detail=True, methods=["post"])
     def submit(self, request, pk=None):
-        item = self._open("submit")
-        data = RectificationNoteTextSerializer(data=request.data)
-        data.is_valid(raise_exception=True)
-        item = services.item_submit(item=item, by=request.user, note=data.validated_data["note"])
-        return self._done(item)
+        return self._step("submit")
 
     @extend_schema(request=RectificationNoteTextSerializer, responses=RectificationItemSerializer)
     @action(detail=True, methods=["post"])
     def close(self, request, pk=None):
-        item = self._open("close")
-        data = RectificationNoteTextSerializer(data=request.data)
-        data.is_valid(raise_exception=True)
-        item = services.item_close(item=item, by=request.user, note=data.validated_data["note"])
-        return self._done(item)
+        return self._step("close")
 
     @extend_schema(request=RectificationReasonSerializer, responses=RectificationItemSerializer)
     @action(detail=True, methods=["post"])
     def reopen(self, request, pk=None):
-        item = self._open("reopen")
-        data = RectificationReasonSerializer(data=request.data)
-        data.is_valid(raise_exception=True)
-        item = services.item_reopen(
-            item=item, by=request.user, reason=data.validated_data["reason"]
-        )
-        return self._done(item)
+        return self._step("reopen")
 
     @extend_schema(responses=ProgressNoteSerializer(many=True))
     @action(detail=True, methods=["get"])
@@ -265,13 +254,7 @@ class RectificationCampaignSerializer(serializers.ModelSerializer):
         return services.campaign_update(campaign=instance, by=self.context["request"].user, **data)
 
 
-class CampaignViewSet(
-    mixins.ListModelMixin,
-    mixins.RetrieveModelMixin,
-    mixins.CreateModelMixin,
-    mixins.UpdateModelMixin,
-    viewsets.GenericViewSet,
-):
+class CampaignViewSet(EditableRecordViewSet):
     """整改批次（如“2022年度考核评估反馈问题整改”）及报送期限。"""
 
     serializer_class = RectificationCampaignSerializer
@@ -317,13 +300,7 @@ class ComplaintSerializer(serializers.ModelSerializer):
         )
 
 
-class ComplaintViewSet(
-    mixins.ListModelMixin,
-    mixins.RetrieveModelMixin,
-    mixins.CreateModelMixin,
-    mixins.UpdateModelMixin,
-    viewsets.GenericViewSet,
-):
+class ComplaintViewSet(EditableRecordViewSet):
     """群众反映工作台账（电话、邮件、来访）；convert 一键转入整改台账。"""
 
     serializer_class = ComplaintSerializer

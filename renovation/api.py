@@ -7,10 +7,11 @@ from decimal import Decimal
 
 from django.urls import reverse
 from drf_spectacular.utils import extend_schema, inline_serializer
-from rest_framework import mixins, serializers, status, viewsets
+from rest_framework import serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
+from core.api import EditableRecordViewSet, RecordViewSet, ScopedFieldsMixin
 from households.models import Household
 from renovation import selectors, services
 from renovation.archive import completeness_by_township
@@ -43,7 +44,7 @@ def _user_name(user) -> str:
     return user.display_name if user else ""
 
 
-class PublicitySerializer(serializers.ModelSerializer):
+class PublicitySerializer(ScopedFieldsMixin, serializers.ModelSerializer):
     project = serializers.PrimaryKeyRelatedField(queryset=RenovationProject.objects.none())
     ends_on = serializers.DateField(required=False)
     open_objections = serializers.SerializerMethodField()
@@ -65,12 +66,7 @@ class PublicitySerializer(serializers.ModelSerializer):
         # One notice per level: the service refuses a second one with its own message.
         validators = []
 
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        request = self.context.get("request")
-        self.fields["project"].queryset = RenovationProject.objects.visible_to(
-            request.user if request else None
-        )
+    scoped_fields = {"project": RenovationProject}
 
     def get_open_objections(self, obj) -> int:
         return sum(1 for o in obj.objections.all() if o.resolved_on is None)
@@ -79,7 +75,7 @@ class PublicitySerializer(serializers.ModelSerializer):
         return services.publicity_start(by=self.context["request"].user, **validated_data)
 
 
-class ObjectionSerializer(serializers.ModelSerializer):
+class ObjectionSerializer(ScopedFieldsMixin, serializers.ModelSerializer):
     publicity = serializers.PrimaryKeyRelatedField(queryset=Publicity.objects.none())
     resolved_by_name = serializers.SerializerMethodField()
 
@@ -98,12 +94,7 @@ class ObjectionSerializer(serializers.ModelSerializer):
         ]
         read_only_fields = ["id", "resolution", "resolved_on", "created_at"]
 
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        request = self.context.get("request")
-        self.fields["publicity"].queryset = Publicity.objects.visible_to(
-            request.user if request else None
-        )
+    scoped_fields = {"publicity": Publicity}
 
     def get_resolved_by_name(self, obj) -> str:
         return _user_name(obj.resolved_by)
@@ -112,7 +103,7 @@ class ObjectionSerializer(serializers.ModelSerializer):
         return services.objection_record(by=self.context["request"].user, **validated_data)
 
 
-class QualityCheckSerializer(serializers.ModelSerializer):
+class QualityCheckSerializer(ScopedFieldsMixin, serializers.ModelSerializer):
     project = serializers.PrimaryKeyRelatedField(queryset=RenovationProject.objects.none())
     recheck_of = serializers.PrimaryKeyRelatedField(
         queryset=QualityCheck.objects.none(), required=False, allow_null=True
@@ -132,12 +123,7 @@ class QualityCheckSerializer(serializers.ModelSerializer):
         ]
         read_only_fields = ["id", "created_at"]
 
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        request = self.context.get("request")
-        user = request.user if request else None
-        self.fields["project"].queryset = RenovationProject.objects.visible_to(user)
-        self.fields["recheck_of"].queryset = QualityCheck.objects.visible_to(user)
+    scoped_fields = {"project": RenovationProject, "recheck_of": QualityCheck}
 
     def create(self, validated_data):
         return services.quality_check_record(by=self.context["request"].user, **validated_data)
@@ -436,13 +422,7 @@ ADAPT = {"joint_review": _joint}
 API_STEPS = {name: step for name, step in STEPS.items() if step.api_action}
 
 
-class RenovationProjectViewSet(
-    mixins.ListModelMixin,
-    mixins.CreateModelMixin,
-    mixins.RetrieveModelMixin,
-    mixins.UpdateModelMixin,
-    viewsets.GenericViewSet,
-):
+class RenovationProjectViewSet(EditableRecordViewSet):
     """危房改造项目：列表、申请、查看、修改改造方案；每个步骤一个 POST 接口。"""
 
     serializer_class = ProjectSerializer
@@ -493,49 +473,27 @@ class RenovationProjectViewSet(
     )
     def approve_batch(self, request):
         """批量批准（全部成功或全部不变，逐项说明原因）。"""
-        return self._batch(
-            request,
-            BatchInput,
-            lambda projects, data: services.projects_approve_batch(
-                projects=projects, by=request.user
-            ),
-        )
+        return self._batch(request, BatchInput, services.projects_approve_batch)
 
     @action(detail=False, methods=["post"], url_path="publicity-batch")
     @extend_schema(request=PublicityBatchInput, responses={200: ProjectSerializer(many=True)})
     def publicity_batch(self, request):
         """为多个项目录入同一公示（全部成功或全部不变）。"""
-        return self._batch(
-            request,
-            PublicityBatchInput,
-            lambda projects, data: services.publicities_start(
-                projects=projects,
-                by=request.user,
-                level=data["level"],
-                starts_on=data["starts_on"],
-                ends_on=data.get("ends_on"),
-            ),
-        )
+        return self._batch(request, PublicityBatchInput, services.publicities_start)
 
     @action(detail=False, methods=["post"], url_path="national-entries")
     @extend_schema(request=NationalEntryInput, responses={200: ProjectSerializer(many=True)})
     def national_entries(self, request):
         """登记所选项目某一阶段（开工、竣工、验收、拨付）录入全国系统的日期（全部成功或全部不变）。"""
-        return self._batch(
-            request,
-            NationalEntryInput,
-            lambda projects, data: services.national_entries_record(
-                projects=projects,
-                by=request.user,
-                stage=data["stage"],
-                entered_on=data["entered_on"],
-            ),
-        )
+        return self._batch(request, NationalEntryInput, services.national_entries_record)
 
-    def _batch(self, request, input_class, run):
+    def _batch(self, request, input_class, service):
+        """`service(projects=…, by=…, **the input's other fields)` on the selected projects:
+        all or none, a reason per refused project."""
         data = input_class(data=request.data)
         data.is_valid(raise_exception=True)
-        ids = list(dict.fromkeys(data.validated_data["ids"]))
+        values = dict(data.validated_data)
+        ids = list(dict.fromkeys(values.pop("ids")))
         projects = list(self.get_queryset().filter(pk__in=ids))
         found = {p.pk for p in projects}
         errors = {pk: "项目不存在或不在您的管辖区划内。" for pk in ids if pk not in found}
@@ -545,7 +503,7 @@ class RenovationProjectViewSet(
                 status=status.HTTP_400_BAD_REQUEST,
             )
         try:
-            run(projects, data.validated_data)
+            service(projects=projects, by=request.user, **values)
         except services.BatchRefused as exc:
             return Response(
                 {"detail": str(exc), "errors": exc.errors}, status=status.HTTP_400_BAD_REQUEST
@@ -572,12 +530,7 @@ for _name in API_STEPS:
     setattr(RenovationProjectViewSet, _name, _make_step_action(_name))
 
 
-class PublicityViewSet(
-    mixins.ListModelMixin,
-    mixins.CreateModelMixin,
-    mixins.RetrieveModelMixin,
-    viewsets.GenericViewSet,
-):
+class PublicityViewSet(RecordViewSet):
     """三级公示（村、乡镇、县）。"""
 
     serializer_class = PublicitySerializer
@@ -593,12 +546,7 @@ class ResolveInput(serializers.Serializer):
     resolved_on = serializers.DateField()
 
 
-class ObjectionViewSet(
-    mixins.ListModelMixin,
-    mixins.CreateModelMixin,
-    mixins.RetrieveModelMixin,
-    viewsets.GenericViewSet,
-):
+class ObjectionViewSet(RecordViewSet):
     """公示异议：登记、处理。"""
 
     serializer_class = ObjectionSerializer
@@ -623,12 +571,7 @@ class ObjectionViewSet(
         return Response(ObjectionSerializer(objection, context=self.get_serializer_context()).data)
 
 
-class QualityCheckViewSet(
-    mixins.ListModelMixin,
-    mixins.CreateModelMixin,
-    mixins.RetrieveModelMixin,
-    viewsets.GenericViewSet,
-):
+class QualityCheckViewSet(RecordViewSet):
     """质量检查记录（含复查）。"""
 
     serializer_class = QualityCheckSerializer

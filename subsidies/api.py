@@ -19,6 +19,7 @@ from rest_framework.response import Response
 
 from accounts.models import Area
 from accounts.services import county_of
+from core.api import RecordViewSet, ScopedFieldsMixin
 from core.errors import DomainError
 from households.models import Household
 from renovation.models import RenovationProject
@@ -194,12 +195,7 @@ LinesRefusedSchema = inline_serializer(
 )
 
 
-class PayoutBatchViewSet(
-    mixins.ListModelMixin,
-    mixins.CreateModelMixin,
-    mixins.RetrieveModelMixin,
-    viewsets.GenericViewSet,
-):
+class PayoutBatchViewSet(RecordViewSet):
     """拨付批次：列表、创建、查看；添加明细、提交、确认拨付、对账各一个 POST 接口。"""
 
     serializer_class = PayoutBatchSerializer
@@ -321,7 +317,7 @@ class PayoutLineViewSet(viewsets.ReadOnlyModelViewSet):
         return selectors.line_list(self.request.user)
 
 
-class TownshipAdvanceSerializer(serializers.ModelSerializer):
+class TownshipAdvanceSerializer(ScopedFieldsMixin, serializers.ModelSerializer):
     project = serializers.PrimaryKeyRelatedField(queryset=RenovationProject.objects.none())
     township_name = serializers.CharField(source="township.name", read_only=True)
     head_name = serializers.CharField(source="project.household.head_name", read_only=True)
@@ -353,12 +349,7 @@ class TownshipAdvanceSerializer(serializers.ModelSerializer):
             "created_at",
         ]
 
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        request = self.context.get("request")
-        self.fields["project"].queryset = RenovationProject.objects.visible_to(
-            request.user if request else None
-        )
+    scoped_fields = {"project": RenovationProject}
 
     def get_recorded_by_name(self, obj) -> str:
         return _name(obj.recorded_by)
@@ -376,12 +367,7 @@ class ReimburseInput(serializers.Serializer):
     batch = serializers.IntegerField(required=False, allow_null=True)
 
 
-class TownshipAdvanceViewSet(
-    mixins.ListModelMixin,
-    mixins.CreateModelMixin,
-    mixins.RetrieveModelMixin,
-    viewsets.GenericViewSet,
-):
+class TownshipAdvanceViewSet(RecordViewSet):
     """乡镇垫付：登记垫付、登记归还（只能归还一次）。"""
 
     serializer_class = TownshipAdvanceSerializer
@@ -595,12 +581,7 @@ def _row(r) -> dict:
     }
 
 
-class FundAllocationViewSet(
-    mixins.ListModelMixin,
-    mixins.CreateModelMixin,
-    mixins.RetrieveModelMixin,
-    viewsets.GenericViewSet,
-):
+class FundAllocationViewSet(RecordViewSet):
     """资金指标（中央、省级、市级、县级下达，按文号）：登记、查看；资金汇总。"""
 
     serializer_class = FundAllocationSerializer
@@ -633,7 +614,7 @@ class FundAllocationViewSet(
         )
 
 
-class ReadmissionSerializer(serializers.ModelSerializer):
+class ReadmissionSerializer(ScopedFieldsMixin, serializers.ModelSerializer):
     household = serializers.PrimaryKeyRelatedField(queryset=Household.objects.none())
     proof_file = serializers.FileField(write_only=True)
 
@@ -642,23 +623,13 @@ class ReadmissionSerializer(serializers.ModelSerializer):
         fields = ["id", "household", "project", "proof_file", "note", "recorded_on", "created_at"]
         read_only_fields = ["id", "project", "recorded_on", "created_at"]
 
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        request = self.context.get("request")
-        self.fields["household"].queryset = Household.objects.visible_to(
-            request.user if request else None
-        )
+    scoped_fields = {"household": Household}
 
     def create(self, validated_data):
         return services.readmission_for_household(by=self.context["request"].user, **validated_data)
 
 
-class ReadmissionViewSet(
-    mixins.ListModelMixin,
-    mixins.CreateModelMixin,
-    mixins.RetrieveModelMixin,
-    viewsets.GenericViewSet,
-):
+class ReadmissionViewSet(RecordViewSet):
     """因灾再次纳入：曾改造销号、因灾再次成为危房的农户，凭乡镇灾害损毁证明再次申请改造。"""
 
     serializer_class = ReadmissionSerializer
