@@ -442,7 +442,9 @@ class ImportPlan:
         }
 
 
-def _display(key: str, value: Any, plan: ImportPlan) -> str:
+def _display(key: str, value: Any, plan, date_format: str = "%Y-%m-%d") -> str:
+    """A value as the preview shows it in "old → new" (also the monitoring list's, with its
+    month-only dates); `plan` names the villages."""
     if value is None or value == "":
         return "（空）"
     if key == "village":
@@ -451,10 +453,10 @@ def _display(key: str, value: Any, plan: ImportPlan) -> str:
         return CATEGORY_SHORT.get(value, value)
     if key == "identified_by":
         return str(Department(value).label) if value in Department.values else value
-    if key in BOOLEAN_KEYS:
+    if isinstance(value, bool) or key in BOOLEAN_KEYS:
         return "是" if value else "否"
     if isinstance(value, dt.date):
-        return value.isoformat()
+        return value.strftime(date_format)
     return str(value)
 
 

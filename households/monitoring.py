@@ -44,12 +44,12 @@ from households.importer import (
     MAX_ERRORS_KEPT,
     PREVIEW_ROWS,
     ImportFileError,
+    _display,
     _normalize_header,
     _text,
     household_kind,
 )
 from households.models import (
-    CATEGORY_SHORT,
     Category,
     Department,
     Household,
@@ -686,20 +686,7 @@ COMPARED = {
 }
 
 
-def _display(key: str, value: Any, plan: MonitoringPlan) -> str:
-    if value is None or value == "":
-        return "（空）"
-    if key == "village":
-        return plan.village_label(value)
-    if key == "category":
-        return CATEGORY_SHORT.get(value, value)
-    if key == "identified_by":
-        return str(Department(value).label) if value in Department.values else value
-    if isinstance(value, bool):
-        return "是" if value else "否"
-    if isinstance(value, dt.date):
-        return f"{value:%Y-%m}"
-    return str(value)
+MONTH_FORMAT = "%Y-%m"  # the monitoring system's dates are months
 
 
 def _compare(group: Group, record: Household, plan: MonitoringPlan) -> None:
@@ -711,9 +698,8 @@ def _compare(group: Group, record: Household, plan: MonitoringPlan) -> None:
         old = record.village_id if key == "village" else getattr(record, key)
         if old != new:
             group.changes[key] = new
-            group.change_labels.append(
-                f"{label}：{_display(key, old, plan)} → {_display(key, new, plan)}"
-            )
+            before, after = (_display(key, v, plan, MONTH_FORMAT) for v in (old, new))
+            group.change_labels.append(f"{label}：{before} → {after}")
     old_members = sorted((m.name, m.id_number_hash, m.relation) for m in record.members.all())
     new_members = sorted(
         (
