@@ -128,7 +128,11 @@ def _stored_rows(spec: ImportSpec, record: ImportRecord):
         raise ImportFileError("导入文件已丢失或无法解密，请重新上传。") from exc
     # The bytes were written by `upload` and sealed with Fernet, which authenticates them:
     # anything not written by this app fails the check above and is never unpickled.
-    return pickle.loads(zlib.decompress(sealed))  # noqa: S301
+    try:
+        return pickle.loads(zlib.decompress(sealed))  # noqa: S301
+    except (zlib.error, pickle.UnpicklingError, EOFError, AttributeError, ImportError) as exc:
+        # Rows kept by an earlier version of the app whose row classes have changed.
+        raise ImportFileError("该导入的预览已失效（系统已更新），请重新上传文件。") from exc
 
 
 def require_current_scope(spec: ImportSpec, record: ImportRecord, *, by: User) -> None:

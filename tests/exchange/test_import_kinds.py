@@ -7,9 +7,11 @@ from __future__ import annotations
 
 import json
 import re
+import zlib
 
 import pytest
 from django.apps import apps
+from django.core.files.base import ContentFile
 from django.core.files.uploadedfile import SimpleUploadedFile
 
 import households.importer  # noqa: F401 - registers the department lists
@@ -19,7 +21,7 @@ import subsidies.historic  # noqa: F401 - registers the earlier years' renovatio
 import subsidies.roster  # noqa: F401 - registers the finance result
 from core.errors import DomainError, RoleRefused
 from core.imports import pipeline
-from core.imports.files import ImportFileError
+from core.imports.files import ImportFileError, _encrypt_file
 from core.imports.models import ImportRecord, ImportStatus
 from households.models import ImportKind
 from tests.exchange.test_roster_result import result_file
@@ -173,3 +175,14 @@ def test_confirm_plans_the_rows_kept_from_the_upload_without_reading_the_file_ag
     record.file.storage.delete(record.file.name)
     applied = pipeline.confirm(spec, record, by=user)
     assert applied.status == ImportStatus.APPLIED
+
+
+def test_rows_kept_by_an_older_version_fail_the_import_with_a_message(request):
+    spec, user, data, fields, _numbers, _outsider = _case(request, "department_list")
+    record = _upload(spec, user, data, fields)
+    stale = zlib.compress(b"\x80\x05\x95not a pickle of today's rows")
+    record.rows_file.save("rows", ContentFile(_encrypt_file(stale)))
+    with pytest.raises(ImportFileError, match="预览已失效"):
+        pipeline.confirm(spec, record, by=user)
+    record.refresh_from_db()
+    assert record.status == ImportStatus.FAILED and "预览已失效" in record.error_summary
