@@ -31,6 +31,7 @@ from accounts.models import Area
 from inspections.models import Photo, VillageLocation
 from rectification.models import ProblemType
 from rectification.selfcheck import Finding, _date, fingerprint, rule
+from rectification.selfcheck.registry import who
 from renovation.models import ProjectPhoto
 
 # A hash with almost all bits equal is a picture without structure (a flat wall, a covered
@@ -56,10 +57,6 @@ class PhotoUse:
     phash: str
 
 
-def _who(household) -> str:
-    return f"{household.village.parent.name}{household.village.name} {household.head_name}"
-
-
 def _household_photos(prefix: str, where: Q) -> Iterator[PhotoUse]:
     qs = (
         Photo.objects.in_area(prefix)
@@ -78,7 +75,7 @@ def _household_photos(prefix: str, where: Q) -> Iterator[PhotoUse]:
             ref=f"i:{p.pk}",
             household_id=p.household_id,
             village_id=p.household.village_id,
-            who=_who(p.household),
+            who=who(p.household),
             use=use,
             use_label=f"{_date(day)}{label}照片",
             project_id=None,
@@ -119,7 +116,7 @@ def _project_photos(prefix: str, where: Q) -> Iterator[PhotoUse]:
             ref=f"r:{p.pk}",
             household_id=project.household_id,
             village_id=project.household.village_id,
-            who=_who(project.household),
+            who=who(project.household),
             use=f"project:{project.pk}:{p.stage}",
             use_label=f"{project.year}年改造项目{p.get_stage_display()}照片",
             project_id=project.pk,

@@ -27,7 +27,6 @@ from rectification.selfcheck.household_rules import (  # noqa: F401
 from rectification.selfcheck.project_rules import (  # noqa: F401
     _project_finding,
     _projects,
-    _who,
     acceptance_without_evaluation,
     area_per_person_out_of_standard,
     commitment_without_date,

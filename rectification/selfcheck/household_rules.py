@@ -12,7 +12,13 @@ from households.models import Household
 from inspections.models import Appraisal, DepartmentListEntry, SafetyLevel
 from inspections.selectors import with_current_appraisal, with_last_inspection
 from rectification.models import ProblemType
-from rectification.selfcheck.registry import Finding, _date, _setting, fingerprint, rule
+from rectification.selfcheck.registry import (
+    Finding,
+    _date,
+    _setting,
+    household_finding,
+    rule,
+)
 
 
 def _households(prefix: str):
@@ -31,16 +37,12 @@ def d_house_occupied(prefix: str, today: dt.date) -> list[Finding]:
         current_level=SafetyLevel.D, last_occupied=True
     )
     return [
-        Finding(
-            rule="d_house_occupied",
-            household_ids=[h.pk],
-            area_code=h.village_id,
-            message=(
-                f"{h.village.parent.name}{h.village.name} {h.head_name}：房屋于"
-                f"{_date(h.current_appraised_on)}鉴定为D级危房，{_date(h.last_inspected_on)}"
-                "排查时仍有人居住。"
-            ),
-            fingerprint=fingerprint(h.current_appraisal_id, h.last_inspected_on, True),
+        household_finding(
+            "d_house_occupied",
+            h,
+            f"房屋于{_date(h.current_appraised_on)}鉴定为D级危房，{_date(h.last_inspected_on)}"
+            "排查时仍有人居住。",
+            (h.current_appraisal_id, h.last_inspected_on, True),
         )
         for h in qs.order_by("village_id", "head_name", "id")
     ]
@@ -76,18 +78,14 @@ def new_list_not_appraised(prefix: str, today: dt.date) -> list[Finding]:
         )
         state = f"至{_date(late)}才鉴定" if late else "至今未鉴定"
         findings.append(
-            Finding(
-                rule="new_list_not_appraised",
-                household_ids=[h.pk],
-                area_code=h.village_id,
+            household_finding(
+                "new_list_not_appraised",
+                h,
+                f"{entry.department_list.get_department_display()}名单"
+                f"{_date(entry.department_list.received_on)}收到，应于"
+                f"{_date(entry.appraisal_due)}前完成鉴定，{state}。",
+                (entry.pk, entry.appraisal_due, late),
                 subject=f"entry:{entry.pk}",
-                message=(
-                    f"{h.village.parent.name}{h.village.name} {h.head_name}："
-                    f"{entry.department_list.get_department_display()}名单"
-                    f"{_date(entry.department_list.received_on)}收到，应于"
-                    f"{_date(entry.appraisal_due)}前完成鉴定，{state}。"
-                ),
-                fingerprint=fingerprint(entry.pk, entry.appraisal_due, late),
             )
         )
     return findings
@@ -131,16 +129,12 @@ def cd_not_started(prefix: str, today: dt.date) -> list[Finding]:
             )
         )
     return [
-        Finding(
-            rule="cd_not_started",
-            household_ids=[h.pk],
-            area_code=h.village_id,
-            message=(
-                f"{h.village.parent.name}{h.village.name} {h.head_name}：房屋于"
-                f"{_date(h.current_appraised_on)}鉴定为{h.current_level}级危房，"
-                f"已超过{days}天仍未开工改造。"
-            ),
-            fingerprint=fingerprint(h.current_appraisal_id, days),
+        household_finding(
+            "cd_not_started",
+            h,
+            f"房屋于{_date(h.current_appraised_on)}鉴定为{h.current_level}级危房，"
+            f"已超过{days}天仍未开工改造。",
+            (h.current_appraisal_id, days),
         )
         for h in qs.order_by("village_id", "head_name", "id")
     ]

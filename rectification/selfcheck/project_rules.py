@@ -10,7 +10,14 @@ from django.db.models import F, OuterRef, Q, Subquery
 from django.db.models.functions import Coalesce
 
 from rectification.models import ProblemType
-from rectification.selfcheck.registry import Finding, _date, _setting, fingerprint, rule
+from rectification.selfcheck.registry import (
+    Finding,
+    _date,
+    _setting,
+    fingerprint,
+    household_finding,
+    rule,
+)
 from renovation.models import (
     BUILT_METHODS,
     ENDED,
@@ -31,20 +38,14 @@ def _projects(prefix: str):
     )
 
 
-def _who(household) -> str:
-    return f"{household.village.parent.name}{household.village.name} {household.head_name}"
-
-
 def _project_finding(code: str, project, message: str, data) -> Finding:
     """One finding per project (a household may have projects in several years)."""
-    h = project.household
-    return Finding(
-        rule=code,
-        household_ids=[h.pk],
-        area_code=h.village_id,
+    return household_finding(
+        code,
+        project.household,
+        f"{project.year}年改造项目{message}",
+        (project.pk, *data),
         subject=f"project:{project.pk}",
-        message=f"{_who(h)}：{project.year}年改造项目{message}",
-        fingerprint=fingerprint(project.pk, *data),
     )
 
 
@@ -85,18 +86,13 @@ def payout_before_acceptance(prefix: str, today: dt.date) -> list[Finding]:
             else f"至今未通过竣工验收（{p.get_status_display()}）"
         )
         findings.append(
-            Finding(
-                rule="payout_before_acceptance",
-                household_ids=[h.pk],
-                area_code=h.village_id,
+            household_finding(
+                "payout_before_acceptance",
+                h,
+                f"{p.year}年危房改造补助{line.amount}元已于{_date(line.batch.paid_on)}"
+                f"拨付（批次{line.batch.number}），项目{accepted}。",
+                (line.pk, line.batch.paid_on, line.amount, p.accepted_on, p.status),
                 subject=f"payout_line:{line.pk}",
-                message=(
-                    f"{_who(h)}：{p.year}年危房改造补助{line.amount}元已于{_date(line.batch.paid_on)}"
-                    f"拨付（批次{line.batch.number}），项目{accepted}。"
-                ),
-                fingerprint=fingerprint(
-                    line.pk, line.batch.paid_on, line.amount, p.accepted_on, p.status
-                ),
             )
         )
     return findings

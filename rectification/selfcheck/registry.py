@@ -59,6 +59,24 @@ def rule(code: str, *, label: str, title: str, problem_type: str = ProblemType.W
     return decorator
 
 
+def who(household) -> str:
+    """The household as every finding names it: township, village and head of household."""
+    return f"{household.village.parent.name}{household.village.name} {household.head_name}"
+
+
+def household_finding(code: str, household, message: str, data, *, subject: str = "") -> Finding:
+    """A finding about one household: "<who>：<message>", fingerprinted from `data` (what the
+    finding is about: when it changes, a dismissed finding comes back)."""
+    return Finding(
+        rule=code,
+        household_ids=[household.pk],
+        area_code=household.village_id,
+        subject=subject,
+        message=f"{who(household)}：{message}",
+        fingerprint=fingerprint(*data),
+    )
+
+
 def fingerprint(*parts) -> str:
     data = json.dumps(parts, sort_keys=True, default=str, ensure_ascii=False)
     return hashlib.sha256(data.encode()).hexdigest()
