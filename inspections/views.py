@@ -21,6 +21,7 @@ from core.offline import OfflineEntryMixin
 from core.pagination import CappedPaginator
 from core.rules import has_role
 from households import panels
+from households import selectors as household_selectors
 from households.models import Category, Household
 from inspections import selectors, services
 from inspections.exports import LedgerExporter
@@ -59,9 +60,7 @@ class HouseholdRecordView(RoleRequiredMixin, DetailView):
     context_object_name = "household"
 
     def get_queryset(self):
-        return Household.objects.visible_to(self.request.user).select_related(
-            "village", "village__parent"
-        )
+        return household_selectors.household_list(self.request.user)
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)

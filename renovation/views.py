@@ -30,6 +30,7 @@ from core.forms_views import ServiceFormMixin
 from core.lists import FilteredListMixin
 from core.offline import OfflineEntryMixin
 from core.rules import has_role
+from households import selectors as household_selectors
 from households.models import Household
 from renovation import documents, forms, paper, selectors, services
 from renovation.archive import build_archive, build_archive_pdf
@@ -525,9 +526,7 @@ class ArchiveView(RoleRequiredMixin, DetailView):
     context_object_name = "household"
 
     def get_queryset(self):
-        return Household.objects.visible_to(self.request.user).select_related(
-            "village", "village__parent"
-        )
+        return household_selectors.household_list(self.request.user)
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
