@@ -31,7 +31,7 @@ from accounts.models import Role
 from core import crypto, exports
 from core.errors import DomainError
 from core.imports import pipeline
-from core.imports.files import ImportFileError, check_archive
+from core.imports.files import ImportFileError
 from core.imports.pipeline import ImportSpec
 from core.imports.xlsx_reader import Sheet, XlsxError
 from core.xlsx import FORMULA_TRIGGERS, freeze_header, safe_cell
@@ -303,11 +303,10 @@ def _outcome(status: str, reason: str) -> tuple[str, str]:
     return "", f"支付状态“{status}”无法识别，应为“已申请”或“已支付”"
 
 
-def parse_result(batch: PayoutBatch, data: bytes, filename: str = "") -> list[ResultRow]:
-    """Each data row of the result file, matched to a line of `batch` (nothing is written)."""
-    if len(data) > settings.ANJU_IMPORT_MAX_BYTES:
-        raise ImportFileError("文件过大。")
-    check_archive(data, filename)
+def parse_result(batch: PayoutBatch, data: bytes) -> list[ResultRow]:
+    """Each data row of the result file, matched to a line of `batch` (nothing is written).
+
+    `data` has passed the import pipeline's size and zip checks (`read_upload`)."""
     try:
         sheet = Sheet(data)
     except (XlsxError, etree.LxmlError, zipfile.BadZipFile, KeyError, ValueError) as exc:
@@ -447,7 +446,7 @@ class ResultPlan:
 
 
 def _parse_stored(data: bytes, record: PayoutResultImport) -> list[ResultRow]:
-    rows = parse_result(record.batch, data, record.filename)
+    rows = parse_result(record.batch, data)
     if not rows:
         raise ImportFileError("文件中没有数据行。")
     return rows

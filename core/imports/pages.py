@@ -100,7 +100,9 @@ class _FlowMixin(RoleRequiredMixin):
 
     def get_import(self) -> ImportRecord:
         # Someone else's import is none of your business: 404, not 403.
-        return get_object_or_404(self.imports(), pk=self.kwargs["pk"])
+        if not hasattr(self, "_record"):
+            self._record = get_object_or_404(self.imports(), pk=self.kwargs["pk"])
+        return self._record
 
     def form_kwargs(self) -> dict:
         return {}

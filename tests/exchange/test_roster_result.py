@@ -87,7 +87,7 @@ def test_one_failed_line_is_marked_with_its_reason_the_others_paid(
 
 def test_preview_rows_say_found_or_not_and_the_outcome(paid_batch, county_reviewer):
     content = result_file(county_reviewer, paid_batch, {"赵六": ("已申请", None)})
-    rows = roster.parse_result(paid_batch, content, "r.xlsx")
+    rows = roster.parse_result(paid_batch, content)
     by_name = {r.name: r for r in rows}
     assert by_name["张三"].line and by_name["张三"].action == roster.KEEP  # paid already
     assert by_name["赵六"].outcome == "pending" and by_name["赵六"].action == roster.KEEP
