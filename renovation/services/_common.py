@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterator
+from contextlib import contextmanager
 
+from django.db import transaction
 from django.utils import timezone
 
 from accounts.models import Area, User
@@ -13,6 +16,7 @@ from core.uploads import (
     validate_upload,
 )
 from households.models import Household
+from renovation import steps
 from renovation.models import (
     DangerLevel,
     ProjectStatus,
@@ -83,6 +87,29 @@ def _lock(project: RenovationProject, by: User, version: int | None = None) -> R
         busy=CONFLICT_MESSAGE,
         changed="该项目已被他人修改，请刷新页面后重试。",
     )
+
+
+@contextmanager
+def _dated_step(
+    step: str,
+    project: RenovationProject,
+    by: User,
+    today: dt.date | None,
+    day: dt.date | None,
+    label: str,
+    *,
+    after: tuple[str, str],
+) -> Iterator[RenovationProject]:
+    """A step that only records its date: the role, the date (`label`, not after today),
+    then in one transaction the project's lock, the step's status and the date not before
+    the project's `after` field (its name, its label). Yields the locked project."""
+    steps.require_role(step, by)
+    _date(day, label, today)
+    with transaction.atomic():
+        project = _lock(project, by)
+        steps.require(step, project, by)
+        _not_before(day, getattr(project, after[0]), label, after[1])
+        yield project
 
 
 def _validate_file(upload, *, allowed, label: str, required: bool = True):

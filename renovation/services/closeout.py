@@ -38,6 +38,7 @@ from renovation.models import (
 from renovation.services._common import (
     S,
     _date,
+    _dated_step,
     _lock,
     _move,
     _not_before,
@@ -289,12 +290,15 @@ def project_move_in(
 ) -> RenovationProject:
     """入住: the household moved in, after passing acceptance; the old house's demolition is
     counted from this date (alert and self-check)."""
-    steps.require_role("move_in", by)
-    _date(moved_in_on, "入住日期", today)
-    with transaction.atomic():
-        project = _lock(project, by)
-        steps.require("move_in", project, by)
-        _not_before(moved_in_on, project.accepted_on, "入住日期", "竣工验收日期")
+    with _dated_step(
+        "move_in",
+        project,
+        by,
+        today,
+        moved_in_on,
+        "入住日期",
+        after=("accepted_on", "竣工验收日期"),
+    ) as project:
         return save_versioned(project, moved_in_on=moved_in_on)
 
 
@@ -304,12 +308,9 @@ def project_close(
 ) -> RenovationProject:
     """销号: 改造一户、销档一户. Also takes the household off the dangerous-house ledger."""
 
-    steps.require_role("close", by)
-    _date(closed_on, "销号日期", today)
-    with transaction.atomic():
-        project = _lock(project, by)
-        steps.require("close", project, by)
-        _not_before(closed_on, project.accepted_on, "销号日期", "验收日期")
+    with _dated_step(
+        "close", project, by, today, closed_on, "销号日期", after=("accepted_on", "验收日期")
+    ) as project:
         acceptance = Acceptance.objects.unscoped(HELD_PARENT).get(project=project)
         if acceptance.recorded_by_id == by.pk:
             raise DomainError("验收录入人不能为同一项目销号。")

@@ -37,6 +37,7 @@ from renovation.services._common import (
     MAX_PHOTOS,
     S,
     _date,
+    _dated_step,
     _lock,
     _move,
     _not_before,
@@ -60,12 +61,9 @@ def project_notify(
     completion_due: dt.date | None = None,
     today: dt.date | None = None,
 ) -> RenovationProject:
-    steps.require_role("notify", by)
-    _date(notified_on, "函告日期", today)
-    with transaction.atomic():
-        project = _lock(project, by)
-        steps.require("notify", project, by)
-        _not_before(notified_on, project.approved_on, "函告日期", "批准日期")
+    with _dated_step(
+        "notify", project, by, today, notified_on, "函告日期", after=("approved_on", "批准日期")
+    ) as project:
         due = completion_due or default_completion_due(project.year)
         if due < notified_on:
             raise DomainError("应竣工日期不能早于函告日期，请另行填写应竣工日期。")
@@ -235,10 +233,7 @@ def open_quality_problems(project: RenovationProject) -> list[QualityCheck]:
 def construction_complete(
     *, project: RenovationProject, by: User, completed_on: dt.date, today: dt.date | None = None
 ) -> RenovationProject:
-    steps.require_role("complete", by)
-    _date(completed_on, "竣工日期", today)
-    with transaction.atomic():
-        project = _lock(project, by)
-        steps.require("complete", project, by)
-        _not_before(completed_on, project.started_on, "竣工日期", "开工日期")
+    with _dated_step(
+        "complete", project, by, today, completed_on, "竣工日期", after=("started_on", "开工日期")
+    ) as project:
         return _move(project, S.COMPLETED, completed_on=completed_on)
