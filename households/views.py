@@ -98,6 +98,22 @@ class HouseholdDetailView(RoleRequiredMixin, DetailView):
         return context
 
 
+class HouseholdPageMixin(RoleRequiredMixin):
+    """A write page about one household of the user's area (`self.household`): found in the
+    user's scope first, so another area's household is a 404 before any role answer."""
+
+    def requires_write(self) -> bool:
+        return True
+
+    def dispatch(self, request, *args, **kwargs):
+        if request.user.is_authenticated:
+            self.household = get_object_or_404(
+                Household.objects.visible_to(request.user).select_related("village__parent"),
+                pk=kwargs["pk"],
+            )
+        return super().dispatch(request, *args, **kwargs)
+
+
 class _HouseholdFormMixin(RoleRequiredMixin):
     template_name = "households/household_form.html"
 
@@ -145,15 +161,12 @@ class HouseholdCreateView(_HouseholdFormMixin, FormView):
         return redirect(household)
 
 
-class HouseholdUpdateView(_HouseholdFormMixin, FormView):
+class HouseholdUpdateView(HouseholdPageMixin, _HouseholdFormMixin, FormView):
     form_class = HouseholdForm
 
-    def dispatch(self, request, *args, **kwargs):
-        if request.user.is_authenticated:
-            self.object = get_object_or_404(
-                Household.objects.visible_to(request.user), pk=kwargs["pk"]
-            )
-        return super().dispatch(request, *args, **kwargs)
+    @property
+    def object(self) -> Household:
+        return self.household
 
     def get_form_kwargs(self):
         kwargs = super().get_form_kwargs()
@@ -217,20 +230,14 @@ class RevealNumberView(RoleRequiredMixin, View):
         return JsonResponse({"field": field, "value": value})
 
 
-class HouseholdDeleteView(RoleRequiredMixin, View):
+class HouseholdDeleteView(HouseholdPageMixin, View):
     """A confirmation page, then the deletion (refused while records depend on it)."""
 
     write_roles = DELETE_ROLES
 
-    def dispatch(self, request, *args, **kwargs):
-        if request.user.is_authenticated:
-            self.object = get_object_or_404(
-                Household.objects.visible_to(request.user), pk=kwargs["pk"]
-            )
-        return super().dispatch(request, *args, **kwargs)
-
-    def requires_write(self) -> bool:
-        return True
+    @property
+    def object(self) -> Household:
+        return self.household
 
     def get(self, request, pk):
         return render(

@@ -23,6 +23,7 @@ from core.rules import has_role
 from households import panels
 from households import selectors as household_selectors
 from households.models import Category, Household
+from households.views import HouseholdPageMixin
 from inspections import selectors, services
 from inspections.exports import LedgerExporter
 from inspections.filters import LedgerFilter, OverviewFilter
@@ -88,21 +89,15 @@ class HouseholdRecordView(RoleRequiredMixin, DetailView):
         return context
 
 
-class _HouseholdActionView(RoleRequiredMixin, FormView):
+class _HouseholdActionView(HouseholdPageMixin, FormView):
     """A form about one household of the user's area; the service does the write."""
 
     success_message = "已保存。"
+    #: The name of the `inspections.services` function that records the form's data.
+    service: str
 
-    def requires_write(self) -> bool:
-        return True
-
-    def dispatch(self, request, *args, **kwargs):
-        if request.user.is_authenticated:
-            self.household = get_object_or_404(
-                Household.objects.visible_to(request.user).select_related("village__parent"),
-                pk=kwargs["pk"],
-            )
-        return super().dispatch(request, *args, **kwargs)
+    def perform(self, data):
+        getattr(services, self.service)(household=self.household, by=self.request.user, **data)
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
@@ -131,12 +126,10 @@ class InspectionCreateView(_OfflineHouseholdEntry):
     title = "录入排查记录"
     success_message = "已保存排查记录。"
     offline_label = "排查记录"
+    service = "inspection_record"
 
     def get_form_kwargs(self):
         return {**super().get_form_kwargs(), "user": self.request.user}
-
-    def perform(self, data):
-        services.inspection_record(household=self.household, by=self.request.user, **data)
 
 
 class AppraisalCreateView(_HouseholdActionView):
@@ -145,9 +138,7 @@ class AppraisalCreateView(_HouseholdActionView):
     write_roles = services.APPRAISAL_ROLES
     title = "录入鉴定（评定）结果"
     success_message = "已保存鉴定结果。"
-
-    def perform(self, data):
-        services.appraisal_record(household=self.household, by=self.request.user, **data)
+    service = "appraisal_record"
 
 
 class HazardReportCreateView(_OfflineHouseholdEntry):
@@ -157,9 +148,7 @@ class HazardReportCreateView(_OfflineHouseholdEntry):
     title = "上报房屋安全隐患"
     success_message = "已上报，等待乡镇核实。"
     offline_label = "隐患上报"
-
-    def perform(self, data):
-        services.hazard_report_create(household=self.household, by=self.request.user, **data)
+    service = "hazard_report_create"
 
 
 class EmergencyMeasureCreateView(_HouseholdActionView):
@@ -168,9 +157,7 @@ class EmergencyMeasureCreateView(_HouseholdActionView):
     write_roles = services.EMERGENCY_ROLES
     title = "登记应急措施（D级危房住人）"
     success_message = "已登记应急措施。"
-
-    def perform(self, data):
-        services.emergency_measure_record(household=self.household, by=self.request.user, **data)
+    service = "emergency_measure_record"
 
 
 class LedgerView(RoleRequiredMixin, _PaginatedListMixin, ListView):

@@ -32,6 +32,7 @@ from core.offline import OfflineEntryMixin
 from core.rules import has_role
 from households import selectors as household_selectors
 from households.models import Household
+from households.views import HouseholdPageMixin
 from renovation import documents, forms, paper, selectors, services
 from renovation.archive import build_archive, build_archive_pdf
 from renovation.filters import ProjectFilter
@@ -134,21 +135,10 @@ class ProjectDetailView(RoleRequiredMixin, DetailView):
         return context
 
 
-class ProjectApplyView(RoleRequiredMixin, ServiceFormMixin, FormView):
+class ProjectApplyView(HouseholdPageMixin, ServiceFormMixin, FormView):
     template_name = "renovation/step_form.html"
     form_class = forms.ApplyForm
     write_roles = services.APPLY_ROLES
-
-    def requires_write(self) -> bool:
-        return True
-
-    def dispatch(self, request, *args, **kwargs):
-        if request.user.is_authenticated:
-            self.household = get_object_or_404(
-                Household.objects.visible_to(request.user).select_related("village__parent"),
-                pk=kwargs["pk"],
-            )
-        return super().dispatch(request, *args, **kwargs)
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
