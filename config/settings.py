@@ -13,6 +13,7 @@ import os
 from pathlib import Path
 
 import dj_database_url
+import pghistory
 from django.core.exceptions import ImproperlyConfigured
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -363,6 +364,10 @@ SPECTACULAR_SETTINGS = {
 
 # Audit history (django-pghistory): event tables are append-only at the database level.
 PGHISTORY_APPEND_ONLY = True
+# Each event keeps its own copy of the context (who acted, from which command or import) in a
+# JSON column, beside the id that groups one request's events: a nested `core.audit.acting_as`
+# block changes the metadata of the events it writes, never of the events written before it.
+PGHISTORY_CONTEXT_FIELD = pghistory.ContextJSONField()
 
 # Celery: Redis in production; eager (in-process) when no broker is configured.
 CELERY_BROKER_URL = os.environ.get("CELERY_BROKER_URL", "")

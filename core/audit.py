@@ -8,11 +8,17 @@ Event tables are append-only (PGHISTORY_APPEND_ONLY): UPDATE and DELETE on them 
 from __future__ import annotations
 
 import contextlib
+import contextvars
 import functools
-import uuid
 
 import pghistory
-from pghistory.runtime import Context, _tracker
+from pghistory.runtime import Context
+
+# The audit context open in this thread or task, as `pghistory.context()` returned it (its
+# metadata is the live dict pghistory sends with every statement); for `current_context()`.
+_open: contextvars.ContextVar[Context | None] = contextvars.ContextVar(
+    "audit_context", default=None
+)
 
 
 def tracked(**kwargs):
@@ -22,33 +28,43 @@ def tracked(**kwargs):
     )
 
 
+def current_context() -> Context | None:
+    """The audit context the database changes of this moment are recorded under, if any."""
+    return _open.get()
+
+
+@contextlib.contextmanager
+def entered(**metadata):
+    """Enter `pghistory.context(**metadata)` and make it `current_context()` for the block."""
+    with pghistory.context(**metadata) as context:
+        token = _open.set(context)
+        try:
+            yield context
+        finally:
+            _open.reset(token)
+
+
 @contextlib.contextmanager
 def acting_as(user=None, **extra):
     """Attribute database changes in this block to `user` (commands, tasks, imports).
 
-    pghistory groups every change under the outermost context and lets a nested one overwrite
-    that context's metadata, which the database then applies to the *earlier* events of the
-    group too. So when a block acts for someone else (or with other metadata) inside an open
-    context, it gets a context of its own for its duration, and the outer one is restored
-    unchanged afterwards: each event keeps the user who made it.
+    Every event keeps its own copy of the metadata (`PGHISTORY_CONTEXT_FIELD` is
+    `ContextJSONField`), so a block that acts for someone else inside an open context (a
+    request, a command) sets that context's metadata for its own statements and puts the
+    outer metadata back when it ends: each event names the user who made it, and the events
+    of the whole request keep one `pgh_context_id`.
     """
     metadata = {"user": getattr(user, "pk", user), **extra}
-    outer = getattr(_tracker, "value", None)
-    if outer is None:
-        with pghistory.context(**metadata):
+    with entered() as context:
+        outer = dict(context.metadata)
+        pghistory.context(**metadata)  # not entered: adds metadata to the open context
+        try:
             yield
-        return
-    merged = {**outer.metadata, **metadata}
-    if merged == outer.metadata:
-        yield
-        return
-    # The execute wrapper installed by the outer context reads `_tracker.value` on every
-    # statement, so swapping the value is enough to tag this block's statements.
-    _tracker.value = Context(id=uuid.uuid4(), metadata=merged)
-    try:
-        yield
-    finally:
-        _tracker.value = outer
+        finally:
+            # pghistory has no call that removes a key again; the context's metadata is the
+            # dict it sends with each statement, so the outer metadata is put back in place.
+            context.metadata.clear()
+            context.metadata.update(outer)
 
 
 def attributed(service):

@@ -19,6 +19,8 @@ from django.conf import settings
 from django.core.cache import cache
 from django.db import DEFAULT_DB_ALIAS, connections
 
+from core.audit import current_context
+
 REPLICA = "replica"
 
 _use_replica: contextvars.ContextVar[bool] = contextvars.ContextVar("anju_replica", default=False)
@@ -65,9 +67,7 @@ def reading_replica(user=None):
 
 
 def _acting_user_id():
-    from pghistory.runtime import _tracker
-
-    context = getattr(_tracker, "value", None)
+    context = current_context()
     if context is None:
         return None, None
     return context.id, context.metadata.get("user")
@@ -88,9 +88,9 @@ class ReplicaRouter:
         ):
             context_id, user_id = _acting_user_id()
             # Once per audit context (one request, one service call), not per statement.
-            if user_id is not None and _noted_context.get() != context_id:
+            if user_id is not None and _noted_context.get() != (context_id, user_id):
                 note_write(user_id)
-                _noted_context.set(context_id)
+                _noted_context.set((context_id, user_id))
         return DEFAULT_DB_ALIAS
 
     def allow_relation(self, obj1, obj2, **hints):

@@ -2,10 +2,10 @@ from __future__ import annotations
 
 from urllib.parse import unquote_to_bytes
 
-import pghistory
 from django.http import HttpResponseBadRequest, JsonResponse
 
 from core.api import API_PREFIX
+from core.audit import entered
 
 NUL_MESSAGE = "请求中含有非法字符（NUL）。"
 
@@ -75,7 +75,7 @@ class AuditContextMiddleware:
 
         user = getattr(request, "user", None)
         user_id = user.pk if user is not None and user.is_authenticated else None
-        with pghistory.context(user=user_id, url=request.path, method=request.method):
+        with entered(user=user_id, url=request.path, method=request.method):
             if isinstance(request, DjangoWSGIRequest):
                 request.__class__ = WSGIRequest
             else:  # pragma: no cover - ASGI is not used

@@ -99,7 +99,7 @@ def run(households: int, seed: int) -> dict:
         "household_events": HouseholdEvent.objects.filter(pgh_label="insert").count(),
         "member_events": MemberEvent.objects.filter(pgh_label="insert").count(),
         "attributed": HouseholdEvent.objects.filter(
-            pgh_context__metadata__command="generate_synthetic"
+            pgh_context__command="generate_synthetic"
         ).count(),
         "load": (load_before[0], load_after[0]),
     }

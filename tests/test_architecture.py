@@ -116,3 +116,26 @@ def test_cycle_finder_finds_a_cycle():
 
 def test_no_import_cycle_among_project_modules():
     assert _cycles(_graph()) == []
+
+
+def _private(name: str) -> bool:
+    return name.startswith("_") and not name.startswith("__")
+
+
+def test_no_module_imports_a_private_name_of_another_package():
+    """A library's `_private` names may change in any release (`core/audit.py` reads the
+    audit context through pghistory's public `context()`, not its `_tracker`)."""
+    found = []
+    for name, path in MODULES.items():
+        for node in ast.walk(ast.parse(path.read_text())):
+            if isinstance(node, ast.ImportFrom) and node.level == 0 and node.module:
+                if _resolve(node.module):
+                    continue
+                names = [*node.module.split("."), *(alias.name for alias in node.names)]
+            elif isinstance(node, ast.Import):
+                names = [part for alias in node.names for part in alias.name.split(".")]
+            else:
+                continue
+            if any(_private(part) for part in names):
+                found.append(f"{name}:{node.lineno}")
+    assert found == []

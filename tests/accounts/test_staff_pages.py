@@ -45,7 +45,7 @@ def test_reviewer_opens_a_township_account_that_can_sign_in(client, county_revie
         "王小",
     )
     event = UserEvent.objects.get(pgh_obj=user, pgh_label="insert")
-    assert event.pgh_context.metadata["user"] == county_reviewer.pk
+    assert event.pgh_context["user"] == county_reviewer.pk
     assert _can_sign_in("xiaowang", NEW_PASSWORD)
 
 
@@ -98,7 +98,7 @@ def test_deactivating_an_account_signs_it_out_and_is_in_the_history(
     assert not township_user.is_active
     assert staff.get(reverse("home")).status_code == 302  # signed out on the next request
     event = UserEvent.objects.filter(pgh_obj=township_user, pgh_label="update").latest("pgh_id")
-    assert event.is_active is False and event.pgh_context.metadata["user"] == county_reviewer.pk
+    assert event.is_active is False and event.pgh_context["user"] == county_reviewer.pk
 
 
 def test_password_reset_works_and_is_recorded(client, county_reviewer, township_user):
@@ -112,7 +112,7 @@ def test_password_reset_works_and_is_recorded(client, county_reviewer, township_
     assert _can_sign_in("township_a", NEW_PASSWORD)
     assert not _can_sign_in("township_a", PASSWORD)
     event = UserEvent.objects.filter(pgh_obj=township_user, pgh_label="update").latest("pgh_id")
-    assert event.pgh_context.metadata["user"] == county_reviewer.pk
+    assert event.pgh_context["user"] == county_reviewer.pk
 
 
 def test_signing_in_adds_no_history_event(township_user):

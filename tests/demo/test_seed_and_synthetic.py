@@ -102,7 +102,7 @@ def test_seed_demo_builds_the_demo_county(capsys):
 
     # Audit: every household insert is recorded and names the command.
     event = HouseholdEvent.objects.filter(pgh_label="insert").first()
-    assert event.pgh_context.metadata["command"] == "seed_demo"
+    assert event.pgh_context["command"] == "seed_demo"
 
 
 @pytest.mark.django_db
@@ -171,7 +171,7 @@ def test_generate_synthetic_creates_a_valid_county():
     events = HouseholdEvent.objects.filter(pgh_obj__county_code="149901", pgh_label="insert")
     assert events.count() == 500
     assert MemberEvent.objects.filter(pgh_label="insert").count() == members.count()
-    assert {e.pgh_context.metadata["command"] for e in events.select_related("pgh_context")} == {
+    assert {e.pgh_context["command"] for e in events} == {
         "generate_synthetic"
     }
 

@@ -20,7 +20,7 @@ def test_api_edit_with_token_records_acting_user(api_client, township_user, hous
     )
     assert response.status_code == 200
     event = HouseholdEvent.objects.filter(pgh_obj=household, pgh_label="update").get()
-    assert event.pgh_context.metadata["user"] == township_user.pk
+    assert event.pgh_context["user"] == township_user.pk
     assert event.phone == "13500000135"
 
 
@@ -34,7 +34,7 @@ def test_bulk_update_and_raw_sql_are_audited(areas, county_reviewer):
             )
     updates = HouseholdEvent.objects.filter(pgh_label="update")
     assert updates.count() == 4
-    assert {e.pgh_context.metadata["user"] for e in updates} == {county_reviewer.pk}
+    assert {e.pgh_context["user"] for e in updates} == {county_reviewer.pk}
 
 
 def test_nested_acting_as_keeps_each_events_own_user(household, township_user, county_reviewer):
@@ -53,15 +53,15 @@ def test_nested_acting_as_keeps_each_events_own_user(household, township_user, c
         with acting_as(None, command="demo"):  # the same metadata: the same context
             Household.objects.filter(pk=household.pk).update(phone="4")
         Household.objects.filter(pk=household.pk).update(phone="5")
-    assert phone_event("1").pgh_context.metadata == {"user": None, "command": "demo"}
-    assert phone_event("2").pgh_context.metadata["user"] == township_user.pk
-    assert phone_event("3").pgh_context.metadata == {
+    assert phone_event("1").pgh_context == {"user": None, "command": "demo"}
+    assert phone_event("2").pgh_context["user"] == township_user.pk
+    assert phone_event("3").pgh_context == {
         "user": county_reviewer.pk,
         "command": "demo",
         "step": "x",
     }
     assert phone_event("4").pgh_context_id == phone_event("1").pgh_context_id
-    assert phone_event("5").pgh_context.metadata == {"user": None, "command": "demo"}
+    assert phone_event("5").pgh_context == {"user": None, "command": "demo"}
 
 
 def test_delete_is_audited(household):
@@ -114,3 +114,17 @@ def test_services_attribute_changes_to_by_outside_a_request(household, village_c
     )
     [event] = Events.objects.references(report).filter(pgh_label="insert")
     assert event.pgh_context["user"] == village_clerk.pk
+
+
+def test_a_nested_block_does_not_rewrite_the_events_before_it(household, township_user):
+    """Each event keeps the metadata of the moment it was written: an inner block acting for
+    someone else, even one that sets the same keys, leaves the earlier events of the request
+    as they were (with one shared context table row they were rewritten)."""
+    with acting_as(None, command="demo"):
+        Household.objects.filter(pk=household.pk).update(phone="1")
+        with acting_as(township_user, command="inner"):
+            Household.objects.filter(pk=household.pk).update(phone="2")
+    first, second = HouseholdEvent.objects.filter(pgh_label="update").order_by("pgh_id")
+    assert first.pgh_context == {"user": None, "command": "demo"}
+    assert second.pgh_context == {"user": township_user.pk, "command": "inner"}
+    assert first.pgh_context_id == second.pgh_context_id  # still one group

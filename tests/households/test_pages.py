@@ -272,7 +272,7 @@ def test_delete_needs_confirmation_and_is_audited(client, township_user, househo
     assert response.status_code == 302
     assert not Household.objects.filter(pk=household.pk).exists()
     event = HouseholdEvent.objects.get(pgh_obj_id=household.pk, pgh_label="delete")
-    assert event.pgh_context.metadata["user"] == township_user.pk
+    assert event.pgh_context["user"] == township_user.pk
 
 
 def test_village_clerk_cannot_delete(client, village_clerk, household):
