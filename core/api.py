@@ -3,7 +3,7 @@ from __future__ import annotations
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import JsonResponse
 from django.views import defaults
-from rest_framework import mixins, status, viewsets
+from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.exceptions import NotFound, ValidationError
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
@@ -68,3 +68,25 @@ class ScopedFieldsMixin:
         user = request.user if request else None
         for name, model in self.scoped_fields.items():
             self.fields[name].queryset = model.objects.visible_to(user)
+
+
+class _VisibleRows:
+    """A related field that offers only the rows of `model` the requesting user sees
+    (`visible_to(user)`), narrowed by `rows(queryset)` where the field takes fewer."""
+
+    model: type
+
+    def rows(self, queryset):
+        return queryset
+
+    def get_queryset(self):
+        request = self.context.get("request")
+        return self.rows(self.model.objects.visible_to(request.user if request else None))
+
+
+class VisiblePrimaryKeyField(_VisibleRows, serializers.PrimaryKeyRelatedField):
+    """A row of the user's area, by id: `model` names the scoped model."""
+
+
+class VisibleSlugField(_VisibleRows, serializers.SlugRelatedField):
+    """A row of the user's area, by a slug (`slug_field`): `model` names the scoped model."""

@@ -7,6 +7,7 @@ from rest_framework.response import Response
 
 from accounts.models import Area, AreaLevel
 from accounts.permissions import ReadPermission
+from core.api import VisiblePrimaryKeyField, VisibleSlugField
 from core.validators import id_number_error
 from households import selectors, services, validation
 from households.filters import HouseholdFilter, id_lookup_token, is_full_id_number
@@ -41,12 +42,17 @@ class PendingChangeSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
 
-class VillageField(serializers.SlugRelatedField):
-    def get_queryset(self):
-        request = self.context.get("request")
-        return Area.objects.visible_to(request.user if request else None).filter(
-            level=AreaLevel.VILLAGE
-        )
+class HouseholdField(VisiblePrimaryKeyField):
+    """A household of the user's area (the other apps' serializers take it too)."""
+
+    model = Household
+
+
+class VillageField(VisibleSlugField):
+    model = Area
+
+    def rows(self, queryset):
+        return queryset.filter(level=AreaLevel.VILLAGE)
 
 
 class HouseholdSerializer(serializers.ModelSerializer):

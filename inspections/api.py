@@ -11,7 +11,13 @@ from rest_framework.decorators import action
 from rest_framework.response import Response
 
 from accounts.models import Area
-from core.api import EditableRecordViewSet, RecordViewSet
+from core.api import (
+    EditableRecordViewSet,
+    RecordViewSet,
+    VisiblePrimaryKeyField,
+    VisibleSlugField,
+)
+from households.api import HouseholdField
 from households.models import Household
 from inspections import selectors, services
 from inspections.filters import LedgerFilter
@@ -28,22 +34,12 @@ from inspections.models import (
 )
 
 
-class HouseholdField(serializers.PrimaryKeyRelatedField):
-    def get_queryset(self):
-        request = self.context.get("request")
-        return Household.objects.visible_to(request.user if request else None)
+class VisibleAreaField(VisibleSlugField):
+    model = Area
 
 
-class VisibleAreaField(serializers.SlugRelatedField):
-    def get_queryset(self):
-        request = self.context.get("request")
-        return Area.objects.visible_to(request.user if request else None)
-
-
-class CampaignField(serializers.PrimaryKeyRelatedField):
-    def get_queryset(self):
-        request = self.context.get("request")
-        return Campaign.objects.visible_to(request.user if request else None)
+class CampaignField(VisiblePrimaryKeyField):
+    model = Campaign
 
 
 class PhotoSerializer(serializers.ModelSerializer):
@@ -63,27 +59,39 @@ def _photos_field():
     )
 
 
-class _HouseholdInfoMixin(serializers.Serializer):
+# The fields every household record's serializer starts and ends with.
+_HEAD = ["id", "household", "household_name", "village_name", "township_name"]
+_TAIL = ["photos", "photo_files", "created_at"]
+
+
+class _HouseholdRecordSerializer(serializers.ModelSerializer):
+    """A record about one household, with its photos: the household's names are shown, the
+    uploaded `photo_files` go to the service (`service`, a name in `inspections.services`)
+    as `photos`. A subclass's fields are `[*_HEAD, its own, ..., *_TAIL]`."""
+
+    service: str
+
+    household = HouseholdField()
     household_name = serializers.CharField(source="household.head_name", read_only=True)
     village_name = serializers.CharField(source="household.village.name", read_only=True)
     township_name = serializers.CharField(source="household.village.parent.name", read_only=True)
-
-
-class AppraisalSerializer(_HouseholdInfoMixin, serializers.ModelSerializer):
-    household = HouseholdField()
-    report_file = serializers.FileField(write_only=True, required=False)
-    report_url = serializers.SerializerMethodField()
     photos = PhotoSerializer(many=True, read_only=True)
     photo_files = _photos_field()
+
+    def create(self, data):
+        data["photos"] = data.pop("photo_files", [])
+        return getattr(services, self.service)(by=self.context["request"].user, **data)
+
+
+class AppraisalSerializer(_HouseholdRecordSerializer):
+    service = "appraisal_record"
+    report_file = serializers.FileField(write_only=True, required=False)
+    report_url = serializers.SerializerMethodField()
 
     class Meta:
         model = Appraisal
         fields = [
-            "id",
-            "household",
-            "household_name",
-            "village_name",
-            "township_name",
+            *_HEAD,
             "level",
             "method",
             "appraiser_name",
@@ -95,9 +103,7 @@ class AppraisalSerializer(_HouseholdInfoMixin, serializers.ModelSerializer):
             "note",
             "report_file",
             "report_url",
-            "photos",
-            "photo_files",
-            "created_at",
+            *_TAIL,
         ]
         read_only_fields = ["id", "disputed", "dispute_note", "created_at"]
 
@@ -105,10 +111,6 @@ class AppraisalSerializer(_HouseholdInfoMixin, serializers.ModelSerializer):
         if not obj.report_file:
             return None
         return reverse("inspections:appraisal_report", args=[obj.pk])
-
-    def create(self, data):
-        data["photos"] = data.pop("photo_files", [])
-        return services.appraisal_record(by=self.context["request"].user, **data)
 
 
 class DisputeSerializer(serializers.Serializer):
@@ -150,21 +152,15 @@ class AppraisalViewSet(RecordViewSet):
         return Response(self.get_serializer(appraisal).data)
 
 
-class InspectionSerializer(_HouseholdInfoMixin, serializers.ModelSerializer):
-    household = HouseholdField()
+class InspectionSerializer(_HouseholdRecordSerializer):
+    service = "inspection_record"
     campaign = CampaignField(required=False, allow_null=True)
     inspector_name = serializers.CharField(source="inspector.display_name", read_only=True)
-    photos = PhotoSerializer(many=True, read_only=True)
-    photo_files = _photos_field()
 
     class Meta:
         model = InspectionRecord
         fields = [
-            "id",
-            "household",
-            "household_name",
-            "village_name",
-            "township_name",
+            *_HEAD,
             "campaign",
             "inspected_on",
             "inspector_name",
@@ -173,16 +169,10 @@ class InspectionSerializer(_HouseholdInfoMixin, serializers.ModelSerializer):
             "latitude",
             "longitude",
             "location_accuracy",
-            "photos",
-            "photo_files",
-            "created_at",
+            *_TAIL,
         ]
         read_only_fields = ["id", "created_at"]
         extra_kwargs = {"occupied": {"required": True}}
-
-    def create(self, data):
-        data["photos"] = data.pop("photo_files", [])
-        return services.inspection_record(by=self.context["request"].user, **data)
 
 
 class InspectionFilter(django_filters.FilterSet):
@@ -208,23 +198,17 @@ class InspectionViewSet(RecordViewSet):
         return selectors.inspection_list(self.request.user).order_by("-inspected_on", "-id")
 
 
-class HazardReportSerializer(_HouseholdInfoMixin, serializers.ModelSerializer):
-    household = HouseholdField()
+class HazardReportSerializer(_HouseholdRecordSerializer):
+    service = "hazard_report_create"
     reporter_name = serializers.CharField(source="reporter.display_name", read_only=True)
     verified_by_name = serializers.CharField(
         source="verified_by.display_name", read_only=True, default=None
     )
-    photos = PhotoSerializer(many=True, read_only=True)
-    photo_files = _photos_field()
 
     class Meta:
         model = HazardReport
         fields = [
-            "id",
-            "household",
-            "household_name",
-            "village_name",
-            "township_name",
+            *_HEAD,
             "description",
             "reported_on",
             "urgent",
@@ -234,9 +218,7 @@ class HazardReportSerializer(_HouseholdInfoMixin, serializers.ModelSerializer):
             "verified_at",
             "verification_note",
             "appraisal",
-            "photos",
-            "photo_files",
-            "created_at",
+            *_TAIL,
         ]
         read_only_fields = [
             "id",
@@ -246,10 +228,6 @@ class HazardReportSerializer(_HouseholdInfoMixin, serializers.ModelSerializer):
             "appraisal",
             "created_at",
         ]
-
-    def create(self, data):
-        data["photos"] = data.pop("photo_files", [])
-        return services.hazard_report_create(by=self.context["request"].user, **data)
 
 
 class VerifySerializer(serializers.Serializer):

@@ -9,8 +9,8 @@ from rest_framework.decorators import action
 from rest_framework.response import Response
 
 from accounts.models import Area
-from core.api import EditableRecordViewSet
-from households.models import Household
+from core.api import EditableRecordViewSet, VisiblePrimaryKeyField, VisibleSlugField
+from households.api import HouseholdField
 from rectification import selectors, services, steps
 from rectification.filters import ComplaintFilter, FindingFilter, ItemFilter
 from rectification.models import (
@@ -24,28 +24,15 @@ from rectification.models import (
 )
 
 
-class _Visible:
-    def visible(self, qs):
-        request = self.context.get("request")
-        return qs.visible_to(request.user if request else None)
+class AreaField(VisibleSlugField):
+    model = Area
 
-
-class AreaField(_Visible, serializers.SlugRelatedField):
     def __init__(self, **kwargs):
         super().__init__(slug_field="code", **kwargs)
 
-    def get_queryset(self):
-        return self.visible(Area.objects)
 
-
-class HouseholdField(_Visible, serializers.PrimaryKeyRelatedField):
-    def get_queryset(self):
-        return self.visible(Household.objects)
-
-
-class CampaignField(_Visible, serializers.PrimaryKeyRelatedField):
-    def get_queryset(self):
-        return self.visible(RectificationCampaign.objects)
+class CampaignField(VisiblePrimaryKeyField):
+    model = RectificationCampaign
 
 
 class RectificationStageSerializer(serializers.ModelSerializer):

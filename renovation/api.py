@@ -12,7 +12,7 @@ from rest_framework.decorators import action
 from rest_framework.response import Response
 
 from core.api import EditableRecordViewSet, RecordViewSet, ScopedFieldsMixin
-from households.models import Household
+from households.api import HouseholdField
 from renovation import selectors, services
 from renovation.archive import completeness_by_township
 from renovation.filters import ProjectFilter
@@ -34,10 +34,18 @@ from renovation.models import (
 from renovation.steps import STEPS, require
 
 
-class HouseholdField(serializers.PrimaryKeyRelatedField):
-    def get_queryset(self):
-        request = self.context.get("request")
-        return Household.objects.visible_to(request.user if request else None)
+def _positive(max_digits: int, max_value: str, *, optional: bool = False, **kwargs):
+    """An area (㎡: 7 digits, at most 999) or an amount (元: 10 digits) above zero, to the
+    cent; an optional one may be left out or null (None)."""
+    if optional:
+        kwargs.update(required=False, allow_null=True, default=None)
+    return serializers.DecimalField(
+        max_digits=max_digits,
+        decimal_places=2,
+        min_value=Decimal("0.01"),
+        max_value=Decimal(max_value),
+        **kwargs,
+    )
 
 
 def _user_name(user) -> str:
@@ -262,24 +270,16 @@ class TownshipReviewInput(serializers.Serializer):
     reviewed_on = serializers.DateField()
     passed = serializers.BooleanField()
     opinion = serializers.CharField()
-    township_area = serializers.DecimalField(
-        max_digits=7,
-        decimal_places=2,
-        min_value=Decimal("0.01"),
-        max_value=Decimal("999"),
-        required=False,
-        allow_null=True,
-        default=None,
+    township_area = _positive(
+        7,
+        "999",
+        optional=True,
         help_text="乡镇审批面积（㎡）：严重困难家庭、低保边缘家庭翻建、新建时必填（文件003）。",
     )
-    township_amount = serializers.DecimalField(
-        max_digits=10,
-        decimal_places=2,
-        min_value=Decimal("0.01"),
-        max_value=Decimal("99999999"),
-        required=False,
-        allow_null=True,
-        default=None,
+    township_amount = _positive(
+        10,
+        "99999999",
+        optional=True,
         help_text="乡镇核定补助金额：补助由乡镇核定的类别和等级（严重困难家庭、低保边缘家庭D级）必填。",
     )
 
@@ -300,20 +300,10 @@ class EmptyInput(serializers.Serializer):
 
 
 class OverrideInput(serializers.Serializer):
-    amount = serializers.DecimalField(
-        max_digits=10, decimal_places=2, min_value=Decimal("0.01"), max_value=Decimal("99999999")
-    )
+    amount = _positive(10, "99999999")
     reason = serializers.CharField()
     materials_file = serializers.FileField(required=False, allow_null=True, default=None)
-    materials_total = serializers.DecimalField(
-        max_digits=10,
-        decimal_places=2,
-        min_value=Decimal("0.01"),
-        max_value=Decimal("99999999"),
-        required=False,
-        allow_null=True,
-        default=None,
-    )
+    materials_total = _positive(10, "99999999", optional=True)
 
 
 class OverrideDecisionInput(serializers.Serializer):

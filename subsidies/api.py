@@ -19,7 +19,7 @@ from rest_framework.response import Response
 
 from accounts.models import Area
 from accounts.services import county_of
-from core.api import RecordViewSet, ScopedFieldsMixin
+from core.api import RecordViewSet, ScopedFieldsMixin, VisiblePrimaryKeyField
 from core.errors import DomainError
 from households.models import Household
 from renovation.models import RenovationProject
@@ -76,10 +76,8 @@ class PayoutLineSerializer(serializers.ModelSerializer):
 
 
 @extend_schema_field(OpenApiTypes.INT)
-class AllocationField(serializers.PrimaryKeyRelatedField):
-    def get_queryset(self):
-        request = self.context.get("request")
-        return FundAllocation.objects.visible_to(request.user if request else None)
+class AllocationField(VisiblePrimaryKeyField):
+    model = FundAllocation
 
 
 class PayoutBatchSerializer(serializers.ModelSerializer):
