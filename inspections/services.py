@@ -207,6 +207,40 @@ def _lock_for_entry(by, household: Household, model, client_id):
     return household, entry
 
 
+def _entry_with_photos(
+    model, link: str, household: Household, photos: Sequence, client_id, by, fields
+):
+    """A new entry of `model` about `household`, with its photos, stored once: the photos are
+    checked first, then under the household's lock an entry sent before under `client_id` is
+    returned as it is; otherwise `fields(household)` (the locked household) gives the entry's
+    fields, and each photo points to the entry by its field `link`."""
+    validated = _validate_files(photos)
+    with transaction.atomic(), files_removed_on_error() as stored:
+        household, stored_before = _lock_for_entry(by, household, model, client_id)
+        if stored_before is not None:
+            return stored_before
+        entry = model.objects.create(household=household, client_id=client_id, **fields(household))
+        _save_photos(validated, household=household, by=by, stored=stored, **{link: entry})
+    return entry
+
+
+def _campaign_of(campaign: Campaign | None, household: Household, on: dt.date, by):
+    """The campaign (of `by`'s area) an inspection of `household` on `on` belongs to."""
+    if campaign is None:
+        return None
+    campaign = Campaign.objects.visible_to(by).filter(pk=campaign.pk).first()
+    if campaign is None:
+        raise DomainError("排查批次不存在或不在您的管辖区划内。")
+    if not any(household.village_id.startswith(a.prefix) for a in campaign.areas.all()):
+        raise DomainError(f"该农户不在排查批次“{campaign.name}”的范围内。")
+    if not campaign.starts_on <= on <= campaign.ends_on:
+        raise DomainError(
+            f"排查日期不在批次“{campaign.name}”的时间范围内"
+            f"（{campaign.starts_on:%Y-%m-%d} 至 {campaign.ends_on:%Y-%m-%d}）。"
+        )
+    return campaign
+
+
 @attributed
 def inspection_record(
     *,
@@ -230,36 +264,22 @@ def inspection_record(
     if not (findings or "").strip():
         raise DomainError("请填写排查情况。")
     _check_location(latitude, longitude, location_accuracy)
-    validated = _validate_files(photos)
-    with transaction.atomic(), files_removed_on_error() as stored:
-        household, stored_before = _lock_for_entry(by, household, InspectionRecord, client_id)
-        if stored_before is not None:
-            return stored_before
-        if campaign is not None:
-            campaign = Campaign.objects.visible_to(by).filter(pk=campaign.pk).first()
-            if campaign is None:
-                raise DomainError("排查批次不存在或不在您的管辖区划内。")
-            if not any(household.village_id.startswith(a.prefix) for a in campaign.areas.all()):
-                raise DomainError(f"该农户不在排查批次“{campaign.name}”的范围内。")
-            if not campaign.starts_on <= inspected_on <= campaign.ends_on:
-                raise DomainError(
-                    f"排查日期不在批次“{campaign.name}”的时间范围内"
-                    f"（{campaign.starts_on:%Y-%m-%d} 至 {campaign.ends_on:%Y-%m-%d}）。"
-                )
-        record = InspectionRecord.objects.create(
-            household=household,
-            campaign=campaign,
-            inspected_on=inspected_on,
-            inspector=by,
-            occupied=occupied,
-            findings=findings.strip(),
-            latitude=latitude,
-            longitude=longitude,
-            location_accuracy=location_accuracy,
-            client_id=client_id,
-        )
-        _save_photos(validated, household=household, by=by, stored=stored, inspection=record)
-    return record
+
+    def fields(locked: Household) -> dict:
+        return {
+            "campaign": _campaign_of(campaign, locked, inspected_on, by),
+            "inspected_on": inspected_on,
+            "inspector": by,
+            "occupied": occupied,
+            "findings": findings.strip(),
+            "latitude": latitude,
+            "longitude": longitude,
+            "location_accuracy": location_accuracy,
+        }
+
+    return _entry_with_photos(
+        InspectionRecord, "inspection", household, photos, client_id, by, fields
+    )
 
 
 # --- hazard reports (三级巡查) ------------------------------------------------------------
@@ -281,21 +301,18 @@ def hazard_report_create(
     _not_future(reported_on, "上报日期", today)
     if not (description or "").strip():
         raise DomainError("请填写隐患情况。")
-    validated = _validate_files(photos)
-    with transaction.atomic(), files_removed_on_error() as stored:
-        household, stored_before = _lock_for_entry(by, household, HazardReport, client_id)
-        if stored_before is not None:
-            return stored_before
-        report = HazardReport.objects.create(
-            household=household,
-            description=description.strip(),
-            reported_on=reported_on,
-            urgent=urgent,
-            reporter=by,
-            client_id=client_id,
-        )
-        _save_photos(validated, household=household, by=by, stored=stored, hazard_report=report)
-    return report
+
+    def fields(locked: Household) -> dict:
+        return {
+            "description": description.strip(),
+            "reported_on": reported_on,
+            "urgent": urgent,
+            "reporter": by,
+        }
+
+    return _entry_with_photos(
+        HazardReport, "hazard_report", household, photos, client_id, by, fields
+    )
 
 
 @attributed
