@@ -23,7 +23,7 @@ from django.utils import timezone
 
 from accounts.models import Area, AreaLevel, Role
 from core import crypto
-from core.imports import pipeline
+from core.imports import bulk, pipeline
 from core.imports.files import (  # noqa: F401 - re-exported for the other household imports
     MAX_BLANK_RUN,
     ImportFileError,
@@ -590,20 +590,75 @@ def _store_preview(household_import: HouseholdImport, plan: ImportPlan) -> None:
     household_import.preview = plan.summary()
 
 
-def _write(plan: ImportPlan, *, by) -> list[Household]:
+def new_household(values: dict[str, Any], *, id_number: str, by) -> Household:
+    """A household an import creates (not saved yet): its values, `village` by its code, and
+    its numbers sealed (`sync_sensitive`)."""
+    values = dict(values)
+    household = Household(created_by=by, village_id=values.pop("village"), id_number=id_number)
+    values.pop("id_number", None)
+    for key, value in values.items():
+        setattr(household, key, value)
+    household.sync_sensitive()
+    return household
+
+
+#: The columns of a created household that come from the file, in `create_households`' order.
+_CREATE_KEYS = tuple(
+    c.key for c in COLUMNS if c.key not in {"head_name", "id_number", "village", "bank_account"}
+)
+_CREATE_COLUMNS = (
+    "village_id",
+    "head_name",
+    "id_number",
+    "id_number_hash",
+    "id_number_masked",
+    "bank_account",
+    "bank_account_hash",
+    "bank_account_masked",
+    *_CREATE_KEYS,
+)
+_CREATE_DEFAULTS = {key: Household._meta.get_field(key).get_default() for key in _CREATE_KEYS}
+
+
+@dataclass(frozen=True, slots=True)
+class Created:
+    """A household an import created, by its id (what the appraisal clock needs)."""
+
+    pk: int
+
+
+def create_households(rows: list[ImportRow], *, by) -> list[Created]:
+    """Insert a household for each row through COPY (`core.imports.bulk`); returns them in
+    row order. The same row as `new_household` + `bulk_create` writes, field by field (the
+    numbers sealed as `sync_sensitive` seals them, the audit event with the acting user and
+    the import), without building a model instance per row: 100,000 households in seconds
+    instead of a minute and a half."""
+    if not rows:
+        return []
+    mask, mask_account = crypto.mask, crypto.mask_account
+    defaults = [_CREATE_DEFAULTS[key] for key in _CREATE_KEYS]
+
+    def values():
+        for row in rows:
+            given = row.values
+            yield (
+                given["village"],
+                given["head_name"],
+                *bulk.sealed(row.id_number, mask),
+                *bulk.sealed(given.get("bank_account", ""), mask_account),
+                *[given.get(k, d) for k, d in zip(_CREATE_KEYS, defaults, strict=True)],
+            )
+
+    ids = bulk.copy_insert(
+        Household, _CREATE_COLUMNS, values(), count=len(rows), created_by_id=by.pk
+    )
+    bulk.analyze_after_commit(Household, Household.pgh_event_model, rows=len(ids))
+    return [Created(pk) for pk in ids]
+
+
+def _write(plan: ImportPlan, *, by) -> list[Created]:
     """Write the plan; returns the households it created."""
-    new = []
-    for row in plan.of("create"):
-        values = dict(row.values)
-        household = Household(
-            created_by=by, village_id=values.pop("village"), id_number=row.id_number
-        )
-        values.pop("id_number", None)
-        for key, value in values.items():
-            setattr(household, key, value)
-        household.sync_sensitive()
-        new.append(household)
-    Household.objects.bulk_create(new, batch_size=BATCH_SIZE)
+    new = create_households(plan.of("create"), by=by)
 
     now = timezone.now()
     groups: dict[tuple[str, ...], list[Household]] = defaultdict(list)

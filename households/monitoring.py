@@ -48,6 +48,7 @@ from households.importer import (
     _normalize_header,
     _text,
     household_kind,
+    new_household,
 )
 from households.models import (
     Category,
@@ -735,16 +736,7 @@ def _store_preview(record: HouseholdImport, plan: MonitoringPlan) -> None:
 def _write(plan: MonitoringPlan, *, by) -> list[Household]:
     """Write the plan; returns the households it created."""
     creating = plan.of("create")
-    new = []
-    for group in creating:
-        values = dict(group.values)
-        household = Household(
-            created_by=by, village_id=values.pop("village"), id_number=group.head.id_number
-        )
-        for key, value in values.items():
-            setattr(household, key, value)
-        household.sync_sensitive()
-        new.append(household)
+    new = [new_household(g.values, id_number=g.head.id_number, by=by) for g in creating]
     Household.objects.bulk_create(new, batch_size=BATCH_SIZE)
 
     now = timezone.now()
