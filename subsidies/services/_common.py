@@ -6,13 +6,12 @@ import datetime as dt
 from collections.abc import Sequence
 from decimal import Decimal, InvalidOperation
 
-from django.db import OperationalError
 from django.utils import timezone
 
 from accounts.models import Role
 from accounts.services import county_of
-from core.errors import ConflictError, DomainError
-from core.locking import lock_for_update, save_versioned
+from core.errors import DomainError
+from core.locking import lock_all_for_update, lock_for_update, save_versioned
 from households.models import Household
 from renovation.models import RenovationProject
 from subsidies.models import (
@@ -88,24 +87,20 @@ def _lock_batch(batch: PayoutBatch, by, version: int | None = None) -> PayoutBat
 
 def _lock_projects(ids: Sequence[int]) -> dict[int, RenovationProject]:
     """Projects and their households, locked in id order (no deadlock between two batches)."""
-    try:
-        projects = list(
-            RenovationProject.objects.unscoped("ids come from a scoped read")
-            .select_for_update(nowait=True, of=("self",))
-            .select_related("household", "household__village", "household__village__parent")
-            .filter(pk__in=ids)
-            .order_by("pk")
-        )
-        household_ids = sorted({p.household_id for p in projects})
-        list(
-            Household.objects.unscoped("households of the scoped projects")
-            .select_for_update(nowait=True)
-            .filter(pk__in=household_ids)
-            .order_by("pk")
-            .values_list("pk", flat=True)
-        )
-    except OperationalError as exc:
-        raise ConflictError(PROJECT_CONFLICT) from exc
+    projects = lock_all_for_update(
+        RenovationProject.objects.unscoped("ids come from a scoped read")
+        .select_related("household", "household__village", "household__village__parent")
+        .filter(pk__in=ids)
+        .order_by("pk"),
+        busy=PROJECT_CONFLICT,
+    )
+    lock_all_for_update(
+        Household.objects.unscoped("households of the scoped projects")
+        .filter(pk__in=sorted({p.household_id for p in projects}))
+        .order_by("pk")
+        .only("pk"),
+        busy=PROJECT_CONFLICT,
+    )
     return {p.pk: p for p in projects}
 
 

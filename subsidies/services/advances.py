@@ -5,11 +5,11 @@ from __future__ import annotations
 import datetime as dt
 from decimal import Decimal
 
-from django.db import OperationalError, transaction
+from django.db import transaction
 
 from accounts.models import Area, AreaLevel
 from core.audit import attributed
-from core.errors import ConflictError, DomainError
+from core.errors import DomainError
 from core.locking import lock_for_update
 from core.rules import require_role
 from renovation.models import RenovationProject
@@ -136,17 +136,7 @@ def advance_reimburse(
     if reimbursed_on > _today(today):
         raise DomainError("归还日期不能晚于今天。")
     with transaction.atomic():
-        try:
-            locked = (
-                TownshipAdvance.objects.visible_to(by)
-                .select_for_update(nowait=True, of=("self",))
-                .filter(pk=advance.pk)
-                .first()
-            )
-        except OperationalError as exc:
-            raise ConflictError("其他用户正在处理该垫付记录，请稍后再试。") from exc
-        if locked is None:
-            raise DomainError("该垫付记录不在您的管辖区划内。")
+        locked = _lock_advance(advance, by)
         if locked.reimbursed_on is not None:
             raise DomainError(f"该笔垫付已于{_d(locked.reimbursed_on)}归还，不能重复归还。")
         if reimbursed_on < locked.advanced_on:

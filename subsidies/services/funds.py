@@ -5,12 +5,13 @@ from __future__ import annotations
 import datetime as dt
 from decimal import Decimal
 
-from django.db import OperationalError, transaction
+from django.db import transaction
 from django.db.models import Sum
 
 from accounts.models import Area, AreaLevel
 from core.audit import attributed
-from core.errors import ConflictError, DomainError
+from core.errors import DomainError
+from core.locking import lock_for_update
 from core.rules import require_role
 from subsidies.models import (
     FundAllocation,
@@ -103,14 +104,11 @@ def _check_allocation(batch: PayoutBatch) -> None:
     two batches on one allocation are checked one after the other."""
     if batch.allocation_id is None:
         return
-    try:
-        allocation = (
-            FundAllocation.objects.unscoped("the held batch's allocation")
-            .select_for_update(nowait=True)
-            .get(pk=batch.allocation_id)
-        )
-    except OperationalError as exc:
-        raise ConflictError("其他用户正在使用该资金指标，请稍后再试。") from exc
+    allocation = lock_for_update(
+        FundAllocation.objects.unscoped("the held batch's allocation"),
+        batch.allocation_id,
+        busy="其他用户正在使用该资金指标，请稍后再试。",
+    )
     if allocation.township_id:
         outside = (
             PayoutLine.objects.unscoped("lines of the held batch")

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from decimal import Decimal, InvalidOperation
 
-from django.db import OperationalError, transaction
+from django.db import transaction
 
 from core.audit import attributed
-from core.errors import ConflictError, DomainError
+from core.errors import DomainError
+from core.locking import lock_for_update
 from core.rules import require_role
 from subsidies.models import SubsidyStandard
 from subsidies.services._common import (
@@ -41,17 +42,12 @@ def standard_update(
     if values["cap"] < values["base_amount"]:
         raise DomainError("封顶金额不能低于基础金额。")
     with transaction.atomic():
-        try:
-            locked = (
-                SubsidyStandard.objects.visible_to(by)
-                .select_for_update(nowait=True)
-                .filter(pk=standard.pk)
-                .first()
-            )
-        except OperationalError as exc:
-            raise ConflictError("其他用户正在修改该补助标准，请稍后再试。") from exc
-        if locked is None:
-            raise DomainError("该补助标准不在您的管辖区划内。")
+        locked = lock_for_update(
+            SubsidyStandard.objects.visible_to(by),
+            standard.pk,
+            missing="该补助标准不在您的管辖区划内。",
+            busy="其他用户正在修改该补助标准，请稍后再试。",
+        )
         for name, value in values.items():
             setattr(locked, name, value)
         locked.note = (note or "").strip()[:200]
