@@ -3,6 +3,7 @@ from __future__ import annotations
 from django import forms
 
 from accounts.models import Area
+from core.imports.pages import xlsx_file_field
 from households.models import Household
 from inspections.forms import MultipleFileField, MultipleFileInput
 from rectification.models import (
@@ -14,7 +15,6 @@ from rectification.models import (
 )
 
 DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
-XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
 def _area_label(area: Area) -> str:
@@ -171,11 +171,7 @@ class ComplaintReplyForm(forms.Form):
 
 
 class ImportUploadForm(forms.Form):
-    file = forms.FileField(
-        label="整改台账（.xlsx）",
-        widget=forms.ClearableFileInput(attrs={"accept": ".xlsx," + XLSX_TYPE}),
-        error_messages={"required": "请选择要上传的 Excel 文件。", "empty": "上传的文件是空的。"},
-    )
+    file = xlsx_file_field("整改台账（.xlsx）")
     source = forms.ChoiceField(label="问题来源", choices=COUNTY_SOURCES)
     campaign = forms.ModelChoiceField(
         label="整改批次", queryset=RectificationCampaign.objects.none(), required=False

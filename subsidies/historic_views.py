@@ -4,17 +4,13 @@ from __future__ import annotations
 
 from django import forms
 
-from core.imports.pages import XLSX_TYPE, ImportFlow, views
+from core.imports.pages import ImportFlow, views, xlsx_file_field
 from households.models import HouseholdImport, ImportKind
 from subsidies import historic
 
 
 class HistoricUploadForm(forms.Form):
-    file = forms.FileField(
-        label="历年改造记录（.xlsx）",
-        widget=forms.ClearableFileInput(attrs={"accept": ".xlsx," + XLSX_TYPE}),
-        error_messages={"required": "请选择要上传的 Excel 文件。", "empty": "上传的文件是空的。"},
-    )
+    file = xlsx_file_field("历年改造记录（.xlsx）")
 
 
 def _done(record: HouseholdImport) -> str:

@@ -6,18 +6,20 @@ from __future__ import annotations
 from django import forms
 from django.urls import reverse
 
-from core.imports.pages import XLSX_TYPE, ImportDetailView, ImportFlow, ImportUploadView, views
+from core.imports.pages import (
+    ImportDetailView,
+    ImportFlow,
+    ImportUploadView,
+    views,
+    xlsx_file_field,
+)
 from subsidies import roster
 from subsidies.models import PayoutResultImport
 from subsidies.views import BatchMixin
 
 
 class ResultUploadForm(forms.Form):
-    file = forms.FileField(
-        label="财政返回的支付结果文件（.xlsx）",
-        widget=forms.ClearableFileInput(attrs={"accept": ".xlsx," + XLSX_TYPE}),
-        error_messages={"required": "请选择要上传的 Excel 文件。", "empty": "上传的文件是空的。"},
-    )
+    file = xlsx_file_field("财政返回的支付结果文件（.xlsx）")
 
 
 class ResultUploadView(BatchMixin, ImportUploadView):

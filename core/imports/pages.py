@@ -29,15 +29,20 @@ from core.imports.models import ImportRecord
 XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
+def xlsx_file_field(label: str) -> forms.FileField:
+    """The Excel file (.xlsx) of an upload form, with the messages every import shows."""
+    return forms.FileField(
+        label=label,
+        widget=forms.ClearableFileInput(attrs={"accept": ".xlsx," + XLSX_TYPE}),
+        error_messages={"required": "请选择要上传的 Excel 文件。", "empty": "上传的文件是空的。"},
+    )
+
+
 class UploadForm(forms.Form):
     """The file and the day the list arrived (the 5-working-day appraisal deadline runs from
     it); a kind adds its own fields."""
 
-    file = forms.FileField(
-        label="名单文件（.xlsx）",
-        widget=forms.ClearableFileInput(attrs={"accept": ".xlsx," + XLSX_TYPE}),
-        error_messages={"required": "请选择要上传的 Excel 文件。", "empty": "上传的文件是空的。"},
-    )
+    file = xlsx_file_field("名单文件（.xlsx）")
     received_on = forms.DateField(
         label="收到名单日期",
         required=False,
