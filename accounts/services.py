@@ -39,7 +39,7 @@ MANAGER_ROLES = frozenset(MANAGED_BY)
 MANAGED_ROLES = MANAGED_BY[Role.COUNTY_REVIEWER]
 
 
-def managed_roles(by) -> tuple[str, ...]:
+def managed_roles(by: User) -> tuple[str, ...]:
     """The roles whose accounts `by` may open and change."""
     if by.role in MANAGED_BY:
         return MANAGED_BY[by.role]
@@ -57,12 +57,12 @@ def county_of(user) -> Area:
     return Area.objects.get(pk=user.area.county_code)
 
 
-def _require_manager(by) -> None:
+def _require_manager(by: User) -> None:
     if not (by.is_superuser or by.role in MANAGER_ROLES):
         raise DomainError("只有县、市、省住建部门审核员可以管理账号。")
 
 
-def managed_users(by):
+def managed_users(by: User):
     """The accounts `by` may manage: those of the roles below them, in their own area."""
     prefix = area_prefix(by)  # "" for an administrator without an area: every area
     roles = managed_roles(by)
@@ -71,7 +71,7 @@ def managed_users(by):
     return User.objects.filter(role__in=roles, area__code__startswith=prefix)
 
 
-def _check(by, *, role: str, area: Area | None) -> None:
+def _check(by: User, *, role: str, area: Area | None) -> None:
     roles = managed_roles(by)
     if role not in roles:
         names = "、".join(Role(r).label for r in roles)
@@ -100,7 +100,7 @@ def _name_taken(username: str) -> bool:
 @attributed
 def staff_create(
     *,
-    by,
+    by: User,
     username: str,
     full_name: str,
     role: str,
@@ -141,7 +141,7 @@ def staff_create(
 @attributed
 def staff_update(
     *,
-    by,
+    by: User,
     user: User,
     full_name: str,
     role: str,
@@ -165,7 +165,7 @@ def staff_update(
 
 
 @attributed
-def staff_set_password(*, by, user: User, password: str) -> User:
+def staff_set_password(*, by: User, user: User, password: str) -> User:
     """A new initial password (the person forgot theirs); the reset is in the history."""
     _require_manager(by)
     with transaction.atomic():

@@ -7,6 +7,7 @@ import io
 import logging
 import threading
 from datetime import timedelta
+from typing import TYPE_CHECKING
 
 from django.conf import settings
 from django.core.files.base import ContentFile
@@ -20,11 +21,14 @@ from core.db import reading_replica
 from core.errors import DomainError, RoleRefused
 from core.models import ExportJob
 
+if TYPE_CHECKING:
+    from accounts.models import User
+
 logger = logging.getLogger(__name__)
 STARTED_AS = "_started_as"
 
 
-def export_start(*, kind: str, params: dict, by) -> ExportJob:
+def export_start(*, kind: str, params: dict, by: User) -> ExportJob:
     exporter = exports.get(kind)
     if exporter is None:
         raise DomainError("未知的导出类型。")
@@ -115,7 +119,7 @@ def _fail(job_id, message: str) -> None:
     )
 
 
-def export_run(job_id: str) -> str:
+def export_run(*, job_id: str) -> str:
     """Run a queued job once. A second delivery of a job that is running finds it claimed and
     answers BUSY (its task retries later); once the running job's heartbeat has stopped (its
     worker died), a delivery takes it over. After `ANJU_EXPORT_MAX_ATTEMPTS` claims it fails."""
@@ -201,19 +205,19 @@ def exports_purge_expired() -> int:
     """Delete expired export files and their jobs (hourly, and on a download of one)."""
     count = 0
     for job in ExportJob.objects.filter(expires_at__lte=timezone.now()):
-        export_delete(job)
+        export_delete(job=job)
         count += 1
     return count
 
 
-def export_delete(job: ExportJob) -> None:
+def export_delete(*, job: ExportJob) -> None:
     """The file leaves the storage, not only the list."""
     if job.file:
         job.file.delete(save=False)
     job.delete()
 
 
-def export_open(job: ExportJob):
+def export_open(*, job: ExportJob):
     """The finished file's content for a download: decrypted in memory when stored encrypted."""
     if not job.encrypted:
         return job.file.open("rb")

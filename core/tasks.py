@@ -18,7 +18,7 @@ from core.services import (
     acks_late=True,
 )
 def run_export(self, job_id: str) -> str:
-    outcome = export_run(job_id)
+    outcome = export_run(job_id=job_id)
     if outcome == BUSY and not self.request.is_eager:
         # Another delivery holds the job (or did, in a worker that was just killed): look
         # again once its heartbeat would have gone stale, and take it over then.

@@ -80,14 +80,14 @@ class ExportDownloadView(_OwnJobMixin, View):
         if job.status != ExportJob.Status.DONE or not job.file:
             raise Http404
         if job.is_expired:
-            export_delete(job)  # gone from the storage now, not at the next hourly purge
+            export_delete(job=job)  # gone from the storage now, not at the next hourly purge
             return HttpResponse("该文件已过期，请重新导出。".encode(), status=410)
         if not job.encrypted:  # a file written before exports were encrypted at rest
             return serve_private_file(
                 job.file, filename=job.filename, content_type=job.content_type, inline=False
             )
         try:
-            handle = export_open(job)
+            handle = export_open(job=job)
         except FileNotFoundError as exc:
             raise Http404("文件不存在。") from exc
         return stream_response(handle, filename=job.filename, content_type=job.content_type)

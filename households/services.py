@@ -10,7 +10,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import F, ProtectedError
 from django.utils import timezone
 
-from accounts.models import Role
+from accounts.models import Role, User
 from core import crypto
 from core.audit import attributed
 from core.errors import ConflictError, DomainError, RoleRefused
@@ -66,7 +66,7 @@ def _check_unique_id(household: Household) -> None:
 
 
 @attributed
-def household_create(*, by, members: Iterable[dict] = (), **fields) -> Household:
+def household_create(*, by: User, members: Iterable[dict] = (), **fields) -> Household:
     members = list(members)
     validate_household({k: v for k, v in fields.items() if k in EDITABLE_FIELDS}, members=members)
     household = Household(
@@ -90,7 +90,7 @@ PENDING_MESSAGE = (
 )
 
 
-def confirms_directly(by) -> bool:
+def confirms_directly(by: User) -> bool:
     """County reviewers change money-deciding fields at once; others ask for a change."""
     return has_role(by, CHANGE_CONFIRM_ROLES)
 
@@ -132,7 +132,7 @@ def _summary(old: dict, new: dict) -> str:
 def household_update(
     *,
     household: Household,
-    by,
+    by: User,
     version: int | None = None,
     members: list[dict] | None = None,
     evidence=None,
@@ -223,7 +223,7 @@ def _apply(locked: Household, changes: dict, members: list[dict] | None) -> None
             save_versioned(locked)
 
 
-def _request_change(locked, requested: dict, *, by, source, evidence, info, stored):
+def _request_change(locked, requested: dict, *, by: User, source, evidence, info, stored):
     old = {
         k: (_current_members(locked) if k == "members" else getattr(locked, k)) for k in requested
     }
@@ -249,7 +249,7 @@ def split_import_changes(changes: dict) -> dict:
     return {k: changes.pop(k) for k in MONEY_FIELDS + ("members",) if k in changes}
 
 
-def import_change_requests(requests: list[tuple[int, dict]], *, by, source: str) -> int:
+def import_change_requests(requests: list[tuple[int, dict]], *, by: User, source: str) -> int:
     """Pending `HouseholdChange`s for what an import would change in money-deciding fields
     (`requests`: household id → new values), inside the import's transaction."""
     if not requests:
@@ -290,7 +290,7 @@ def import_change_requests(requests: list[tuple[int, dict]], *, by, source: str)
     return len(changes)
 
 
-def households_exit(exits: list[tuple[int, dt.date]], *, by, source: str, reason: str) -> int:
+def households_exit(exits: list[tuple[int, dt.date]], *, by: User, source: str, reason: str) -> int:
     """Households leave a department's list (inside an import's transaction): an exit record
     each, and `exited_on` set; their history and any open project stay."""
     if not exits:
@@ -319,7 +319,7 @@ def change_values(change: HouseholdChange) -> tuple[dict, dict]:
     return json.loads(change.old_values or "{}"), json.loads(change.new_values or "{}")
 
 
-def _lock_change(change: HouseholdChange, by) -> HouseholdChange:
+def _lock_change(change: HouseholdChange, by: User) -> HouseholdChange:
     return lock_for_update(
         HouseholdChange.objects.visible_to(by),
         change.pk,
@@ -330,7 +330,7 @@ def _lock_change(change: HouseholdChange, by) -> HouseholdChange:
 
 @attributed
 def household_change_decide(
-    *, change: HouseholdChange, by, confirm: bool, note: str = ""
+    *, change: HouseholdChange, by: User, confirm: bool, note: str = ""
 ) -> HouseholdChange:
     """A county reviewer other than the requester confirms (the values count from now) or
     rejects (the household keeps its values) a pending change."""
@@ -375,7 +375,7 @@ DELETE_ROLES = frozenset({Role.COUNTY_REVIEWER, Role.TOWNSHIP_STAFF})
 
 
 @attributed
-def household_delete(*, household: Household, by) -> None:
+def household_delete(*, household: Household, by: User) -> None:
     """Delete a household entered by mistake; refused once other records refer to it."""
     require_role(by, DELETE_ROLES, "删除农户")
     try:
@@ -388,7 +388,7 @@ def household_delete(*, household: Household, by) -> None:
 
 
 @attributed
-def reveal_number(*, household: Household, field: str, by, purpose: str = "页面查看") -> str:
+def reveal_number(*, household: Household, field: str, by: User, purpose: str = "页面查看") -> str:
     """The full number, for a role allowed to see it; the display itself is logged."""
     if not by.may_see_full_numbers:
         raise RoleRefused("您的角色无权查看完整号码。")

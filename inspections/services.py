@@ -9,7 +9,7 @@ from decimal import Decimal
 from django.db import transaction
 from django.utils import timezone
 
-from accounts.models import Area, Role
+from accounts.models import Area, Role, User
 from core.audit import attributed
 from core.errors import DomainError
 from core.locking import lock_for_update
@@ -79,7 +79,7 @@ def _validate_files(files: Iterable, *, allowed=IMAGE_TYPES, label="照片") -> 
     return [(f, validate_upload(f, allowed=allowed, label=label)) for f in files]
 
 
-def _save_photos(validated, *, household, by, stored: list, **parent) -> list[Photo]:
+def _save_photos(validated, *, household, by: User, stored: list, **parent) -> list[Photo]:
     return save_photos(Photo, validated, stored, household=household, uploaded_by=by, **parent)
 
 
@@ -90,7 +90,7 @@ def _save_photos(validated, *, household, by, stored: list, **parent) -> list[Ph
 def appraisal_record(
     *,
     household: Household,
-    by,
+    by: User,
     level: str,
     method: str,
     appraiser_name: str,
@@ -162,7 +162,7 @@ def appraisal_record(
 
 
 @attributed
-def appraisal_mark_disputed(*, appraisal: Appraisal, by, note: str) -> Appraisal:
+def appraisal_mark_disputed(*, appraisal: Appraisal, by: User, note: str) -> Appraisal:
     """The household disputes the result: a third-party re-appraisal is then due."""
     require_role(by, APPRAISAL_ROLES, "登记鉴定异议")
     if not (note or "").strip():
@@ -197,7 +197,7 @@ def _check_location(latitude, longitude, accuracy) -> None:
         raise DomainError("定位精度无效。")
 
 
-def _lock_for_entry(by, household: Household, model, client_id):
+def _lock_for_entry(by: User, household: Household, model, client_id):
     """The household locked for a new entry of `model`, and the entry stored before under
     `client_id` (an offline entry sent again: core/offline.py), or None."""
     household = lock_for_update(Household.objects.visible_to(by), household.pk, missing=NOT_IN_AREA)
@@ -245,7 +245,7 @@ def _campaign_of(campaign: Campaign | None, household: Household, on: dt.date, b
 def inspection_record(
     *,
     household: Household,
-    by,
+    by: User,
     inspected_on: dt.date,
     occupied: bool,
     findings: str,
@@ -289,7 +289,7 @@ def inspection_record(
 def hazard_report_create(
     *,
     household: Household,
-    by,
+    by: User,
     description: str,
     reported_on: dt.date,
     urgent: bool = False,
@@ -317,7 +317,7 @@ def hazard_report_create(
 
 @attributed
 def hazard_report_verify(
-    *, report: HazardReport, by, is_real: bool, note: str = ""
+    *, report: HazardReport, by: User, is_real: bool, note: str = ""
 ) -> HazardReport:
     """The township's verdict: a real hazard goes on to the county for appraisal."""
     require_role(by, HAZARD_VERIFY_ROLES, "核实隐患（仅限乡镇工作人员）")
@@ -342,7 +342,7 @@ def hazard_report_verify(
 # --- campaigns -------------------------------------------------------------------------
 
 
-def _check_campaign(*, by, name, kind, areas, starts_on, ends_on) -> list[Area]:
+def _check_campaign(*, by: User, name, kind, areas, starts_on, ends_on) -> list[Area]:
     if not (name or "").strip():
         raise DomainError("请填写批次名称。")
     if kind not in CampaignKind.values:
@@ -367,7 +367,7 @@ def _check_campaign(*, by, name, kind, areas, starts_on, ends_on) -> list[Area]:
 
 @attributed
 def campaign_create(
-    *, by, name: str, kind: str, areas: Iterable[Area], starts_on, ends_on, note: str = ""
+    *, by: User, name: str, kind: str, areas: Iterable[Area], starts_on, ends_on, note: str = ""
 ) -> Campaign:
     require_role(by, CAMPAIGN_ROLES, "创建排查批次")
     areas = _check_campaign(
@@ -387,7 +387,7 @@ def campaign_create(
 
 
 @attributed
-def campaign_update(*, campaign: Campaign, by, **fields) -> Campaign:
+def campaign_update(*, campaign: Campaign, by: User, **fields) -> Campaign:
     require_role(by, CAMPAIGN_ROLES, "修改排查批次")
     with transaction.atomic():
         locked = lock_for_update(
@@ -424,7 +424,7 @@ def campaign_update(*, campaign: Campaign, by, **fields) -> Campaign:
 def emergency_measure_record(
     *,
     household: Household,
-    by,
+    by: User,
     measure: str,
     taken_on: dt.date,
     stays_at: str = "",
@@ -483,7 +483,7 @@ def safety_state_record(
 
 @attributed
 def ledger_case_close(
-    *, household: Household, by, closed_on: dt.date, reason: str, today: dt.date | None = None
+    *, household: Household, by: User, closed_on: dt.date, reason: str, today: dt.date | None = None
 ) -> SafetyState:
     """销号 without a renovation (e.g. the household moved into a safe house): the house's
     state becomes safe from `closed_on`; a later C/D appraisal puts it back on the ledger."""
@@ -516,7 +516,7 @@ def ledger_case_close(
 @attributed
 def department_list_create(
     *,
-    by,
+    by: User,
     department: str,
     received_on: dt.date,
     households: Iterable[Household],

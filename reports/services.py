@@ -45,7 +45,7 @@ class ScanResult:
         return f"新增 {self.opened}，解除 {self.closed}，仍未解除 {self.still_open}"
 
 
-def alerts_scan(today: dt.date | None = None) -> ScanResult:
+def alerts_scan(*, today: dt.date | None = None) -> ScanResult:
     """Open an alert for each overdue object, refresh the open ones, close what cleared.
 
     Safe to run twice: an open alert is found again by (type, object key), never duplicated
@@ -106,7 +106,7 @@ def alerts_scan(today: dt.date | None = None) -> ScanResult:
         Alert.objects.bulk_update(closed, ["status", "closed_at"], batch_size=500)
         ids = [a.pk for a in created]
         # E-mail only once the alerts exist for good; a rolled-back scan mails nobody.
-        transaction.on_commit(lambda: alerts_notify(ids))
+        transaction.on_commit(lambda: alerts_notify(alert_ids=ids))
     return ScanResult(opened=len(created), closed=len(closed), still_open=len(refreshed))
 
 
@@ -129,7 +129,7 @@ def alert_recipients(alert: Alert) -> list[str]:
     return sorted(set(users.values_list("email", flat=True)))
 
 
-def alerts_notify(alert_ids: list[int]) -> int:
+def alerts_notify(*, alert_ids: list[int]) -> int:
     """One e-mail per new alert to the people responsible for its area; returns mails sent."""
     sent = 0
     alerts = Alert.objects.filter(pk__in=alert_ids, status=AlertStatus.OPEN).select_related("area")
@@ -165,7 +165,7 @@ def month_start(day: dt.date) -> dt.date:
     return day.replace(day=1)
 
 
-def monthly_report_draft(county: Area, month: dt.date) -> MonthlyReport:
+def monthly_report_draft(*, county: Area, month: dt.date) -> MonthlyReport:
     """Create or refresh the county's report for `month`; submitted rows stay frozen."""
 
     if county.level != AreaLevel.COUNTY:
@@ -212,7 +212,7 @@ def monthly_report_draft(county: Area, month: dt.date) -> MonthlyReport:
 
 
 @attributed
-def monthly_report_submit(*, row: MonthlyReportRow, by) -> MonthlyReportRow:
+def monthly_report_submit(*, row: MonthlyReportRow, by: User) -> MonthlyReportRow:
     """A township submits (报送) its row: the figures freeze.
 
     After the 25th a submission is still accepted (a late report is better than none) but
@@ -237,7 +237,7 @@ def monthly_report_submit(*, row: MonthlyReportRow, by) -> MonthlyReportRow:
 
 
 @attributed
-def monthly_report_reopen(*, row: MonthlyReportRow, by) -> MonthlyReportRow:
+def monthly_report_reopen(*, row: MonthlyReportRow, by: User) -> MonthlyReportRow:
     """The county sends a submitted row back (退回): it is refreshed by the next draft."""
     with transaction.atomic():
         row = lock_for_update(
@@ -261,7 +261,7 @@ def monthly_report_reopen(*, row: MonthlyReportRow, by) -> MonthlyReportRow:
 
 
 @attributed
-def monthly_report_send(*, report: MonthlyReport, by) -> MonthlyReport:
+def monthly_report_send(*, report: MonthlyReport, by: User) -> MonthlyReport:
     """县报市: the county sends its report to the city once every township has submitted."""
     with transaction.atomic():
         locked = lock_for_update(

@@ -24,6 +24,6 @@ def draft_monthly_reports(month: str | None = None) -> list[int]:
     day = dt.date.fromisoformat(month) if month else timezone.localdate()
     with acting_as(None, command="draft_monthly_reports"):
         return [
-            monthly_report_draft(county, day).pk
+            monthly_report_draft(county=county, month=day).pk
             for county in Area.objects.filter(level=AreaLevel.COUNTY)
         ]

@@ -102,7 +102,7 @@ class MonthlyDraftView(RoleRequiredMixin, View):
         county = request.user.area
         if county is None or county.level != AreaLevel.COUNTY:
             raise PermissionDenied("只有县住建局可以生成月报。")
-        report = services.monthly_report_draft(county, timezone.localdate())
+        report = services.monthly_report_draft(county=county, month=timezone.localdate())
         messages.success(request, "月报数据已更新（已报送的乡镇数据保持不变）。")
         return redirect(report)
 

@@ -110,7 +110,7 @@ def test_batch_summary_pdf(client, household, county_reviewer, tmp_path):
 
 
 def test_monthly_report_pdf(client, areas, county_reviewer, tmp_path):
-    report = monthly_report_draft(areas["county"], dt.date(2026, 11, 1))
+    report = monthly_report_draft(county=areas["county"], month=dt.date(2026, 11, 1))
     client.force_login(county_reviewer)
     response = client.get(reverse("reports:monthly_pdf", args=[report.pk]))
     assert response.status_code == 200

@@ -124,5 +124,5 @@ def seed_workflow(*, today: dt.date | None = None) -> WorkflowResult:
         result.alerts = alerts_scan(today=today).summary
     result.selfcheck = act(rectification.selfcheck_run, by=reviewer, today=today).summary
     with acting_as(None, command=COMMAND):
-        result.report_month = monthly_report_draft(county, today).month
+        result.report_month = monthly_report_draft(county=county, month=today).month
     return result

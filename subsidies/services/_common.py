@@ -8,7 +8,7 @@ from decimal import Decimal, InvalidOperation
 
 from django.utils import timezone
 
-from accounts.models import Role
+from accounts.models import Role, User
 from accounts.services import county_of
 from core.errors import DomainError
 from core.locking import lock_all_for_update, lock_for_update, save_versioned
@@ -74,7 +74,7 @@ def _money(value, label: str = "金额") -> Decimal:
     return amount
 
 
-def _lock_batch(batch: PayoutBatch, by, version: int | None = None) -> PayoutBatch:
+def _lock_batch(batch: PayoutBatch, by: User, version: int | None = None) -> PayoutBatch:
     return lock_for_update(
         PayoutBatch.objects.visible_to(by),
         batch.pk,

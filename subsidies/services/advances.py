@@ -7,7 +7,7 @@ from decimal import Decimal
 
 from django.db import transaction
 
-from accounts.models import Area, AreaLevel
+from accounts.models import Area, AreaLevel, User
 from core.audit import attributed
 from core.errors import DomainError
 from core.locking import lock_for_update
@@ -36,7 +36,7 @@ from subsidies.services.batches import paid_total
 def advance_record(
     *,
     project: RenovationProject,
-    by,
+    by: User,
     amount: Decimal,
     advanced_on: dt.date,
     note: str = "",
@@ -84,7 +84,7 @@ def advance_record(
 REPORT_ROLES = frozenset({R.COUNTY_REVIEWER, R.TOWNSHIP_STAFF})
 
 
-def _lock_advance(advance: TownshipAdvance, by) -> TownshipAdvance:
+def _lock_advance(advance: TownshipAdvance, by: User) -> TownshipAdvance:
     return lock_for_update(
         TownshipAdvance.objects.visible_to(by),
         advance.pk,
@@ -95,7 +95,7 @@ def _lock_advance(advance: TownshipAdvance, by) -> TownshipAdvance:
 
 @attributed
 def advance_report(
-    *, advance: TownshipAdvance, by, reported_on: dt.date, today: dt.date | None = None
+    *, advance: TownshipAdvance, by: User, reported_on: dt.date, today: dt.date | None = None
 ) -> TownshipAdvance:
     """The township reports its advance up for reimbursement (document 000): once, not
     before the advance, and not after it was paid back."""
@@ -124,7 +124,7 @@ def advance_report(
 def advance_reimburse(
     *,
     advance: TownshipAdvance,
-    by,
+    by: User,
     reimbursed_on: dt.date,
     batch: PayoutBatch | None = None,
     today: dt.date | None = None,

@@ -12,7 +12,7 @@ from django.db import transaction
 from django.db.models import Max, Sum
 from django.utils import timezone
 
-from accounts.models import Area
+from accounts.models import Area, User
 from accounts.scoping import HELD_PARENT
 from core import crypto
 from core.audit import attributed
@@ -75,7 +75,7 @@ def _next_number(county: Area, day: dt.date) -> str:
 @attributed
 def batch_create(
     *,
-    by,
+    by: User,
     title: str,
     batch_date: dt.date,
     funding_source: str = "",
@@ -112,7 +112,7 @@ def batch_create(
 
 @attributed
 def batch_set_allocation(
-    *, batch: PayoutBatch, by, allocation: FundAllocation, version: int | None = None
+    *, batch: PayoutBatch, by: User, allocation: FundAllocation, version: int | None = None
 ) -> PayoutBatch:
     """Choose the allocation a draft batch draws on (refused if it would overdraw it)."""
     require_role(by, BATCH_ROLES, "编辑拨付批次（仅限县住建局审核员）")
@@ -240,7 +240,9 @@ class LineRequest:
 
 
 @attributed
-def batch_add_lines(*, batch: PayoutBatch, by, items: Sequence[LineRequest]) -> list[PayoutLine]:
+def batch_add_lines(
+    *, batch: PayoutBatch, by: User, items: Sequence[LineRequest]
+) -> list[PayoutLine]:
     """Add lines to a draft batch: all or nothing, with a reason for each refused row."""
     require_role(by, BATCH_ROLES, "编辑拨付批次（仅限县住建局审核员）")
     if not items:
@@ -315,7 +317,7 @@ def batch_add_lines(*, batch: PayoutBatch, by, items: Sequence[LineRequest]) -> 
 
 
 @attributed
-def batch_remove_line(*, line: PayoutLine, by) -> None:
+def batch_remove_line(*, line: PayoutLine, by: User) -> None:
     require_role(by, BATCH_ROLES, "编辑拨付批次（仅限县住建局审核员）")
     with transaction.atomic():
         batch = _lock_batch(line.batch, by)
@@ -326,7 +328,7 @@ def batch_remove_line(*, line: PayoutLine, by) -> None:
 
 
 @attributed
-def batch_submit(*, batch: PayoutBatch, by, version: int | None = None) -> PayoutBatch:
+def batch_submit(*, batch: PayoutBatch, by: User, version: int | None = None) -> PayoutBatch:
     """The batch goes to the finance bureau; its lines are checked once more."""
     require_role(by, BATCH_ROLES, "提交拨付批次（仅限县住建局审核员）")
     with transaction.atomic():
@@ -350,7 +352,7 @@ def batch_submit(*, batch: PayoutBatch, by, version: int | None = None) -> Payou
 
 
 @attributed
-def batch_return(*, batch: PayoutBatch, by, version: int | None = None) -> PayoutBatch:
+def batch_return(*, batch: PayoutBatch, by: User, version: int | None = None) -> PayoutBatch:
     """A submitted batch back to draft (the finance bureau sent it back)."""
     require_role(by, PAY_ROLES, "退回拨付批次")
     with transaction.atomic():
@@ -360,7 +362,7 @@ def batch_return(*, batch: PayoutBatch, by, version: int | None = None) -> Payou
         return _save(batch, status=B.DRAFTED, submitted_by=None, submitted_at=None)
 
 
-def _four_eyes(batch: PayoutBatch, by) -> None:
+def _four_eyes(batch: PayoutBatch, by: User) -> None:
     if batch.submitted_by_id and batch.submitted_by_id == by.pk:
         raise DomainError(f"{SAME_SUBMITTER}、导入支付结果或对账，请由其他人员操作。")
 
@@ -369,7 +371,7 @@ def _four_eyes(batch: PayoutBatch, by) -> None:
 def batch_pay(
     *,
     batch: PayoutBatch,
-    by,
+    by: User,
     paid_on: dt.date,
     voucher=None,
     version: int | None = None,
@@ -416,7 +418,7 @@ def batch_pay(
 
 
 @attributed
-def batch_reconcile(*, batch: PayoutBatch, by, version: int | None = None) -> PayoutBatch:
+def batch_reconcile(*, batch: PayoutBatch, by: User, version: int | None = None) -> PayoutBatch:
     require_role(by, PAY_ROLES, "对账（仅限县住建局）")
     with transaction.atomic():
         batch = _lock_batch(batch, by, version)
@@ -435,7 +437,7 @@ NOT_PAID_YET = "财政支付结果须在确认拨付（登记拨付日期和凭�
 
 
 @attributed
-def line_mark_failed(*, line: PayoutLine, by, reason: str) -> PayoutLine:
+def line_mark_failed(*, line: PayoutLine, by: User, reason: str) -> PayoutLine:
     """The finance bureau could not pay this line (wrong account, closed card, ...).
 
     Used by the import of the bureau's result file; the amount no longer counts as paid.
@@ -479,7 +481,7 @@ class LineResult:
 
 @attributed
 def batch_apply_results(
-    *, batch: PayoutBatch, by, results: Sequence[LineResult], version: int | None = None
+    *, batch: PayoutBatch, by: User, results: Sequence[LineResult], version: int | None = None
 ) -> dict[str, int]:
     """Mark lines paid or failed from the bureau's result file: all or nothing."""
     require_role(by, PAY_ROLES, "导入财政支付结果（仅限县住建局）")

@@ -8,7 +8,7 @@ from decimal import Decimal
 from django.db import transaction
 from django.db.models import Sum
 
-from accounts.models import Area, AreaLevel
+from accounts.models import Area, AreaLevel, User
 from core.audit import attributed
 from core.errors import DomainError
 from core.locking import lock_for_update
@@ -37,7 +37,7 @@ ALLOCATION_ROLES = frozenset({R.COUNTY_REVIEWER})
 @attributed
 def allocation_create(
     *,
-    by,
+    by: User,
     document_number: str,
     issued_on: dt.date,
     level: str,
@@ -129,7 +129,7 @@ def _check_allocation(batch: PayoutBatch) -> None:
         )
 
 
-def _allocation_of(by, allocation: FundAllocation | None) -> FundAllocation | None:
+def _allocation_of(by: User, allocation: FundAllocation | None) -> FundAllocation | None:
     if allocation is None:
         return None
     found = FundAllocation.objects.visible_to(by).filter(pk=allocation.pk).first()

@@ -7,6 +7,7 @@ from decimal import Decimal
 
 from django.db import transaction
 
+from accounts.models import User
 from accounts.scoping import HELD_PARENT
 from core.audit import attributed
 from core.errors import DomainError
@@ -34,7 +35,7 @@ from subsidies.services._common import (
 def readmission_record(
     *,
     project: RenovationProject,
-    by,
+    by: User,
     proof_file,
     note: str = "",
     today: dt.date | None = None,
@@ -63,7 +64,7 @@ def readmission_record(
 def readmission_for_household(
     *,
     household: Household,
-    by,
+    by: User,
     proof_file,
     note: str = "",
     today: dt.date | None = None,
@@ -113,7 +114,7 @@ def readmission_for_household(
 
 
 def _readmission_saved(
-    record: DisasterReadmission, *, proof: tuple, by, note: str, today: dt.date | None
+    record: DisasterReadmission, *, proof: tuple, by: User, note: str, today: dt.date | None
 ) -> DisasterReadmission:
     """The record with its proof stored (removed again if the transaction fails) and saved."""
     proof_file, info, stored = proof
@@ -128,7 +129,7 @@ def _readmission_saved(
 
 @attributed
 def rebuild_subsidy_record(
-    *, household: Household, by, year: int, amount: Decimal, source_note: str = ""
+    *, household: Household, by: User, year: int, amount: Decimal, source_note: str = ""
 ) -> DisasterRebuildSubsidy:
     require_role(by, RECORD_ROLES, "登记灾后重建补助")
     amount = _money(amount)

@@ -6,6 +6,7 @@ from decimal import Decimal, InvalidOperation
 
 from django.db import transaction
 
+from accounts.models import User
 from core.audit import attributed
 from core.errors import DomainError
 from core.locking import lock_for_update
@@ -23,7 +24,7 @@ from subsidies.services._common import (
 def standard_update(
     *,
     standard: SubsidyStandard,
-    by,
+    by: User,
     base_amount: Decimal,
     per_person: Decimal,
     cap: Decimal,

@@ -51,7 +51,7 @@ def _fits_and_scrolls_inside(page, table_id: str, width: int) -> None:
 def test_monthly_report_table_scrolls_inside_its_card(
     live_server, page, areas, county_reviewer, width
 ):
-    report = monthly_report_draft(areas["county"], dt.date(2026, 11, 20))
+    report = monthly_report_draft(county=areas["county"], month=dt.date(2026, 11, 20))
     _login(page, live_server, county_reviewer, width)
     page.goto(f"{live_server.url}/reports/monthly/{report.pk}/")
     assert page.locator("#monthly-table th", has_text="拆旧").count() == 1

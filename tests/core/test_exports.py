@@ -95,9 +95,9 @@ def test_expired_file_is_410(client, township_user, household, django_capture_on
 
 def test_job_runs_once_even_if_delivered_twice(township_user, household):
     job = ExportJob.objects.create(kind="households", params={}, created_by=township_user)
-    export_run(str(job.pk))
+    export_run(job_id=str(job.pk))
     first = ExportJob.objects.get(pk=job.pk)
-    export_run(str(job.pk))
+    export_run(job_id=str(job.pk))
     second = ExportJob.objects.get(pk=job.pk)
     assert first.file.name == second.file.name and second.status == "done"
 
@@ -135,11 +135,11 @@ def test_job_of_a_worker_killed_half_way_is_taken_over_once(township_user, house
         heartbeat_at=stale,
         attempts=1,
     )
-    assert export_run(str(job.pk)) == "done"
+    assert export_run(job_id=str(job.pk)) == "done"
     job.refresh_from_db()
     assert job.status == "done" and job.file and job.attempts == 2
     first_file = job.file.name
-    assert export_run(str(job.pk)) == "skipped"  # the original delivery, arriving late
+    assert export_run(job_id=str(job.pk)) == "skipped"  # the original delivery, arriving late
     job.refresh_from_db()
     assert job.file.name == first_file
 
@@ -155,7 +155,7 @@ def test_fresh_running_job_is_left_alone(township_user, household):
         started_at=timezone.now() - timedelta(hours=3),
         heartbeat_at=timezone.now() - timedelta(seconds=5),
     )
-    assert export_run(str(job.pk)) == "busy"
+    assert export_run(job_id=str(job.pk)) == "busy"
     job.refresh_from_db()
     assert job.status == "running" and not job.file
 
@@ -173,7 +173,7 @@ def test_a_job_that_keeps_killing_its_workers_fails_with_a_clear_message(
         heartbeat_at=stale,
         attempts=3,
     )
-    assert export_run(str(job.pk)) == "skipped"
+    assert export_run(job_id=str(job.pk)) == "skipped"
     job.refresh_from_db()
     assert job.status == "failed" and "请重新导出" in job.message and not job.file
     client.force_login(township_user)
@@ -228,7 +228,7 @@ def test_the_heartbeat_beats_while_a_long_step_reports_nothing(
 
     monkeypatch.setitem(exports.REGISTRY, "test-slow", Slow())
     job = ExportJob.objects.create(kind="test-slow", created_by=township_user)
-    assert services.export_run(str(job.pk)) == "done"
+    assert services.export_run(job_id=str(job.pk)) == "done"
     first, later = beats[0]
     assert later > first
 
@@ -248,6 +248,6 @@ def test_job_of_a_user_moved_re_roled_or_deactivated_since_is_refused(
     else:
         township_user.is_active = False
     township_user.save()
-    export_run(str(job.pk))
+    export_run(job_id=str(job.pk))
     job.refresh_from_db()
     assert job.status == "failed" and not job.file

@@ -171,9 +171,7 @@ def test_generate_synthetic_creates_a_valid_county():
     events = HouseholdEvent.objects.filter(pgh_obj__county_code="149901", pgh_label="insert")
     assert events.count() == 500
     assert MemberEvent.objects.filter(pgh_label="insert").count() == members.count()
-    assert {e.pgh_context["command"] for e in events} == {
-        "generate_synthetic"
-    }
+    assert {e.pgh_context["command"] for e in events} == {"generate_synthetic"}
 
 
 @pytest.mark.django_db

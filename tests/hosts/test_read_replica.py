@@ -147,15 +147,19 @@ def test_monthly_report_figures_come_from_the_replica(areas, paused):
     _resume()
     county = areas["county"]
     month = dt.date(2026, 11, 1)
-    before = monthly_report_draft(county, month).rows.get(is_total=True).households_total
+    before = (
+        monthly_report_draft(county=county, month=month).rows.get(is_total=True).households_total
+    )
     _replica_sql("SELECT pg_wal_replay_pause()")
     HouseholdFactory(village=areas["village"])
-    paused_total = monthly_report_draft(county, month).rows.get(is_total=True).households_total
+    paused_total = (
+        monthly_report_draft(county=county, month=month).rows.get(is_total=True).households_total
+    )
     assert paused_total == before  # the replica has not seen the new household
     _resume()
-    assert monthly_report_draft(county, month).rows.get(is_total=True).households_total == (
-        before + 1
-    )
+    assert monthly_report_draft(county=county, month=month).rows.get(
+        is_total=True
+    ).households_total == (before + 1)
 
 
 def test_dashboard_aggregates_from_the_replica_but_not_right_after_a_write(

@@ -10,7 +10,7 @@ def _report(areas, user):
 
     from reports.services import monthly_report_draft
 
-    report = monthly_report_draft(areas["county"], dt.date(2026, 11, 1))
+    report = monthly_report_draft(county=areas["county"], month=dt.date(2026, 11, 1))
     return report, report
 
 

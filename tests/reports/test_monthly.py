@@ -158,7 +158,7 @@ FIELDS = [
 
 
 def test_figures_equal_independent_counts(areas, data):
-    report = monthly_report_draft(areas["county"], dt.date(2026, 11, 20))
+    report = monthly_report_draft(county=areas["county"], month=dt.date(2026, 11, 20))
     assert report.month == NOVEMBER
     rows = {r.area_id: r for r in report.rows.all()}
     assert set(rows) == {areas["township"].code, areas["other_township"].code, areas["county"].code}
@@ -182,27 +182,27 @@ def test_figures_equal_independent_counts(areas, data):
 def test_draft_is_idempotent_and_submitted_rows_stay_frozen(
     areas, data, township_user, county_reviewer
 ):
-    report = monthly_report_draft(areas["county"], NOVEMBER)
-    assert monthly_report_draft(areas["county"], NOVEMBER).pk == report.pk
+    report = monthly_report_draft(county=areas["county"], month=NOVEMBER)
+    assert monthly_report_draft(county=areas["county"], month=NOVEMBER).pk == report.pk
     assert MonthlyReport.objects.count() == 1 and report.rows.count() == 3
     row = report.rows.get(area=areas["township"])
     monthly_report_submit(row=row, by=township_user)
     HouseholdFactory(village=areas["village"])
     HouseholdFactory(village=areas["other_village"])
-    monthly_report_draft(areas["county"], NOVEMBER)
+    monthly_report_draft(county=areas["county"], month=NOVEMBER)
     row.refresh_from_db()
     other = report.rows.get(area=areas["other_township"])
     assert row.status == RowStatus.SUBMITTED and not row.late
     assert row.households_total == 5  # frozen at submission
     assert other.households_total == 4  # refreshed
     monthly_report_reopen(row=row, by=county_reviewer)
-    monthly_report_draft(areas["county"], NOVEMBER)
+    monthly_report_draft(county=areas["county"], month=NOVEMBER)
     row.refresh_from_db()
     assert row.status == RowStatus.DRAFT and row.households_total == 6 and row.reopen_count == 1
 
 
 def test_submission_rules(areas, data, township_user, other_township_user, county_reviewer):
-    report = monthly_report_draft(areas["county"], NOVEMBER)
+    report = monthly_report_draft(county=areas["county"], month=NOVEMBER)
     row = report.rows.get(area=areas["township"])
     with pytest.raises(DomainError):
         monthly_report_submit(row=row, by=other_township_user)
@@ -228,7 +228,7 @@ def test_task_drafts_every_county(areas, data):
 
 
 def test_page_chart_and_downloads(client, areas, data, township_user, county_reviewer):
-    report = monthly_report_draft(areas["county"], NOVEMBER)
+    report = monthly_report_draft(county=areas["county"], month=NOVEMBER)
     client.force_login(township_user)
     page = client.get(reverse("reports:monthly_detail", args=[report.pk])).content.decode()
     assert "示范县2026年11月农村危房改造工作月报" in page
@@ -245,14 +245,14 @@ def test_page_chart_and_downloads(client, areas, data, township_user, county_rev
 
 
 def test_pdf_download(client, areas, data, county_reviewer):
-    report = monthly_report_draft(areas["county"], NOVEMBER)
+    report = monthly_report_draft(county=areas["county"], month=NOVEMBER)
     client.force_login(county_reviewer)
     response = client.get(reverse("reports:monthly_pdf", args=[report.pk]))
     assert response.status_code == 200 and response.content.startswith(b"%PDF")
 
 
 def test_submit_and_reopen_pages(client, areas, data, township_user, county_reviewer, official):
-    report = monthly_report_draft(areas["county"], NOVEMBER)
+    report = monthly_report_draft(county=areas["county"], month=NOVEMBER)
     row = report.rows.get(area=areas["township"])
     client.force_login(official)
     assert client.post(reverse("reports:row_submit", args=[row.pk])).status_code == 403
@@ -269,7 +269,7 @@ def test_submit_and_reopen_pages(client, areas, data, township_user, county_revi
 def test_another_countys_report_is_404(client, areas, data):
     from tests.factories import UserFactory, area
 
-    report = monthly_report_draft(areas["county"], NOVEMBER)
+    report = monthly_report_draft(county=areas["county"], month=NOVEMBER)
     stranger = UserFactory(
         username="far", role="county_reviewer", area=area("141125000000", "邻县")
     )

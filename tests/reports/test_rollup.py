@@ -37,7 +37,7 @@ def test_city_figures_equal_the_sum_of_the_countys_own(two_counties, city_review
     rows = {r.area.code: r for r in ranking["rows"]}
     assert set(rows) == {a["county"].code, a["county2"].code}
     for county in (a["county"], a["county2"]):
-        report = monthly_report_draft(county, MONTH)
+        report = monthly_report_draft(county=county, month=MONTH)
         total = report.rows.get(is_total=True)
         figures = rows[county.code].figures
         for name in COUNT_FIELDS:
@@ -66,7 +66,7 @@ def test_the_city_sees_whether_each_county_sent_its_report(
     client, two_counties, city_official, county_reviewer, township_user, other_township_user
 ):
     a = two_counties
-    report = monthly_report_draft(a["county"], MONTH)
+    report = monthly_report_draft(county=a["county"], month=MONTH)
     client.force_login(city_official)
     page = client.get(reverse("reports:rollup"), {"month": "2026-11"}).content.decode()
     assert "未报送（乡镇已报 0/2）" in page and "邻县" in page and "未生成" in page

@@ -16,7 +16,7 @@ pytestmark = pytest.mark.django_db(transaction=True)
 
 
 def test_submitting_a_held_row_is_a_conflict_at_once(areas, township_user):
-    report = services.monthly_report_draft(areas["county"], dt.date(2026, 11, 20))
+    report = services.monthly_report_draft(county=areas["county"], month=dt.date(2026, 11, 20))
     row = report.rows.get(area=areas["township"])
     with row_held(MonthlyReportRow, row.pk), answers_at_once(), pytest.raises(ConflictError):
         services.monthly_report_submit(row=row, by=township_user)
@@ -24,7 +24,7 @@ def test_submitting_a_held_row_is_a_conflict_at_once(areas, township_user):
 
 
 def test_the_page_says_try_again_for_a_held_row(client, areas, township_user):
-    report = services.monthly_report_draft(areas["county"], dt.date(2026, 11, 20))
+    report = services.monthly_report_draft(county=areas["county"], month=dt.date(2026, 11, 20))
     row = report.rows.get(area=areas["township"])
     client.force_login(township_user)
     with row_held(MonthlyReportRow, row.pk), answers_at_once():

@@ -165,7 +165,7 @@ def test_the_monthly_report_shows_targets_and_dynamic_tasks_apart(
     target_set(by=county_reviewer, area=a["township"], year=YEAR, renovations=5)
     for n in range(4):
         make_project(HouseholdFactory(village=a["village"]), S.APPROVED, dynamic=n == 0)
-    report = monthly_report_draft(a["county"], dt.date(YEAR, 11, 1))
+    report = monthly_report_draft(county=a["county"], month=dt.date(YEAR, 11, 1))
     row = report.rows.get(area=a["township"])
     assert (row.target, row.planned, row.dynamic) == (5, 4, 1)
     assert report.rows.get(area=a["other_township"]).target == 0

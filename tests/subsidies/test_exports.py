@@ -94,7 +94,7 @@ def test_background_export_job(
     assert response.status_code == 302
     job = ExportJob.objects.get()
     assert job.status == ExportJob.Status.DONE, job.message
-    ws = load_workbook(export_open(job)).active  # stored encrypted
+    ws = load_workbook(export_open(job=job)).active  # stored encrypted
     assert [c.value for c in ws[1]] == HEADER
 
 
