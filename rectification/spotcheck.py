@@ -187,7 +187,7 @@ def spot_check_record(
     return locked
 
 
-def _raise_item(spot, entry, by, problem_type, title, findings, measures, deadline):
+def _raise_item(spot, entry, by: User, problem_type, title, findings, measures, deadline):
     if problem_type not in ProblemType.values:
         raise DomainError("请选择问题类型（政策落实方面或工作落实方面）。")
     title, findings = (title or "").strip(), (findings or "").strip()

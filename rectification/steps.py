@@ -13,7 +13,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from importlib import import_module
 
-from accounts.models import HIGHER_REVIEWER_ROLES, AreaLevel, Role
+from accounts.models import HIGHER_REVIEWER_ROLES, AreaLevel, Role, User
 from core.errors import ConflictError, DomainError, RoleRefused
 from core.rules import has_role
 from rectification.models import ItemStatus, RectificationItem
@@ -154,7 +154,7 @@ def refusal(step: Step | str, item: RectificationItem, user) -> DomainError | No
     return None
 
 
-def require(step: Step | str, item: RectificationItem, by) -> None:
+def require(step: Step | str, item: RectificationItem, by: User) -> None:
     reason = refusal(step, item, by)
     if reason is not None:
         raise reason

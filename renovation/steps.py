@@ -17,7 +17,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from importlib import import_module
 
-from accounts.models import Role
+from accounts.models import Role, User
 from core.errors import ConflictError, DomainError, RoleRefused
 from core.rules import has_role
 from renovation.models import (
@@ -280,14 +280,14 @@ def refusal(step: Step | str, project: RenovationProject, user) -> DomainError |
     return None
 
 
-def require_role(step: Step | str, by) -> None:
+def require_role(step: Step | str, by: User) -> None:
     """The role part of a step's guard: services call it before anything else."""
     step = STEPS[step] if isinstance(step, str) else step
     if not has_role(by, step.roles):
         raise RoleRefused(f"您的角色无权{step.action}。")
 
 
-def require(step: Step | str, project: RenovationProject, by) -> None:
+def require(step: Step | str, project: RenovationProject, by: User) -> None:
     """The whole guard of a step on the locked project; raises the refusal."""
     reason = refusal(step, project, by)
     if reason is not None:

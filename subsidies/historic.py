@@ -18,6 +18,7 @@ from typing import Any
 from django.conf import settings
 from django.utils import timezone
 
+from accounts.models import User
 from core import crypto
 from core.imports import pipeline
 from core.imports.files import (
@@ -229,7 +230,7 @@ def _store_preview(record: HouseholdImport, plan: HistoricPlan) -> None:
     }
 
 
-def _write(plan: HistoricPlan, *, by) -> list[Household]:
+def _write(plan: HistoricPlan, *, by: User) -> list[Household]:
     records = [
         HistoricRenovation(
             household_id=r.household_id,
@@ -276,9 +277,11 @@ def historic_upload(*, user, uploaded) -> HouseholdImport:
     return pipeline.upload(HISTORIC, by=user, uploaded=uploaded, kind=ImportKind.HISTORIC)
 
 
-def historic_apply(*, record: HouseholdImport, by, only_valid: bool = False) -> HouseholdImport:
+def historic_apply(
+    *, record: HouseholdImport, by: User, only_valid: bool = False
+) -> HouseholdImport:
     return pipeline.confirm(HISTORIC, record, by=by, only_valid=only_valid)
 
 
-def historic_cancel(*, record: HouseholdImport, by) -> HouseholdImport:
+def historic_cancel(*, record: HouseholdImport, by: User) -> HouseholdImport:
     return pipeline.cancel(HISTORIC, record, by=by)

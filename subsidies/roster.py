@@ -27,7 +27,7 @@ from openpyxl.cell import WriteOnlyCell
 from openpyxl.styles import Font
 from openpyxl.utils import get_column_letter
 
-from accounts.models import Role
+from accounts.models import Role, User
 from core import crypto, exports
 from core.errors import DomainError
 from core.imports import pipeline
@@ -417,7 +417,9 @@ def _action(line: PayoutLine, row: ResultRow) -> tuple[str, str]:
 # --- applying the result ----------------------------------------------------------------
 
 
-def result_apply(*, batch: PayoutBatch, by, rows: list[ResultRow], version: int) -> dict[str, int]:
+def result_apply(
+    *, batch: PayoutBatch, by: User, rows: list[ResultRow], version: int
+) -> dict[str, int]:
     """Mark every previewed line paid or failed, all or nothing; refused if anything moved."""
     if any(r.error for r in rows):
         raise DomainError("支付结果文件中有无法对应或有误的行，均未登记。请更正后重新上传。")
@@ -465,7 +467,7 @@ def _store_preview(record: PayoutResultImport, plan: ResultPlan) -> None:
     }
 
 
-def _write(plan: ResultPlan, *, record: PayoutResultImport, by) -> None:
+def _write(plan: ResultPlan, *, record: PayoutResultImport, by: User) -> None:
     counts = result_apply(batch=record.batch, by=by, rows=plan.rows, version=record.batch_version)
     record.paid_count, record.failed_count = counts["paid"], counts["failed"]
 
@@ -501,11 +503,11 @@ PAYOUT_RESULT = pipeline.register(
 )
 
 
-def result_upload(*, batch: PayoutBatch, by, uploaded) -> PayoutResultImport:
+def result_upload(*, batch: PayoutBatch, by: User, uploaded) -> PayoutResultImport:
     """Check, match and preview the bureau's file for `batch`; stores it, marks nothing."""
     return pipeline.upload(PAYOUT_RESULT, by=by, uploaded=uploaded, batch=batch)
 
 
-def result_confirm(*, record: PayoutResultImport, by) -> PayoutResultImport:
+def result_confirm(*, record: PayoutResultImport, by: User) -> PayoutResultImport:
     """Mark the previewed lines paid or failed, all or nothing (the file matched again)."""
     return pipeline.confirm(PAYOUT_RESULT, record, by=by)
