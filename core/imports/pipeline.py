@@ -28,6 +28,7 @@ from accounts.models import User
 from accounts.scoping import area_prefix
 from core.audit import acting_as
 from core.errors import DomainError
+from core.imports.bulk import checks_at_once
 from core.imports.files import ImportFileError, _decrypt_file, read_upload, save_with_upload
 from core.imports.models import ImportRecord, ImportStatus
 from core.rules import require_role
@@ -208,7 +209,8 @@ def confirm(
                 refused = spec.refused(locked, spec.unit)
                 locked.save()
             else:
-                spec.write(plan, record=locked, by=by)
+                with checks_at_once():  # a large load without a quadratic cost
+                    spec.write(plan, record=locked, by=by)
                 locked.status = ImportStatus.APPLIED
                 locked.finished_by = by
                 locked.finished_at = timezone.now()
