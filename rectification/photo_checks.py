@@ -154,10 +154,14 @@ def _by_use(uses: Iterable[PhotoUse]) -> dict[str, list[PhotoUse]]:
     return groups
 
 
-def _group_finding(code: str, group: list[PhotoUse], message: str, data) -> Finding:
+def _by_place(finding: Finding) -> tuple[str, str]:
+    """The order the photo rules list their findings in: by area, then by message."""
+    return finding.area_code, finding.message
+
+
+def _group_finding(group: list[PhotoUse], message: str, data) -> Finding:
     first = group[0]
     return Finding(
-        rule=code,
         household_ids=[first.household_id],
         area_code=first.village_id,
         subject=f"{first.use}",
@@ -174,8 +178,9 @@ def _group_finding(code: str, group: list[PhotoUse], message: str, data) -> Find
     "photo_date_out_of_step",
     label="照片拍摄时间与所记录的环节不符",
     title="档案照片拍摄时间早于或远晚于所记录的工作环节，照片真实性存疑",
+    order=_by_place,
 )
-def photo_date_out_of_step(prefix: str, today: dt.date) -> list[Finding]:
+def photo_date_out_of_step(prefix: str, today: dt.date) -> Iterator[Finding]:
     """Document 004: dates copied, photos taken once and filed for several steps. A photo
     taken more than EARLY days before its step began, or more than LATE days after it ended,
     does not show that step (for a "before" photo the other way round: up to LATE days before
@@ -183,7 +188,6 @@ def photo_date_out_of_step(prefix: str, today: dt.date) -> list[Finding]:
     photo without one is not judged."""
     early = dt.timedelta(days=settings.ANJU_SELFCHECK_PHOTO_EARLY_DAYS)
     late = dt.timedelta(days=settings.ANJU_SELFCHECK_PHOTO_LATE_DAYS)
-    findings = []
     for uses in photo_uses(prefix, Q(taken_at__isnull=False)):
         for group in _by_use(u for u in uses if u.starts).values():
             odd, notes = [], []
@@ -199,15 +203,11 @@ def photo_date_out_of_step(prefix: str, today: dt.date) -> list[Finding]:
                     odd.append(u)
                     notes.append(f"{_date(day)}（晚于{_date(u.ends)}{lag.days}天以上）")
             if odd:
-                findings.append(
-                    _group_finding(
-                        "photo_date_out_of_step",
-                        odd,
-                        f"中有{len(odd)}张拍摄时间不在该环节期间：{'、'.join(notes)}。",
-                        (u.starts, u.ends, early.days, late.days, [str(o.taken_at) for o in odd]),
-                    )
+                yield _group_finding(
+                    odd,
+                    f"中有{len(odd)}张拍摄时间不在该环节期间：{'、'.join(notes)}。",
+                    (u.starts, u.ends, early.days, late.days, [str(o.taken_at) for o in odd]),
                 )
-    return sorted(findings, key=lambda f: (f.area_code, f.message))
 
 
 # --- (b) the same (or a near-identical) photo for two households or two stages ----------
@@ -284,10 +284,10 @@ def _ref_key(ref: str) -> tuple[str, int]:
     label="同一照片用于不同农户或不同环节",
     title="同一张（或几乎相同的）照片被用于不同农户或不同改造环节，存在照片造假问题",
     problem_type=ProblemType.WORK,
+    order=_by_place,
 )
-def photo_reused(prefix: str, today: dt.date) -> list[Finding]:
+def photo_reused(prefix: str, today: dt.date) -> Iterator[Finding]:
     distance = settings.ANJU_SELFCHECK_PHOTO_HASH_DISTANCE
-    findings = []
     for uses in photo_uses(prefix, ~Q(phash="")):
         by_ref = {u.ref: u for u in uses}
         hashes = {
@@ -302,18 +302,14 @@ def photo_reused(prefix: str, today: dt.date) -> list[Finding]:
             households = sorted({u.household_id for u in group})
             # Two townships' photos: the county's finding (neither township sees the other).
             described = "；".join(f"{u.who} {u.use_label}" for u in group)
-            findings.append(
-                Finding(
-                    rule="photo_reused",
-                    household_ids=households,
-                    area_code=common_area({u.village_id for u in group}),
-                    subject=f"photo:{first.ref}",
-                    message=f"{len(group)}张相同或几乎相同的照片分别用于：{described}。",
-                    fingerprint=fingerprint(refs, [u.use for u in group]),
-                    photos=refs,
-                )
+            yield Finding(
+                household_ids=households,
+                area_code=common_area({u.village_id for u in group}),
+                subject=f"photo:{first.ref}",
+                message=f"{len(group)}张相同或几乎相同的照片分别用于：{described}。",
+                fingerprint=fingerprint(refs, [u.use for u in group]),
+                photos=refs,
             )
-    return sorted(findings, key=lambda f: (f.area_code, f.message))
 
 
 # --- (c) photos of one stage taken far from the village --------------------------------
@@ -331,13 +327,13 @@ def distance_km(lat1, lon1, lat2, lon2) -> float:
     "photo_far_from_village",
     label="照片拍摄地点远离所在村",
     title="档案照片的拍摄位置距农户所在村数百公里，照片并非现场拍摄",
+    order=_by_place,
 )
-def photo_far_from_village(prefix: str, today: dt.date) -> list[Finding]:
+def photo_far_from_village(prefix: str, today: dt.date) -> Iterator[Finding]:
     """Only where the camera wrote a position and the county entered the village's location
     (inspections.VillageLocation)."""
 
     limit = settings.ANJU_SELFCHECK_PHOTO_MAX_KM
-    findings = []
     for uses in photo_uses(prefix, Q(latitude__isnull=False, longitude__isnull=False)):
         located = uses
         if not located:
@@ -356,13 +352,9 @@ def photo_far_from_village(prefix: str, today: dt.date) -> list[Finding]:
                 if km > limit:
                     far.append((u, km))
             if far:
-                findings.append(
-                    _group_finding(
-                        "photo_far_from_village",
-                        [u for u, _ in far],
-                        f"中有{len(far)}张拍摄位置距本村"
-                        f"{'、'.join(f'{km:.0f}' for _, km in far)}公里（超过{limit}公里）。",
-                        (place.latitude, place.longitude, limit),
-                    )
+                yield _group_finding(
+                    [u for u, _ in far],
+                    f"中有{len(far)}张拍摄位置距本村"
+                    f"{'、'.join(f'{km:.0f}' for _, km in far)}公里（超过{limit}公里）。",
+                    (place.latitude, place.longitude, limit),
                 )
-    return sorted(findings, key=lambda f: (f.area_code, f.message))

@@ -1,10 +1,12 @@
 """Self-check (自查): rules that find, in our own data, the problems inspectors found elsewhere.
 
-Each rule is a function `(prefix, today) -> list[Finding]` registered with `@rule(...)`; the
-prefix narrows it to one county (or less). A finding names its subject (what it is about,
-e.g. one household) and a fingerprint of the data that made it a finding: `run()` stores each
-subject once while it is open, and a dismissed finding comes back only when its fingerprint
-changes (the data changed). Thresholds are settings with defaults.
+Each rule is a function `(prefix, today)` registered with `@rule(code, ...)` that yields its
+findings; the registry gives each one the rule's code (`Finding.rule`) and the function, as
+registered, returns them as a list. The prefix narrows a rule to one county (or less). A
+finding names its subject (what it is about, e.g. one household) and a fingerprint of the
+data that made it a finding: `run()` stores each subject once while it is open, and a
+dismissed finding comes back only when its fingerprint changes (the data changed).
+Thresholds are settings with defaults.
 
 Document 004 lists the patterns; each one is a rule.
 

@@ -4,6 +4,7 @@ appraised in time, a C/D house whose renovation has not started."""
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterator
 
 from django.apps import apps
 from django.db.models import Exists, OuterRef
@@ -31,21 +32,18 @@ def _households(prefix: str):
     title="D级危房仍有人居住，存在安全隐患",
     problem_type=ProblemType.POLICY,
 )
-def d_house_occupied(prefix: str, today: dt.date) -> list[Finding]:
+def d_house_occupied(prefix: str, today: dt.date) -> Iterator[Finding]:
     """危房不住人: current appraisal D, and the latest inspection found people living there."""
     qs = with_last_inspection(with_current_appraisal(_households(prefix))).filter(
         current_level=SafetyLevel.D, last_occupied=True
     )
-    return [
-        household_finding(
-            "d_house_occupied",
+    for h in qs.order_by("village_id", "head_name", "id"):
+        yield household_finding(
             h,
             f"房屋于{_date(h.current_appraised_on)}鉴定为D级危房，{_date(h.last_inspected_on)}"
             "排查时仍有人居住。",
             (h.current_appraisal_id, h.last_inspected_on, True),
         )
-        for h in qs.order_by("village_id", "head_name", "id")
-    ]
 
 
 @rule(
@@ -53,7 +51,7 @@ def d_house_occupied(prefix: str, today: dt.date) -> list[Finding]:
     label="新增名单5个工作日内未鉴定",
     title="新增农村低收入群体名单未在5个工作日内完成住房安全鉴定",
 )
-def new_list_not_appraised(prefix: str, today: dt.date) -> list[Finding]:
+def new_list_not_appraised(prefix: str, today: dt.date) -> Iterator[Finding]:
     """Document 004: the county appraises every newly listed household within 5 working days."""
     # Same rule as inspections.selectors.overdue_condition, per list entry.
     in_time = Appraisal.objects.filter(
@@ -67,7 +65,6 @@ def new_list_not_appraised(prefix: str, today: dt.date) -> list[Finding]:
         .select_related("department_list")
         .order_by("household__village_id", "household__head_name", "id")
     )
-    findings = []
     for entry in entries:
         h = entry.household
         late = (
@@ -77,18 +74,14 @@ def new_list_not_appraised(prefix: str, today: dt.date) -> list[Finding]:
             .first()
         )
         state = f"至{_date(late)}才鉴定" if late else "至今未鉴定"
-        findings.append(
-            household_finding(
-                "new_list_not_appraised",
-                h,
-                f"{entry.department_list.get_department_display()}名单"
-                f"{_date(entry.department_list.received_on)}收到，应于"
-                f"{_date(entry.appraisal_due)}前完成鉴定，{state}。",
-                (entry.pk, entry.appraisal_due, late),
-                subject=f"entry:{entry.pk}",
-            )
+        yield household_finding(
+            h,
+            f"{entry.department_list.get_department_display()}名单"
+            f"{_date(entry.department_list.received_on)}收到，应于"
+            f"{_date(entry.appraisal_due)}前完成鉴定，{state}。",
+            (entry.pk, entry.appraisal_due, late),
+            subject=f"entry:{entry.pk}",
         )
-    return findings
 
 
 def _renovation_started_households():
@@ -110,7 +103,7 @@ def _renovation_started_households():
     title="C/D级危房鉴定后长期未实施改造",
     problem_type=ProblemType.POLICY,
 )
-def cd_not_started(prefix: str, today: dt.date) -> list[Finding]:
+def cd_not_started(prefix: str, today: dt.date) -> Iterator[Finding]:
     """A C/D house appraised more than N days ago and its renovation has not started."""
     days = _setting("ANJU_SELFCHECK_NOT_STARTED_DAYS", 90)
     qs = with_current_appraisal(_households(prefix)).filter(
@@ -128,13 +121,10 @@ def cd_not_started(prefix: str, today: dt.date) -> list[Finding]:
                 )
             )
         )
-    return [
-        household_finding(
-            "cd_not_started",
+    for h in qs.order_by("village_id", "head_name", "id"):
+        yield household_finding(
             h,
             f"房屋于{_date(h.current_appraised_on)}鉴定为{h.current_level}级危房，"
             f"已超过{days}天仍未开工改造。",
             (h.current_appraisal_id, days),
         )
-        for h in qs.order_by("village_id", "head_name", "id")
-    ]

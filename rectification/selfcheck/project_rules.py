@@ -5,6 +5,7 @@ system, moving in, the commitment."""
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterator
 
 from django.db.models import F, OuterRef, Q, Subquery
 from django.db.models.functions import Coalesce
@@ -38,10 +39,9 @@ def _projects(prefix: str):
     )
 
 
-def _project_finding(code: str, project, message: str, data) -> Finding:
+def _project_finding(project, message: str, data) -> Finding:
     """One finding per project (a household may have projects in several years)."""
     return household_finding(
-        code,
         project.household,
         f"{project.year}年改造项目{message}",
         (project.pk, *data),
@@ -54,7 +54,7 @@ def _project_finding(code: str, project, message: str, data) -> Finding:
     label="补助资金在竣工验收前拨付",
     title="危房改造补助资金在竣工验收前拨付",
 )
-def payout_before_acceptance(prefix: str, today: dt.date) -> list[Finding]:
+def payout_before_acceptance(prefix: str, today: dt.date) -> Iterator[Finding]:
     """Document 004: accepted 25 Nov, paid 23 Nov. A paid batch's line (not a failed one) whose
     project was accepted after the payment date, or is not accepted at all. The database
     refuses such a line when it is written; this finds the ones that got there anyway
@@ -77,7 +77,6 @@ def payout_before_acceptance(prefix: str, today: dt.date) -> list[Finding]:
         )
         .order_by("project__household__village_id", "project__household__head_name", "id")
     )
-    findings = []
     for line in lines:
         p, h = line.project, line.project.household
         accepted = (
@@ -85,17 +84,13 @@ def payout_before_acceptance(prefix: str, today: dt.date) -> list[Finding]:
             if p.accepted_on and p.status in PAYABLE_PROJECT_STATUSES
             else f"至今未通过竣工验收（{p.get_status_display()}）"
         )
-        findings.append(
-            household_finding(
-                "payout_before_acceptance",
-                h,
-                f"{p.year}年危房改造补助{line.amount}元已于{_date(line.batch.paid_on)}"
-                f"拨付（批次{line.batch.number}），项目{accepted}。",
-                (line.pk, line.batch.paid_on, line.amount, p.accepted_on, p.status),
-                subject=f"payout_line:{line.pk}",
-            )
+        yield household_finding(
+            h,
+            f"{p.year}年危房改造补助{line.amount}元已于{_date(line.batch.paid_on)}"
+            f"拨付（批次{line.batch.number}），项目{accepted}。",
+            (line.pk, line.batch.paid_on, line.amount, p.accepted_on, p.status),
+            subject=f"payout_line:{line.pk}",
         )
-    return findings
 
 
 @rule(
@@ -103,7 +98,7 @@ def payout_before_acceptance(prefix: str, today: dt.date) -> list[Finding]:
     label="竣工验收无合格的基本安全评定表",
     title="竣工验收未附基本安全评定合格的评定表",
 )
-def acceptance_without_evaluation(prefix: str, today: dt.date) -> list[Finding]:
+def acceptance_without_evaluation(prefix: str, today: dt.date) -> Iterator[Finding]:
     """An accepted (or closed) project whose acceptance record is missing, whose basic safety
     evaluation did not pass, or that has no evaluation form file."""
     qs = (
@@ -117,7 +112,6 @@ def acceptance_without_evaluation(prefix: str, today: dt.date) -> list[Finding]:
         )
         .order_by("household__village_id", "household__head_name", "id")
     )
-    findings = []
     for p in qs:
         acceptance = Acceptance.objects.filter(project=p).first()
         if acceptance is None:
@@ -134,15 +128,11 @@ def acceptance_without_evaluation(prefix: str, today: dt.date) -> list[Finding]:
                 acceptance.evaluation_passed,
                 acceptance.evaluation_form.name or "",
             )
-        findings.append(
-            _project_finding(
-                "acceptance_without_evaluation",
-                p,
-                f"已于{_date(p.accepted_on)}验收（{p.get_status_display()}），但{problem}。",
-                (p.accepted_on, *data),
-            )
+        yield _project_finding(
+            p,
+            f"已于{_date(p.accepted_on)}验收（{p.get_status_display()}），但{problem}。",
+            (p.accepted_on, *data),
         )
-    return findings
 
 
 @rule(
@@ -150,7 +140,7 @@ def acceptance_without_evaluation(prefix: str, today: dt.date) -> list[Finding]:
     label="多户开工、竣工日期完全相同",
     title="多户危房改造开工、竣工时间完全相同，档案信息与实际进度不符",
 )
-def same_start_completion_dates(prefix: str, today: dt.date) -> list[Finding]:
+def same_start_completion_dates(prefix: str, today: dt.date) -> Iterator[Finding]:
     """Document 004: 田富远等人 all started 11 Oct and completed 20 Oct on paper. At least
     ANJU_SELFCHECK_SAME_DATES_MIN projects of one township with identical start and completion
     dates: one finding per (township, start, completion), naming every household."""
@@ -166,30 +156,25 @@ def same_start_completion_dates(prefix: str, today: dt.date) -> list[Finding]:
     for p in projects:
         key = (p.household.village.parent_id, p.started_on, p.completed_on)
         groups.setdefault(key, []).append(p)
-    findings = []
     for (township, started, completed), members in sorted(
         groups.items(), key=lambda kv: (kv[0][0], kv[0][1], kv[0][2])
     ):
         if len(members) < minimum:
             continue
         names = "、".join(f"{p.household.village.name}{p.household.head_name}" for p in members)
-        findings.append(
-            Finding(
-                rule="same_start_completion_dates",
-                household_ids=sorted({p.household_id for p in members}),
-                area_code=township,
-                subject=f"{township}:{started.isoformat()}:{completed.isoformat()}",
-                message=(
-                    f"{members[0].household.village.parent.name}{len(members)}户危房改造开工日期均为"
-                    f"{_date(started)}、竣工日期均为{_date(completed)}，请核实是否与实际进度相符："
-                    f"{names}。"
-                ),
-                fingerprint=fingerprint(
-                    started, completed, sorted((p.pk, p.household_id) for p in members)
-                ),
-            )
+        yield Finding(
+            household_ids=sorted({p.household_id for p in members}),
+            area_code=township,
+            subject=f"{township}:{started.isoformat()}:{completed.isoformat()}",
+            message=(
+                f"{members[0].household.village.parent.name}{len(members)}户危房改造开工日期均为"
+                f"{_date(started)}、竣工日期均为{_date(completed)}，请核实是否与实际进度相符："
+                f"{names}。"
+            ),
+            fingerprint=fingerprint(
+                started, completed, sorted((p.pk, p.household_id) for p in members)
+            ),
         )
-    return findings
 
 
 @rule(
@@ -198,7 +183,7 @@ def same_start_completion_dates(prefix: str, today: dt.date) -> list[Finding]:
     title="农村危房改造建设面积不达标",
     problem_type=ProblemType.POLICY,
 )
-def area_per_person_out_of_standard(prefix: str, today: dt.date) -> list[Finding]:
+def area_per_person_out_of_standard(prefix: str, today: dt.date) -> Iterator[Finding]:
     """Document 004: 7 persons, 57 m² (8 m² per person). An accepted rebuilt/new house whose
     built area breaks the county's standard for the year, with no justified exception.
 
@@ -215,20 +200,14 @@ def area_per_person_out_of_standard(prefix: str, today: dt.date) -> list[Finding
         )
         .order_by("household__village_id", "household__head_name", "id")
     )
-    findings = []
     for p in qs:
         violation = area_violation(p, p.built_area)
-        if not violation:
-            continue
-        findings.append(
-            _project_finding(
-                "area_per_person_out_of_standard",
+        if violation:
+            yield _project_finding(
                 p,
                 f"（{p.get_method_display()}）已验收，{violation}",
                 (str(p.built_area), p.household.family_size, p.method, violation),
             )
-        )
-    return findings
 
 
 @rule(
@@ -237,7 +216,7 @@ def area_per_person_out_of_standard(prefix: str, today: dt.date) -> list[Finding
     title="农村危房改造建新未拆旧问题仍然存在",
     problem_type=ProblemType.POLICY,
 )
-def old_house_not_demolished(prefix: str, today: dt.date) -> list[Finding]:
+def old_house_not_demolished(prefix: str, today: dt.date) -> Iterator[Finding]:
     """建新必拆旧: accepted more than N days ago, no demolition record and no recorded reason why
     none is needed. A repaired house is the old house itself (renovation refuses a demolition
     record for it and asks for the reason instead): repairs are not held to this rule."""
@@ -254,17 +233,14 @@ def old_house_not_demolished(prefix: str, today: dt.date) -> list[Finding]:
         .exclude(method=RenovationMethod.REPAIR)
         .order_by("household__village_id", "household__head_name", "id")
     )
-    return [
-        _project_finding(
-            "old_house_not_demolished",
+    for p in qs:
+        yield _project_finding(
             p,
             f"（{p.get_method_display()}）于{_date(p.since)}"
             f"{'入住新房' if p.moved_in_on else '竣工验收'}，已超过{days}天"
             "仍未登记旧房拆除（拆除日期和照片），也没有无需拆除的理由。",
             (p.since, days),
         )
-        for p in qs
-    ]
 
 
 @rule(
@@ -273,7 +249,7 @@ def old_house_not_demolished(prefix: str, today: dt.date) -> list[Finding]:
     title="农村危房改造信息未及时录入全国系统（开工一户、填报一户）",
     problem_type=ProblemType.POLICY,
 )
-def national_entry_late(prefix: str, today: dt.date) -> list[Finding]:
+def national_entry_late(prefix: str, today: dt.date) -> Iterator[Finding]:
     """开工、竣工、验收、拨付 each entered in the national system within N days
     (ANJU_NATIONAL_ENTRY_DAYS, default 10): entered later, or still not after N days."""
     days = _setting("ANJU_NATIONAL_ENTRY_DAYS", 10)
@@ -290,7 +266,6 @@ def national_entry_late(prefix: str, today: dt.date) -> list[Finding]:
         .prefetch_related("national_entries")
         .order_by("household__village_id", "household__head_name", "id")
     )
-    findings = []
     for project in projects:
         entered = {e.stage: e.entered_on for e in project.national_entries.all()}
         stage_dates = {
@@ -310,15 +285,11 @@ def national_entry_late(prefix: str, today: dt.date) -> list[Finding]:
             elif on is not None and on - happened > late:
                 problems.append(f"{stage.label}于{_date(on)}才录入，晚{(on - happened).days}天")
         if problems:
-            findings.append(
-                _project_finding(
-                    "national_entry_late",
-                    project,
-                    "国家系统录入：" + "；".join(problems) + "。",
-                    (tuple(sorted(entered.items())), days),
-                )
+            yield _project_finding(
+                project,
+                "国家系统录入：" + "；".join(problems) + "。",
+                (tuple(sorted(entered.items())), days),
             )
-    return findings
 
 
 @rule(
@@ -327,7 +298,7 @@ def national_entry_late(prefix: str, today: dt.date) -> list[Finding]:
     title="农户在竣工验收前入住新房",
     problem_type=ProblemType.POLICY,
 )
-def moved_in_before_acceptance(prefix: str, today: dt.date) -> list[Finding]:
+def moved_in_before_acceptance(prefix: str, today: dt.date) -> Iterator[Finding]:
     """入住 comes after passing acceptance; the step refuses otherwise, so this finds
     imported or corrected records."""
     qs = (
@@ -336,16 +307,13 @@ def moved_in_before_acceptance(prefix: str, today: dt.date) -> list[Finding]:
         .filter(Q(accepted_on__isnull=True) | Q(moved_in_on__lt=F("accepted_on")))
         .order_by("household__village_id", "household__head_name", "id")
     )
-    return [
-        _project_finding(
-            "moved_in_before_acceptance",
+    for p in qs:
+        yield _project_finding(
             p,
             f"于{_date(p.moved_in_on)}入住，"
             + (f"竣工验收日期为{_date(p.accepted_on)}。" if p.accepted_on else "尚未竣工验收。"),
             (p.moved_in_on, p.accepted_on),
         )
-        for p in qs
-    ]
 
 
 @rule(
@@ -353,7 +321,7 @@ def moved_in_before_acceptance(prefix: str, today: dt.date) -> list[Finding]:
     label="承诺书无签订日期",
     title="拆旧建新及安全责任承诺书没有签订时间",
 )
-def commitment_without_date(prefix: str, today: dt.date) -> list[Finding]:
+def commitment_without_date(prefix: str, today: dt.date) -> Iterator[Finding]:
     """Document 004: a 拆旧建新及安全责任承诺书 without its signing date. Anju cannot store a
     commitment without a date (signed_on is required), so in practice this finds projects past
     the notification (under construction or later) with no commitment at all: construction
@@ -370,16 +338,11 @@ def commitment_without_date(prefix: str, today: dt.date) -> list[Finding]:
         .filter(Q(commitment__isnull=True) | Q(commitment__signed_on__isnull=True))
         .order_by("household__village_id", "household__head_name", "id")
     )
-    findings = []
     for p in qs:
         commitment = Commitment.objects.filter(project=p).first()
         state = "承诺书没有签订日期" if commitment else "没有录入拆旧建新及安全责任承诺书"
-        findings.append(
-            _project_finding(
-                "commitment_without_date",
-                p,
-                f"已函告（{_date(p.notified_on)}）并进入“{p.get_status_display()}”，但{state}。",
-                (p.notified_on, commitment.pk if commitment else None),
-            )
+        yield _project_finding(
+            p,
+            f"已函告（{_date(p.notified_on)}）并进入“{p.get_status_display()}”，但{state}。",
+            (p.notified_on, commitment.pk if commitment else None),
         )
-    return findings

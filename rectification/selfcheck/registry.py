@@ -4,9 +4,10 @@
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import hashlib
 import json
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 
 from django.conf import settings
@@ -16,7 +17,6 @@ from rectification.models import RULE_LABELS, ProblemType
 
 @dataclass
 class Finding:
-    rule: str
     household_ids: list[int]
     area_code: str
     message: str
@@ -25,6 +25,8 @@ class Finding:
     #: Photos the finding is about ("i:<pk>" inspections, "r:<pk>" renovation), shown side by
     #: side on the finding's page.
     photos: list[str] = field(default_factory=list)
+    #: The code of the rule that found it: filled by `@rule`, never by the rule itself.
+    rule: str = ""
 
     def __post_init__(self):
         if not self.subject:
@@ -44,17 +46,36 @@ class Rule:
 RULES: dict[str, Rule] = {}
 
 
-def rule(code: str, *, label: str, title: str, problem_type: str = ProblemType.WORK):
-    """Register a rule; `title` becomes 具体问题 of the ledger item it is converted into."""
+def rule(
+    code: str,
+    *,
+    label: str,
+    title: str,
+    problem_type: str = ProblemType.WORK,
+    order: Callable[[Finding], object] | None = None,
+):
+    """Register a rule; `title` becomes 具体问题 of the ledger item it is converted into.
 
-    def decorator(func):
+    The decorated function `(prefix, today)` returns (or yields) its findings without a rule
+    code; the registered check, which the decorator returns in its place, gives them `code`
+    and returns them as a list, sorted by `order` when one is given."""
+
+    def decorator(func: Callable[[str, dt.date], Iterable[Finding]]):
         if code in RULES:
             raise ValueError(f"self-check rule {code!r} registered twice")
+
+        @functools.wraps(func)
+        def check(prefix: str, today: dt.date) -> list[Finding]:
+            findings = list(func(prefix, today))
+            for found in findings:
+                found.rule = code
+            return sorted(findings, key=order) if order else findings
+
         RULES[code] = Rule(
-            code=code, label=label, problem_type=problem_type, title=title, check=func
+            code=code, label=label, problem_type=problem_type, title=title, check=check
         )
         RULE_LABELS[code] = label
-        return func
+        return check
 
     return decorator
 
@@ -64,11 +85,10 @@ def who(household) -> str:
     return f"{household.village.parent.name}{household.village.name} {household.head_name}"
 
 
-def household_finding(code: str, household, message: str, data, *, subject: str = "") -> Finding:
+def household_finding(household, message: str, data, *, subject: str = "") -> Finding:
     """A finding about one household: "<who>：<message>", fingerprinted from `data` (what the
     finding is about: when it changes, a dismissed finding comes back)."""
     return Finding(
-        rule=code,
         household_ids=[household.pk],
         area_code=household.village_id,
         subject=subject,
