@@ -12,7 +12,8 @@ from __future__ import annotations
 import math
 from functools import cached_property
 
-from django.core.paginator import EmptyPage, Page, PageNotAnInteger, Paginator
+from django.core.paginator import EmptyPage, InvalidPage, Page, PageNotAnInteger, Paginator
+from rest_framework.exceptions import NotFound
 from rest_framework.pagination import PageNumberPagination
 from rest_framework.response import Response
 
@@ -111,7 +112,23 @@ class StandardPagination(PageNumberPagination):
         # own ordering (or the ?ordering filter) is kept, with the primary key as tiebreak.
         if hasattr(queryset, "ordered") and not queryset.ordered:
             queryset = queryset.order_by("pk")
-        return super().paginate_queryset(queryset, request, view)
+        # DRF's own method also asks the paginator for `num_pages`, to decide whether the
+        # browsable API shows page links: above the cap that is the exact COUNT(*) the cap
+        # avoids, on every request. The page itself knows whether there are other pages.
+        self.request = request
+        page_size = self.get_page_size(request)
+        if not page_size:
+            return None
+        paginator = self.django_paginator_class(queryset, page_size)
+        page_number = self.get_page_number(request, paginator)
+        try:
+            self.page = paginator.page(page_number)
+        except InvalidPage as exc:
+            message = self.invalid_page_message.format(page_number=page_number, message=str(exc))
+            raise NotFound(message) from exc
+        if self.page.has_other_pages() and self.template is not None:
+            self.display_page_controls = True
+        return list(self.page)
 
     def get_paginated_response(self, data):
         paginator = self.page.paginator
