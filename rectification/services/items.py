@@ -50,6 +50,13 @@ def _lock_item(item: RectificationItem, by: User) -> RectificationItem:
     )
 
 
+def _work_started(locked: RectificationItem) -> None:
+    """open → in_progress, when the item is started or gets its first progress note."""
+    if locked.status == ItemStatus.OPEN:
+        locked.status = ItemStatus.IN_PROGRESS
+        locked.save(update_fields=["status", "updated_at"])
+
+
 def _validate_item_fields(by: User, fields: dict, households: Sequence[Household] | None) -> None:
     if not (fields.get("title") or "").strip():
         raise DomainError("请填写具体问题。")
@@ -158,8 +165,7 @@ def item_start(*, item: RectificationItem, by: User) -> RectificationItem:
     with transaction.atomic():
         locked = _lock_item(item, by)
         steps.require("start", locked, by)
-        locked.status = ItemStatus.IN_PROGRESS
-        locked.save(update_fields=["status", "updated_at"])
+        _work_started(locked)
     return locked
 
 
@@ -187,9 +193,7 @@ def note_add(
             )
             store_upload(evidence, "file", upload, info, stored)
             evidence.save()
-        if locked.status == ItemStatus.OPEN:
-            locked.status = ItemStatus.IN_PROGRESS
-            locked.save(update_fields=["status", "updated_at"])
+        _work_started(locked)
     return note
 
 
