@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 from decimal import Decimal
 
 from django.db import transaction
@@ -41,23 +42,16 @@ def readmission_record(
     today: dt.date | None = None,
 ) -> DisasterReadmission:
     """Re-admit a household renovated before whose house a disaster damaged again."""
-    require_role(by, RECORD_ROLES, "登记因灾再次纳入")
-    if not proof_file:
-        raise DomainError("请上传乡镇出具的灾害损毁证明。")
-    info = validate_upload(proof_file, allowed=DOCUMENT_TYPES, label="灾害损毁证明")
-    with transaction.atomic(), files_removed_on_error() as stored:
-        project = RenovationProject.objects.visible_to(by).filter(pk=project.pk).first()
-        if project is None:
+
+    def new_record() -> DisasterReadmission:
+        found = RenovationProject.objects.visible_to(by).filter(pk=project.pk).first()
+        if found is None:
             raise DomainError("该项目不在您的管辖区划内。")
-        if DisasterReadmission.objects.unscoped(HELD_PARENT).filter(project=project).exists():
+        if DisasterReadmission.objects.unscoped(HELD_PARENT).filter(project=found).exists():
             raise DomainError("该项目已登记因灾再次纳入。")
-        return _readmission_saved(
-            DisasterReadmission(household_id=project.household_id, project=project),
-            proof=(proof_file, info, stored),
-            by=by,
-            note=note,
-            today=today,
-        )
+        return DisasterReadmission(household_id=found.household_id, project=found)
+
+    return _readmission(new_record, by=by, proof_file=proof_file, note=note, today=today)
 
 
 @attributed
@@ -73,11 +67,7 @@ def readmission_for_household(
     disaster, may get a new project with the township's damage proof (documents 000, 003).
     The next application of the household uses it."""
 
-    require_role(by, RECORD_ROLES, "登记因灾再次纳入")
-    if not proof_file:
-        raise DomainError("请上传乡镇出具的灾害损毁证明。")
-    info = validate_upload(proof_file, allowed=DOCUMENT_TYPES, label="灾害损毁证明")
-    with transaction.atomic(), files_removed_on_error() as stored:
+    def new_record() -> DisasterReadmission:
         locked = lock_for_update(
             Household.objects.visible_to(by), household.pk, missing="该农户不在您的管辖区划内。"
         )
@@ -104,27 +94,31 @@ def readmission_for_household(
             .exists()
         ):
             raise DomainError("该农户已登记因灾再次纳入，尚未申请新的改造项目。")
-        return _readmission_saved(
-            DisasterReadmission(household=locked),
-            proof=(proof_file, info, stored),
-            by=by,
-            note=note,
-            today=today,
-        )
+        return DisasterReadmission(household=locked)
+
+    return _readmission(new_record, by=by, proof_file=proof_file, note=note, today=today)
 
 
-def _readmission_saved(
-    record: DisasterReadmission, *, proof: tuple, by: User, note: str, today: dt.date | None
+def _readmission(
+    new_record: Callable[[], DisasterReadmission], *, by: User, proof_file, note: str, today
 ) -> DisasterReadmission:
-    """The record with its proof stored (removed again if the transaction fails) and saved."""
-    proof_file, info, stored = proof
-    record.proof_content_type = info.content_type
-    record.note = (note or "").strip()
-    record.recorded_by = by
-    record.recorded_on = _today(today)
-    store_upload(record, "proof_file", proof_file, info, stored)
-    record.save()
-    return record
+    """What both ways of re-admitting do, in this order: the role, the proof (its file checked
+    before anything is read), then in one transaction `new_record()` (the subject found in
+    `by`'s area and checked, or a DomainError) saved with its proof stored (removed again if
+    the transaction fails)."""
+    require_role(by, RECORD_ROLES, "登记因灾再次纳入")
+    if not proof_file:
+        raise DomainError("请上传乡镇出具的灾害损毁证明。")
+    info = validate_upload(proof_file, allowed=DOCUMENT_TYPES, label="灾害损毁证明")
+    with transaction.atomic(), files_removed_on_error() as stored:
+        record = new_record()
+        record.proof_content_type = info.content_type
+        record.note = (note or "").strip()
+        record.recorded_by = by
+        record.recorded_on = _today(today)
+        store_upload(record, "proof_file", proof_file, info, stored)
+        record.save()
+        return record
 
 
 @attributed
