@@ -93,6 +93,17 @@ def _password(password: str, user: User) -> None:
         raise DomainError("密码不符合要求：" + "".join(exc.messages)) from exc
 
 
+def _profile_set(
+    user: User, *, full_name: str, role: str, area: Area, phone: str, email: str
+) -> None:
+    """The fields a manager gives an account, as opened and as changed (names trimmed)."""
+    user.full_name = (full_name or "").strip()
+    user.role = role
+    user.area = area
+    user.phone = phone.strip()
+    user.email = email.strip()
+
+
 def _name_taken(username: str) -> bool:
     return User.objects.filter(username__iexact=username).exists()
 
@@ -114,14 +125,8 @@ def staff_create(
     username = (username or "").strip()
     if not username:
         raise DomainError("请填写登录名。")
-    user = User(
-        username=username,
-        full_name=(full_name or "").strip(),
-        role=role,
-        area=area,
-        phone=phone.strip(),
-        email=email.strip(),
-    )
+    user = User(username=username)
+    _profile_set(user, full_name=full_name, role=role, area=area, phone=phone, email=email)
     if _name_taken(username):
         raise DomainError(f"登录名“{username}”已被使用，请换一个。")
     _password(password, user)
@@ -154,12 +159,8 @@ def staff_update(
     with transaction.atomic():
         locked = lock_for_update(managed_users(by), user.pk, missing=NOT_MANAGED)
         _check(by, role=role, area=area)
-        locked.full_name = (full_name or "").strip()
-        locked.role = role
-        locked.area = area
+        _profile_set(locked, full_name=full_name, role=role, area=area, phone=phone, email=email)
         locked.is_active = is_active
-        locked.phone = phone.strip()
-        locked.email = email.strip()
         locked.save()
     return locked
 
