@@ -10,10 +10,10 @@ import io
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
+# The content types an exporter names its result with (exports.XLSX) are core.downloads' own.
+from core.downloads import PDF as PDF
+from core.downloads import XLSX as XLSX
 from core.xlsx import StreamingSheet
-
-XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-PDF = "application/pdf"
 
 Progress = Callable[[int, str], None]
 

@@ -12,8 +12,8 @@ from django.utils import timezone
 from django.views import View
 
 from accounts.permissions import RoleRequiredMixin
-from core.downloads import download_response
-from core.imports.pages import XLSX_TYPE, ImportFlow, UploadForm, views
+from core.downloads import XLSX, download_response
+from core.imports.pages import ImportFlow, UploadForm, views
 from households import importer
 from households.models import Department, HouseholdImport, ImportKind
 
@@ -67,5 +67,5 @@ class ImportTemplateView(RoleRequiredMixin, View):
 
     def get(self, request):
         return download_response(
-            importer.build_template(), filename="农户名单导入模板.xlsx", content_type=XLSX_TYPE
+            importer.build_template(), filename="农户名单导入模板.xlsx", content_type=XLSX
         )

@@ -37,7 +37,6 @@ WIDTHS = [6, 10, 6, 22, 42, 46, 15, 16, 12]
 DATE_FORMAT = 'yyyy"年"m"月"d"日"'
 TITLE_SUFFIX = "农村低收入群体住房安全问题整改台账"
 FORM_LINE = ("填报人：", "日期：", "单位（盖章）：")
-XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 _thin = Side(style="thin", color="000000")
 BORDER = Border(left=_thin, right=_thin, top=_thin, bottom=_thin)

@@ -10,12 +10,12 @@ from django.views.generic import DetailView, FormView, ListView
 
 from accounts.models import Area
 from accounts.permissions import RoleRequiredMixin, can_write
-from core.downloads import download_response, serve_private_file, stored_filename
+from core.downloads import XLSX, download_response, serve_private_file, stored_filename
 from core.errors import DomainError, RoleRefused
 from core.forms_views import ServiceFormMixin
 from core.lists import FilteredListMixin
 from rectification import selectors, services
-from rectification.exports import XLSX_TYPE, ledger_title, write_ledger
+from rectification.exports import ledger_title, write_ledger
 from rectification.filters import ComplaintFilter, ItemFilter
 from rectification.forms import (
     CampaignForm,
@@ -117,7 +117,7 @@ class _LedgerDownloadMixin(RoleRequiredMixin):
 class LedgerXlsxView(_LedgerDownloadMixin, View):
     def get(self, request):
         items, title = self.ledger(request)
-        return self.attachment(write_ledger(items, title=title), XLSX_TYPE, "xlsx")
+        return self.attachment(write_ledger(items, title=title), XLSX, "xlsx")
 
 
 class LedgerPdfView(_LedgerDownloadMixin, View):

@@ -22,18 +22,17 @@ from django.views import View
 from django.views.generic import DetailView, FormView
 
 from accounts.permissions import RoleRequiredMixin
+from core.downloads import XLSX
 from core.errors import DomainError
 from core.imports import pipeline
 from core.imports.models import ImportRecord
-
-XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
 def xlsx_file_field(label: str) -> forms.FileField:
     """The Excel file (.xlsx) of an upload form, with the messages every import shows."""
     return forms.FileField(
         label=label,
-        widget=forms.ClearableFileInput(attrs={"accept": ".xlsx," + XLSX_TYPE}),
+        widget=forms.ClearableFileInput(attrs={"accept": ".xlsx," + XLSX}),
         error_messages={"required": "请选择要上传的 Excel 文件。", "empty": "上传的文件是空的。"},
     )
 
