@@ -14,7 +14,7 @@ from core.audit import attributed
 from core.errors import DomainError
 from core.locking import lock_for_update
 from core.offline import already_stored
-from core.rules import require_role
+from core.rules import date_given, require_role
 from core.uploads import (
     DOCUMENT_TYPES,
     IMAGE_TYPES,
@@ -64,13 +64,6 @@ def _today(today: dt.date | None) -> dt.date:
     return today or timezone.localdate()
 
 
-def _not_future(day: dt.date | None, label: str, today: dt.date | None) -> None:
-    if day is None:
-        raise DomainError(f"请填写{label}。")
-    if day > _today(today):
-        raise DomainError(f"{label}不能晚于今天。")
-
-
 def _validate_files(files: Iterable, *, allowed=IMAGE_TYPES, label="照片") -> list:
     """Check every file before anything is written, so one bad file saves nothing."""
     files = [f for f in files or () if f]
@@ -109,7 +102,7 @@ def appraisal_record(
         raise DomainError("请选择鉴定方式。")
     if not (appraiser_name or "").strip():
         raise DomainError("请填写鉴定（评定）人。")
-    _not_future(appraised_on, "鉴定日期", today)
+    date_given(appraised_on, "鉴定日期", today)
     if method == AppraisalMethod.THIRD_PARTY and not (institution or "").strip():
         raise DomainError("第三方鉴定须填写鉴定机构。")
     report: tuple | None = None
@@ -258,7 +251,7 @@ def inspection_record(
     today: dt.date | None = None,
 ) -> InspectionRecord:
     require_role(by, INSPECTION_ROLES, "录入排查记录")
-    _not_future(inspected_on, "排查日期", today)
+    date_given(inspected_on, "排查日期", today)
     if occupied is None:
         raise DomainError("请选择房屋是否住人。")
     if not (findings or "").strip():
@@ -298,7 +291,7 @@ def hazard_report_create(
     today: dt.date | None = None,
 ) -> HazardReport:
     require_role(by, HAZARD_REPORT_ROLES, "上报隐患")
-    _not_future(reported_on, "上报日期", today)
+    date_given(reported_on, "上报日期", today)
     if not (description or "").strip():
         raise DomainError("请填写隐患情况。")
 
@@ -435,7 +428,7 @@ def emergency_measure_record(
     require_role(by, EMERGENCY_ROLES, "登记应急措施")
     if measure not in MeasureKind.values:
         raise DomainError("请选择措施类型。")
-    _not_future(taken_on, "措施日期", today)
+    date_given(taken_on, "措施日期", today)
     if (
         measure in (MeasureKind.PERSUADED_OUT, MeasureKind.TRANSITIONAL)
         and not (stays_at or "").strip()
@@ -489,7 +482,7 @@ def ledger_case_close(
     state becomes safe from `closed_on`; a later C/D appraisal puts it back on the ledger."""
 
     require_role(by, APPRAISAL_ROLES, "危房台账销号")
-    _not_future(closed_on, "销号日期", today)
+    date_given(closed_on, "销号日期", today)
     if not (reason or "").strip():
         raise DomainError("请填写销号原因。")
     with transaction.atomic():
@@ -528,7 +521,7 @@ def department_list_create(
     require_role(by, DEPARTMENT_LIST_ROLES, "登记部门名单")
     if department not in Department.values:
         raise DomainError("请选择来源部门。")
-    _not_future(received_on, "收到日期", today)
+    date_given(received_on, "收到日期", today)
     ids = list(dict.fromkeys(h.pk for h in households))
     if not ids:
         raise DomainError("名单中没有农户。")

@@ -12,6 +12,7 @@ from django.utils import timezone
 from accounts.models import Area, User
 from core.errors import DomainError
 from core.locking import lock_for_update, save_versioned
+from core.rules import date_given
 from core.uploads import (
     validate_upload,
 )
@@ -48,12 +49,7 @@ def _today(today: dt.date | None) -> dt.date:
     return today or timezone.localdate()
 
 
-def _date(day: dt.date | None, label: str, today: dt.date | None) -> dt.date:
-    if day is None:
-        raise DomainError(f"请填写{label}。")
-    if day > _today(today):
-        raise DomainError(f"{label}不能晚于今天。")
-    return day
+_date = date_given  # the renovation services' name for core.rules.date_given
 
 
 def _not_before(day: dt.date, earlier: dt.date | None, label: str, earlier_label: str) -> None:

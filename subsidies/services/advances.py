@@ -11,7 +11,7 @@ from accounts.models import Area, AreaLevel, User
 from core.audit import attributed
 from core.errors import DomainError
 from core.locking import lock_for_update
-from core.rules import require_role
+from core.rules import date_given, require_role
 from renovation.models import RenovationProject
 from subsidies.models import (
     PayoutBatch,
@@ -24,7 +24,6 @@ from subsidies.services._common import (
     _d,
     _lock_projects,
     _money,
-    _today,
     _yuan,
 )
 from subsidies.services.batches import paid_total
@@ -45,10 +44,7 @@ def advance_record(
     """A township pre-finances a project by construction progress (DOMAIN "Subsidies")."""
     require_role(by, ADVANCE_ROLES, "登记乡镇垫付")
     amount = _money(amount, "垫付金额")
-    if advanced_on is None:
-        raise DomainError("请填写垫付日期。")
-    if advanced_on > _today(today):
-        raise DomainError("垫付日期不能晚于今天。")
+    date_given(advanced_on, "垫付日期", today)
     with transaction.atomic():
         projects = _lock_projects(
             list(
@@ -100,10 +96,7 @@ def advance_report(
     """The township reports its advance up for reimbursement (document 000): once, not
     before the advance, and not after it was paid back."""
     require_role(by, REPORT_ROLES, "申请归还乡镇垫付")
-    if reported_on is None:
-        raise DomainError("请填写申请归还日期。")
-    if reported_on > _today(today):
-        raise DomainError("申请归还日期不能晚于今天。")
+    date_given(reported_on, "申请归还日期", today)
     with transaction.atomic():
         locked = _lock_advance(advance, by)
         if locked.reimbursed_on is not None:
@@ -131,10 +124,7 @@ def advance_reimburse(
 ) -> TownshipAdvance:
     """The county pays the township back, once, not before the advance."""
     require_role(by, REIMBURSE_ROLES, "登记垫付归还（仅限县住建局审核员）")
-    if reimbursed_on is None:
-        raise DomainError("请填写归还日期。")
-    if reimbursed_on > _today(today):
-        raise DomainError("归还日期不能晚于今天。")
+    date_given(reimbursed_on, "归还日期", today)
     with transaction.atomic():
         locked = _lock_advance(advance, by)
         if locked.reimbursed_on is not None:

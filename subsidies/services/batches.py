@@ -18,7 +18,7 @@ from core import crypto
 from core.audit import attributed
 from core.errors import ConflictError, DomainError
 from core.locking import lock_all_for_update, lock_for_update
-from core.rules import require_role
+from core.rules import date_given, require_role
 from core.uploads import DOCUMENT_TYPES, files_removed_on_error, store_upload, validate_upload
 from renovation.models import RenovationProject
 from subsidies.models import (
@@ -49,7 +49,6 @@ from subsidies.services._common import (
     _lock_projects,
     _money,
     _save,
-    _today,
     _yuan,
 )
 from subsidies.services.funds import (
@@ -190,6 +189,10 @@ def line_refusal(
             f"{name}：上次拨付失败（卡号与户名不一致等），一卡通账号尚未更正，"
             "请先在农户信息中更正账号并经县住建局确认。"
         )
+
+    def readmitted() -> bool:  # 因灾再次纳入: the one way to a second subsidy (rule 4)
+        return DisasterReadmission.objects.unscoped(HELD_PARENT).filter(project=project).exists()
+
     earlier = (
         PayoutLine.objects.unscoped("of the held project's household")
         .filter(project__household_id=project.household_id)
@@ -198,10 +201,7 @@ def line_refusal(
         .select_related("project")
         .first()
     )
-    if (
-        earlier
-        and not DisasterReadmission.objects.unscoped(HELD_PARENT).filter(project=project).exists()
-    ):
+    if earlier and not readmitted():
         return (
             f"{name}：该户已享受过{earlier.project.year}年度危房改造补助，"
             "未经因灾再次纳入（须有灾害损毁证明）不能再次补助。"
@@ -212,10 +212,7 @@ def line_refusal(
         .order_by("-year")
         .first()
     )
-    if (
-        historic
-        and not DisasterReadmission.objects.unscoped(HELD_PARENT).filter(project=project).exists()
-    ):
+    if historic and not readmitted():
         return (
             f"{name}：该户已于{historic.year}年享受过危房改造补助（{historic.method}，"
             f"{_yuan(historic.amount)}元，历年记录），未经因灾再次纳入（须有灾害损毁证明）"
@@ -379,10 +376,7 @@ def batch_pay(
 ) -> PayoutBatch:
     """The finance bureau paid: payment date (never before any line's acceptance), voucher."""
     require_role(by, PAY_ROLES, "确认拨付（仅限县住建局）")
-    if paid_on is None:
-        raise DomainError("请填写拨付日期。")
-    if paid_on > _today(today):
-        raise DomainError("拨付日期不能晚于今天。")
+    date_given(paid_on, "拨付日期", today)
     info = validate_upload(voucher, allowed=DOCUMENT_TYPES, label="拨付凭证") if voucher else None
     if info is None:
         raise DomainError("请上传拨付凭证（PDF或图片）。")

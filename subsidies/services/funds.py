@@ -12,7 +12,7 @@ from accounts.models import Area, AreaLevel, User
 from core.audit import attributed
 from core.errors import DomainError
 from core.locking import lock_for_update
-from core.rules import require_role
+from core.rules import date_given, require_role
 from subsidies.models import (
     FundAllocation,
     FundLevel,
@@ -54,10 +54,7 @@ def allocation_create(
         raise DomainError("请填写资金指标文号。")
     if level not in FundLevel.values:
         raise DomainError("请选择资金级次（中央、省级、市级、县级）。")
-    if issued_on is None:
-        raise DomainError("请填写下达日期。")
-    if issued_on > _today(today):
-        raise DomainError("下达日期不能晚于今天。")
+    date_given(issued_on, "下达日期", today)
     if not year or not 2000 <= int(year) <= _today(today).year + 1:
         raise DomainError("年度无效。")
     amount = _money(amount, "指标金额")
