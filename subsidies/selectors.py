@@ -85,26 +85,27 @@ class TownshipRow:
         return self.approved - self.paid
 
 
+def _sum_by_township(rows, township: str, amount: str) -> dict[str, Decimal]:
+    """The sum of `amount` over `rows` per township code (`township`, the path to it; "" for
+    rows without one)."""
+    return {
+        row["t"]: row["s"] or ZERO
+        for row in rows.values(t=Coalesce(township, Value("")))
+        .annotate(s=Sum(amount))
+        .values("t", "s")
+    }
+
+
 def township_overview(user, year: int | None = None) -> list[TownshipRow]:
     """Per township: approved amount of funded projects, paid lines, outstanding."""
     projects = RenovationProject.objects.visible_to(user).filter(status__in=FUNDED)
     if year:
         projects = projects.filter(year=year)
-    approved = {
-        row["t"]: row["s"] or ZERO
-        for row in projects.values(t=Coalesce("household__township_code", Value("")))
-        .annotate(s=Sum("approved_amount"))
-        .values("t", "s")
-    }
+    approved = _sum_by_township(projects, "household__township_code", "approved_amount")
     lines = PayoutLine.objects.visible_to(user).filter(status=LineStatus.PAID)
     if year:
         lines = lines.filter(project__year=year)
-    paid = {
-        row["t"]: row["s"] or ZERO
-        for row in lines.values(t=Coalesce("project__household__township_code", Value("")))
-        .annotate(s=Sum("amount"))
-        .values("t", "s")
-    }
+    paid = _sum_by_township(lines, "project__household__township_code", "amount")
     codes = sorted(set(approved) | set(paid))
     townships = Area.objects.in_bulk([c + "000" for c in codes])
     return [

@@ -17,7 +17,7 @@ from core.downloads import PDF, XLSX, download_response, serve_private_file, sto
 from core.errors import DomainError
 from core.forms_views import FAILED, call_service
 from core.lists import query_string
-from households.models import Household
+from households.views import HouseholdPageMixin
 from renovation.models import RenovationProject
 from subsidies import exports, forms, selectors, services
 from subsidies.calculator import calculate, ensure_standards
@@ -484,20 +484,10 @@ class FundsView(RoleRequiredMixin, View):
         return self._render(request, form)
 
 
-class ReadmissionView(RoleRequiredMixin, View):
+class ReadmissionView(HouseholdPageMixin, View):
     """因灾再次纳入: a renovated house damaged again may apply once more, with the proof."""
 
     write_roles = services.RECORD_ROLES
-
-    def dispatch(self, request, *args, **kwargs):
-        if request.user.is_authenticated:
-            self.household = get_object_or_404(
-                Household.objects.visible_to(request.user), pk=kwargs["pk"]
-            )
-        return super().dispatch(request, *args, **kwargs)
-
-    def requires_write(self) -> bool:
-        return True
 
     def _render(self, request, form):
         return render(
