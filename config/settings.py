@@ -395,6 +395,7 @@ CELERY_TASK_ROUTES = {
     "reports.tasks.scan_overdue": {"queue": "quick"},
     "core.tasks.purge_expired_exports": {"queue": "quick"},
     "core.tasks.sweep_stalled_exports": {"queue": "quick"},
+    "households.tasks.compact_tally": {"queue": "quick"},
 }
 # Beat may run on several hosts: only the holder of a Redis lock sends (core.beat).
 CELERY_BEAT_SCHEDULER = "core.beat.LeaderScheduler"
@@ -448,6 +449,11 @@ CELERY_BEAT_SCHEDULE = {
     "sweep-stalled-exports": {
         "task": "core.tasks.sweep_stalled_exports",
         "schedule": 120.0,  # seconds
+    },
+    # The households' counts only ever add signed rows (households.models.HouseholdTally).
+    "compact-household-tally": {
+        "task": "households.tasks.compact_tally",
+        "schedule": crontab(minute=30, hour=3),
     },
 }
 

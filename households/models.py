@@ -113,6 +113,26 @@ class HouseholdScope(Scope):
 HouseholdQuerySet = scoped_queryset("village", scope=HouseholdScope(code="village__code"))
 
 
+def _tally_delta(*parts: str) -> str:
+    """The trigger body that adds one signed row per changed (township, category, level,
+    exited) group of a statement's rows to the tally: +1 for each new row, -1 for each old."""
+    rows = " UNION ALL ".join(parts)  # the module's own constants below, no input
+    return f"""
+        INSERT INTO households_householdtally
+            (township_code, county_code, category, safety_level, exited, n)
+        SELECT township_code, county_code, category, COALESCE(safety_level, ''),
+               exited_on IS NOT NULL, SUM(d)
+        FROM ({rows}) AS delta
+        GROUP BY 1, 2, 3, 4, 5
+        HAVING SUM(d) <> 0;
+        RETURN NULL;
+    """  # noqa: S608
+
+
+_NEW = "SELECT township_code, county_code, category, safety_level, exited_on, 1 AS d FROM new_rows"
+_OLD = "SELECT township_code, county_code, category, safety_level, exited_on, -1 AS d FROM old_rows"
+
+
 # The safety level is the safety states' (inspections keeps their history): not an event here.
 @tracked(exclude=["safety_level", "safety_level_on"])
 class Household(SensitiveNumbersMixin, models.Model):
@@ -263,6 +283,31 @@ class Household(SensitiveNumbersMixin, models.Model):
                     RETURN NEW;
                 """,
             ),
+            # The dashboards' counts (HouseholdTally), kept by the database itself.
+            pgtrigger.Trigger(
+                name="tally_insert",
+                operation=pgtrigger.Insert,
+                when=pgtrigger.After,
+                level=pgtrigger.Statement,
+                referencing=pgtrigger.Referencing(new="new_rows"),
+                func=_tally_delta(_NEW),
+            ),
+            pgtrigger.Trigger(
+                name="tally_update",
+                operation=pgtrigger.Update,
+                when=pgtrigger.After,
+                level=pgtrigger.Statement,
+                referencing=pgtrigger.Referencing(old="old_rows", new="new_rows"),
+                func=_tally_delta(_NEW, _OLD),
+            ),
+            pgtrigger.Trigger(
+                name="tally_delete",
+                operation=pgtrigger.Delete,
+                when=pgtrigger.After,
+                level=pgtrigger.Statement,
+                referencing=pgtrigger.Referencing(old="old_rows"),
+                func=_tally_delta(_OLD),
+            ),
         ]
 
     def __str__(self) -> str:
@@ -284,6 +329,54 @@ class Household(SensitiveNumbersMixin, models.Model):
     @property
     def is_legacy_category(self) -> bool:
         return self.category.startswith("legacy_")
+
+
+@dataclass(frozen=True)
+class TallyScope(Scope):
+    """A tally row's area: its county or township (equalities on the indexed columns); a city
+    or province is a prefix of the county. A village is finer than a tally row: its counts
+    come from its households (`households.selectors.household_counts`)."""
+
+    def area_condition(self, prefix: str) -> Q:
+        if len(prefix) == 9:
+            return Q(township_code=prefix)
+        if len(prefix) == 6:
+            return Q(county_code=prefix)
+        if len(prefix) < 6:
+            return Q(county_code__startswith=prefix)
+        raise ValueError("a village's counts come from its households, not from the tally")
+
+
+class HouseholdTally(models.Model):
+    """How many households each township has, by category, current safety level and whether
+    they have left the lists: what the dashboards count, read in hundreds of rows instead of
+    scanning a county's or a city's households (issue 18 point 5).
+
+    Written only by statement-level triggers on the household table (every insert, update,
+    delete, COPY and raw SQL, with its transition tables): each statement adds signed rows
+    (+n / -n) for the groups it changed, never updates one, so two writers never wait for
+    each other here. The sum of `n` over a group is its count; `compact_tally` (Celery beat,
+    nightly) folds the rows of each group into one. `safety_level` is '' for none yet.
+    """
+
+    township_code = models.CharField(max_length=9)
+    county_code = models.CharField(max_length=6)
+    category = models.CharField(max_length=20, choices=Category.choices)
+    safety_level = models.CharField(max_length=10, blank=True)
+    exited = models.BooleanField()
+    n = models.IntegerField()
+
+    objects = scoped_queryset(scope=TallyScope(code="township_code")).as_manager()
+
+    class Meta:
+        verbose_name = "农户分类计数"
+        indexes = [
+            models.Index(fields=["county_code", "category"], name="tally_county_idx"),
+            models.Index(fields=["township_code", "category"], name="tally_township_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.township_code} {self.category} {self.safety_level or '-'} {self.n:+d}"
 
 
 MemberQuerySet = scoped_queryset("household__village")

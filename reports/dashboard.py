@@ -17,9 +17,10 @@ from django.utils import timezone
 from django.utils.http import urlencode
 
 from accounts.models import HIGHER_REVIEWER_ROLES, PREFIX_LENGTH, Area, AreaLevel, Role
-from households.models import CATEGORY_SHORT, Category, Household
+from households import tally
+from households.models import CATEGORY_SHORT, Category
 from inspections import selectors as inspection_selectors
-from inspections.models import HazardStatus
+from inspections.models import LEDGER_LEVELS, HazardStatus
 from rectification.models import FindingStatus, ItemStatus
 from rectification.selectors import finding_list, item_list
 from renovation.archive import completeness_by_township
@@ -85,7 +86,7 @@ def _counts(user, year: int) -> _Counts:
         plan=projects.filter(year=year, status__in=FUNDED).aggregate(
             planned=Count("id"), completed=Count("id", filter=Q(completed_on__isnull=False))
         ),
-        households=_by_status(Household.objects.visible_to(user), "category"),
+        households=tally.counts_by_category(user),
         items=_by_status(item_list(user)),
     )
 
@@ -184,7 +185,10 @@ def queue(user, counts: _Counts) -> list[QueueEntry]:
 
 def key_figures(user, year: int, counts: _Counts) -> list[Figure]:
     ledger_qs = inspection_selectors.ledger(user)
-    ledger = {"total": ledger_qs.count(), "emergency": ledger_qs.filter(emergency=True).count()}
+    ledger = {
+        "total": tally.count_at_levels(user, LEDGER_LEVELS),
+        "emergency": ledger_qs.filter(emergency=True).count(),
+    }
     paid = (
         PayoutLine.objects.visible_to(user)
         .filter(status=LineStatus.PAID, project__year=year)
