@@ -18,7 +18,9 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from django.conf import settings
-from django.db.models import F
+from django.db import connection
+from django.db.models import BooleanField, F
+from django.db.models.expressions import RawSQL
 from django.utils import timezone
 
 from accounts.models import Area, AreaLevel, Role
@@ -214,7 +216,7 @@ def build_template() -> bytes:
 # --- Reading the file ---------------------------------------------------------------------
 
 
-@dataclass
+@dataclass(slots=True)  # slots: 100,000 rows are kept from the preview to the confirm
 class ImportRow:
     number: int  # the Excel row number shown to the user
     values: dict[str, Any] = field(default_factory=dict)  # cleaned, non-blank values
@@ -361,7 +363,8 @@ def _read_rows(sheet: Sheet) -> list[ImportRow]:
                 break
             continue
         blank_run = 0
-        cells = {k: values[i] if i < len(values) else None for k, i in positions.items()}
+        get = values.get
+        cells = {k: get(i) for k, i in positions.items()}
         if _text(cells.get("head_name")).startswith(EXAMPLE_MARK):
             continue
         if len(rows) >= max_rows:
@@ -486,6 +489,15 @@ def _same_name(a: str, b: str) -> bool:
     return "".join(a.split()) == "".join(b.split())
 
 
+def _hash_among(hashes: list[str]) -> RawSQL:
+    """`id_number_hash = ANY(%s)`: one array parameter instead of `__in`'s one placeholder per
+    hash (whose preparation, in Django and psycopg, took a second per 100,000 rows)."""
+    table = connection.ops.quote_name(Household._meta.db_table)
+    column = connection.ops.quote_name(Household._meta.get_field("id_number_hash").column)
+    # The names come from the model, the hashes are a parameter.
+    return RawSQL(f"{table}.{column} = ANY(%s)", (hashes,), output_field=BooleanField())  # noqa: S611
+
+
 def plan_rows(rows: list[ImportRow], *, prefix: str, lock: bool = False) -> ImportPlan:
     """Decide for each row: create, update, unchanged or error (with the reasons).
 
@@ -505,21 +517,23 @@ def plan_rows(rows: list[ImportRow], *, prefix: str, lock: bool = False) -> Impo
         if code is not None and code not in villages:
             row.errors.append(f"村代码 {code} {OUTSIDE_AREA}")
 
-    by_hash: dict[str, list[ImportRow]] = defaultdict(list)
+    first: dict[str, ImportRow] = {}  # by ID hash (no list per row: 100,000 rows)
+    repeated: dict[str, list[ImportRow]] = {}
     for row in rows:
         if row.id_hash:
-            by_hash[row.id_hash].append(row)
-    for same in by_hash.values():
-        if len(same) > 1:
-            for row in same:
-                others = "、".join(str(o.number) for o in same if o is not row)
-                row.errors.append(f"身份证号与第 {others} 行重复")
+            seen = first.setdefault(row.id_hash, row)
+            if seen is not row:
+                repeated.setdefault(row.id_hash, [seen]).append(row)
+    for same in repeated.values():
+        for row in same:
+            others = "、".join(str(o.number) for o in same if o is not row)
+            row.errors.append(f"身份证号与第 {others} 行重复")
 
     existing: dict[tuple[str, str], dict[str, Any]] = {}
-    hashes = list(by_hash)
+    hashes = list(first)
     for start in range(0, len(hashes), HASH_CHUNK):
         query = Household.objects.unscoped("import matches ID numbers county-wide").filter(
-            id_number_hash__in=hashes[start : start + HASH_CHUNK]
+            _hash_among(hashes[start : start + HASH_CHUNK])
         )
         if lock:
             query = query.select_for_update()

@@ -68,6 +68,8 @@ def check_archive(data: bytes, filename: str = "") -> None:
 
 
 def _text(value: Any) -> str:
+    if type(value) is str:  # most cells: first, before the isinstance checks
+        return value.replace("\u3000", " ").strip()
     if value is None:
         return ""
     if isinstance(value, bool):

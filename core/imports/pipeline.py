@@ -14,6 +14,7 @@ plan is written. Its pages are `core.imports.pages`.
 
 from __future__ import annotations
 
+import io
 import pickle
 import zlib
 from collections.abc import Callable
@@ -114,8 +115,104 @@ def upload(spec: ImportSpec, *, by: User, uploaded, **fields) -> ImportRecord:
     )
 
 
+class _Deflating:
+    """A file for `pickle.Pickler` that compresses as it is written: the pickle of 100,000
+    rows (about 90 MB) is never in memory whole, only its compressed bytes (about 10 MB)."""
+
+    def __init__(self):
+        self._zlib = zlib.compressobj(1)
+        self._parts: list[bytes] = []
+
+    def write(self, data) -> int:
+        self._parts.append(self._zlib.compress(data))
+        return len(data)
+
+    def value(self) -> bytes:
+        self._parts.append(self._zlib.flush())
+        return b"".join(self._parts)
+
+
+class _Inflating(io.RawIOBase):
+    """The reverse for `pickle.load`: the rows' bytes decompressed a piece at a time."""
+
+    PIECE = 64 * 1024
+
+    def __init__(self, data: bytes):
+        self._zlib = zlib.decompressobj()
+        self._data = memoryview(data)
+        self._at = 0
+        self._out = b""
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer) -> int:
+        while not self._out:
+            if self._at >= len(self._data):
+                self._out = self._zlib.flush()
+                if not self._out:
+                    return 0
+                break
+            piece = self._data[self._at : self._at + self.PIECE]
+            self._at += self.PIECE
+            self._out = self._zlib.decompress(piece)
+        size = min(len(buffer), len(self._out))
+        buffer[:size] = self._out[:size]
+        self._out = self._out[size:]
+        return size
+
+
+#: Rows per pickle: a pickler remembers every object it wrote (its memo, about 100 MB for
+#: 100,000 rows at once), so a list of rows is written as a run of pickles of this many.
+PICKLE_CHUNK = 5000
+
+
 def _dump_rows(rows) -> bytes:
-    return zlib.compress(pickle.dumps(rows, protocol=pickle.HIGHEST_PROTOCOL), 1)
+    """The rows as zlib-compressed pickles (what `_load_rows` reads back): a list as a run of
+    lists of `PICKLE_CHUNK` rows, anything else as one pickle."""
+    out = _Deflating()
+    if isinstance(rows, list) and rows:
+        for start in range(0, len(rows), PICKLE_CHUNK):
+            pickle.dump(rows[start : start + PICKLE_CHUNK], out, pickle.HIGHEST_PROTOCOL)
+    else:
+        pickle.dump(rows, out, pickle.HIGHEST_PROTOCOL)
+    return out.value()
+
+
+class _Bounded:
+    """The stream `pickle.load` reads, refusing a read larger than any piece of rows (a
+    frame or a string): bytes of another format, read as a pickle, fail at once instead of
+    asking for an absurd amount of memory."""
+
+    LIMIT = 16 * 1024 * 1024
+
+    def __init__(self, data: bytes):
+        self._stream = io.BufferedReader(_Inflating(data), buffer_size=256 * 1024)
+
+    def read(self, size: int = -1) -> bytes:
+        if size is None or size < 0 or size > self.LIMIT:
+            raise pickle.UnpicklingError(f"read of {size} bytes: not rows kept by this app")
+        return self._stream.read(size)
+
+    def readinto(self, buffer) -> int:
+        return self._stream.readinto(buffer)
+
+    def readline(self) -> bytes:
+        return self._stream.readline()
+
+    def peek(self, size: int = 0) -> bytes:
+        return self._stream.peek(size)
+
+
+def _load_rows(data: bytes):
+    """What `_dump_rows` wrote (also one pickle of all rows, as kept by earlier versions).
+
+    Only for bytes this app sealed (Fernet authenticates them): see `_stored_rows`."""
+    stream = _Bounded(data)
+    rows = pickle.load(stream)  # noqa: S301
+    while stream.peek(1):
+        rows.extend(pickle.load(stream))  # noqa: S301
+    return rows
 
 
 def _stored_rows(spec: ImportSpec, record: ImportRecord):
@@ -130,7 +227,7 @@ def _stored_rows(spec: ImportSpec, record: ImportRecord):
     # The bytes were written by `upload` and sealed with Fernet, which authenticates them:
     # anything not written by this app fails the check above and is never unpickled.
     try:
-        return pickle.loads(zlib.decompress(sealed))  # noqa: S301
+        return _load_rows(sealed)
     except (zlib.error, pickle.UnpicklingError, EOFError, AttributeError, ImportError) as exc:
         # Rows kept by an earlier version of the app whose row classes have changed.
         raise ImportFileError("该导入的预览已失效（系统已更新），请重新上传文件。") from exc

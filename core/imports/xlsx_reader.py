@@ -37,7 +37,9 @@ _CELL_REF = re.compile(r"^([A-Z]+)")
 MAX_COLUMNS = 16384
 MAX_ROWS = 1_048_576
 _PROLOG_LIMIT = 64 * 1024
-_V, _IS = f"{NS}v", f"{NS}is"
+_V, _IS, _C, _T = f"{NS}v", f"{NS}is", f"{NS}c", f"{NS}t"
+_DIGITS = "0123456789"
+_COLUMNS: dict[str, int] = {}  # a cell reference's letters -> its column (from 1)
 
 
 class XlsxError(Exception):
@@ -80,6 +82,10 @@ class Cells(Sequence):
     def __iter__(self):
         for i in range(self._width):
             yield self._values.get(i)
+
+    def get(self, index: int):
+        """The value at `index` (from 0), None where the row has no cell."""
+        return self._values.get(index)
 
     def present(self):
         """The values of the cells the row holds (not the gaps between them)."""
@@ -180,10 +186,20 @@ class Sheet:
                     raise OutOfBounds(f"第 {number} 行")
                 values: dict[int, object] = {}
                 column = 0
-                for cell in row.iterchildren(f"{NS}c"):
+                for cell in row.iterchildren(_C):
                     ref = cell.get("r")
-                    match = _CELL_REF.match(ref) if ref else None
-                    column = _column_index(match.group(1)) if match else column + 1
+                    known = _COLUMNS.get(ref.rstrip(_DIGITS)) if ref else None
+                    if known is not None:
+                        column = known
+                    else:
+                        match = _CELL_REF.match(ref) if ref else None
+                        column = _column_index(match.group(1)) if match else column + 1
+                        if (
+                            match
+                            and column <= MAX_COLUMNS
+                            and match.end() == len(ref.rstrip(_DIGITS))
+                        ):
+                            _COLUMNS[match.group(1)] = column
                     if column > MAX_COLUMNS:
                         where = f"单元格 {ref[:20]}" if ref else f"第 {number} 行第 {column} 列"
                         raise OutOfBounds(where)
@@ -224,6 +240,8 @@ class Sheet:
 
 def _text_of(element) -> str:
     """Text of a string item: its <t> runs, without phonetic (<rPh>) hints."""
+    if len(element) == 1 and element[0].tag == _T:  # the usual <si><t>text</t></si>
+        return element[0].text or ""
     parts = []
     for node in element.iter(f"{NS}t"):
         parent = node.getparent()
