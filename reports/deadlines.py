@@ -53,6 +53,18 @@ class Overdue:
         return max(0, (today - self.due_on).days)
 
 
+def _project_overdue(kind: str, project: RenovationProject, due_on: dt.date) -> Overdue:
+    """A renovation project past a deadline, as every project alert names it."""
+    return Overdue(
+        kind,
+        f"renovation.project:{project.pk}",
+        f"{project.year}年 {project.household.head_name}",
+        project.household.village_id,
+        due_on,
+        project.get_absolute_url(),
+    )
+
+
 def rectification_overdue(today: dt.date) -> Iterator[Overdue]:
     """整改期限已过而未销号 (long-term items: their last stage goal)."""
 
@@ -99,14 +111,7 @@ def completion_overdue(today: dt.date) -> Iterator[Overdue]:
         status__in=ACTIVE, completed_on__isnull=True, completion_due__lt=today
     ).select_related("household")
     for project in projects.iterator(chunk_size=500):
-        yield Overdue(
-            AlertType.COMPLETION_OVERDUE,
-            f"renovation.project:{project.pk}",
-            f"{project.year}年 {project.household.head_name}",
-            project.household.village_id,
-            project.completion_due,
-            project.get_absolute_url(),
-        )
+        yield _project_overdue(AlertType.COMPLETION_OVERDUE, project, project.completion_due)
 
 
 def payout_overdue(today: dt.date) -> Iterator[Overdue]:
@@ -115,14 +120,7 @@ def payout_overdue(today: dt.date) -> Iterator[Overdue]:
 
     for project in accepted_unpaid(SYSTEM, today):
         if project.overdue:
-            yield Overdue(
-                AlertType.PAYOUT_OVERDUE,
-                f"renovation.project:{project.pk}",
-                f"{project.year}年 {project.household.head_name}",
-                project.household.village_id,
-                project.payment_due,
-                project.get_absolute_url(),
-            )
+            yield _project_overdue(AlertType.PAYOUT_OVERDUE, project, project.payment_due)
 
 
 def not_demolished(today: dt.date) -> Iterator[Overdue]:
@@ -141,14 +139,7 @@ def not_demolished(today: dt.date) -> Iterator[Overdue]:
         .select_related("household")
     )
     for project in projects.iterator(chunk_size=500):
-        yield Overdue(
-            AlertType.NOT_DEMOLISHED,
-            f"renovation.project:{project.pk}",
-            f"{project.year}年 {project.household.head_name}",
-            project.household.village_id,
-            project.since + grace,
-            project.get_absolute_url(),
-        )
+        yield _project_overdue(AlertType.NOT_DEMOLISHED, project, project.since + grace)
 
 
 def d_occupied(today: dt.date) -> Iterator[Overdue]:
