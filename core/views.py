@@ -31,13 +31,18 @@ class ExportStartView(RoleRequiredMixin, View):
         if exports.get(kind) is None:
             raise Http404
         params = {k: v for k, v in request.POST.items() if k != "csrfmiddlewaretoken"}
-        try:
-            job = export_start(kind=kind, params=params, by=request.user)
-        except RoleRefused as exc:
-            return HttpResponse(str(exc), status=403)
-        except DomainError as exc:
-            return HttpResponse(str(exc), status=400)
-        return redirect("export-detail", pk=job.pk)
+        return _started(request, kind, params)
+
+
+def _started(request, kind: str, params: dict):
+    """Start the export job and show it; a refusal is the page's answer (403, or 400)."""
+    try:
+        job = export_start(kind=kind, params=params, by=request.user)
+    except RoleRefused as exc:
+        return HttpResponse(str(exc), status=403)
+    except DomainError as exc:
+        return HttpResponse(str(exc), status=400)
+    return redirect("export-detail", pk=job.pk)
 
 
 class _OwnJobMixin(RoleRequiredMixin):
@@ -104,13 +109,7 @@ class ExportRetryView(_OwnJobMixin, View):
         if job.status != ExportJob.Status.FAILED:
             return redirect("export-detail", pk=job.pk)
         params = {k: v for k, v in job.params.items() if k != STARTED_AS}
-        try:
-            new = export_start(kind=job.kind, params=params, by=request.user)
-        except RoleRefused as exc:
-            return HttpResponse(str(exc), status=403)
-        except DomainError as exc:
-            return HttpResponse(str(exc), status=400)
-        return redirect("export-detail", pk=new.pk)
+        return _started(request, job.kind, params)
 
 
 def favicon(request):

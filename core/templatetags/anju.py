@@ -27,22 +27,24 @@ def _decimal(value) -> Decimal | None:
         return None
 
 
-@register.filter
-def yuan(value) -> str:
-    """An amount in 元 with thousands separators and two decimals: `200,000.00`."""
+def _amount(value, unit: int) -> str:
+    """An amount in 元 counted in `unit` 元, with thousands separators and two decimals."""
     amount = _decimal(value)
     if amount is None:
         return ""
-    return f"{amount.quantize(_CENT, rounding=ROUND_HALF_UP):,.2f}"
+    return f"{(amount / unit).quantize(_CENT, rounding=ROUND_HALF_UP):,.2f}"
+
+
+@register.filter
+def yuan(value) -> str:
+    """An amount in 元 with thousands separators and two decimals: `200,000.00`."""
+    return _amount(value, 1)
 
 
 @register.filter
 def wanyuan(value) -> str:
     """An amount in 元 shown in 万元 with two decimals: 1,234,500 → `123.45`."""
-    amount = _decimal(value)
-    if amount is None:
-        return ""
-    return f"{(amount / 10000).quantize(_CENT, rounding=ROUND_HALF_UP):,.2f}"
+    return _amount(value, 10000)
 
 
 @register.filter
