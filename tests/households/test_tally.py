@@ -135,3 +135,13 @@ def test_the_dashboard_counts_from_the_tally(client, county_reviewer, areas):
         if "GROUP BY" in q["sql"] and 'FROM "households_household"' in q["sql"]
     ]
     assert grouped == [], "the households are counted from the tally, not scanned"
+
+
+def test_the_nightly_task_folds_the_tally(areas):
+    from households.tasks import compact_tally
+
+    HouseholdFactory.create_batch(2, village=areas["village"])  # a row per statement at least
+    before = HouseholdTally.objects.unscoped("test").count()
+    assert before >= 2
+    assert compact_tally.delay().get() == f"{before} rows → 1"
+    assert _tally() == _truth()

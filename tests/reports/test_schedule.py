@@ -20,6 +20,7 @@ def test_every_scheduled_task_is_registered():
         "rectification.tasks.run_selfcheck_nightly",
         "core.tasks.purge_expired_exports",
         "core.tasks.sweep_stalled_exports",
+        "households.tasks.compact_tally",
     }
     assert names <= set(app.tasks), names - set(app.tasks)
 
