@@ -220,13 +220,21 @@ def build_template() -> bytes:
 class ImportRow:
     number: int  # the Excel row number shown to the user
     values: dict[str, Any] = field(default_factory=dict)  # cleaned, non-blank values
-    errors: list[str] = field(default_factory=list)
+    # A list once there is an error (`error()`), and the changes once `_compare` found some:
+    # no empty containers for each of 100,000 rows kept from the preview to the confirm.
+    errors: list[str] | tuple = ()
     id_number: str = ""
     id_hash: str = ""
     action: str = ""  # create / update / unchanged / error
     household_id: int | None = None
-    changes: dict[str, Any] = field(default_factory=dict)
-    change_labels: list[str] = field(default_factory=list)
+    changes: dict[str, Any] | None = None
+    change_labels: list[str] | tuple = ()
+
+    def error(self, message: str) -> None:
+        if self.errors:
+            self.errors.append(message)
+        else:
+            self.errors = [message]
 
     @property
     def head_name(self) -> str:
@@ -245,7 +253,7 @@ def _clean_cell(key: str, raw: Any, row: ImportRow, today: dt.date) -> Any:
         return None
     if key == "id_number":
         if isinstance(raw, int | float):
-            row.errors.append(
+            row.error(
                 "身份证号单元格是数字格式，Excel 已丢失末几位数字，请将该列设为文本格式后重新填写"
             )
             row.id_number = crypto.normalize_number(text)
@@ -254,26 +262,28 @@ def _clean_cell(key: str, raw: Any, row: ImportRow, today: dt.date) -> Any:
         row.id_number = value
         error = id_number_error(value)
         if error:
-            row.errors.append(error)
+            row.error(error)
             return None
         return value
     if key == "village":
-        value = "".join(text.split())
+        # The cell's own string when it has no blanks: one object per village code for the
+        # whole file (the sheet's shared strings), not one per row.
+        value = text if text.isdigit() else "".join(text.split())
         if not re.fullmatch(r"\d{12}", value):
-            row.errors.append(f"村代码“{value}”应为12位数字")
+            row.error(f"村代码“{value}”应为12位数字")
             return None
         return value
     if key == "family_size":
         if isinstance(raw, float) and not raw.is_integer():
             text = "x"
         if not text.isdigit() or validation.family_size_error(int(text)):
-            row.errors.append(f"家庭人口“{text}”无效，应为1到30之间的整数")
+            row.error(f"家庭人口“{text}”无效，应为1到30之间的整数")
             return None
         return int(text)
     if key == "category":
         value = CATEGORY_LOOKUP.get(_norm_label(text)) or CATEGORY_LOOKUP.get(text.lower())
         if value is None:
-            row.errors.append(
+            row.error(
                 f"重点对象类型“{text}”无法识别，应为："
                 + "、".join(
                     CATEGORY_SHORT[c] for c in Category if not c.value.startswith("legacy_")
@@ -283,7 +293,7 @@ def _clean_cell(key: str, raw: Any, row: ImportRow, today: dt.date) -> Any:
     if key == "identified_by":
         value = DEPARTMENT_LOOKUP.get(text)
         if value is None:
-            row.errors.append(f"认定部门“{text}”无效，应为民政、乡村振兴、残联或其他")
+            row.error(f"认定部门“{text}”无效，应为民政、乡村振兴、残联或其他")
         return value
     if key == "identified_on":
         if isinstance(raw, dt.datetime | dt.date):
@@ -295,10 +305,10 @@ def _clean_cell(key: str, raw: Any, row: ImportRow, today: dt.date) -> Any:
             except ValueError:
                 value = None
             if value is None:
-                row.errors.append(f"认定日期“{text}”无效，应为日期或 YYYY-MM-DD 格式")
+                row.error(f"认定日期“{text}”无效，应为日期或 YYYY-MM-DD 格式")
                 return None
         if message := validation.date_error("identified_on", value, today=today):
-            row.errors.append(message)
+            row.error(message)
             return None
         return value
     if key in BOOLEAN_KEYS:
@@ -307,26 +317,26 @@ def _clean_cell(key: str, raw: Any, row: ImportRow, today: dt.date) -> Any:
             return True
         if word in FALSE_WORDS:
             return False
-        row.errors.append(f"{label}应填“是”或“否”，不能填“{text}”")
+        row.error(f"{label}应填“是”或“否”，不能填“{text}”")
         return None
     if key == "phone":
         if message := validation.phone_error(text):
-            row.errors.append(f"联系电话“{text[:30]}”无效：" + message.split("：", 1)[-1])
+            row.error(f"联系电话“{text[:30]}”无效：" + message.split("：", 1)[-1])
             return None
         return text
     if key == "bank_account":
         if isinstance(raw, int | float):
-            row.errors.append(
+            row.error(
                 "一卡通账号单元格是数字格式，Excel 已丢失末几位数字，请设为文本格式后重新填写"
             )
             return None
         value = "".join(text.split())
         if message := validation.bank_account_error(value):
-            row.errors.append(message.rstrip("。"))
+            row.error(message.rstrip("。"))
             return None
         return value
     if message := validation.text_error(key, text):
-        row.errors.append(message)
+        row.error(message)
         return None
     return text
 
@@ -379,7 +389,7 @@ def _read_rows(sheet: Sheet) -> list[ImportRow]:
                 row.values[key] = value
         missing_values = [COLUMN_BY_KEY[k].header for k in REQUIRED_KEYS if _text(cells[k]) == ""]
         if missing_values:
-            row.errors.insert(0, "缺少必填项：" + "、".join(missing_values))
+            row.errors = ["缺少必填项：" + "、".join(missing_values), *row.errors]
         if row.id_number and "id_number" in row.values:
             row.id_hash = crypto.search_hash(row.id_number)
         rows.append(row)
@@ -415,7 +425,7 @@ class ImportPlan:
     def summary(self) -> dict[str, Any]:
         """What the preview page shows: masked numbers only, never a full ID."""
         errors = [
-            {"row": r.number, "name": r.head_name, "id": r.id_masked, "messages": r.errors}
+            {"row": r.number, "name": r.head_name, "id": r.id_masked, "messages": list(r.errors)}
             for r in self.rows
             if r.action == "error"
         ]
@@ -435,7 +445,7 @@ class ImportPlan:
                     "village": self.village_label(row.values.get("village")),
                     "category": CATEGORY_SHORT.get(category, category),
                     "family_size": row.values.get("family_size"),
-                    "changes": row.change_labels,
+                    "changes": list(row.change_labels),
                 }
             )
         return {
@@ -515,7 +525,7 @@ def plan_rows(rows: list[ImportRow], *, prefix: str, lock: bool = False) -> Impo
     for row in rows:
         code = row.values.get("village")
         if code is not None and code not in villages:
-            row.errors.append(f"村代码 {code} {OUTSIDE_AREA}")
+            row.error(f"村代码 {code} {OUTSIDE_AREA}")
 
     first: dict[str, ImportRow] = {}  # by ID hash (no list per row: 100,000 rows)
     repeated: dict[str, list[ImportRow]] = {}
@@ -527,7 +537,7 @@ def plan_rows(rows: list[ImportRow], *, prefix: str, lock: bool = False) -> Impo
     for same in repeated.values():
         for row in same:
             others = "、".join(str(o.number) for o in same if o is not row)
-            row.errors.append(f"身份证号与第 {others} 行重复")
+            row.error(f"身份证号与第 {others} 行重复")
 
     existing: dict[tuple[str, str], dict[str, Any]] = {}
     hashes = list(first)
@@ -550,13 +560,13 @@ def plan_rows(rows: list[ImportRow], *, prefix: str, lock: bool = False) -> Impo
         record = existing.get((code[:6], row.id_hash)) if code and row.id_hash else None
         if record is not None:
             if not record["village_id"].startswith(prefix):
-                row.errors.append(
+                row.error(
                     "该身份证号在本县已登记为其他乡镇（不在您管辖范围内）的农户，请联系县住建局核实"
                 )
             elif "head_name" in row.values and not _same_name(
                 record["head_name"], row.values["head_name"]
             ):
-                row.errors.append(
+                row.error(
                     f"该身份证号已登记为户主“{record['head_name']}”，"
                     f"与文件中的“{row.values['head_name']}”不一致"
                 )
@@ -573,22 +583,25 @@ def plan_rows(rows: list[ImportRow], *, prefix: str, lock: bool = False) -> Impo
 
 def _compare(row: ImportRow, record: dict[str, Any], plan: ImportPlan) -> None:
     """Changed fields only; a blank cell keeps what the registry has."""
+    changes: dict[str, Any] = {}
+    labels: list[str] = []
     for key in COMPARED_KEYS:
         if key not in row.values:
             continue
         new = row.values[key]
         if key == "bank_account":
             if crypto.search_hash(new) != record["bank_account_hash"]:
-                row.changes[key] = new
-                row.change_labels.append("一卡通账号：已更改")
+                changes[key] = new
+                labels.append("一卡通账号：已更改")
             continue
         old = record["village_id" if key == "village" else key]
         if old != new:
-            row.changes[key] = new
+            changes[key] = new
             label = COLUMN_BY_KEY[key].header
-            row.change_labels.append(
-                f"{label}：{_display(key, old, plan)} → {_display(key, new, plan)}"
-            )
+            labels.append(f"{label}：{_display(key, old, plan)} → {_display(key, new, plan)}")
+    if changes:
+        row.changes = changes
+        row.change_labels = labels
 
 
 # --- Services -----------------------------------------------------------------------------

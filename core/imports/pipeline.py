@@ -110,6 +110,9 @@ def upload(spec: ImportSpec, *, by: User, uploaded, **fields) -> ImportRecord:
     parsed = _dump_rows(rows) if spec.keep_rows else None
     plan = spec.plan(rows, record, lock=False)
     spec.store_preview(record, plan)
+    # 100,000 rows take about 150 MB: given back before the two files are sealed (Fernet
+    # copies its input a few times over).
+    del rows, plan
     return save_with_upload(
         record, data, getattr(uploaded, "name", ""), spec.default_filename, parsed=parsed
     )
