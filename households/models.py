@@ -119,22 +119,28 @@ def _tally_delta(*parts: str) -> str:
     rows = " UNION ALL ".join(parts)  # the module's own constants below, no input
     return f"""
         INSERT INTO households_householdtally
-            (township_code, county_code, category, safety_level, exited, n)
+            (township_code, county_code, category, safety_level, exited, occupied, n)
         SELECT township_code, county_code, category, COALESCE(safety_level, ''),
-               exited_on IS NOT NULL, SUM(d)
+               exited_on IS NOT NULL, latest_occupied, SUM(d)
         FROM ({rows}) AS delta
-        GROUP BY 1, 2, 3, 4, 5
+        GROUP BY 1, 2, 3, 4, 5, 6
         HAVING SUM(d) <> 0;
         RETURN NULL;
     """  # noqa: S608
 
 
-_NEW = "SELECT township_code, county_code, category, safety_level, exited_on, 1 AS d FROM new_rows"
-_OLD = "SELECT township_code, county_code, category, safety_level, exited_on, -1 AS d FROM old_rows"
+_NEW = (
+    "SELECT township_code, county_code, category, safety_level, exited_on, latest_occupied,"
+    " 1 AS d FROM new_rows"
+)
+_OLD = (
+    "SELECT township_code, county_code, category, safety_level, exited_on, latest_occupied,"
+    " -1 AS d FROM old_rows"
+)
 
 
 # The safety level is the safety states' (inspections keeps their history): not an event here.
-@tracked(exclude=["safety_level", "safety_level_on"])
+@tracked(exclude=["safety_level", "safety_level_on", "latest_inspection_on", "latest_occupied"])
 class Household(SensitiveNumbersMixin, models.Model):
     village = models.ForeignKey(
         Area,
@@ -219,6 +225,11 @@ class Household(SensitiveNumbersMixin, models.Model):
         "房屋安全状态", max_length=6, null=True, blank=True, editable=False
     )
     safety_level_on = models.DateField("安全状态日期", null=True, blank=True, editable=False)
+    # The newest inspection (by date, then id), kept by the inspection records' trigger
+    # (inspections.models.InspectionRecord) like the safety level: whether the house is lived
+    # in decides a D house's emergency (the ledger, the dashboard).
+    latest_inspection_on = models.DateField("最近排查日期", null=True, blank=True, editable=False)
+    latest_occupied = models.BooleanField("最近排查是否住人", null=True, editable=False)
 
     objects = HouseholdQuerySet.as_manager()
 
@@ -278,6 +289,17 @@ class Household(SensitiveNumbersMixin, models.Model):
                         ELSE
                             NEW.safety_level := OLD.safety_level;
                             NEW.safety_level_on := OLD.safety_level_on;
+                        END IF;
+                    END IF;
+                    IF current_setting('anju.writing_latest_inspection', true)
+                       IS DISTINCT FROM 'on'
+                    THEN
+                        IF TG_OP = 'INSERT' THEN
+                            NEW.latest_inspection_on := NULL;
+                            NEW.latest_occupied := NULL;
+                        ELSE
+                            NEW.latest_inspection_on := OLD.latest_inspection_on;
+                            NEW.latest_occupied := OLD.latest_occupied;
                         END IF;
                     END IF;
                     RETURN NEW;
@@ -348,9 +370,10 @@ class TallyScope(Scope):
 
 
 class HouseholdTally(models.Model):
-    """How many households each township has, by category, current safety level and whether
-    they have left the lists: what the dashboards count, read in hundreds of rows instead of
-    scanning a county's or a city's households (issue 18 point 5).
+    """How many households each township has, by category, current safety level, whether
+    they were lived in at the newest inspection and whether they have left the lists: what
+    the dashboards count, read in hundreds of rows instead of scanning a county's or a city's
+    households (issue 18 point 5).
 
     Written only by statement-level triggers on the household table (every insert, update,
     delete, COPY and raw SQL, with its transition tables): each statement adds signed rows
@@ -364,6 +387,9 @@ class HouseholdTally(models.Model):
     category = models.CharField(max_length=20, choices=Category.choices)
     safety_level = models.CharField(max_length=10, blank=True)
     exited = models.BooleanField()
+    # Lived in at the newest inspection (null: never inspected): a D house lived in is an
+    # emergency.
+    occupied = models.BooleanField(null=True)
     n = models.IntegerField()
 
     objects = scoped_queryset(scope=TallyScope(code="township_code")).as_manager()

@@ -54,10 +54,16 @@ def counts_by_category(user: User) -> dict[str, int]:
     return {r["category"]: r["n"] for r in rows}
 
 
-def count_at_levels(user: User, levels: Iterable[str]) -> int:
-    """The households `user` sees whose current safety level is one of `levels`."""
+def count_at_levels(user: User, levels: Iterable[str], *, occupied: bool | None = None) -> int:
+    """The households `user` sees whose current safety level is one of `levels` (and, with
+    `occupied`, that were or were not lived in at their newest inspection)."""
     levels = list(levels)
     if _answers(user):
         rows = HouseholdTally.objects.visible_to(user).filter(safety_level__in=levels)
+        if occupied is not None:
+            rows = rows.filter(occupied=occupied)
         return rows.aggregate(n=Sum("n"))["n"] or 0
-    return Household.objects.visible_to(user).filter(safety_level__in=levels).count()
+    rows = Household.objects.visible_to(user).filter(safety_level__in=levels)
+    if occupied is not None:
+        rows = rows.filter(latest_occupied=occupied)
+    return rows.count()

@@ -195,6 +195,28 @@ class InspectionRecord(models.Model):
             ),
             models.Index(fields=["campaign", "household"], name="inspection_campaign_idx"),
         ]
+        # The household's newest inspection (Household.latest_inspection_on / latest_occupied)
+        # follows its records, whatever writes them; the household's own trigger refuses
+        # every other writer of those columns.
+        triggers = [
+            pgtrigger.Trigger(
+                name="household_latest_inspection_follows",
+                operation=pgtrigger.Insert | pgtrigger.Update | pgtrigger.Delete,
+                when=pgtrigger.After,
+                func="""
+                    PERFORM set_config('anju.writing_latest_inspection', 'on', true);
+                    UPDATE households_household h
+                       SET (latest_inspection_on, latest_occupied) = (
+                           SELECT r.inspected_on, r.occupied
+                             FROM inspections_inspectionrecord r
+                            WHERE r.household_id = h.id
+                            ORDER BY r.inspected_on DESC, r.id DESC LIMIT 1)
+                     WHERE h.id IN (OLD.household_id, NEW.household_id);
+                    PERFORM set_config('anju.writing_latest_inspection', 'off', true);
+                    RETURN NULL;
+                """,
+            ),
+        ]
 
     def __str__(self) -> str:
         return f"{self.household.head_name} {self.inspected_on:%Y-%m-%d}"

@@ -52,12 +52,6 @@ def _current_appraisal(household_ref: str = "pk"):
     )
 
 
-def _last_inspection(household_ref: str = "pk"):
-    return InspectionRecord.objects.filter(household=OuterRef(household_ref)).order_by(
-        "-inspected_on", "-id"
-    )
-
-
 def overdue_condition(today: dt.date, household_ref: str = "pk") -> Exists:
     """Listed by a department, due date passed, and no appraisal dated on or before it."""
     in_time = Appraisal.objects.filter(
@@ -102,10 +96,10 @@ def current_state(household: Household) -> SafetyState | None:
 
 
 def with_last_inspection(qs: QuerySet) -> QuerySet:
-    last = _last_inspection()
+    """`last_inspected_on` / `last_occupied`: the newest inspection, kept on the household by
+    the inspection records' trigger (no subquery per household)."""
     return qs.annotate(
-        last_inspected_on=Subquery(last.values("inspected_on")[:1]),
-        last_occupied=Subquery(last.values("occupied")[:1]),
+        last_inspected_on=F("latest_inspection_on"), last_occupied=F("latest_occupied")
     )
 
 

@@ -20,7 +20,7 @@ from accounts.models import HIGHER_REVIEWER_ROLES, PREFIX_LENGTH, Area, AreaLeve
 from households import tally
 from households.models import CATEGORY_SHORT, Category
 from inspections import selectors as inspection_selectors
-from inspections.models import LEDGER_LEVELS, HazardStatus
+from inspections.models import LEDGER_LEVELS, HazardStatus, SafetyLevel
 from rectification.models import FindingStatus, ItemStatus
 from rectification.selectors import finding_list, item_list
 from renovation.archive import completeness_by_township
@@ -184,10 +184,10 @@ def queue(user, counts: _Counts) -> list[QueueEntry]:
 
 
 def key_figures(user, year: int, counts: _Counts) -> list[Figure]:
-    ledger_qs = inspection_selectors.ledger(user)
+    # The ledger's emergencies: a D house lived in at its newest inspection.
     ledger = {
         "total": tally.count_at_levels(user, LEDGER_LEVELS),
-        "emergency": ledger_qs.filter(emergency=True).count(),
+        "emergency": tally.count_at_levels(user, [SafetyLevel.D], occupied=True),
     }
     paid = (
         PayoutLine.objects.visible_to(user)
