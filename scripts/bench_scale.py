@@ -8,8 +8,9 @@ DATABASE_URL), created with Django's test-database machinery and dropped at the 
         [--runs 20] [--no-write] [--exports-only] [--keep-db]
 
 1. builds the households with `generate_synthetic --appraisals` (COPY, ANALYZE at the end);
-2. times the list API and pages (first page, a middle page, a name search, filters) and the
-   ledger page as a county reviewer and a township user, through Django's test client in
+2. times the list API and pages (first page, a middle page, a name search, filters), the
+   ledger page and the dashboard as a county reviewer, a township user and (with --counties
+   N > 1) a city reviewer, and the monthly report of each county, through Django's test client in
    this process with DEBUG off, and prints `EXPLAIN ANALYZE` of each list's main query;
 3. times the registry and ledger exports and, in the same run on the same rows, the raw
    writers (pyexcelerate, xlsxwriter constant_memory, openpyxl write-only), with two ratios:
@@ -128,10 +129,15 @@ def users():
     from accounts.models import Area, AreaLevel, Role, User
     from households.models import Household
 
-    code = Household.objects.unscoped("bench").values_list("county_code", flat=True)[:1].get()
+    code = (
+        Household.objects.unscoped("bench")
+        .order_by("county_code")
+        .values_list("county_code", flat=True)[:1]
+        .get()
+    )
     county = Area.objects.get(code=code + "000000")
     township = Area.objects.filter(parent=county, level=AreaLevel.TOWNSHIP).order_by("code")[0]
-    return {
+    found = {
         "county": User.objects.get_or_create(
             username="bench_county", defaults={"role": Role.COUNTY_REVIEWER, "area": county}
         )[0],
@@ -139,21 +145,24 @@ def users():
             username="bench_township", defaults={"role": Role.TOWNSHIP_STAFF, "area": township}
         )[0],
     }
+    if county.parent and county.parent.level == AreaLevel.CITY:  # --counties N > 1
+        found["city"] = User.objects.get_or_create(
+            username="bench_city", defaults={"role": Role.CITY_REVIEWER, "area": county.parent}
+        )[0]
+    return found
 
 
 def requests_for(user) -> dict[str, str]:
+    from accounts.models import Area, AreaLevel
     from households.models import Household
 
     visible = Household.objects.visible_to(user)
     count = visible.count()
     name = visible.order_by("id").values_list("head_name", flat=True)[count // 2]
-    township = user.area.code if user.area.level == "township" else None
-    if township is None:
-        from accounts.models import Area
-
-        township = (
-            Area.objects.filter(parent=user.area).order_by("code").values_list("code", flat=True)[1]
-        )
+    townships = Area.objects.filter(
+        level=AreaLevel.TOWNSHIP, code__startswith=user.area.prefix
+    ).order_by("code")
+    township = user.area.code if user.area.level == "township" else townships[1].code
     middle_api = max(1, count // 50 // 2)
     middle_page = max(1, count // 20 // 2)
     return {
@@ -167,7 +176,32 @@ def requests_for(user) -> dict[str, str]:
         "list page search": f"/households/?q={name}",
         "list page filter": "/households/?category=tekun",
         "ledger page": "/inspections/ledger/",
+        "home (dashboard)": "/",
     }
+
+
+def time_monthly_report(runs: int) -> dict:
+    """`monthly_report_draft` of each county (the beat task's and "refresh now"'s work)."""
+    from accounts.models import Area, AreaLevel
+    from households.models import Household
+    from reports.services import monthly_report_draft
+
+    codes = Household.objects.unscoped("bench").values_list("county_code", flat=True).distinct()
+    counties = Area.objects.filter(level=AreaLevel.COUNTY, code__in=[c + "000000" for c in codes])
+    from django.utils import timezone
+
+    month = timezone.localdate().replace(day=1)
+    result = {}
+    for county in counties.order_by("code"):
+        monthly_report_draft(county=county, month=month)  # warm: creates the rows
+        times = []
+        for _ in range(runs):
+            started = time.perf_counter()
+            monthly_report_draft(county=county, month=month)
+            times.append(time.perf_counter() - started)
+        households = Household.objects.in_area(county.prefix).count()
+        result[f"{county.name} ({households:,} households)"] = percentiles(times)
+    return result
 
 
 def main_query(captured) -> str | None:
@@ -306,7 +340,7 @@ def seconds(value: float) -> str:
     return f"{value:.2f} s" if value < 1 else f"{value:.1f} s"
 
 
-def write_report(args, built, figures, plans, export_figures, info, load) -> None:
+def write_report(args, built, figures, plans, monthly, export_figures, info, load) -> None:
     now = dt.datetime.now(dt.UTC).astimezone(dt.timezone(dt.timedelta(hours=8)))
     lines = [
         START,
@@ -314,8 +348,19 @@ def write_report(args, built, figures, plans, export_figures, info, load) -> Non
         "",
         f"Measured {now:%Y-%m-%d %H:%M} CST on {args.households:,} synthetic households"
         f" ({args.counties} count{'y' if args.counties == 1 else 'ies'}, about 25 % appraised),"
-        f" built in {built[0]:.0f} s by `generate_synthetic --appraisals` (ANALYZE at the end)."
-        f" Django's test client in the benchmark process, DEBUG off, {args.runs} requests each"
+        + (
+            f" built in {built[0]:.0f} s by `generate_synthetic --appraisals` (ANALYZE at the end)."
+            if built[0]
+            else " in a database kept from an earlier run of this script (`--keep-db`), built by"
+            " `generate_synthetic --appraisals` (ANALYZE at the end)."
+        )
+        + (
+            f" Each county holds {args.households // args.counties:,} households; the city"
+            " reviewer sees them all."
+            if args.counties > 1
+            else ""
+        )
+        + f" Django's test client in the benchmark process, DEBUG off, {args.runs} requests each"
         f" after one warm-up. Load average (1/5/15 min) before: {load[0]}; after: {load[1]}"
         " (2 shared cores: a load above 2 means the figures are upper bounds).",
         "",
@@ -327,6 +372,18 @@ def write_report(args, built, figures, plans, export_figures, info, load) -> Non
             lines.append(
                 f"| {label} | {who} | {p50 * 1000:.0f} ms | {p95 * 1000:.0f} ms | {queries} |"
             )
+    lines += [
+        "",
+        "Monthly report (`reports.services.monthly_report_draft`: the county's figures per"
+        " township, then its rows written and ranked), after one warm-up:",
+        "",
+        "| county | p50 | p95 |",
+        "| --- | ---: | ---: |",
+        *(
+            f"| {label} | {seconds(p50)} | {seconds(p95)} |"
+            for label, (p50, p95) in monthly.items()
+        ),
+    ]
     lines += [
         "",
         "Exports as the county reviewer (one warm-up run first), and the raw writers on the"
@@ -421,7 +478,7 @@ def main() -> None:
         info = machine()
         load_before = uptime()
         existing = Household.objects.unscoped("bench").count()
-        if args.keep_db and existing == args.households * args.counties:
+        if args.keep_db and existing == args.households:  # split among the counties
             built = (0.0, f"reused {existing:,} households")
         else:
             if existing:
@@ -437,6 +494,9 @@ def main() -> None:
                     print(f"{who:8} {label:45} p50 {p50 * 1000:7.1f} ms  p95 {p95 * 1000:7.1f} ms")
             for label, plan in plans["county"].items():
                 print(f"\n== EXPLAIN ANALYZE: {label}\n{plan}")
+        monthly = {} if args.exports_only else time_monthly_report(max(3, args.runs // 4))
+        for label, (p50, p95) in monthly.items():
+            print(f"monthly report {label}: p50 {p50:.2f} s  p95 {p95:.2f} s")
         export_figures = time_exports(bench_users["county"])
         for label, f in export_figures.items():
             print(label, f)
@@ -449,7 +509,9 @@ def main() -> None:
         print("--exports-only: PERFORMANCE.md not written (it needs the requests too)")
         return
     if not args.no_write:
-        write_report(args, built, figures, plans, export_figures, info, (load_before, load_after))
+        write_report(
+            args, built, figures, plans, monthly, export_figures, info, (load_before, load_after)
+        )
 
 
 if __name__ == "__main__":
