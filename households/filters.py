@@ -117,3 +117,28 @@ class HouseholdFilter(django_filters.FilterSet):
 
     def filter_monitoring_mismatch(self, queryset, name, value):
         return with_monitoring_mismatch(queryset).filter(monitoring_mismatch=value)
+
+
+def narrow_village_menu(form, user) -> None:
+    """Above the county (a city: thousands of villages) the village menu lists the villages
+    of the chosen township only, and none before one is chosen; a county's lists them all.
+    Only the menu changes: a village given in the address is still accepted."""
+    area = getattr(user, "area", None)
+    if area is None or len(area.prefix) >= 6:
+        return
+    field = form.fields["village"]
+    township = form.cleaned_data.get("township") if hasattr(form, "cleaned_data") else None
+    village = form.cleaned_data.get("village") if hasattr(form, "cleaned_data") else None
+    parent = township or (village.parent if village else None)
+    field.queryset = field.queryset.filter(parent=parent) if parent else field.queryset.none()
+    if parent is None:
+        field.empty_label = "（先选乡镇）"
+
+
+class VillageMenuMixin:
+    """For a filtered list page with township and village menus (`narrow_village_menu`)."""
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        narrow_village_menu(self.filterset.form, self.request.user)
+        return context

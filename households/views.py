@@ -16,7 +16,12 @@ from core.forms_views import FAILED, add_validation_errors, call_service
 from core.lists import FilteredListMixin
 from core.pagination import CappedPaginator
 from households import panels, selectors, services
-from households.filters import HouseholdFilter, id_lookup_token, is_full_id_number
+from households.filters import (
+    HouseholdFilter,
+    VillageMenuMixin,
+    id_lookup_token,
+    is_full_id_number,
+)
 from households.forms import HouseholdForm, MemberFormSet, formset_members
 from households.models import ChangeStatus, Household, HouseholdChange, HouseholdExit
 from households.services import DELETE_ROLES
@@ -25,7 +30,7 @@ from households.services import DELETE_ROLES
 SEARCH_MAX_LENGTH = 100
 
 
-class HouseholdListView(RoleRequiredMixin, FilteredListMixin, ListView):
+class HouseholdListView(RoleRequiredMixin, VillageMenuMixin, FilteredListMixin, ListView):
     template_name = "households/household_list.html"
     context_object_name = "households"
     paginate_by = 20

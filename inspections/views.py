@@ -22,6 +22,7 @@ from core.pagination import CappedPaginator
 from core.rules import has_role
 from households import panels
 from households import selectors as household_selectors
+from households.filters import VillageMenuMixin
 from households.models import Category, Household
 from households.views import HouseholdPageMixin
 from inspections import selectors, services
@@ -43,7 +44,7 @@ class _PaginatedListMixin(FilteredListMixin):
     paginator_class = CappedPaginator  # no exact COUNT(*) over a county per page
 
 
-class OverviewView(RoleRequiredMixin, _PaginatedListMixin, ListView):
+class OverviewView(RoleRequiredMixin, VillageMenuMixin, _PaginatedListMixin, ListView):
     """排查鉴定首页: every visible household with its current level and last inspection."""
 
     template_name = "inspections/overview.html"
@@ -160,7 +161,7 @@ class EmergencyMeasureCreateView(_HouseholdActionView):
     service = "emergency_measure_record"
 
 
-class LedgerView(RoleRequiredMixin, _PaginatedListMixin, ListView):
+class LedgerView(RoleRequiredMixin, VillageMenuMixin, _PaginatedListMixin, ListView):
     template_name = "inspections/ledger.html"
     context_object_name = "rows"
     filterset_class = LedgerFilter

@@ -161,3 +161,35 @@ def test_name_search_uses_trigram_index_and_id_tail_its_column(county_reviewer, 
 def test_id_tail_is_kept_by_the_database(areas):
     household = HouseholdFactory(village=areas["village"], id_number="14112419900101123X")
     assert Household.objects.unscoped("test").get(pk=household.pk).id_number_tail == "123X"
+
+
+def test_above_the_county_the_village_menu_follows_the_township(client, city_reviewer, city_areas):
+    HouseholdFactory(village=city_areas["village"])
+    client.force_login(city_reviewer)
+    form = client.get(reverse("households:list")).context["filter"].form
+    assert list(form.fields["village"].queryset) == []  # none before a township is chosen
+    assert "先选乡镇" in str(form["village"])
+    township = city_areas["township"]
+    form = (
+        client.get(reverse("households:list"), {"township": township.code}).context["filter"].form
+    )
+    assert {v.parent_id for v in form.fields["village"].queryset} == {township.code}
+    # A village given in the address alone still filters, and its township's villages show.
+    response = client.get(reverse("households:list"), {"village": city_areas["village"].code})
+    assert [h.village_id for h in response.context["households"]] == [city_areas["village"].code]
+    assert city_areas["village"] in response.context["filter"].form.fields["village"].queryset
+
+
+def test_a_county_still_lists_all_its_villages(client, county_reviewer, areas):
+    client.force_login(county_reviewer)
+    form = client.get(reverse("households:list")).context["filter"].form
+    assert {v.code for v in form.fields["village"].queryset} == {
+        areas[k].code for k in ("village", "village2", "other_village")
+    }
+
+
+@pytest.mark.parametrize("url", ["inspections:ledger", "inspections:overview"])
+def test_the_ledger_and_overview_menus_follow_the_township_too(client, city_reviewer, url):
+    client.force_login(city_reviewer)
+    form = client.get(reverse(url)).context["filter"].form
+    assert list(form.fields["village"].queryset) == []
