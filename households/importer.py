@@ -13,7 +13,7 @@ import datetime as dt
 import io
 import re
 from collections import defaultdict
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -654,7 +654,25 @@ class Created:
     pk: int
 
 
-def create_households(rows: list[ImportRow], *, by) -> list[Created]:
+class CreatedHouseholds(Sequence):
+    """The households `create_households` wrote, in row order: their ids, each seen as a
+    `Created` only when asked for (no object per row kept for 100,000 rows)."""
+
+    __slots__ = ("ids",)
+
+    def __init__(self, ids: list[int]):
+        self.ids = ids
+
+    def __len__(self) -> int:
+        return len(self.ids)
+
+    def __getitem__(self, index):
+        if isinstance(index, slice):
+            return [Created(pk) for pk in self.ids[index]]
+        return Created(self.ids[index])
+
+
+def create_households(rows: list[ImportRow], *, by) -> CreatedHouseholds:
     """Insert a household for each row through COPY (`core.imports.bulk`); returns them in
     row order. The same row as `new_household` + `bulk_create` writes, field by field (the
     numbers sealed as `sync_sensitive` seals them, the audit event with the acting user and
@@ -680,10 +698,10 @@ def create_households(rows: list[ImportRow], *, by) -> list[Created]:
         Household, _CREATE_COLUMNS, values(), count=len(rows), created_by_id=by.pk
     )
     bulk.analyze_after_commit(Household, Household.pgh_event_model, rows=len(ids))
-    return [Created(pk) for pk in ids]
+    return CreatedHouseholds(ids)
 
 
-def _write(plan: ImportPlan, *, by) -> list[Created]:
+def _write(plan: ImportPlan, *, by) -> CreatedHouseholds:
     """Write the plan; returns the households it created."""
     new = create_households(plan.of("create"), by=by)
 
@@ -724,7 +742,7 @@ def household_kind(
     parse: Callable[[bytes], list],
     plan_rows: Callable[..., Any],
     store_preview: Callable[[HouseholdImport, Any], None],
-    write: Callable[..., list[Household]],
+    write: Callable[..., Sequence],
     department: Callable[[HouseholdImport], str | None],
     list_note: str,
     default_filename: str,
@@ -736,8 +754,8 @@ def household_kind(
     lists here, the monitoring export in `households.monitoring`, earlier years' renovations
     in `subsidies.historic`): `plan_rows(rows, *, prefix, lock, **plan_options(record))`
     plans the rows inside the import's area, `write(plan, *, by)` returns the households it
-    created. Households created from a department's list start that department's
-    5-working-day appraisal clock (以人找房)."""
+    created (anything with a `pk`). Households created from a department's list start that
+    department's 5-working-day appraisal clock (以人找房)."""
 
     def plan(rows, record: HouseholdImport, *, lock: bool):
         return plan_rows(rows, prefix=record.scope_prefix, lock=lock, **plan_options(record))

@@ -74,7 +74,7 @@ def reserve_ids(cursor, model, count: int) -> list[int]:
         "SELECT nextval(pg_get_serial_sequence(%s, %s)) FROM generate_series(1, %s)",
         [model._meta.db_table, model._meta.pk.column, count],
     )
-    return [row[0] for row in cursor.fetchall()]
+    return [row[0] for row in cursor]
 
 
 def copy_insert(
