@@ -7,7 +7,8 @@ DATABASE_URL), created with Django's test-database machinery and dropped at the 
     nice .venv/bin/python scripts/bench_scale.py [--households 100000] [--counties 1]
         [--runs 20] [--no-write] [--exports-only] [--keep-db]
 
-1. builds the households with `generate_synthetic --appraisals` (COPY, ANALYZE at the end);
+1. builds the households with `generate_synthetic --appraisals --projects` (COPY, this
+   year's projects, close-outs and one paid batch per county, ANALYZE at the end);
 2. times the list API and pages (first page, a middle page, a name search, filters), the
    ledger page and the dashboard as a county reviewer, a township user and (with --counties
    N > 1) a city reviewer, and the monthly report of each county, through Django's test client in
@@ -119,6 +120,7 @@ def build(households: int, counties: int) -> tuple[float, str]:
         households=households,
         seed=1,
         appraisals=True,
+        projects=True,
         stdout=out,
         **extra,
     )
@@ -347,12 +349,14 @@ def write_report(args, built, figures, plans, monthly, export_figures, info, loa
         "## Lists and exports at scale (`scripts/bench_scale.py`)",
         "",
         f"Measured {now:%Y-%m-%d %H:%M} CST on {args.households:,} synthetic households"
-        f" ({args.counties} count{'y' if args.counties == 1 else 'ies'}, about 25 % appraised),"
+        f" ({args.counties} count{'y' if args.counties == 1 else 'ies'}, about 25 % appraised,"
+        " this year's projects for 60 % of the C/D houses at every step, close-outs and one"
+        " paid batch per county),"
         + (
             f" built in {built[0]:.0f} s by `generate_synthetic --appraisals` (ANALYZE at the end)."
             if built[0]
             else " in a database kept from an earlier run of this script (`--keep-db`), built by"
-            " `generate_synthetic --appraisals` (ANALYZE at the end)."
+            " `generate_synthetic --appraisals --projects` (ANALYZE at the end)."
         )
         + (
             f" Each county holds {args.households // args.counties:,} households; the city"

@@ -250,3 +250,45 @@ def test_counties_share_one_city_and_appraisals_follow_the_seed():
     assert SafetyState.objects.filter(appraisal__in=appraised).count() == appraised.count()
     with pytest.raises(CommandError, match="已有"):
         call_command("generate_synthetic", "--households", "10", "--counties", "3")
+
+
+@pytest.mark.django_db
+def test_projects_and_payouts_in_the_proportions_of_a_year_of_work():
+    from django.db.models import Sum
+
+    from inspections.models import SafetyState
+    from renovation.models import RenovationProject
+    from subsidies.models import PayoutBatch, PayoutLine
+
+    with pytest.raises(CommandError, match="--appraisals"):
+        call_command("generate_synthetic", "--households", "10", "--projects")
+    call_command(
+        "generate_synthetic", "--households", "4000", "--appraisals", "--projects", "--seed", "3"
+    )
+    projects = RenovationProject.objects.unscoped("test")
+    appraised_cd = SafetyState.objects.unscoped("test").filter(
+        level__in=["C", "D"], source="appraisal"
+    )
+    # About 60 % of the C/D houses, at every step from application to close-out.
+    assert 0.4 * appraised_cd.count() < projects.count() < 0.8 * appraised_cd.count()
+    assert {"applied", "under_construction", "accepted", "closed"} <= set(
+        projects.values_list("status", flat=True)
+    )
+    # A close-out made the house safe again; every accepted project is paid its amount,
+    # by one paid batch, after its acceptance (the database's own rules held).
+    closed = projects.filter(status="closed")
+    assert set(
+        Household.objects.unscoped("test")
+        .filter(renovations__in=closed)
+        .values_list("safety_level", flat=True)
+    ) == {"safe"}
+    [batch] = PayoutBatch.objects.unscoped("test")
+    assert batch.status == "paid"
+    paid = PayoutLine.objects.unscoped("test").filter(batch=batch)
+    assert paid.count() == projects.filter(status__in=["accepted", "closed"]).count()
+    assert (
+        paid.aggregate(s=Sum("amount"))["s"]
+        == projects.filter(status__in=["accepted", "closed"]).aggregate(s=Sum("approved_amount"))[
+            "s"
+        ]
+    )
