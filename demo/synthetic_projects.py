@@ -1,12 +1,12 @@
 """Renovation projects and payouts for a synthetic county (`generate_synthetic --projects`).
 
 In the proportions of a county in its year of work (issue 18 point 1): a project for 60 % of
-the houses appraised C or D, spread over the steps from application to close-out; a close-out
-makes the house safe again (a safety state, as the service writes it); one paid batch of the
-county pays every accepted project its approved amount. Everything is one INSERT … SELECT per
-table, so the database's own rules (status graph, dates in order, "never paid before
-acceptance", amounts within the approved one) and the audit triggers see every row. Which
-households, which step and which dates follow from (seed, household id).
+the houses appraised C or D before the year began, spread over the steps from application to
+close-out; a close-out makes the house safe again (a safety state, as the service writes
+it); one paid batch of the county pays every accepted project its approved amount. Each table
+is one INSERT … SELECT, so the database's own rules (status graph, dates in order, "never paid
+before acceptance", amounts within the approved one) and the audit triggers see every row.
+Which households, which step and which dates follow from (seed, household id).
 """
 
 from __future__ import annotations
@@ -22,7 +22,7 @@ from renovation.models import ProjectStatus as S
 from renovation.models import RenovationProject
 from subsidies.models import PayoutBatch, PayoutLine
 
-#: Projects for this share (per mille) of the households appraised C or D.
+#: Projects for this share (per mille) of the households appraised C or D before the year.
 PROJECTS_PER_MILLE = 600
 #: The step each project has reached (per mille, in order) and the days after the
 #: application on which each step's date falls.
@@ -126,6 +126,7 @@ def add_projects(seed: int, county_code: str, year: int | None = None) -> tuple[
                  ORDER BY a.appraised_on DESC, a.id DESC LIMIT 1) AS appraisal_id
           FROM households_household h
          WHERE h.county_code = %(county)s AND h.safety_level IN ('C', 'D')
+           AND h.safety_level_on < %(start)s::date
            AND abs(hashint8(h.id * 7 + %(seed)s)) %% 1000 < %(share)s
     ) AS h, LATERAL (SELECT CASE {" ".join(steps)} END AS step) AS st"""  # noqa: S608
     params = {
