@@ -113,6 +113,19 @@ class HouseholdScope(Scope):
 HouseholdQuerySet = scoped_queryset("village", scope=HouseholdScope(code="village__code"))
 
 
+def _kept_by_trigger(setting: str, *columns: str) -> str:
+    """A BEFORE trigger's guard of columns that only another table's trigger writes (it sets
+    `setting` to 'on' while it does): any other write leaves them as they were (NULL on an
+    insert), so a stale instance saved later cannot undo them."""
+    insert = " ".join(f"NEW.{c} := NULL;" for c in columns)
+    update = " ".join(f"NEW.{c} := OLD.{c};" for c in columns)
+    return f"""
+        IF current_setting('{setting}', true) IS DISTINCT FROM 'on' THEN
+            IF TG_OP = 'INSERT' THEN {insert} ELSE {update} END IF;
+        END IF;
+    """
+
+
 def _tally_delta(*parts: str) -> str:
     """The trigger body that adds one signed row per changed (township, category, level,
     exited) group of a statement's rows to the tally: +1 for each new row, -1 for each old."""
@@ -136,6 +149,28 @@ _NEW = (
 _OLD = (
     "SELECT township_code, county_code, category, safety_level, exited_on, latest_occupied,"
     " -1 AS d FROM old_rows"
+)
+
+
+def _tally_trigger(operation, *, old: bool, new: bool) -> pgtrigger.Trigger:
+    """A statement-level trigger adding the statement's signed counts to the tally."""
+    return pgtrigger.Trigger(
+        name=f"tally_{str(operation).lower()}",
+        operation=operation,
+        when=pgtrigger.After,
+        level=pgtrigger.Statement,
+        referencing=pgtrigger.Referencing(
+            old="old_rows" if old else None, new="new_rows" if new else None
+        ),
+        func=_tally_delta(*([_NEW] if new else []), *([_OLD] if old else [])),
+    )
+
+
+# The dashboards' counts (HouseholdTally), kept by the database itself.
+_TALLY_TRIGGERS = (
+    _tally_trigger(pgtrigger.Insert, old=False, new=True),
+    _tally_trigger(pgtrigger.Update, old=True, new=True),
+    _tally_trigger(pgtrigger.Delete, old=True, new=False),
 )
 
 
@@ -280,56 +315,16 @@ class Household(SensitiveNumbersMixin, models.Model):
                 name="safety_level_is_the_states",
                 operation=pgtrigger.Insert | pgtrigger.Update,
                 when=pgtrigger.Before,
-                func="""
-                    IF current_setting('anju.writing_safety_level', true) IS DISTINCT FROM 'on'
-                    THEN
-                        IF TG_OP = 'INSERT' THEN
-                            NEW.safety_level := NULL;
-                            NEW.safety_level_on := NULL;
-                        ELSE
-                            NEW.safety_level := OLD.safety_level;
-                            NEW.safety_level_on := OLD.safety_level_on;
-                        END IF;
-                    END IF;
-                    IF current_setting('anju.writing_latest_inspection', true)
-                       IS DISTINCT FROM 'on'
-                    THEN
-                        IF TG_OP = 'INSERT' THEN
-                            NEW.latest_inspection_on := NULL;
-                            NEW.latest_occupied := NULL;
-                        ELSE
-                            NEW.latest_inspection_on := OLD.latest_inspection_on;
-                            NEW.latest_occupied := OLD.latest_occupied;
-                        END IF;
-                    END IF;
-                    RETURN NEW;
-                """,
+                func=_kept_by_trigger(
+                    "anju.writing_safety_level", "safety_level", "safety_level_on"
+                )
+                + _kept_by_trigger(
+                    "anju.writing_latest_inspection", "latest_inspection_on", "latest_occupied"
+                )
+                + "RETURN NEW;",
             ),
             # The dashboards' counts (HouseholdTally), kept by the database itself.
-            pgtrigger.Trigger(
-                name="tally_insert",
-                operation=pgtrigger.Insert,
-                when=pgtrigger.After,
-                level=pgtrigger.Statement,
-                referencing=pgtrigger.Referencing(new="new_rows"),
-                func=_tally_delta(_NEW),
-            ),
-            pgtrigger.Trigger(
-                name="tally_update",
-                operation=pgtrigger.Update,
-                when=pgtrigger.After,
-                level=pgtrigger.Statement,
-                referencing=pgtrigger.Referencing(old="old_rows", new="new_rows"),
-                func=_tally_delta(_NEW, _OLD),
-            ),
-            pgtrigger.Trigger(
-                name="tally_delete",
-                operation=pgtrigger.Delete,
-                when=pgtrigger.After,
-                level=pgtrigger.Statement,
-                referencing=pgtrigger.Referencing(old="old_rows"),
-                func=_tally_delta(_OLD),
-            ),
+            *_TALLY_TRIGGERS,
         ]
 
     def __str__(self) -> str:

@@ -158,6 +158,25 @@ class Appraisal(models.Model):
         return self.level in LEDGER_LEVELS
 
 
+def _household_follows(name: str, setting: str, columns: str, newest: str) -> pgtrigger.Trigger:
+    """An AFTER trigger that writes `columns` of the household (its newest record: `newest`,
+    a SELECT over `h`, the household) whenever a record is written, moved or deleted; it sets
+    `setting` so that the household's own guard lets the write through. OLD is null on an
+    insert, NEW on a delete; a record moved to another household recomputes both."""
+    return pgtrigger.Trigger(
+        name=name,
+        operation=pgtrigger.Insert | pgtrigger.Update | pgtrigger.Delete,
+        when=pgtrigger.After,
+        func=f"""
+            PERFORM set_config('{setting}', 'on', true);
+            UPDATE households_household h SET {columns} = ({newest})
+             WHERE h.id IN (OLD.household_id, NEW.household_id);
+            PERFORM set_config('{setting}', 'off', true);
+            RETURN NULL;
+        """,  # noqa: S608 - the trigger's own constants, declared in this module
+    )
+
+
 @tracked()
 class InspectionRecord(models.Model):
     household = models.ForeignKey(
@@ -199,23 +218,13 @@ class InspectionRecord(models.Model):
         # follows its records, whatever writes them; the household's own trigger refuses
         # every other writer of those columns.
         triggers = [
-            pgtrigger.Trigger(
-                name="household_latest_inspection_follows",
-                operation=pgtrigger.Insert | pgtrigger.Update | pgtrigger.Delete,
-                when=pgtrigger.After,
-                func="""
-                    PERFORM set_config('anju.writing_latest_inspection', 'on', true);
-                    UPDATE households_household h
-                       SET (latest_inspection_on, latest_occupied) = (
-                           SELECT r.inspected_on, r.occupied
-                             FROM inspections_inspectionrecord r
-                            WHERE r.household_id = h.id
-                            ORDER BY r.inspected_on DESC, r.id DESC LIMIT 1)
-                     WHERE h.id IN (OLD.household_id, NEW.household_id);
-                    PERFORM set_config('anju.writing_latest_inspection', 'off', true);
-                    RETURN NULL;
-                """,
-            ),
+            _household_follows(
+                "household_latest_inspection_follows",
+                "anju.writing_latest_inspection",
+                "(latest_inspection_on, latest_occupied)",
+                "SELECT r.inspected_on, r.occupied FROM inspections_inspectionrecord r"
+                " WHERE r.household_id = h.id ORDER BY r.inspected_on DESC, r.id DESC LIMIT 1",
+            )
         ]
 
     def __str__(self) -> str:
@@ -542,24 +551,13 @@ class SafetyState(models.Model):
         # The household's current state (Household.safety_level) follows its states, whatever
         # writes them; the household's own trigger refuses every other writer of that column.
         triggers = [
-            pgtrigger.Trigger(
-                name="household_safety_level_follows",
-                operation=pgtrigger.Insert | pgtrigger.Update | pgtrigger.Delete,
-                when=pgtrigger.After,
-                func="""
-                    -- OLD is null on an insert, NEW on a delete; an update may move a
-                    -- state to another household: both are recomputed.
-                    PERFORM set_config('anju.writing_safety_level', 'on', true);
-                    UPDATE households_household h
-                       SET (safety_level, safety_level_on) = (
-                           SELECT s.level, s."on" FROM inspections_safetystate s
-                            WHERE s.household_id = h.id
-                            ORDER BY s."on" DESC, s.id DESC LIMIT 1)
-                     WHERE h.id IN (OLD.household_id, NEW.household_id);
-                    PERFORM set_config('anju.writing_safety_level', 'off', true);
-                    RETURN NULL;
-                """,
-            ),
+            _household_follows(
+                "household_safety_level_follows",
+                "anju.writing_safety_level",
+                "(safety_level, safety_level_on)",
+                'SELECT s.level, s."on" FROM inspections_safetystate s'
+                ' WHERE s.household_id = h.id ORDER BY s."on" DESC, s.id DESC LIMIT 1',
+            )
         ]
 
     def __str__(self) -> str:
