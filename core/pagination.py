@@ -9,13 +9,22 @@ The pages (`ListView.paginator_class`) and the API (`StandardPagination`) share 
 
 from __future__ import annotations
 
+import base64
+import binascii
+import json
 import math
 from functools import cached_property
 
+from django.core.exceptions import FieldDoesNotExist
+from django.core.exceptions import ValidationError as DjangoValidationError
 from django.core.paginator import EmptyPage, InvalidPage, Page, PageNotAnInteger, Paginator
-from rest_framework.exceptions import NotFound
+from django.db import connection
+from django.db.models import BooleanField
+from django.db.models.expressions import RawSQL
+from rest_framework.exceptions import NotFound, ValidationError
 from rest_framework.pagination import PageNumberPagination
 from rest_framework.response import Response
+from rest_framework.utils.urls import remove_query_param, replace_query_param
 
 #: Rows counted at most; above it a list says "超过 COUNT_CAP 条". Counting 10,001 rows along
 #: an index takes a few milliseconds; a county's 100,000 rows a few hundred.
@@ -98,8 +107,75 @@ class CappedPaginator(Paginator):
         return CappedPage(rows[: self.per_page], number, self, has_next=len(rows) > self.per_page)
 
 
+AFTER_PARAM = "after"
+AFTER_INVALID = "after 参数无效：请使用上一页响应中 next 链接给出的值。"
+
+
+class Keyset:
+    """A list's order as columns of its own table, all one direction and ending in the
+    primary key: a page after a given row is then an index range (`(a, b, id) > (…)`), at any
+    depth, instead of an OFFSET that walks every row before it."""
+
+    def __init__(self, queryset):
+        self.model = queryset.model
+        query = queryset.query
+        order = list(query.order_by) or (
+            list(self.model._meta.ordering) if query.default_ordering else []
+        )
+        self.fields = []
+        directions = set()
+        for item in order:
+            if not isinstance(item, str) or query.extra_order_by:
+                self.fields = []
+                return
+            directions.add(item.startswith("-"))
+            name = item.lstrip("-")
+            try:
+                field = self.model._meta.pk if name == "pk" else self.model._meta.get_field(name)
+            except FieldDoesNotExist:  # an annotation or a related lookup
+                self.fields = []
+                return
+            # NULL compares as unknown in a row comparison: nullable columns cannot take part.
+            if not field.concrete or field.many_to_many or field.one_to_many or field.null:
+                self.fields = []
+                return
+            self.fields.append(field)
+        if len(directions) != 1 or not self.fields or self.fields[-1] != self.model._meta.pk:
+            self.fields = []
+        self.descending = directions == {True}
+
+    def __bool__(self) -> bool:
+        return bool(self.fields)
+
+    def token(self, row) -> str:
+        values = [field.value_to_string(row) for field in self.fields]
+        return base64.urlsafe_b64encode(json.dumps(values).encode()).decode().rstrip("=")
+
+    def after(self, queryset, token: str):
+        try:
+            raw = json.loads(base64.urlsafe_b64decode(token + "=" * (-len(token) % 4)))
+            if not isinstance(raw, list) or len(raw) != len(self.fields):
+                raise ValueError
+            values = [field.to_python(value) for field, value in zip(self.fields, raw, strict=True)]
+        except (ValueError, TypeError, DjangoValidationError, binascii.Error):
+            raise ValidationError({AFTER_PARAM: [AFTER_INVALID]}) from None
+        table = connection.ops.quote_name(self.model._meta.db_table)
+        columns = ", ".join(f"{table}.{connection.ops.quote_name(f.column)}" for f in self.fields)
+        marks = ", ".join(["%s"] * len(values))
+        op = "<" if self.descending else ">"
+        # Column names come from the model, the values are parameters: a row comparison,
+        # which Django's lookups cannot write and PostgreSQL answers from the index.
+        sql = f"({columns}) {op} ({marks})"
+        condition = RawSQL(sql, values, output_field=BooleanField())  # noqa: S611
+        return queryset.filter(condition)
+
+
 class StandardPagination(PageNumberPagination):
-    """Page numbers, with a count capped at COUNT_CAP (`count_capped` says when it is)."""
+    """Page numbers, with a count capped at COUNT_CAP (`count_capped` says when it is).
+
+    Where the list's order allows it (`Keyset`), `next` also carries `after=<last row>`: a
+    client that follows `next` gets every page as an index range, however deep; `?page=N`
+    alone still works (an OFFSET)."""
 
     page_size = 50
     page_size_query_param = "page_size"
@@ -120,15 +196,54 @@ class StandardPagination(PageNumberPagination):
         if not page_size:
             return None
         paginator = self.django_paginator_class(queryset, page_size)
-        page_number = self.get_page_number(request, paginator)
-        try:
-            self.page = paginator.page(page_number)
-        except InvalidPage as exc:
-            message = self.invalid_page_message.format(page_number=page_number, message=str(exc))
-            raise NotFound(message) from exc
+        self.keyset = Keyset(queryset) if hasattr(queryset, "query") else None
+        after = request.query_params.get(AFTER_PARAM)
+        if after is not None:
+            if not self.keyset:
+                raise ValidationError({AFTER_PARAM: ["此列表的排序不支持 after 翻页。"]})
+            rows = list(self.keyset.after(queryset, after)[: page_size + 1])
+            try:
+                number = max(2, int(request.query_params.get(self.page_query_param, 2)))
+            except ValueError:
+                number = 2
+            self.page = CappedPage(
+                rows[:page_size], number, paginator, has_next=len(rows) > page_size
+            )
+        else:
+            page_number = self.get_page_number(request, paginator)
+            try:
+                self.page = paginator.page(page_number)
+            except InvalidPage as exc:
+                message = self.invalid_page_message.format(
+                    page_number=page_number, message=str(exc)
+                )
+                raise NotFound(message) from exc
         if self.page.has_other_pages() and self.template is not None:
             self.display_page_controls = True
         return list(self.page)
+
+    def get_next_link(self):
+        link = super().get_next_link()
+        if link is None or not self.keyset or not self.page.object_list:
+            return remove_query_param(link, AFTER_PARAM) if link else link
+        return replace_query_param(link, AFTER_PARAM, self.keyset.token(self.page[-1]))
+
+    def get_previous_link(self):
+        link = super().get_previous_link()
+        return remove_query_param(link, AFTER_PARAM) if link else link
+
+    def get_schema_operation_parameters(self, view):
+        return [
+            *super().get_schema_operation_parameters(view),
+            {
+                "name": AFTER_PARAM,
+                "required": False,
+                "in": "query",
+                "description": "翻页游标：取上一页响应 next 链接中的值（从该行之后开始）。"
+                " The cursor in the previous page's `next` link.",
+                "schema": {"type": "string"},
+            },
+        ]
 
     def get_paginated_response(self, data):
         paginator = self.page.paginator

@@ -156,6 +156,8 @@ def users():
 
 def requests_for(user) -> dict[str, str]:
     from accounts.models import Area, AreaLevel
+    from core.pagination import Keyset
+    from households import selectors
     from households.models import Household
 
     visible = Household.objects.visible_to(user)
@@ -165,11 +167,17 @@ def requests_for(user) -> dict[str, str]:
         level=AreaLevel.TOWNSHIP, code__startswith=user.area.prefix
     ).order_by("code")
     township = user.area.code if user.area.level == "township" else townships[1].code
-    middle_api = max(1, count // 50 // 2)
+    middle_api = max(2, count // 50 // 2)
     middle_page = max(1, count // 20 // 2)
+    # The same middle page reached by following `next` (its cursor: the row before it).
+    ordered = selectors.household_list(user)
+    cursor = Keyset(ordered).token(ordered[(middle_api - 1) * 50 - 1])
     return {
         "API first page": "/api/households/",
         f"API middle page ({middle_api})": f"/api/households/?page={middle_api}",
+        f"API middle page ({middle_api}) by next link": (
+            f"/api/households/?page={middle_api}&after={cursor}"
+        ),
         f"API name search ({name})": f"/api/households/?q={name}",
         "API ID tail search": "/api/households/?q=1234",
         "API filter category + township": f"/api/households/?category=dibao&township={township}",
@@ -350,7 +358,8 @@ def write_report(args, built, figures, plans, monthly, export_figures, info, loa
         "",
         f"Measured {now:%Y-%m-%d %H:%M} CST on {args.households:,} synthetic households"
         f" ({args.counties} count{'y' if args.counties == 1 else 'ies'}, about 25 % appraised,"
-        " this year's projects for 60 % of the C/D houses at every step, close-outs and one"
+        " this year's projects for 60 % of the houses appraised C/D before the year, at every"
+        " step, close-outs and one"
         " paid batch per county),"
         + (
             f" built in {built[0]:.0f} s by `generate_synthetic --appraisals` (ANALYZE at the end)."
