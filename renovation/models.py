@@ -6,6 +6,8 @@ it refuses any other change, even from raw SQL (trust rule 6).
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import pgtrigger
 from django.conf import settings
 from django.contrib.postgres.fields import ArrayField
@@ -13,7 +15,7 @@ from django.db import models
 from django.db.models import F, Q
 
 from accounts.models import Area
-from accounts.scoping import scoped_queryset
+from accounts.scoping import Scope, scoped_queryset
 from core.audit import tracked
 from core.offline import client_id_field
 from core.uploads import stored_name
@@ -207,11 +209,37 @@ def _user_fk(verbose_name: str, **kwargs):
     )
 
 
-ProjectQuerySet = scoped_queryset("household__village")
-ChildQuerySet = scoped_queryset("project__household__village")
+@dataclass(frozen=True)
+class ProjectScope(Scope):
+    """A project's area by the codes it keeps of its household (`county_prefix`,
+    `township_prefix`: written by the database, also when the household moves), reached through
+    `via` from a child row: a county or township is an equality on the project's own column,
+    a city or province a prefix of its county, a village its household's village. A county's
+    counts of projects then read the projects alone, not a household per project."""
+
+    via: str = ""
+
+    def area_condition(self, prefix: str) -> Q:
+        if len(prefix) == 6:
+            return Q(**{f"{self.via}county_prefix": prefix})
+        if len(prefix) == 9:
+            return Q(**{f"{self.via}township_prefix": prefix})
+        if len(prefix) < 6:
+            return Q(**{f"{self.via}county_prefix__startswith": prefix})
+        return Q(**{f"{self.via}household__village_id": prefix})
 
 
-@tracked()
+ProjectQuerySet = scoped_queryset(
+    "household__village", scope=ProjectScope(code="household__village__code")
+)
+ChildQuerySet = scoped_queryset(
+    "project__household__village",
+    scope=ProjectScope(code="project__household__village__code", via="project__"),
+)
+
+
+# The project's area codes are its household's (kept by the database): not events of their own.
+@tracked(exclude=["county_prefix", "township_prefix"])
 class RenovationProject(models.Model):
     household = models.ForeignKey(
         Household, verbose_name="农户", on_delete=models.PROTECT, related_name="renovations"
@@ -300,6 +328,11 @@ class RenovationProject(models.Model):
     version = models.PositiveIntegerField(default=1, editable=False)
     created_at = models.DateTimeField("创建时间", auto_now_add=True)
     updated_at = models.DateTimeField("更新时间", auto_now=True)
+    # The household's county and township, written only by the database (the trigger below
+    # and, when a household moves, `renovation_projects_follow_household` on the household
+    # table, migration 0014): what the scope of a county or township filters on.
+    county_prefix = models.CharField(max_length=6, default="", editable=False)
+    township_prefix = models.CharField(max_length=9, default="", editable=False)
 
     objects = ProjectQuerySet.as_manager()
 
@@ -338,8 +371,25 @@ class RenovationProject(models.Model):
                 condition=Q(approved_amount__isnull=True) | Q(approved_amount__gte=0),
             ),
         ]
-        indexes = [models.Index(fields=["status", "year"], name="renovation_status_year_idx")]
-        triggers = [_transition_trigger(), _AMOUNT_COVERS_PAID]
+        indexes = [
+            models.Index(fields=["status", "year"], name="renovation_status_year_idx"),
+            models.Index(fields=["county_prefix", "year", "status"], name="project_county_idx"),
+            models.Index(fields=["township_prefix", "year", "status"], name="project_township_idx"),
+        ]
+        triggers = [
+            _transition_trigger(),
+            _AMOUNT_COVERS_PAID,
+            pgtrigger.Trigger(
+                name="area_is_the_households",
+                operation=pgtrigger.Insert | pgtrigger.Update,
+                when=pgtrigger.Before,
+                func="""
+                    SELECT county_code, township_code INTO NEW.county_prefix, NEW.township_prefix
+                      FROM households_household WHERE id = NEW.household_id;
+                    RETURN NEW;
+                """,
+            ),
+        ]
 
     def __str__(self) -> str:
         return f"{self.year}年 {self.household.head_name} {self.get_status_display()}"

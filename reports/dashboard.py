@@ -66,7 +66,8 @@ def _url(name: str, **query) -> str:
 
 def _by_status(queryset, field: str = "status") -> dict[str, int]:
     """One grouped COUNT: value of `field` → number of rows."""
-    return dict(queryset.values(field).annotate(n=Count("id")).values_list(field, "n"))
+    # (order_by(): a model's default order would otherwise keep its joins in the GROUP BY)
+    return dict(queryset.order_by().values(field).annotate(n=Count("id")).values_list(field, "n"))
 
 
 @dataclass
@@ -242,6 +243,10 @@ def key_figures(user, year: int, counts: _Counts) -> list[Figure]:
     ]
 
 
+# The project's own copy of its household's codes, where one is long enough.
+_PROJECT_AREA = {6: "county_prefix", 9: "township_prefix"}
+
+
 def _progress_by_area(user, year: int) -> dict | None:
     """This year's plan and completions by the areas one level below the user's (the counties
     of a city, the townships of a county, the villages of a township)."""
@@ -254,7 +259,8 @@ def _progress_by_area(user, year: int) -> dict | None:
     rows = (
         RenovationProject.objects.visible_to(user)
         .filter(year=year, status__in=FUNDED)
-        .annotate(key=Left("household__village_id", length))
+        .order_by()
+        .annotate(key=Left(_PROJECT_AREA.get(length, "household__village_id"), length))
         .values("key")
         .annotate(planned=Count("id"), completed=Count("id", filter=Q(completed_on__isnull=False)))
         .order_by("key")

@@ -81,7 +81,8 @@ def township_figures(county: Area, month: dt.date) -> dict[str, dict]:
     for r in (
         RenovationProject.objects.in_area(code6)
         .filter(year=year, status__in=FUNDED)
-        .values("household__township_code")
+        .order_by()
+        .values("township_prefix")
         .annotate(
             planned=Count("id"),
             dynamic=Count("id", filter=Q(dynamic=True)),
@@ -91,7 +92,7 @@ def township_figures(county: Area, month: dt.date) -> dict[str, dict]:
             demolished=Count("id", filter=Q(demolition__isnull=False)),
         )
     ):
-        row = rows[r.pop("household__township_code") + "000"]
+        row = rows[r.pop("township_prefix") + "000"]
         row.update(r)
 
     # The same figures as the funds report (subsidies.selectors.paid_per_township).

@@ -24,6 +24,7 @@ from core.fields import EncryptedTextField
 from core.imports.models import ImportRecord
 from core.uploads import stored_name
 from households.models import CURRENT_CATEGORIES, Category, Household
+from renovation.models import ProjectScope
 
 
 class LevelKind(models.TextChoices):
@@ -332,7 +333,10 @@ class FundAllocation(models.Model):
         return f"{self.document_number}（{self.get_level_display()} {self.year}年）"
 
 
-LineQuerySet = scoped_queryset("project__household__village")
+LineQuerySet = scoped_queryset(
+    "project__household__village",
+    scope=ProjectScope(code="project__household__village__code", via="project__"),
+)
 HouseholdChildQuerySet = scoped_queryset("household__village")
 
 

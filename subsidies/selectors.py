@@ -305,12 +305,11 @@ def paid_per_township(code6: str, year: int) -> dict[str, tuple[int, Decimal]]:
     rows = (
         PayoutLine.objects.in_area(code6)
         .filter(status=LineStatus.PAID, project__year=year)
-        .values("project__household__township_code")
+        .order_by()
+        .values("project__township_prefix")
         .annotate(n=Count("project", distinct=True), amount=Sum("amount"))
     )
-    return {
-        r["project__household__township_code"] + "000": (r["n"], r["amount"] or ZERO) for r in rows
-    }
+    return {r["project__township_prefix"] + "000": (r["n"], r["amount"] or ZERO) for r in rows}
 
 
 def allocation_list(user):
