@@ -27,6 +27,8 @@ import json
 from collections.abc import Callable, Iterable, Sequence
 
 from django.db import connection, models, transaction
+from django.db.models import BooleanField
+from django.db.models.expressions import RawSQL
 from django.utils import timezone
 from pghistory import config as pghistory_config
 
@@ -169,3 +171,12 @@ def analyze_after_commit(*models_, rows: int) -> None:
                 cursor.execute(f"ANALYZE {connection.ops.quote_name(table)}")
 
     transaction.on_commit(analyze)
+
+
+def among(model, field_name: str, values: list) -> RawSQL:
+    """`<field> = ANY(%s)`, a filter: one array parameter instead of `__in`'s placeholder per
+    value (whose preparation, in Django and psycopg, took a second per 100,000 values)."""
+    table = connection.ops.quote_name(model._meta.db_table)
+    column = connection.ops.quote_name(model._meta.get_field(field_name).column)
+    # The names come from the model, the values are one parameter.
+    return RawSQL(f"{table}.{column} = ANY(%s)", (values,), output_field=BooleanField())  # noqa: S611
