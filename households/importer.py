@@ -22,7 +22,7 @@ from django.db.models import F
 from django.db.models.expressions import RawSQL
 from django.utils import timezone
 
-from accounts.models import Area, AreaLevel, Role
+from accounts.models import Area, AreaLevel, Role, User
 from core import crypto
 from core.imports import bulk, pipeline
 from core.imports.files import (  # noqa: F401 - re-exported for the other household imports
@@ -611,7 +611,7 @@ def _store_preview(household_import: HouseholdImport, plan: ImportPlan) -> None:
     household_import.preview = plan.summary()
 
 
-def new_household(values: dict[str, Any], *, id_number: str, by) -> Household:
+def new_household(values: dict[str, Any], *, id_number: str, by: User) -> Household:
     """A household an import creates (not saved yet): its values, `village` by its code, and
     its numbers sealed (`sync_sensitive`)."""
     values = dict(values)
@@ -666,7 +666,7 @@ class CreatedHouseholds(Sequence):
         return Created(self.ids[index])
 
 
-def create_households(rows: list[ImportRow], *, by) -> CreatedHouseholds:
+def create_households(rows: list[ImportRow], *, by: User) -> CreatedHouseholds:
     """Insert a household for each row through COPY (`core.imports.bulk`); returns them in
     row order. The same row as `new_household` + `bulk_create` writes, field by field (the
     numbers sealed as `sync_sensitive` seals them, the audit event with the acting user and
@@ -695,7 +695,7 @@ def create_households(rows: list[ImportRow], *, by) -> CreatedHouseholds:
     return CreatedHouseholds(ids)
 
 
-def _write(plan: ImportPlan, *, by) -> CreatedHouseholds:
+def _write(plan: ImportPlan, *, by: User) -> CreatedHouseholds:
     """Write the plan; returns the households it created."""
     new = create_households(plan.of("create"), by=by)
 
@@ -722,7 +722,7 @@ def _write(plan: ImportPlan, *, by) -> CreatedHouseholds:
         groups[tuple(names + ["version", "updated_at"])].append(household)
     for names, households in groups.items():
         Household.objects.bulk_update(households, names, batch_size=BATCH_SIZE)
-    import_change_requests(requests, by=by, source="部门名单导入")
+    import_change_requests(requests=requests, by=by, source="部门名单导入")
     return new
 
 
@@ -754,7 +754,7 @@ def household_kind(
     def plan(rows, record: HouseholdImport, *, lock: bool):
         return plan_rows(rows, prefix=record.scope_prefix, lock=lock, **plan_options(record))
 
-    def apply(plan, *, record: HouseholdImport, by) -> None:
+    def apply(plan, *, record: HouseholdImport, by: User) -> None:
         created = write(plan, by=by)
         source = department(record)
         if source and created:
@@ -824,13 +824,13 @@ def list_fields(*, department: str, received_on: dt.date | None) -> dict:
 
 
 def import_apply(
-    *, household_import: HouseholdImport, by, only_valid: bool = False
+    *, household_import: HouseholdImport, by: User, only_valid: bool = False
 ) -> HouseholdImport:
     """Write a department's household list: all rows or nothing, or (`only_valid`) the valid
     ones only (`core.imports.pipeline.confirm`)."""
     return pipeline.confirm(DEPARTMENT_LIST, household_import, by=by, only_valid=only_valid)
 
 
-def import_cancel(*, household_import: HouseholdImport, by) -> HouseholdImport:
+def import_cancel(*, household_import: HouseholdImport, by: User) -> HouseholdImport:
     """Drop a pending import and its stored file."""
     return pipeline.cancel(DEPARTMENT_LIST, household_import, by=by)

@@ -31,7 +31,7 @@ from django.db.models import (
 )
 from django.utils import timezone
 
-from accounts.models import Area, AreaLevel
+from accounts.models import Area, AreaLevel, User
 from core import crypto
 from core.imports import pipeline
 from core.imports.xlsx_reader import Sheet, read_workbook
@@ -733,7 +733,7 @@ def _store_preview(record: HouseholdImport, plan: MonitoringPlan) -> None:
     record.preview = summary
 
 
-def _write(plan: MonitoringPlan, *, by) -> list[Household]:
+def _write(plan: MonitoringPlan, *, by: User) -> list[Household]:
     """Write the plan; returns the households it created."""
     creating = plan.of("create")
     new = [new_household(g.values, id_number=g.head.id_number, by=by) for g in creating]
@@ -773,13 +773,13 @@ def _write(plan: MonitoringPlan, *, by) -> list[Household]:
             member.sync_sensitive()
             members.append(member)
     Member.objects.bulk_create(members, batch_size=BATCH_SIZE)
-    import_change_requests(requests, by=by, source="防返贫监测名单导入")
+    import_change_requests(requests=requests, by=by, source="防返贫监测名单导入")
     exits = [(h.pk, g.exit_on) for h, g in zip(new, creating, strict=True) if g.exit_on]
     exits += [(g.household_id, g.exit_on) for g in plan.of("update") if g.exit_on]
-    households_exit(exits, by=by, source=EXIT_SOURCE, reason="风险已消除")
+    households_exit(exits=exits, by=by, source=EXIT_SOURCE, reason="风险已消除")
     today = timezone.localdate()
     households_exit(
-        [(pk, today) for pk, _name, _id in plan.absent],
+        exits=[(pk, today) for pk, _name, _id in plan.absent],
         by=by,
         source=EXIT_SOURCE,
         reason="未在新的完整监测名单中",
@@ -825,11 +825,13 @@ def monitoring_fields(*, received_on: dt.date | None, full_list: bool) -> dict:
     }
 
 
-def monitoring_apply(*, record: HouseholdImport, by, only_valid: bool = False) -> HouseholdImport:
+def monitoring_apply(
+    *, record: HouseholdImport, by: User, only_valid: bool = False
+) -> HouseholdImport:
     """Write the monitoring list: all households or nothing, or (`only_valid`) the valid ones
     only (`core.imports.pipeline.confirm`)."""
     return pipeline.confirm(MONITORING_LIST, record, by=by, only_valid=only_valid)
 
 
-def monitoring_cancel(*, record: HouseholdImport, by) -> HouseholdImport:
+def monitoring_cancel(*, record: HouseholdImport, by: User) -> HouseholdImport:
     return pipeline.cancel(MONITORING_LIST, record, by=by)

@@ -249,7 +249,7 @@ def split_import_changes(changes: dict) -> dict:
     return {k: changes.pop(k) for k in MONEY_FIELDS + ("members",) if k in changes}
 
 
-def import_change_requests(requests: list[tuple[int, dict]], *, by: User, source: str) -> int:
+def import_change_requests(*, requests: list[tuple[int, dict]], by: User, source: str) -> int:
     """Pending `HouseholdChange`s for what an import would change in money-deciding fields
     (`requests`: household id → new values), inside the import's transaction."""
     if not requests:
@@ -290,7 +290,7 @@ def import_change_requests(requests: list[tuple[int, dict]], *, by: User, source
     return len(changes)
 
 
-def households_exit(exits: list[tuple[int, dt.date]], *, by: User, source: str, reason: str) -> int:
+def households_exit(*, exits: list[tuple[int, dt.date]], by: User, source: str, reason: str) -> int:
     """Households leave a department's list (inside an import's transaction): an exit record
     each, and `exited_on` set; their history and any open project stay."""
     if not exits:

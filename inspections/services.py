@@ -202,7 +202,7 @@ def _lock_for_entry(by: User, household: Household, model, client_id):
 
 
 def _entry_with_photos(
-    model, link: str, household: Household, photos: Sequence, client_id, by, fields
+    model, link: str, household: Household, photos: Sequence, client_id, by: User, fields
 ):
     """A new entry of `model` about `household`, with its photos, stored once: the photos are
     checked first, then under the household's lock an entry sent before under `client_id` is
@@ -218,7 +218,7 @@ def _entry_with_photos(
     return entry
 
 
-def _campaign_of(campaign: Campaign | None, household: Household, on: dt.date, by):
+def _campaign_of(campaign: Campaign | None, household: Household, on: dt.date, by: User):
     """The campaign (of `by`'s area) an inspection of `household` on `on` belongs to."""
     if campaign is None:
         return None

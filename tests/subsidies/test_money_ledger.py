@@ -469,7 +469,7 @@ def test_an_import_never_overwrites_and_its_requester_cannot_confirm(household, 
     from households.services import household_change_decide, import_change_requests
 
     import_change_requests(
-        [(household.pk, {"category": "tekun"})], by=county_reviewer, source="部门名单导入"
+        requests=[(household.pk, {"category": "tekun"})], by=county_reviewer, source="部门名单导入"
     )
     change = HouseholdChange.objects.get()
     assert Household.objects.get(pk=household.pk).category == "dibao"
