@@ -450,10 +450,11 @@ CELERY_BEAT_SCHEDULE = {
         "task": "core.tasks.sweep_stalled_exports",
         "schedule": 120.0,  # seconds
     },
-    # The households' counts only ever add signed rows (households.models.HouseholdTally).
+    # The households' counts only ever add signed rows (households.models.HouseholdTally):
+    # folded every hour (a few thousand rows a day; an appraisal import adds one per house).
     "compact-household-tally": {
         "task": "households.tasks.compact_tally",
-        "schedule": crontab(minute=30, hour=3),
+        "schedule": crontab(minute=30),
     },
 }
 

@@ -374,7 +374,7 @@ class HouseholdTally(models.Model):
     delete, COPY and raw SQL, with its transition tables): each statement adds signed rows
     (+n / -n) for the groups it changed, never updates one, so two writers never wait for
     each other here. The sum of `n` over a group is its count; `compact_tally` (Celery beat,
-    nightly) folds the rows of each group into one. `safety_level` is '' for none yet.
+    hourly) folds the rows of each group into one. `safety_level` is '' for none yet.
     """
 
     township_code = models.CharField(max_length=9)

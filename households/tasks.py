@@ -6,7 +6,7 @@ from households import tally
 
 @shared_task(autoretry_for=(OperationalError,), retry_backoff=True, max_retries=3)
 def compact_tally() -> str:
-    """Nightly: one row per group in the households' counts (they only ever add rows)."""
+    """Hourly: one row per group in the households' counts (they only ever add rows)."""
     with transaction.atomic():
         before, after = tally.compact()
     return f"{before} rows → {after}"

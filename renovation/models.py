@@ -13,6 +13,7 @@ from django.conf import settings
 from django.contrib.postgres.fields import ArrayField
 from django.db import models
 from django.db.models import F, Q
+from django.db.models.functions import Left
 
 from accounts.models import Area
 from accounts.scoping import Scope, scoped_queryset
@@ -227,6 +228,13 @@ class ProjectScope(Scope):
         if len(prefix) < 6:
             return Q(**{f"{self.via}county_prefix__startswith": prefix})
         return Q(**{f"{self.via}household__village_id": prefix})
+
+
+def project_area_key(length: int) -> Left:
+    """The first `length` digits of a project's area code, from the project's own columns
+    where they are long enough (a county's, a township's): for grouping counts by area."""
+    column = "county_prefix" if length <= 6 else "township_prefix" if length <= 9 else None
+    return Left(column or "household__village_id", length)
 
 
 ProjectQuerySet = scoped_queryset(

@@ -11,7 +11,6 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from django.db.models import Count, Q, Sum
-from django.db.models.functions import Left
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.http import urlencode
@@ -24,7 +23,7 @@ from inspections.models import LEDGER_LEVELS, HazardStatus, SafetyLevel
 from rectification.models import FindingStatus, ItemStatus
 from rectification.selectors import finding_list, item_list
 from renovation.archive import completeness_by_township
-from renovation.models import FUNDED, ProjectStatus, RenovationProject
+from renovation.models import FUNDED, ProjectStatus, RenovationProject, project_area_key
 from renovation.models import ProjectStatus as P
 from renovation.selectors import ready_for_approval
 from reports.models import Alert
@@ -243,10 +242,6 @@ def key_figures(user, year: int, counts: _Counts) -> list[Figure]:
     ]
 
 
-# The project's own copy of its household's codes, where one is long enough.
-_PROJECT_AREA = {6: "county_prefix", 9: "township_prefix"}
-
-
 def _progress_by_area(user, year: int) -> dict | None:
     """This year's plan and completions by the areas one level below the user's (the counties
     of a city, the townships of a county, the villages of a township)."""
@@ -260,7 +255,7 @@ def _progress_by_area(user, year: int) -> dict | None:
         RenovationProject.objects.visible_to(user)
         .filter(year=year, status__in=FUNDED)
         .order_by()
-        .annotate(key=Left(_PROJECT_AREA.get(length, "household__village_id"), length))
+        .annotate(key=project_area_key(length))
         .values("key")
         .annotate(planned=Count("id"), completed=Count("id", filter=Q(completed_on__isnull=False)))
         .order_by("key")

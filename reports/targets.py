@@ -18,13 +18,12 @@ from decimal import Decimal, InvalidOperation
 
 from django.db import connection, transaction
 from django.db.models import Count, Exists, OuterRef, Q, Sum
-from django.db.models.functions import Left
 
 from accounts.models import PREFIX_LENGTH, Area, AreaLevel, Role, User, parent_code
 from core.audit import attributed
 from core.errors import DomainError, RoleRefused
 from core.rules import require_role
-from renovation.models import FUNDED, RenovationProject
+from renovation.models import FUNDED, RenovationProject, project_area_key
 from reports.models import AnnualTarget, TargetRevision
 from reports.selectors import completion_rate
 from subsidies.models import LineStatus, PayoutLine
@@ -206,7 +205,7 @@ def target_progress(user: User, year: int, area: Area | None = None) -> dict:
         RenovationProject.objects.visible_to(user)
         .in_area(area)
         .filter(year=year, status__in=FUNDED)
-        .annotate(key=Left("household__village_id", length or 12), is_paid=Exists(paid))
+        .annotate(key=project_area_key(length or 12), is_paid=Exists(paid))
         .values("key", "dynamic")
         .annotate(
             projects=Count("id"),

@@ -46,6 +46,7 @@ from demo.county import (
     village_weights,
 )
 from demo.synthetic_projects import ANALYZED, add_projects
+from households import tally
 from households.models import Household, Member
 
 COMMAND = "generate_synthetic"
@@ -260,7 +261,10 @@ class Command(BaseCommand):
 
     @staticmethod
     def _analyze() -> None:
-        """Fresh planner statistics after a bulk load (outside the transaction)."""
+        """The households' tally folded (every appraisal's statement added its own signed
+        rows) and fresh planner statistics after a bulk load (outside the transaction)."""
+        with transaction.atomic():
+            tally.compact()
         with connection.cursor() as cursor:
             for model in (
                 "households_household",
@@ -268,6 +272,7 @@ class Command(BaseCommand):
                 "inspections_appraisal",
                 "inspections_safetystate",
                 "accounts_area",
+                "households_householdtally",
                 *ANALYZED,
             ):
                 cursor.execute(f"ANALYZE {connection.ops.quote_name(model)}")
