@@ -21,10 +21,10 @@ from households.models import Household, HouseholdTally
 _COMPACT = """
     WITH gone AS (DELETE FROM households_householdtally RETURNING *)
     INSERT INTO households_householdtally
-        (township_code, county_code, category, safety_level, exited, n)
-    SELECT township_code, county_code, category, safety_level, exited, SUM(n)
+        (township_code, county_code, category, safety_level, exited, occupied, n)
+    SELECT township_code, county_code, category, safety_level, exited, occupied, SUM(n)
     FROM gone
-    GROUP BY 1, 2, 3, 4, 5
+    GROUP BY 1, 2, 3, 4, 5, 6
     HAVING SUM(n) <> 0
 """
 

@@ -15,17 +15,18 @@ from households import tally
 from households.models import Category, Household, HouseholdTally
 from inspections.models import SafetyState
 from tests.factories import HouseholdFactory
+from tests.inspections.factories import InspectionFactory
 
 pytestmark = pytest.mark.django_db
 
 
 def _truth() -> dict[tuple, int]:
     rows = Household.objects.unscoped("test").values_list(
-        "township_code", "category", "safety_level", "exited_on"
+        "township_code", "category", "safety_level", "exited_on", "latest_occupied"
     )
     counts: dict[tuple, int] = {}
-    for township, category, level, exited_on in rows:
-        key = (township, category, level or "", exited_on is not None)
+    for township, category, level, exited_on, occupied in rows:
+        key = (township, category, level or "", exited_on is not None, occupied)
         counts[key] = counts.get(key, 0) + 1
     return counts
 
@@ -33,10 +34,10 @@ def _truth() -> dict[tuple, int]:
 def _tally() -> dict[tuple, int]:
     rows = (
         HouseholdTally.objects.unscoped("test")
-        .values_list("township_code", "category", "safety_level", "exited")
+        .values_list("township_code", "category", "safety_level", "exited", "occupied")
         .annotate(total=Sum("n"))
     )
-    return {tuple(r[:4]): r[4] for r in rows if r[4]}
+    return {tuple(r[:5]): r[5] for r in rows if r[5]}
 
 
 def test_the_tally_follows_every_kind_of_write(areas):
@@ -62,7 +63,7 @@ def test_the_tally_follows_every_kind_of_write(areas):
     # The safety level, written by the safety states' trigger.
     SafetyState.objects.create(household=b, level="D", on=dt.date(2026, 11, 2), source="closeout")
     assert _tally() == _truth()
-    assert _tally()[("141124101", Category.DIBAO, "D", False)] == 1
+    assert _tally()[("141124101", Category.DIBAO, "D", False, None)] == 1
 
     Household.objects.unscoped("test").filter(pk=a.pk).delete()
     assert _tally() == _truth()
@@ -83,8 +84,11 @@ def test_a_refused_write_leaves_no_count(areas):
     assert _tally() == {} == _truth()
 
 
-def test_compact_folds_each_group_into_one_row(areas):
+def test_compact_folds_each_group_into_one_row(areas, township_user):
     households = HouseholdFactory.create_batch(4, village=areas["village"], category="dibao")
+    # Lived in or not at the newest inspection: a group of its own, kept by the fold.
+    InspectionFactory(household=households[3], occupied=True, inspector=township_user)
+    InspectionFactory(household=households[2], occupied=False, inspector=township_user)
     for h in households[:2]:
         Household.objects.unscoped("test").filter(pk=h.pk).update(category="tekun")
     Household.objects.unscoped("test").filter(pk=households[0].pk).update(category="dibao")
