@@ -128,7 +128,8 @@ def _kept_by_trigger(setting: str, *columns: str) -> str:
 
 def _tally_delta(*parts: str) -> str:
     """The trigger body that adds one signed row per changed (township, category, level,
-    exited) group of a statement's rows to the tally: +1 for each new row, -1 for each old."""
+    exited, lived in) group of a statement's rows to the tally: +1 for each new row, -1 for
+    each old."""
     rows = " UNION ALL ".join(parts)  # the module's own constants below, no input
     return f"""
         INSERT INTO households_householdtally
@@ -352,7 +353,7 @@ class Household(SensitiveNumbersMixin, models.Model):
 class TallyScope(Scope):
     """A tally row's area: its county or township (equalities on the indexed columns); a city
     or province is a prefix of the county. A village is finer than a tally row: its counts
-    come from its households (`households.selectors.household_counts`)."""
+    come from its households (`households.tally`)."""
 
     def area_condition(self, prefix: str) -> Q:
         if len(prefix) == 9:
