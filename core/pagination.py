@@ -50,10 +50,16 @@ class CappedPaginator(Paginator):
 
     @cached_property
     def _capped_count(self) -> int:
-        """Rows, counted up to cap + 1 (without the list's order: any cap + 1 rows will do)."""
+        """Rows, counted up to cap + 1. Any cap + 1 rows will do, but an order that an index
+        of the scope serves (`Keyset`: the list's own columns) is kept: without it the
+        planner reads the table from its start, assuming the area's rows are spread evenly,
+        and a county whose households were loaded last is read past every other county's
+        first (measured at 1,000,000 households: 155 ms instead of 3–40 ms)."""
         object_list = self.object_list
         if hasattr(object_list, "order_by") and hasattr(object_list, "query"):
-            return object_list.order_by()[: self.cap + 1].count()
+            if not Keyset(object_list):
+                object_list = object_list.order_by()
+            return object_list[: self.cap + 1].count()
         return len(object_list[: self.cap + 1])
 
     @property

@@ -234,3 +234,15 @@ def test_a_bad_cursor_is_a_400_and_an_order_without_keyset_pages_by_number(
     assert body["next"] and "after=" not in body["next"]
     refused = api_client.get("/api/households/", {"ordering": "head_name", "after": "x"})
     assert refused.status_code == 400
+
+
+def test_the_capped_count_keeps_an_order_its_index_serves(county_reviewer, areas):
+    """Counting cap + 1 rows in the list's own order (an index of the scope) instead of in
+    table order: an area loaded last is not read after every other area's rows."""
+    HouseholdFactory.create_batch(2, village=areas["village"])
+    ordered = Household.objects.visible_to(county_reviewer)  # (village, head_name, id)
+    with CaptureQueriesContext(connection) as queries:
+        assert pagination.CappedPaginator(ordered, 1).count == 2
+        assert pagination.CappedPaginator(ordered.order_by("head_name"), 1).count == 2
+    keyed, other = (q["sql"] for q in queries)
+    assert "ORDER BY" in keyed and "ORDER BY" not in other
