@@ -55,7 +55,7 @@ def copy_columns(model) -> list[models.Field]:
     return [f for f in model._meta.concrete_fields if not isinstance(f, models.GeneratedField)]
 
 
-def _audit_context(cursor) -> None:
+def hand_audit_context(cursor) -> None:
     """Hand the open audit context to the triggers for the rest of the transaction (what
     pghistory's execute wrapper prefixes to every statement that goes through Django)."""
     context = current_context()
@@ -115,7 +115,7 @@ def copy_insert(
     table = connection.ops.quote_name(model._meta.db_table)
     tail = tuple(tail)
     with connection.cursor() as cursor:
-        _audit_context(cursor)
+        hand_audit_context(cursor)
         ids = reserve_ids(cursor, model, count)
         with cursor.copy(f"COPY {table} ({quoted}) FROM STDIN") as copy:
             # strict: more or fewer rows than `count` fail the COPY (and the transaction).

@@ -23,22 +23,20 @@ statistics the planner misjudges every list (measured: first API page 2.07 s ins
 
 from __future__ import annotations
 
-import json
 import math
 import os
 import time
 from collections import deque
 from concurrent.futures import ProcessPoolExecutor
 
-import pghistory
 from django.core.management.base import BaseCommand, CommandError
-from django.core.serializers.json import DjangoJSONEncoder
-from django.db import connection, models, transaction
+from django.db import connection, transaction
 from django.utils import timezone
 
 from accounts.models import Area, AreaLevel, Role, User, level_of_code
 from core import crypto
 from core.audit import acting_as
+from core.imports import bulk
 from demo.county import (
     SyntheticSpec,
     synthetic_areas,
@@ -59,11 +57,6 @@ LEVEL_PER_MILLE = (("A", 450), ("B", 350), ("C", 120), ("D", 70), ("none", 10))
 DEMO_COUNTY_CODE = "141124"
 MAX_LANES = 100  # IdAllocator: one two-digit lane of the ID sequence number per batch
 PARALLEL_FROM = 20_000  # below this, starting worker processes costs more than it saves
-
-
-def _columns(model) -> list[models.Field]:
-    """Columns COPY writes: all stored fields except those the database computes."""
-    return [f for f in model._meta.concrete_fields if not isinstance(f, models.GeneratedField)]
 
 
 def _prepare(spec: SyntheticSpec, batch_no: int, count: int):
@@ -336,30 +329,26 @@ class Command(BaseCommand):
         return villages
 
     def _write(self, spec: SyntheticSpec, batches, workers: int) -> tuple[int, int]:
-        household_fields = _columns(Household)
-        member_fields = _columns(Member)
+        household_fields = bulk.copy_columns(Household)
+        member_fields = bulk.copy_columns(Member)
         now = timezone.now()
         # What bulk_create would fill in for a field the generator leaves out ("" or None).
         defaults = {f.attname: f.get_default() for f in household_fields + member_fields}
         defaults.update(created_at=now, updated_at=now)
-        with connection.cursor() as cursor, pghistory.context() as context:
+        with connection.cursor() as cursor:
             # FK checks at once instead of deferred to commit: the queue of deferred checks
             # makes every later statement slower (measured: 2x by the 8th batch of 5,000).
             cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
-            # COPY bypasses Django's cursor wrappers, so hand the audit context to the
-            # triggers ourselves (transaction-local, like pghistory does per statement).
-            cursor.execute(
-                "SELECT set_config('pghistory.context_id', %s, true),"
-                " set_config('pghistory.context_metadata', %s, true)",
-                [str(context.id), json.dumps(context.metadata, cls=DjangoJSONEncoder)],
-            )
+            # COPY bypasses Django's cursor wrappers: the command's audit context (acting_as)
+            # goes to the triggers for the transaction.
+            bulk.hand_audit_context(cursor)
             created = members = 0
             waited = writing = 0.0
             clock = time.perf_counter()
             for no, (household_rows, member_rows) in self._batches(spec, batches, workers):
                 waited += time.perf_counter() - clock
                 clock = time.perf_counter()
-                ids = self._reserve_ids(cursor, len(household_rows))
+                ids = bulk.reserve_ids(cursor, Household, len(household_rows))
                 self._copy(cursor, Household, household_fields, household_rows, ids, defaults)
                 for index, row in member_rows:
                     row["household_id"] = ids[index]
@@ -368,7 +357,7 @@ class Command(BaseCommand):
                     Member,
                     member_fields,
                     [row for _, row in member_rows],
-                    self._reserve_ids(cursor, len(member_rows), Member),
+                    bulk.reserve_ids(cursor, Member, len(member_rows)),
                     defaults,
                 )
                 created += len(household_rows)
@@ -406,15 +395,6 @@ class Command(BaseCommand):
                 if following is not None:
                     pending.append((following[0], pool.submit(_prepare, spec, *following)))
                 yield no, result
-
-    @staticmethod
-    def _reserve_ids(cursor, count: int, model=Household) -> list[int]:
-        table = model._meta.db_table
-        cursor.execute(
-            "SELECT nextval(pg_get_serial_sequence(%s, 'id')) FROM generate_series(1, %s)",
-            [table, count],
-        )
-        return [row[0] for row in cursor.fetchall()]
 
     @staticmethod
     def _copy(cursor, model, fields, rows, ids, defaults) -> None:
