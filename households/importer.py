@@ -19,7 +19,6 @@ from typing import Any
 
 from django.conf import settings
 from django.db.models import F
-from django.db.models.expressions import RawSQL
 from django.utils import timezone
 
 from accounts.models import Area, AreaLevel, Role, User
@@ -498,10 +497,6 @@ def _same_name(a: str, b: str) -> bool:
     return "".join(a.split()) == "".join(b.split())
 
 
-def _hash_among(hashes: list[str]) -> RawSQL:
-    return bulk.among(Household, "id_number_hash", hashes)
-
-
 def plan_rows(rows: list[ImportRow], *, prefix: str, lock: bool = False) -> ImportPlan:
     """Decide for each row: create, update, unchanged or error (with the reasons).
 
@@ -537,7 +532,7 @@ def plan_rows(rows: list[ImportRow], *, prefix: str, lock: bool = False) -> Impo
     hashes = list(first)
     for start in range(0, len(hashes), HASH_CHUNK):
         query = Household.objects.unscoped("import matches ID numbers county-wide").filter(
-            _hash_among(hashes[start : start + HASH_CHUNK])
+            bulk.among(Household, "id_number_hash", hashes[start : start + HASH_CHUNK])
         )
         if lock:
             query = query.select_for_update()
