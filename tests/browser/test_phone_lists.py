@@ -84,6 +84,8 @@ def test_a_township_user_works_from_the_household_cards(
 
     card.locator("a", has_text="王小明").click()
     page.click("#action-apply")
+    # The click starts a navigation: measure the form once it is there, not the page between.
+    page.wait_for_selector("#id_applied_on")
     assert _fits(page)
     page.fill("#id_applied_on", "2026-11-20")
     page.click("button:has-text('保存')")
