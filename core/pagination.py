@@ -30,6 +30,13 @@ from rest_framework.utils.urls import remove_query_param, replace_query_param
 #: an index takes a few milliseconds; a county's 100,000 rows a few hundred.
 COUNT_CAP = 10_000
 
+#: From this many rows into a list on, a page asked for by number finds its rows' primary keys
+#: first (`SELECT pk … ORDER BY … OFFSET n LIMIT m`, which an index of the scope and the
+#: order answers without reading the table: an index-only scan) and then reads only those
+#: rows. A plain OFFSET reads every row before the page from the table: at a million
+#: households, page 25,000 of a city took 1.5 s that way, and 0.1 s with the keys first.
+DEEP_OFFSET = 1_000
+
 
 class CappedPage(Page):
     """A page that knows whether another follows from the extra row it fetched."""
@@ -99,6 +106,15 @@ class CappedPaginator(Paginator):
             raise EmptyPage(self.error_messages["min_page"])
         return number
 
+    def _rows(self, bottom: int, top: int) -> list:
+        object_list = self.object_list
+        if bottom < DEEP_OFFSET or not _keys_first(object_list):
+            return list(object_list[bottom:top])
+        # One query still: the keys are a subquery (`pk IN (SELECT pk … OFFSET … LIMIT …)`),
+        # the rows come back in the list's order, with its joins, annotations and prefetches.
+        keys = object_list.prefetch_related(None).values("pk")[bottom:top]
+        return list(object_list.filter(pk__in=keys))
+
     def page(self, number):
         if not self.capped:
             page = super().page(number)
@@ -107,10 +123,34 @@ class CappedPaginator(Paginator):
             )
         number = self.validate_number(number)
         bottom = (number - 1) * self.per_page
-        rows = list(self.object_list[bottom : bottom + self.per_page + 1])
+        rows = self._rows(bottom, bottom + self.per_page + 1)
         if not rows and number > 1:
             raise EmptyPage(self.error_messages["no_results"])
         return CappedPage(rows[: self.per_page], number, self, has_next=len(rows) > self.per_page)
+
+
+def _keys_first(object_list) -> bool:
+    """Whether a page of `object_list` can be read as its keys first: a plain queryset (no
+    union, DISTINCT or GROUP BY, which `pk IN (…)` would change) in a total order, so the
+    page's rows are the same either way."""
+    query = getattr(object_list, "query", None)
+    return (
+        query is not None
+        and not query.combinator
+        and not query.distinct
+        and query.group_by is None
+        and not query.is_sliced
+        and _ends_in_pk(object_list)
+    )
+
+
+def _ends_in_pk(queryset) -> bool:
+    query = queryset.query
+    order = list(query.order_by) or (
+        list(queryset.model._meta.ordering) if query.default_ordering else []
+    )
+    last = order[-1] if order else None
+    return isinstance(last, str) and last.lstrip("-") in ("pk", queryset.model._meta.pk.name)
 
 
 AFTER_PARAM = "after"

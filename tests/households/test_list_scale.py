@@ -246,3 +246,109 @@ def test_the_capped_count_keeps_an_order_its_index_serves(county_reviewer, areas
         assert pagination.CappedPaginator(ordered.order_by("head_name"), 1).count == 2
     keyed, other = (q["sql"] for q in queries)
     assert "ORDER BY" in keyed and "ORDER BY" not in other
+
+
+def test_a_city_is_a_range_of_village_codes_with_the_same_rows(city_areas, city_reviewer):
+    """Above a county the scope is the range of village codes under the prefix (an index
+    range), and it holds exactly the rows that start with it."""
+    inside = [
+        HouseholdFactory(village=city_areas["village"]),
+        HouseholdFactory(village=city_areas["county2_village"]),
+    ]
+    HouseholdFactory(village=city_areas["far_village"])  # the province's other city
+    visible = Household.objects.visible_to(city_reviewer)
+    assert sorted(h.pk for h in visible) == sorted(h.pk for h in inside)
+    sql = str(visible.query)
+    assert "LIKE" not in sql and '"village_id" >= 1411' in sql.replace("'", "")
+    assert set(Household.objects.in_area("14")) == set(Household.objects.in_area("1"))
+    # A prefix of nines has nothing above it: the range is open at the top.
+    assert Household.objects.in_area("99").count() == 0
+    assert "<" not in str(Household.objects.in_area("99").query).split("WHERE")[1]
+
+
+def _only_index(name: str) -> None:
+    """Drop the households' other indexes (the test's transaction rolls it back). On the
+    few rows of a test the planner picks whichever index it likes and filters the rest; at
+    scale the bench's plans show its choice. Here: does this index alone answer the query's
+    range and order?"""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT indexname FROM pg_indexes i WHERE tablename = 'households_household'"
+            " AND indexname <> %s AND NOT EXISTS"
+            " (SELECT 1 FROM pg_constraint c WHERE c.conname = i.indexname)",
+            [name],
+        )
+        for (other,) in cursor.fetchall():
+            cursor.execute(f'DROP INDEX "{other}"')
+
+
+@pytest.mark.parametrize(
+    ("user_fixture", "index"),
+    [
+        ("county_reviewer", "household_county_cat_idx"),
+        ("township_user", "household_township_cat_idx"),
+        ("city_reviewer", "household_cat_order_idx"),
+    ],
+)
+def test_the_category_filter_reads_one_index_in_list_order(request, user_fixture, index):
+    from households import selectors
+
+    areas = request.getfixturevalue("city_areas")
+    HouseholdFactory.create_batch(3, village=areas["village"])
+    user = request.getfixturevalue(user_fixture)
+    _only_index(index)
+    plan = _plan(selectors.household_list(user).filter(category="tekun")[:20])
+    assert index in plan, plan
+    assert "Sort" not in plan and "Filter" not in plan, plan  # range and order: the index
+
+
+def test_a_city_ledger_page_is_the_start_of_the_ledger_index(city_areas, city_reviewer):
+    from households.models import LEDGER_ORDER_LEVELS
+    from inspections import selectors
+    from inspections.models import LEDGER_LEVELS
+
+    assert tuple(LEDGER_ORDER_LEVELS) == tuple(LEDGER_LEVELS)
+    _only_index("household_ledger_order_idx")
+    plan = _plan(selectors.ledger(city_reviewer)[:50])
+    assert "household_ledger_order_idx" in plan, plan
+    assert "Sort" not in plan, plan
+
+
+@pytest.fixture
+def shallow_deep_pages(monkeypatch, small_cap):
+    monkeypatch.setattr(pagination, "DEEP_OFFSET", 3)
+
+
+def test_deep_pages_read_their_keys_first_and_show_the_same_rows(
+    api_client, client, county_reviewer, areas, shallow_deep_pages
+):
+    """Past DEEP_OFFSET a numbered page finds its keys along an index first (one query
+    still): the pages hold the rows an OFFSET would, in the same order."""
+    HouseholdFactory.create_batch(9, village=areas["village"])
+    HouseholdFactory.create_batch(4, village=areas["village2"])
+    expected = list(Household.objects.visible_to(county_reviewer).values_list("pk", flat=True))
+    api_client.force_authenticate(county_reviewer)
+    seen = []
+    for number in range(1, 6):
+        with CaptureQueriesContext(connection) as queries:
+            body = api_client.get("/api/households/", {"page_size": 3, "page": number}).json()
+        seen += [r["id"] for r in body["results"]]
+        listed = [q["sql"] for q in queries if q["sql"].startswith('SELECT "households_household"')]
+        assert len(listed) == 1
+        assert ('"id" IN (SELECT' in listed[0]) == (number >= 2), listed[0]
+    assert seen == expected
+    # The page, the same way (20 a page: the cap of 5 makes it count-free from page 1).
+    client.force_login(county_reviewer)
+    pagination.DEEP_OFFSET = 0  # monkeypatched: restored after the test
+    response = client.get(reverse("households:list"), {"page": 1})
+    assert [h.pk for h in response.context["page_obj"]] == expected[:20]
+
+
+def test_keys_first_only_where_it_cannot_change_the_rows(county_reviewer, areas):
+    ordered = Household.objects.visible_to(county_reviewer)
+    assert pagination._keys_first(ordered)
+    assert pagination._keys_first(ordered.order_by("-category", "pk"))
+    assert not pagination._keys_first(ordered.order_by("head_name"))  # not a total order
+    assert not pagination._keys_first(ordered.distinct())
+    assert not pagination._keys_first(ordered.union(ordered))
+    assert not pagination._keys_first([1, 2, 3])
