@@ -298,3 +298,24 @@ def test_projects_and_payouts_in_the_proportions_of_a_year_of_work():
             "s"
         ]
     )
+
+
+@pytest.mark.django_db(transaction=True)
+def test_generate_synthetic_leaves_the_loaded_tables_vacuumed_and_analyzed():
+    """Outside a transaction the load ends with VACUUM ANALYZE: statistics for the planner,
+    and pages marked all-visible so index-only scans (deep pages, capped counts) need not
+    visit the table."""
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT pg_stat_reset_single_table_counters('households_household'::regclass)"
+        )
+    synthetic("149902", 50)
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_stat_clear_snapshot()")
+        cursor.execute(
+            "SELECT last_vacuum IS NOT NULL, last_analyze IS NOT NULL FROM pg_stat_user_tables"
+            " WHERE relname = 'households_household'"
+        )
+        assert cursor.fetchone() == (True, True)
