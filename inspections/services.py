@@ -527,8 +527,9 @@ def department_list_create(
     if not ids:
         raise DomainError("名单中没有农户。")
     # A count, not instances: a 100,000-row list would otherwise build (and decrypt) every
-    # household only to see that it is in the user's area (the ids as one array parameter).
-    in_scope = Household.objects.visible_to(by).filter(bulk.among(Household, "id", ids))
+    # household only to see that it is in the user's area (the ids as one array parameter,
+    # joined: `bulk.listed`).
+    in_scope = Household.objects.visible_to(by).filter(bulk.listed(Household, "id", ids))
     if in_scope.count() != len(ids):
         raise DomainError("名单中有农户不在您的管辖区划内。")
     holidays, workdays = holiday_calendar()

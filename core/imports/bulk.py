@@ -180,3 +180,19 @@ def among(model, field_name: str, values: list) -> RawSQL:
     column = connection.ops.quote_name(model._meta.get_field(field_name).column)
     # The names come from the model, the values are one parameter.
     return RawSQL(f"{table}.{column} = ANY(%s)", (values,), output_field=BooleanField())  # noqa: S611
+
+
+def listed(model, field_name: str, values: list) -> RawSQL:
+    """`<field> IN (SELECT unnest(%s))`, a filter for a long list of values checked against
+    rows found by another condition (e.g. the user's area): the planner joins the list by
+    hashing it. `among`'s `= ANY(array)` is tested row by row against the whole array when
+    it is a filter rather than an index condition: counting 50,000 households of a county
+    by their ids took 4.4 s that way, 88 ms joined (issue 18 point 4)."""
+    field = model._meta.get_field(field_name)
+    table = connection.ops.quote_name(model._meta.db_table)
+    column = connection.ops.quote_name(field.column)
+    array = f"{field.cast_db_type(connection)}[]"
+    # The names and the type come from the model, the values are one parameter.
+    return RawSQL(  # noqa: S611
+        f"{table}.{column} IN (SELECT unnest(%s::{array}))", (values,), output_field=BooleanField()
+    )
