@@ -13,7 +13,7 @@ import datetime as dt
 import io
 import re
 from collections import defaultdict
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -214,10 +214,63 @@ def build_template() -> bytes:
 # --- Reading the file ---------------------------------------------------------------------
 
 
+#: The keys of a row's values, in the order of `ImportRow.cells`.
+VALUE_KEYS = tuple(c.key for c in COLUMNS)
+_VALUE_INDEX = {key: index for index, key in enumerate(VALUE_KEYS)}
+
+
+class RowValues(Mapping):
+    """A row's cleaned, non-blank values by column key, read from its `cells` (one slot per
+    column, None where the cell was blank or wrong): a dict's reads without a dict per row
+    (a dict of 13 values took 464 bytes, the list of 16 slots takes 184)."""
+
+    __slots__ = ("_cells",)
+
+    def __init__(self, cells: list):
+        self._cells = cells
+
+    def __getitem__(self, key: str) -> Any:
+        value = self._cells[_VALUE_INDEX[key]]
+        if value is None:
+            raise KeyError(key)
+        return value
+
+    def __contains__(self, key: object) -> bool:
+        index = _VALUE_INDEX.get(key)  # type: ignore[call-overload]
+        return index is not None and self._cells[index] is not None
+
+    def get(self, key: str, default: Any = None) -> Any:
+        index = _VALUE_INDEX.get(key)
+        value = None if index is None else self._cells[index]
+        return default if value is None else value
+
+    def __iter__(self):
+        return (
+            key for key, value in zip(VALUE_KEYS, self._cells, strict=True) if value is not None
+        )
+
+    def __len__(self) -> int:
+        return sum(value is not None for value in self._cells)
+
+    def __setitem__(self, key: str, value: Any) -> None:
+        if value is None:
+            raise ValueError("a blank cell is left out, not stored as None")
+        self._cells[_VALUE_INDEX[key]] = value
+
+    def __repr__(self) -> str:
+        return repr(dict(self))
+
+
+def _blank_cells() -> list:
+    return [None] * len(VALUE_KEYS)
+
+
 @dataclass(slots=True)  # slots: 100,000 rows are kept from the preview to the confirm
 class ImportRow:
     number: int  # the Excel row number shown to the user
-    values: dict[str, Any] = field(default_factory=dict)  # cleaned, non-blank values
+    #: The cleaned values by column (`VALUE_KEYS`), None where blank or wrong; read them as
+    #: a mapping through `values`.
+    cells: list = field(default_factory=_blank_cells)
     # A list once there is an error (`error()`), and the changes once `_compare` found some:
     # no empty containers for each of 100,000 rows kept from the preview to the confirm.
     errors: list[str] | tuple = ()
@@ -227,6 +280,21 @@ class ImportRow:
     household_id: int | None = None
     changes: dict[str, Any] | None = None
     change_labels: list[str] | tuple = ()
+
+    @property
+    def values(self) -> RowValues:
+        """The cleaned, non-blank values by column key (a view of `cells`)."""
+        return RowValues(self.cells)
+
+    def __setstate__(self, state) -> None:
+        # Pickled as (None, {slot: value}); rows kept by an earlier version held their
+        # values as a dict under "values".
+        slots = dict(state[1])
+        if "values" in slots:
+            values = slots.pop("values")
+            slots["cells"] = [values.get(key) for key in VALUE_KEYS]
+        for name, value in slots.items():
+            object.__setattr__(self, name, value)
 
     def error(self, message: str) -> None:
         if self.errors:
@@ -241,6 +309,12 @@ class ImportRow:
     @property
     def id_masked(self) -> str:
         return crypto.mask(self.id_number) if self.id_number else ""
+
+
+#: Columns whose values repeat across a file (a few villages, banks, days): one object per
+#: distinct value for the whole file, as the sheet's shared strings give them, also when the
+#: file holds them as inline strings (one string per cell).
+_SHARED_KEYS = ("village", "bank_name", "identified_on")
 
 
 def _clean_cell(key: str, raw: Any, row: ImportRow, today: dt.date) -> Any:
@@ -363,6 +437,8 @@ def _read_rows(sheet: Sheet) -> list[ImportRow]:
     max_rows = settings.ANJU_IMPORT_MAX_ROWS
     today = timezone.localdate()
     rows: list[ImportRow] = []
+    shared: dict[Any, Any] = {}
+    shared_at = [(_VALUE_INDEX[key]) for key in _SHARED_KEYS]
     blank_run = 0
     for number, values in rows_iter:
         if all(_text(v) == "" for v in values.present()):
@@ -381,10 +457,13 @@ def _read_rows(sheet: Sheet) -> list[ImportRow]:
         date = cells.get("identified_on")
         if isinstance(date, int | float) and not isinstance(date, bool) and 0 < date < 2958466:
             cells["identified_on"] = sheet.excel_date(date)  # a date cell: days since epoch
+        kept = row.cells
         for key, raw in cells.items():
-            value = _clean_cell(key, raw, row, today)
+            kept[_VALUE_INDEX[key]] = _clean_cell(key, raw, row, today)
+        for index in shared_at:
+            value = kept[index]
             if value is not None:
-                row.values[key] = value
+                kept[index] = shared.setdefault(value, value)
         missing_values = [COLUMN_BY_KEY[k].header for k in REQUIRED_KEYS if _text(cells[k]) == ""]
         if missing_values:
             row.errors = ["缺少必填项：" + "、".join(missing_values), *row.errors]
@@ -528,7 +607,10 @@ def plan_rows(rows: list[ImportRow], *, prefix: str, lock: bool = False) -> Impo
             others = "、".join(str(o.number) for o in same if o is not row)
             row.error(f"身份证号与第 {others} 行重复")
 
-    existing: dict[tuple[str, str], dict[str, Any]] = {}
+    # The matched households are read HASH_CHUNK at a time and each compared with its row at
+    # once: no record kept per row (100,000 matched households as dicts took about 150 MB).
+    old_codes: set[str] = set()
+    compared: list[ImportRow] = []
     hashes = list(first)
     for start in range(0, len(hashes), HASH_CHUNK):
         query = Household.objects.unscoped("import matches ID numbers county-wide").filter(
@@ -537,60 +619,78 @@ def plan_rows(rows: list[ImportRow], *, prefix: str, lock: bool = False) -> Impo
         if lock:
             query = query.select_for_update()
         for record in query.values(*_EXISTING_FIELDS):
-            existing[(record["county_code"], record["id_number_hash"])] = record
-    old_codes = {r["village_id"] for r in existing.values()} - set(villages)
+            id_hash = record["id_number_hash"]
+            for row in repeated.get(id_hash) or (first[id_hash],):
+                code = row.values.get("village")
+                if code and code[:6] == record["county_code"]:
+                    old_codes.add(record["village_id"])
+                    if _match(row, record, prefix=prefix):
+                        compared.append(row)
+    old_codes -= set(villages)
     if old_codes:
         villages.update(
             {a.code: a for a in Area.objects.filter(code__in=old_codes).select_related("parent")}
         )
+    for row in compared:  # the old values' labels, now that their villages are known
+        row.change_labels = [
+            label
+            if key is None
+            else f"{label}：{_display(key, old, plan)} → {_display(key, new, plan)}"
+            for key, label, old, new in row.change_labels
+        ]
 
     for row in rows:
-        code = row.values.get("village")
-        record = existing.get((code[:6], row.id_hash)) if code and row.id_hash else None
-        if record is not None:
-            if not record["village_id"].startswith(prefix):
-                row.error(
-                    "该身份证号在本县已登记为其他乡镇（不在您管辖范围内）的农户，请联系县住建局核实"
-                )
-            elif "head_name" in row.values and not _same_name(
-                record["head_name"], row.values["head_name"]
-            ):
-                row.error(
-                    f"该身份证号已登记为户主“{record['head_name']}”，"
-                    f"与文件中的“{row.values['head_name']}”不一致"
-                )
         if row.errors:
             row.action = "error"
-        elif record is None:
+        elif row.household_id is None:
             row.action = "create"
         else:
-            row.household_id = record["pk"]
-            _compare(row, record, plan)
             row.action = "update" if row.changes else "unchanged"
     return plan
 
 
-def _compare(row: ImportRow, record: dict[str, Any], plan: ImportPlan) -> None:
-    """Changed fields only; a blank cell keeps what the registry has."""
+def _match(row: ImportRow, record: dict[str, Any], *, prefix: str) -> bool:
+    """The checks of a row against the household of its ID number; a row that passes them
+    is that household's (`household_id`) with its changes (`_compare`). True when some were
+    found: its labels then wait for the old villages' names."""
+    if not record["village_id"].startswith(prefix):
+        row.error("该身份证号在本县已登记为其他乡镇（不在您管辖范围内）的农户，请联系县住建局核实")
+    elif "head_name" in row.values and not _same_name(record["head_name"], row.values["head_name"]):
+        row.error(
+            f"该身份证号已登记为户主“{record['head_name']}”，"
+            f"与文件中的“{row.values['head_name']}”不一致"
+        )
+    if row.errors:
+        return False
+    row.household_id = record["pk"]
+    return _compare(row, record)
+
+
+def _compare(row: ImportRow, record: dict[str, Any]) -> bool:
+    """Changed fields only; a blank cell keeps what the registry has. The labels are left as
+    (key, header, old value, new value) for `plan_rows` to finish once the old villages are
+    named (key None: the label is whole)."""
     changes: dict[str, Any] = {}
-    labels: list[str] = []
+    labels: list[tuple] = []
+    values = row.values
     for key in COMPARED_KEYS:
-        if key not in row.values:
+        if key not in values:
             continue
-        new = row.values[key]
+        new = values[key]
         if key == "bank_account":
             if crypto.search_hash(new) != record["bank_account_hash"]:
                 changes[key] = new
-                labels.append("一卡通账号：已更改")
+                labels.append((None, "一卡通账号：已更改", None, None))
             continue
         old = record["village_id" if key == "village" else key]
         if old != new:
             changes[key] = new
-            label = COLUMN_BY_KEY[key].header
-            labels.append(f"{label}：{_display(key, old, plan)} → {_display(key, new, plan)}")
-    if changes:
-        row.changes = changes
-        row.change_labels = labels
+            labels.append((key, COLUMN_BY_KEY[key].header, old, new))
+    if not changes:
+        return False
+    row.changes = changes
+    row.change_labels = labels
+    return True
 
 
 # --- Services -----------------------------------------------------------------------------
