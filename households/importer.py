@@ -814,9 +814,15 @@ def _write(plan: ImportPlan, *, by: User) -> CreatedHouseholds:
             names += ["bank_account_hash", "bank_account_masked"]
         # Rows that change the same fields are written together; no field is rewritten
         # unchanged (a re-encrypted account number would look like a change in history).
-        groups[tuple(names + ["version", "updated_at"])].append(household)
-    for names, households in groups.items():
-        Household.objects.bulk_update(households, names, batch_size=BATCH_SIZE)
+        fields = tuple(names + ["version", "updated_at"])
+        group = groups[fields]
+        group.append(household)
+        if len(group) >= BATCH_SIZE:  # a batch at a time: no instance kept for every row
+            Household.objects.bulk_update(group, fields)
+            group.clear()
+    for fields, households in groups.items():
+        if households:
+            Household.objects.bulk_update(households, fields, batch_size=BATCH_SIZE)
     import_change_requests(requests=requests, by=by, source="部门名单导入")
     return new
 

@@ -366,3 +366,31 @@ def test_parsed_rows_stay_small():
         tracemalloc.stop()
     assert len(parsed) == 2000
     assert size / len(parsed) < 750, size / len(parsed)
+
+
+def test_updates_are_written_a_batch_at_a_time(county_reviewer, areas, monkeypatch):
+    monkeypatch.setattr(importer, "BATCH_SIZE", 2)
+    households = [HouseholdFactory(village=areas["village"]) for _ in range(5)]
+    rows = [entry(h.head_name, h.id_number, address="二组") for h in households[:4]]
+    rows.append(entry(households[4].head_name, households[4].id_number, phone="13900009999"))
+    imp = _upload(county_reviewer, rows)
+    assert imp.to_update == 5
+    importer.import_apply(household_import=imp, by=county_reviewer)
+    after = Household.objects.filter(pk__in=[h.pk for h in households]).order_by("pk")
+    assert [(h.address, h.phone, h.version) for h in after] == [("二组", "13800000000", 2)] * 4 + [
+        ("一组", "13900009999", 2)
+    ]
+
+
+def test_change_requests_are_written_a_chunk_at_a_time(county_reviewer, areas, monkeypatch):
+    from households import services
+    from households.models import HouseholdChange
+
+    monkeypatch.setattr(services, "CHANGE_CHUNK", 2)
+    households = [HouseholdFactory(village=areas["village"], family_size=3) for _ in range(5)]
+    imp = _upload(county_reviewer, [entry(h.head_name, h.id_number, size=4) for h in households])
+    importer.import_apply(household_import=imp, by=county_reviewer)
+    changes = HouseholdChange.objects.filter(household__in=households).order_by("household_id")
+    assert [(c.household_id, c.summary) for c in changes] == [
+        (h.pk, "家庭人口：3 → 4") for h in households
+    ]
